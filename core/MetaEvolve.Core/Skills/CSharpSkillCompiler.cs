@@ -34,6 +34,7 @@ public sealed class CSharpSkillCompiler
         global using System.ComponentModel;
         global using System.Linq;
         global using System.Text;
+        global using System.Threading;
         global using System.Threading.Tasks;
         global using Microsoft.SemanticKernel;
         """,

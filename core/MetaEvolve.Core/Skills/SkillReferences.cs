@@ -17,6 +17,15 @@ internal static class SkillReferences
         "System.Private.CoreLib.dll", "System.Runtime.dll", "System.Collections.dll", "System.Linq.dll",
         "System.Text.RegularExpressions.dll", "System.Text.Json.dll", "System.Memory.dll", "System.Text.Encodings.Web.dll",
         "System.ComponentModel.Primitives.dll", "System.Runtime.Intrinsics.dll", "netstandard.dll",
+
+        // Never allowed, referenced only so that using them binds and the policy can name the symbol and the
+        // capability ("'System.Net.Http.HttpClient' is not allowed (network)") instead of "type not found".
+        "System.Console.dll", "System.Net.Http.dll", "System.Net.Primitives.dll", "System.Net.Sockets.dll",
+        "System.Diagnostics.Process.dll", "System.Threading.dll", "System.Threading.Thread.dll",
+        "System.Threading.ThreadPool.dll", "System.Threading.Tasks.Parallel.dll", "System.Linq.Parallel.dll",
+        "System.Linq.Queryable.dll", "System.Linq.Expressions.dll", "System.Runtime.InteropServices.dll",
+        "System.Runtime.Loader.dll", "System.Reflection.Emit.dll", "System.IO.FileSystem.Watcher.dll",
+        "System.ComponentModel.dll", "System.ComponentModel.TypeConverter.dll",
     ];
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> s_all = new(Create);

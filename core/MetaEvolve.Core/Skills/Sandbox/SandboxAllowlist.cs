@@ -63,7 +63,8 @@ internal static class SandboxAllowlist
         "System.NullReferenceException", "System.OverflowException", "System.TimeoutException",
         "System.OperationCanceledException", "System.ObjectDisposedException",
         // Text and culture-invariant formatting.
-        "System.Text.StringBuilder", "System.Text.StringBuilder+ChunkEnumerator", "System.Text.Rune",
+        "System.Text.StringBuilder", "System.Text.StringBuilder+ChunkEnumerator",
+        "System.Text.StringBuilder+AppendInterpolatedStringHandler", "System.Text.Rune",
         "System.Text.NormalizationForm", "System.Text.Encoding", "System.Text.UTF8Encoding",
         "System.Globalization.CultureInfo", "System.Globalization.NumberStyles", "System.Globalization.DateTimeStyles",
         "System.Globalization.CompareOptions", "System.Globalization.NumberFormatInfo",

@@ -18,6 +18,9 @@ internal sealed class SandboxPolicy
     private readonly List<SkillDiagnostic> _diagnostics = [];
     private readonly HashSet<(int, int, string)> _reported = [];
 
+    // Spans of expressions already reported: their sub-expressions would only repeat the same finding.
+    private readonly List<Microsoft.CodeAnalysis.Text.TextSpan> _reportedExpressions = [];
+
     private SandboxPolicy(CSharpCompilation compilation, SyntaxTree tree)
     {
         _compilation = compilation;
@@ -42,7 +45,7 @@ internal sealed class SandboxPolicy
         {
             cancellationToken.ThrowIfCancellationRequested();
             CheckConstruct(node);
-            if (IsInsideNameOf(node))
+            if (IsInsideNameOf(node) || _reportedExpressions.Any(span => span.Contains(node.Span)))
             {
                 continue;
             }
@@ -408,7 +411,7 @@ internal sealed class SandboxPolicy
         why = "not on the sandbox allowlist";
         if (member is IMethodSymbol { ReducedFrom: { } reducedFrom } reduced)
         {
-            member = reducedFrom.Construct([.. reduced.TypeArguments]);
+            member = reduced.GetConstructedReducedFrom() ?? reducedFrom;
         }
 
         if (member is IMethodSymbol method)
@@ -549,7 +552,25 @@ internal sealed class SandboxPolicy
         _ => "not on the sandbox allowlist",
     };
 
-    private void Report(SyntaxNode node, string code, string message) => Report(node.GetLocation(), code, message);
+    private void Report(SyntaxNode node, string code, string message)
+    {
+        var location = node switch
+        {
+            BaseTypeDeclarationSyntax type => type.Identifier.GetLocation(),
+            DelegateDeclarationSyntax type => type.Identifier.GetLocation(),
+            MethodDeclarationSyntax method => method.Identifier.GetLocation(),
+            LocalFunctionStatementSyntax function => function.Identifier.GetLocation(),
+            PropertyDeclarationSyntax property => property.Identifier.GetLocation(),
+            ParameterSyntax { Type: { } type } => type.GetLocation(),
+            _ => node.GetLocation(),
+        };
+        if (node is ExpressionSyntax)
+        {
+            _reportedExpressions.Add(node.Span);
+        }
+
+        Report(location, code, message);
+    }
 
     private void Report(SyntaxToken token, string code, string message) => Report(token.GetLocation(), code, message);
 
