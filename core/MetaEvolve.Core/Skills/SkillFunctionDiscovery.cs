@@ -42,7 +42,11 @@ internal static class SkillFunctionDiscovery
                     continue;
                 }
 
-                functions.Add(new SkillFunctionInfo(name, description));
+                var parameters = method.Parameters
+                    .Where(p => p.Type.ToDisplayString() != "System.Threading.CancellationToken")
+                    .Select(p => p.Name)
+                    .ToList();
+                functions.Add(new SkillFunctionInfo(name, description, parameters));
             }
 
             if (hasInstanceFunctions && !type.IsStatic && (type.IsAbstract

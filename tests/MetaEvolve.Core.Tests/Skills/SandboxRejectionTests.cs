@@ -127,6 +127,6 @@ public sealed class SandboxRejectionTests
         var compilation = SkillHarness.Compile(source);
 
         Assert.True(compilation.Succeeded, string.Join(Environment.NewLine, compilation.Diagnostics));
-        Assert.Equal([new SkillFunctionInfo("Run", "Everything a skill may do")], compilation.Functions);
+        Assert.Equal([new SkillFunctionInfo("Run", "Everything a skill may do", ["input"])], compilation.Functions);
     }
 }
