@@ -11,9 +11,12 @@ namespace MetaEvolve.Core.Store;
 /// </summary>
 public sealed class StoreMigrator(NpgsqlDataSource dataSource, StoreOptions options, ILogger<StoreMigrator> logger)
 {
-    // First half of the two-part advisory lock key: marks the key as ours ("MEVO"), so it cannot
-    // collide with single-key locks or other applications' keys. The second half is the schema's hash.
-    private const int LockNamespace = 0x4D45564F;
+    /// <summary>
+    /// First half of the migration lock, <c>pg_advisory_lock(LockNamespace, hashtext(schema))</c>:
+    /// marks the key as ours ("MEVO") so it cannot collide with other users of advisory locks.
+    /// Anything that changes a store schema outside the migrations should hold the same lock.
+    /// </summary>
+    public const int LockNamespace = 0x4D45564F;
 
     private const string MigrationResourcePrefix = "MetaEvolve.Core.Store.Migrations.";
 
