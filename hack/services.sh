@@ -47,14 +47,18 @@ apt_install() {
     chmod 755 /usr/sbin/policy-rc.d
     added_policy=true
   fi
+  local status=0
   if [[ $apt_updated == false ]]; then
     log "apt: updating package lists"
-    apt-get update -qq </dev/null >&2
+    apt-get update -qq </dev/null >&2 || status=$?
     apt_updated=true
   fi
-  log "apt: installing $*"
-  apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2
+  if ((status == 0)); then
+    log "apt: installing $*"
+    apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2 || status=$?
+  fi
   if [[ $added_policy == true ]]; then rm -f /usr/sbin/policy-rc.d; fi
+  ((status == 0)) || die "apt-get failed (exit $status) installing $*"
 }
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
@@ -139,7 +143,7 @@ nats_up() {
     # setsid + closed stdio: the server must not hold the caller's terminal or pipes open.
     setsid nats-server -a 127.0.0.1 -p "$nats_port" -m "$nats_monitor_port" \
       -js -sd "$nats_dir/jetstream" -P "$nats_pidfile" -l "$nats_log" \
-      </dev/null >>"$nats_log" 2>&1 &
+      </dev/null >>"$nats_log" 2>&1 9>&- &
     log "nats: starting on 127.0.0.1:$nats_port (monitoring :$nats_monitor_port)"
   fi
   wait_ready nats "$nats_log" nats_healthy
@@ -292,7 +296,7 @@ postgres_up() {
     [[ -s $pg_data/PG_VERSION ]] || pg_init
     log "postgres: starting on 127.0.0.1:$postgres_port"
     # pg_ctl daemonizes the server itself and records it in postmaster.pid.
-    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -o "-p $postgres_port" -s -w -t "$timeout_seconds" start </dev/null >&2 ||
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -o "-p $postgres_port" -s -w -t "$timeout_seconds" start </dev/null >&2 9>&- ||
       { tail -n 30 "$pg_log" >&2 2>/dev/null; die "postgres: pg_ctl start failed"; }
   fi
   wait_ready postgres "$pg_log" pg_ready
@@ -353,7 +357,7 @@ redis_up() {
     log "redis: starting on 127.0.0.1:$redis_port"
     redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
       --daemonize yes --pidfile "$redis_pidfile" --logfile "$redis_log" --dir "$redis_dir" \
-      </dev/null >>"$redis_log" 2>&1 || { tail -n 30 "$redis_log" >&2; die "redis: failed to start"; }
+      </dev/null >>"$redis_log" 2>&1 9>&- || { tail -n 30 "$redis_log" >&2; die "redis: failed to start"; }
   fi
   wait_ready redis "$redis_log" redis_ping
   log "redis: ready"
@@ -420,8 +424,16 @@ preflight_ports() {
   fi
 }
 
+# Serializes up/down/clean on one services dir (e.g. two test runs starting at once).
+# The daemons are started with fd 9 closed, or they would hold the lock for their whole life.
+lock_services_dir() {
+  exec 9>"$services_dir/.lock"
+  flock 9
+}
+
 cmd_up() {
   mkdir -p "$services_dir"
+  lock_services_dir
   preflight_ports
   nats_up
   postgres_up
@@ -432,6 +444,7 @@ cmd_up() {
 
 cmd_down() {
   [[ -d $services_dir ]] || { log "nothing to stop: $services_dir does not exist"; return 0; }
+  lock_services_dir
   local failed=0
   redis_down || failed=1
   postgres_down || failed=1
