@@ -142,7 +142,7 @@ nats_up() {
     rm -f "$nats_pidfile"
     # setsid + closed stdio: the server must not hold the caller's terminal or pipes open.
     setsid nats-server -a 127.0.0.1 -p "$nats_port" -m "$nats_monitor_port" \
-      -js -sd "$nats_dir/jetstream" -P "$nats_pidfile" -l "$nats_log" \
+      -js -sd "$nats_dir/jetstream" -P "$nats_pidfile" \
       </dev/null >>"$nats_log" 2>&1 9>&- &
     log "nats: starting on 127.0.0.1:$nats_port (monitoring :$nats_monitor_port)"
   fi
@@ -215,7 +215,8 @@ pg_prepare_dir() {
     chmod 700 "$pg_link"
     if ! as_postgres test -w "$pg_link"; then
       rmdir "$pg_link"
-      mkdir -p -m 700 "$pg_fallback"
+      mkdir -p "$pg_fallback"
+      chmod 700 "$pg_fallback"
       ln -s "$pg_fallback" "$pg_link"
       log "postgres: $(pg_owner) cannot enter $services_dir; data lives in $pg_fallback (symlinked from $pg_link)"
     fi
@@ -223,7 +224,8 @@ pg_prepare_dir() {
   if [[ -L $pg_link ]]; then
     # The target may have been removed (e.g. /tmp cleaned): recreate it empty.
     local target; target="$(readlink "$pg_link")"
-    mkdir -p -m 700 "$target"
+    mkdir -p "$target"
+    chmod 700 "$target"
     chown "$(pg_owner)" "$target"
   fi
   pg_dir="$(readlink -f "$pg_link")"
@@ -346,7 +348,9 @@ redis_log="$redis_dir/redis-server.log"
 redis_ping() { [[ "$(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null)" == PONG ]]; }
 
 redis_up() {
-  command -v redis-server >/dev/null && command -v redis-cli >/dev/null || apt_install redis-server redis-tools
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    apt_install redis-server redis-tools
+  fi
   mkdir -p "$redis_dir"
   local pid
   if pid="$(live_pid "$redis_pidfile" redis-server)"; then
@@ -355,6 +359,8 @@ redis_up() {
     require_free_port redis "$redis_port"
     rm -f "$redis_pidfile"
     log "redis: starting on 127.0.0.1:$redis_port"
+    # Errors before daemonizing go to stdout, later ones to --logfile: both end up in one log.
+    # shellcheck disable=SC2094
     redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
       --daemonize yes --pidfile "$redis_pidfile" --logfile "$redis_log" --dir "$redis_dir" \
       </dev/null >>"$redis_log" 2>&1 9>&- || { tail -n 30 "$redis_log" >&2; die "redis: failed to start"; }
