@@ -144,6 +144,7 @@ nats_up() {
     setsid nats-server -a 127.0.0.1 -p "$nats_port" -m "$nats_monitor_port" \
       -js -sd "$nats_dir/jetstream" -P "$nats_pidfile" \
       </dev/null >>"$nats_log" 2>&1 9>&- &
+    started_now+=(nats)
     log "nats: starting on 127.0.0.1:$nats_port (monitoring :$nats_monitor_port)"
   fi
   wait_ready nats "$nats_log" nats_healthy
@@ -297,6 +298,7 @@ postgres_up() {
     require_free_port postgres "$postgres_port"
     [[ -s $pg_data/PG_VERSION ]] || pg_init
     log "postgres: starting on 127.0.0.1:$postgres_port"
+    started_now+=(postgres)
     # pg_ctl daemonizes the server itself and records it in postmaster.pid.
     as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -o "-p $postgres_port" -s -w -t "$timeout_seconds" start </dev/null >&2 9>&- ||
       { tail -n 30 "$pg_log" >&2 2>/dev/null; die "postgres: pg_ctl start failed"; }
@@ -359,6 +361,7 @@ redis_up() {
     require_free_port redis "$redis_port"
     rm -f "$redis_pidfile"
     log "redis: starting on 127.0.0.1:$redis_port"
+    started_now+=(redis)
     # Errors before daemonizing go to stdout, later ones to --logfile: both end up in one log.
     # shellcheck disable=SC2094
     redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
@@ -437,13 +440,25 @@ lock_services_dir() {
   flock 9
 }
 
+# Services this `up` started; a failing `up` stops them again, so it never leaves a partial set.
+started_now=()
+stop_started_on_failure() {
+  local status=$?
+  ((status != 0 && ${#started_now[@]} > 0)) || return 0
+  log "up failed; stopping what it started: ${started_now[*]}"
+  local service
+  for service in "${started_now[@]}"; do "${service}_down" || true; done
+}
+
 cmd_up() {
   mkdir -p "$services_dir"
   lock_services_dir
   preflight_ports
+  trap stop_started_on_failure EXIT
   nats_up
   postgres_up
   redis_up
+  trap - EXIT
   log "all services ready; state in $services_dir"
   print_env
 }
