@@ -41,6 +41,9 @@ public sealed class CSharpSkillCompiler
         ParseOptions,
         path: "global-usings.cs");
 
+    // Added after the policy ran: the stamp is the engine's, not the author's.
+    private static readonly SyntaxTree Stamp = CSharpSyntaxTree.ParseText(SkillAssemblyStamp.Source, ParseOptions, path: "stamp.cs");
+
     private long _compilations;
 
     /// <summary>How many sources this instance compiled (the "compile once per digest" tests count these).</summary>
@@ -67,7 +70,7 @@ public sealed class CSharpSkillCompiler
         }
 
         var instrumented = BudgetInstrumenter.Instrument(tree, model, cancellationToken);
-        var emitted = compilation.ReplaceSyntaxTree(tree, instrumented);
+        var emitted = compilation.ReplaceSyntaxTree(tree, instrumented).AddSyntaxTrees(Stamp);
         using var output = new MemoryStream();
         var result = emitted.Emit(output, cancellationToken: cancellationToken);
         if (!result.Success)
