@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+
+namespace MetaEvolve.Crds.Validation;
+
+/// <summary>
+/// Validates custom resources against one version of a CRD the way kube-apiserver does on create:
+/// prune (or reject) unknown fields, apply schema defaults, check the OpenAPI schema, then evaluate
+/// the CEL rules. Built once per CRD version (patterns and rules compile here) and safe to share.
+/// </summary>
+public sealed class CustomResourceValidator
+{
+    private readonly SchemaNode schema;
+
+    /// <param name="crd">The CustomResourceDefinition, loaded from YAML or built in code.</param>
+    /// <param name="version">The version whose schema applies, e.g. <c>v1alpha1</c>.</param>
+    /// <exception cref="ArgumentException">The CRD has no such version, or that version has no schema.</exception>
+    public CustomResourceValidator(V1CustomResourceDefinition crd, string version)
+    {
+        ArgumentNullException.ThrowIfNull(crd);
+        var served = crd.Spec?.Versions?.FirstOrDefault(v => v.Name == version)
+            ?? throw new ArgumentException($"CRD {crd.Metadata?.Name} has no version {version}", nameof(version));
+        var openApi = served.Schema?.OpenAPIV3Schema
+            ?? throw new ArgumentException($"CRD {crd.Metadata?.Name} version {version} has no openAPIV3Schema", nameof(crd));
+
+        // Defaults and enums arrive as whatever CLR types the YAML or JSON reader chose; going through
+        // JSON once makes every value a JsonNode.
+        var json = JsonNode.Parse(KubernetesJson.Serialize(openApi)) as JsonObject
+            ?? throw new ArgumentException($"CRD {crd.Metadata?.Name} version {version} has an empty schema", nameof(crd));
+        schema = SchemaNode.Parse(json);
+        Group = crd.Spec.Group;
+        Version = version;
+        Kind = crd.Spec.Names?.Kind ?? "";
+    }
+
+    public string Group { get; }
+    public string Version { get; }
+    public string Kind { get; }
+
+    /// <summary>
+    /// Validates <paramref name="obj"/> (left untouched) and returns the defaulted, pruned copy with all
+    /// errors. Never throws for anything in the object or the CRD's rules.
+    /// </summary>
+    public ValidationResult Validate(JsonObject obj, UnknownFieldHandling handling = UnknownFieldHandling.Reject)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var copy = (JsonObject)obj.DeepClone();
+
+        // Strict decoding fails the request before defaulting and validation ever run.
+        var unknown = UnknownFieldPruner.Prune(copy, schema);
+        if (handling == UnknownFieldHandling.Reject && unknown.Count > 0)
+        {
+            return new ValidationResult(copy, [.. unknown.Select(path => new FieldError(FieldErrorType.UnknownField, path, null, ""))]);
+        }
+
+        SchemaDefaulter.Apply(copy, schema);
+        var errors = SchemaValueValidator.Validate(copy, schema);
+        if (schema.HasRules)
+        {
+            // Like the API server, skip CEL when the object has the wrong shape: rules would fail on it
+            // with confusing messages.
+            if (errors.Exists(IsBlocking))
+            {
+                errors.Add(new FieldError(FieldErrorType.Invalid, "", null,
+                    "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"));
+            }
+            else
+            {
+                errors.AddRange(CelRuleValidator.Validate(copy, schema));
+            }
+        }
+
+        return new ValidationResult(copy, errors);
+    }
+
+    private static bool IsBlocking(FieldError error) => error.Type is FieldErrorType.NotSupported
+        or FieldErrorType.Required or FieldErrorType.TooLong or FieldErrorType.TooMany or FieldErrorType.TypeInvalid;
+}
