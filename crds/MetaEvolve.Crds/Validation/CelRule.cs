@@ -137,7 +137,7 @@ internal sealed partial class CelRule
     private static string Describe(string message)
     {
         var missing = MissingField().Match(message);
-        return missing.Success ? $"no such key: {missing.Groups[1].Value}" : message.ReplaceLineEndings(" ");
+        return missing.Success ? $"no such key: {missing.Groups[1].Value}" : message.ReplaceLineEndings(" ").TrimEnd('.');
     }
 
     /// <summary>Appends a rule's <c>fieldPath</c> (<c>.a.b</c>, <c>['a']</c>, <c>[0]</c>) to the value's path.</summary>
