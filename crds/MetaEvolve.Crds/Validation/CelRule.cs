@@ -21,13 +21,26 @@ internal sealed partial class CelRule
 
     private CelProgramDelegate? Program { get; init; }
     private CelProgramDelegate? MessageProgram { get; init; }
-    private string? CompileError { get; init; }
 
-    public static CelRule Compile(JsonObject json)
+    /// <summary>Where the rule sits in its CRD, e.g. <c>...properties[spec].x-kubernetes-validations[0]</c>.</summary>
+    public string SchemaPath { get; init; } = "";
+
+    /// <summary>Why the rule cannot run (as the API server would refuse the CRD for it), or null.</summary>
+    public string? CompileError { get; private init; }
+
+    /// <param name="json">The rule's JSON form.</param>
+    /// <param name="owner">The schema the rule is declared on, whose fields it may select.</param>
+    /// <param name="schemaPath">Where the rule sits in its CRD.</param>
+    public static CelRule Compile(JsonObject json, SchemaNode owner, string schemaPath)
     {
         var rule = Text(json, "rule");
         var messageExpression = Text(json, "messageExpression");
         var (program, error) = TryCompile(rule);
+        if (program is not null && SelfFieldReferences.FindUndefined(rule, owner) is { } undefined)
+        {
+            (program, error) = (null, $"undefined field '{undefined}'");
+        }
+
         var (messageProgram, _) = messageExpression.Length == 0 ? (null, null) : TryCompile(messageExpression);
         return new CelRule
         {
@@ -39,6 +52,7 @@ internal sealed partial class CelRule
             Program = program,
             MessageProgram = messageProgram,
             CompileError = error,
+            SchemaPath = schemaPath,
         };
     }
 

@@ -19,8 +19,11 @@ public sealed class CustomResourceValidator
     public CustomResourceValidator(V1CustomResourceDefinition crd, string version)
     {
         ArgumentNullException.ThrowIfNull(crd);
-        var served = crd.Spec?.Versions?.FirstOrDefault(v => v.Name == version)
-            ?? throw new ArgumentException($"CRD {crd.Metadata?.Name} has no version {version}", nameof(version));
+        var spec = crd.Spec ?? throw new ArgumentException($"CRD {crd.Metadata?.Name} has no spec", nameof(crd));
+        var versions = spec.Versions ?? [];
+        var index = versions.ToList().FindIndex(v => v.Name == version);
+        var served = index >= 0 ? versions[index]
+            : throw new ArgumentException($"CRD {crd.Metadata?.Name} has no version {version}", nameof(version));
         var openApi = served.Schema?.OpenAPIV3Schema
             ?? throw new ArgumentException($"CRD {crd.Metadata?.Name} version {version} has no openAPIV3Schema", nameof(crd));
 
@@ -28,15 +31,23 @@ public sealed class CustomResourceValidator
         // JSON once makes every value a JsonNode.
         var json = JsonNode.Parse(KubernetesJson.Serialize(openApi)) as JsonObject
             ?? throw new ArgumentException($"CRD {crd.Metadata?.Name} version {version} has an empty schema", nameof(crd));
-        schema = SchemaNode.Parse(json);
-        Group = crd.Spec.Group;
+        schema = SchemaNode.Parse(json, $"spec.versions[{index}].schema.openAPIV3Schema", isResource: true);
+        SchemaErrors = [.. FindSchemaErrors(schema)];
+        Group = spec.Group ?? "";
         Version = version;
-        Kind = crd.Spec.Names?.Kind ?? "";
+        Kind = spec.Names?.Kind ?? "";
     }
 
     public string Group { get; }
     public string Version { get; }
     public string Kind { get; }
+
+    /// <summary>
+    /// Problems in the CRD itself that the API server would refuse it for: CEL rules that do not compile
+    /// or select fields the schema does not declare, and patterns that are not regular expressions. Each
+    /// also fails validation of any object that reaches it; this list lets a test check a CRD up front.
+    /// </summary>
+    public IReadOnlyList<FieldError> SchemaErrors { get; }
 
     /// <summary>
     /// Validates <paramref name="obj"/> (left untouched) and returns the defaulted, pruned copy with all
@@ -72,6 +83,22 @@ public sealed class CustomResourceValidator
         }
 
         return new ValidationResult(copy, errors);
+    }
+
+    private static IEnumerable<FieldError> FindSchemaErrors(SchemaNode root)
+    {
+        foreach (var node in root.SelfAndDescendants())
+        {
+            if (node.PatternError is not null)
+            {
+                yield return new FieldError(FieldErrorType.Invalid, $"{node.SchemaPath}.pattern", node.Pattern, node.PatternError);
+            }
+
+            foreach (var rule in node.Rules.Where(r => r.CompileError is not null))
+            {
+                yield return new FieldError(FieldErrorType.Invalid, $"{rule.SchemaPath}.rule", rule.Rule, $"compilation failed: {rule.CompileError}");
+            }
+        }
     }
 
     private static bool IsBlocking(FieldError error) => error.Type is FieldErrorType.NotSupported

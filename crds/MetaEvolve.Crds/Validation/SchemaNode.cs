@@ -53,7 +53,13 @@ internal sealed class SchemaNode
     public IReadOnlyList<SchemaNode> AnyOf { get; private init; } = [];
     public IReadOnlyList<SchemaNode> OneOf { get; private init; } = [];
     public SchemaNode? Not { get; private init; }
-    public IReadOnlyList<CelRule> Rules { get; private init; } = [];
+    public IReadOnlyList<CelRule> Rules { get; private set; } = [];
+
+    /// <summary>Where this schema sits in its CRD, e.g. <c>spec.versions[0].schema.openAPIV3Schema.properties[spec]</c>.</summary>
+    public string SchemaPath { get; private init; } = "";
+
+    /// <summary>Whether values here carry apiVersion, kind and metadata: the root and embedded resources.</summary>
+    public bool IsResource { get; private init; }
 
     /// <summary>Whether this node or any node below it declares CEL rules.</summary>
     public bool HasRules { get; private init; }
@@ -64,7 +70,11 @@ internal sealed class SchemaNode
     /// <summary>The type name Kubernetes reports as the bad value of CEL errors ("object", "string", ...).</summary>
     public string TypeName => Type ?? "";
 
-    public static SchemaNode Parse(JsonObject json)
+    /// <summary>Reads a schema and everything below it.</summary>
+    /// <param name="json">The schema in its JSON form.</param>
+    /// <param name="schemaPath">Where the schema sits in its CRD, for errors about the schema itself.</param>
+    /// <param name="isResource">Whether values here carry apiVersion, kind and metadata (the root).</param>
+    public static SchemaNode Parse(JsonObject json, string schemaPath, bool isResource)
     {
         var properties = new Dictionary<string, SchemaNode>(StringComparer.Ordinal);
         if (json["properties"] is JsonObject props)
@@ -73,7 +83,7 @@ internal sealed class SchemaNode
             {
                 if (value is JsonObject child)
                 {
-                    properties[name] = Parse(child);
+                    properties[name] = Parse(child, FieldPath.Key($"{schemaPath}.properties", name), Bool(child, "x-kubernetes-embedded-resource"));
                 }
             }
         }
@@ -81,19 +91,21 @@ internal sealed class SchemaNode
         var additional = json["additionalProperties"];
         var pattern = String(json, "pattern");
         var (regex, patternError) = CompilePattern(pattern);
-        var rules = json["x-kubernetes-validations"] is JsonArray ruleArray
-            ? ruleArray.OfType<JsonObject>().Select(CelRule.Compile).ToList()
-            : [];
+        var ruleJson = json["x-kubernetes-validations"] is JsonArray ruleArray ? ruleArray.OfType<JsonObject>().ToList() : [];
 
-        var additionalSchema = additional is JsonObject additionalJson ? Parse(additionalJson) : null;
-        var items = json["items"] is JsonObject itemsJson ? Parse(itemsJson) : null;
-        var allOf = List(json, "allOf");
-        var anyOf = List(json, "anyOf");
-        var oneOf = List(json, "oneOf");
-        var not = json["not"] is JsonObject notJson ? Parse(notJson) : null;
+        var additionalSchema = additional is JsonObject additionalJson
+            ? Parse(additionalJson, $"{schemaPath}.additionalProperties", Bool(additionalJson, "x-kubernetes-embedded-resource"))
+            : null;
+        var items = json["items"] is JsonObject itemsJson
+            ? Parse(itemsJson, $"{schemaPath}.items", Bool(itemsJson, "x-kubernetes-embedded-resource"))
+            : null;
+        var allOf = List(json, "allOf", schemaPath);
+        var anyOf = List(json, "anyOf", schemaPath);
+        var oneOf = List(json, "oneOf", schemaPath);
+        var not = json["not"] is JsonObject notJson ? Parse(notJson, $"{schemaPath}.not", isResource: false) : null;
         IEnumerable<SchemaNode?> children = [.. properties.Values, additionalSchema, items, .. allOf, .. anyOf, .. oneOf, not];
 
-        return new SchemaNode
+        var node = new SchemaNode
         {
             Type = String(json, "type"),
             Format = String(json, "format"),
@@ -129,9 +141,25 @@ internal sealed class SchemaNode
             AnyOf = anyOf,
             OneOf = oneOf,
             Not = not,
-            Rules = rules,
-            HasRules = rules.Count > 0 || children.Any(c => c?.HasRules == true),
+            SchemaPath = schemaPath,
+            IsResource = isResource,
+            HasRules = ruleJson.Count > 0 || children.Any(c => c?.HasRules == true),
         };
+
+        // Rules are compiled against the finished node: their field references are checked against it.
+        node.Rules = [.. ruleJson.Select((rule, i) => CelRule.Compile(rule, node, FieldPath.Index($"{schemaPath}.x-kubernetes-validations", i)))];
+        return node;
+    }
+
+    /// <summary>This schema and every schema below it.</summary>
+    public IEnumerable<SchemaNode> SelfAndDescendants()
+    {
+        yield return this;
+        IEnumerable<SchemaNode?> children = [.. Properties.Values, AdditionalProperties, Items, .. AllOf, .. AnyOf, .. OneOf, Not];
+        foreach (var descendant in children.OfType<SchemaNode>().SelectMany(c => c.SelfAndDescendants()))
+        {
+            yield return descendant;
+        }
     }
 
     /// <summary>The schema for the value under <paramref name="key"/> of an object this schema describes.</summary>
@@ -155,8 +183,10 @@ internal sealed class SchemaNode
         }
     }
 
-    private static IReadOnlyList<SchemaNode> List(JsonObject json, string name) =>
-        json[name] is JsonArray array ? [.. array.OfType<JsonObject>().Select(Parse)] : [];
+    private static IReadOnlyList<SchemaNode> List(JsonObject json, string name, string schemaPath) =>
+        json[name] is JsonArray array
+            ? [.. array.OfType<JsonObject>().Select((sub, i) => Parse(sub, FieldPath.Index($"{schemaPath}.{name}", i), isResource: false))]
+            : [];
 
     private static string? String(JsonObject json, string name) =>
         json[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;

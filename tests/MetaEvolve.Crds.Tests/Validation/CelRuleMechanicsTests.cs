@@ -237,4 +237,83 @@ public class CelRuleMechanicsTests
                 - rule: self == oldSelf
                   message: name is immutable
             """, """{"name": "x"}"""));
+
+    [Fact]
+    public void A_rule_selecting_a_field_the_schema_does_not_declare_is_a_compile_error_like_the_api_server_makes_it()
+    {
+        var validator = TestCrd.ForSpec("""
+            type: object
+            x-kubernetes-validations:
+            - rule: self.type != 'CSharp' || has(self.csharp)
+            properties:
+              type: {type: string}
+              cSharp: {type: object}
+            """);
+
+        Assert.Equal(
+            ["spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: \"self.type != 'CSharp' || has(self.csharp)\": compilation failed: undefined field 'csharp'"],
+            validator.SchemaErrors.Select(e => e.ToString()));
+        Assert.Equal(
+            ["spec: Invalid value: \"object\": rule compile error: undefined field 'csharp'"],
+            validator.Validate(TestCrd.WithSpec("""{"type": "Prompt"}""")).Messages());
+    }
+
+    [Fact]
+    public void Nested_selections_are_checked_through_the_schema() =>
+        Assert.Equal(
+            "compilation failed: undefined field 'maxReplica'",
+            Assert.Single(TestCrd.ForSpec("""
+                type: object
+                x-kubernetes-validations:
+                - rule: self.autoscaling.minReplicas <= self.autoscaling.maxReplica
+                properties:
+                  autoscaling: {type: object, properties: {minReplicas: {type: integer}, maxReplicas: {type: integer}}}
+                """).SchemaErrors).Detail);
+
+    [Fact]
+    public void Root_rules_may_read_metadata_name_and_generate_name_but_no_other_metadata()
+    {
+        var allowed = TestCrd.Validator("""
+            type: object
+            x-kubernetes-validations:
+            - rule: self.metadata.name.size() < 10 || self.metadata.generateName.startsWith('x')
+            properties:
+              metadata: {type: object}
+            """);
+        var labels = TestCrd.Validator("""
+            type: object
+            x-kubernetes-validations:
+            - rule: has(self.metadata.labels)
+            """);
+
+        Assert.Empty(allowed.SchemaErrors);
+        Assert.Equal("compilation failed: undefined field 'labels'", Assert.Single(labels.SchemaErrors).Detail);
+    }
+
+    [Fact]
+    public void Map_keys_method_calls_and_text_in_string_literals_are_not_field_references() =>
+        Assert.Empty(TestCrd.ForSpec("""
+            type: object
+            x-kubernetes-validations:
+            - rule: "self.name.startsWith('self.nothing') && self.labels.anyKey == 'x' && self.config.whatever"
+            properties:
+              name: {type: string}
+              labels: {type: object, additionalProperties: {type: string}}
+              config: {type: object, x-kubernetes-preserve-unknown-fields: true}
+            """).SchemaErrors);
+
+    [Fact]
+    public void A_pattern_that_is_not_a_regular_expression_is_a_schema_error_and_fails_values_not_validation()
+    {
+        var validator = TestCrd.ForSpec("""
+            type: object
+            properties:
+              name: {type: string, pattern: '([a-z'}
+            """);
+
+        Assert.Equal("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[name].pattern", Assert.Single(validator.SchemaErrors).Field);
+        Assert.StartsWith(
+            "spec.name: Invalid value: \"abc\": spec.name in body has an invalid pattern '([a-z': ",
+            Assert.Single(validator.Validate(TestCrd.WithSpec("""{"name": "abc"}""")).Messages()));
+    }
 }

@@ -20,19 +20,34 @@ public class ManifestValidationTests
     private static readonly Dictionary<string, CustomResourceValidator> FromCode =
         CrdManifests.Generate().ToDictionary(crd => crd.Spec.Names.Kind, crd => new CustomResourceValidator(crd, ApiGroup.Version));
 
+    private static readonly (string Source, Dictionary<string, CustomResourceValidator> Validators)[] Sources =
+        [("checked-in", FromYaml), ("generated", FromCode)];
+
     public static TheoryData<string> Samples => Files("samples");
 
     public static TheoryData<string> InvalidManifests => Files("tests", "manifests", "invalid");
+
+    public static TheoryData<string> Kinds => [.. FromYaml.Keys.Order()];
+
+    [Theory, MemberData(nameof(Kinds))]
+    public void Every_crd_is_one_the_api_server_would_admit_as_far_as_rules_and_patterns_go(string kind)
+    {
+        foreach (var (source, validators) in Sources)
+        {
+            var errors = validators[kind].SchemaErrors;
+            Assert.True(errors.Count == 0, $"{kind} ({source}):\n{string.Join("\n", errors)}");
+        }
+    }
 
     [Theory, MemberData(nameof(Samples))]
     public void Every_metaevolve_resource_in_the_samples_is_valid(string file)
     {
         foreach (var resource in Documents(RepositoryRoot.Combine("samples", file)).Where(IsOurs))
         {
-            foreach (var validators in new[] { FromYaml, FromCode })
+            foreach (var (source, validators) in Sources)
             {
                 var result = validators[Kind(resource)].Validate(resource);
-                Assert.True(result.IsValid, $"samples/{file}: {result}");
+                Assert.True(result.IsValid, $"samples/{file} against the {source} CRD: {result}");
             }
         }
     }
@@ -52,10 +67,10 @@ public class ManifestValidationTests
         var (expectedField, expectedMessage) = Expectation(path);
         var resource = Assert.Single(Documents(path));
 
-        foreach (var validators in new[] { FromYaml, FromCode })
+        foreach (var (source, validators) in Sources)
         {
             var result = validators[Kind(resource)].Validate(resource);
-            Assert.False(result.IsValid, $"{file} was accepted");
+            Assert.False(result.IsValid, $"{file} was accepted by the {source} CRD");
 
             if (expectedField.StartsWith("metadata.", StringComparison.Ordinal))
             {
@@ -66,7 +81,7 @@ public class ManifestValidationTests
             }
 
             var matching = result.Errors.Where(e => SameField(e.Field, expectedField)).ToList();
-            Assert.True(matching.Count > 0, $"{file}: expected an error on {expectedField}, got {result}");
+            Assert.True(matching.Count > 0, $"{file} against the {source} CRD: expected an error on {expectedField}, got {result}");
             if (expectedMessage is not null)
             {
                 Assert.Contains(matching, e => e.ToString().Contains(expectedMessage, StringComparison.Ordinal));
