@@ -7,8 +7,17 @@ namespace MetaEvolve.Crds.Validation;
 /// <summary>
 /// Validates custom resources against one version of a CRD the way kube-apiserver does on create:
 /// prune (or reject) unknown fields, apply schema defaults, check the OpenAPI schema, then evaluate
-/// the CEL rules. Built once per CRD version (patterns and rules compile here) and safe to share.
+/// the CEL rules. Built once per CRD version (patterns and rules compile here) and safe to share
+/// between threads; cache one per CRD version rather than building one per request.
 /// </summary>
+/// <example>
+/// <code>
+/// var validator = new CustomResourceValidator(KubernetesYaml.Deserialize&lt;V1CustomResourceDefinition&gt;(crdYaml), "v1alpha1");
+/// var result = validator.Validate(JsonNode.Parse(json)!.AsObject());
+/// if (!result.IsValid) { /* 422 with result.Errors.Select(e => e.ToStatusCause()), or print each error */ }
+/// else { /* store result.Object: pruned and defaulted */ }
+/// </code>
+/// </example>
 public sealed class CustomResourceValidator
 {
     private readonly SchemaNode schema;
@@ -50,9 +59,15 @@ public sealed class CustomResourceValidator
     public IReadOnlyList<FieldError> SchemaErrors { get; }
 
     /// <summary>
-    /// Validates <paramref name="obj"/> (left untouched) and returns the defaulted, pruned copy with all
+    /// Validates <paramref name="obj"/> (left untouched) and returns the pruned, defaulted copy with all
     /// errors. Never throws for anything in the object or the CRD's rules.
     /// </summary>
+    /// <remarks>
+    /// With <see cref="UnknownFieldHandling.Reject"/>, unknown fields end validation the way strict
+    /// decoding ends an API request: the result then holds only the unknown-field errors (and the pruned,
+    /// not yet defaulted, copy). Transition rules (those reading <c>oldSelf</c>) are skipped: this is
+    /// create-time validation.
+    /// </remarks>
     public ValidationResult Validate(JsonObject obj, UnknownFieldHandling handling = UnknownFieldHandling.Reject)
     {
         ArgumentNullException.ThrowIfNull(obj);
