@@ -81,7 +81,8 @@ public sealed class CustomResourceValidator
         }
 
         SchemaDefaulter.Apply(copy, schema);
-        var errors = SchemaValueValidator.Validate(copy, schema);
+        var errors = ObjectMetaValidator.Validate(copy);
+        errors.AddRange(SchemaValueValidator.Validate(copy, schema));
         if (schema.HasRules)
         {
             // Like the API server, skip CEL when the object has the wrong shape: rules would fail on it
