@@ -34,7 +34,7 @@ public sealed class V1Alpha1SkillSpec
     [Description("The prompt template, for type Prompt.")]
     public PromptSkill? Prompt { get; set; }
 
-    // camelCase would make this `cSharp`; the documented wire name (samples, CEL rules) is `csharp`.
+    // The default camel-casing would give `cSharp`; the wire name is `csharp`.
     [JsonPropertyName("csharp")]
     [Description("The C# source, for type CSharp.")]
     public CSharpSkill? CSharp { get; set; }
