@@ -29,7 +29,7 @@ public sealed class CpuReleaseTests
         // a background GC) fades, so the quietest of several windows is what is judged.
         var windows = await IdleWindowsAsync();
 
-        Assert.True(windows.Min() < TimeSpan.FromMilliseconds(150),
+        Assert.True(windows.Min() < IdleCeiling,
             $"CPU used in idle 500 ms windows: {string.Join(", ", windows.Select(w => $"{w.TotalMilliseconds:0} ms"))}");
     }
 
@@ -50,7 +50,7 @@ public sealed class CpuReleaseTests
         {
             var windows = await IdleWindowsAsync();
 
-            Assert.True(windows.Min() > TimeSpan.FromMilliseconds(300),
+            Assert.True(windows.Min() >= IdleCeiling,
                 $"CPU used in 500 ms windows: {string.Join(", ", windows.Select(w => $"{w.TotalMilliseconds:0} ms"))}");
         }
         finally
@@ -60,11 +60,15 @@ public sealed class CpuReleaseTests
         }
     }
 
+    // An idle process uses ~1 ms of CPU per 500 ms window. A spinning thread uses up to 500 ms; on this
+    // machine shared by many builds (load average 20 on 2 cores) it was still seen using 76 ms or more.
+    private static readonly TimeSpan IdleCeiling = TimeSpan.FromMilliseconds(25);
+
     private static async Task<List<TimeSpan>> IdleWindowsAsync()
     {
         var process = Process.GetCurrentProcess();
         var windows = new List<TimeSpan>();
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i < 6; i++)
         {
             process.Refresh();
             var before = process.TotalProcessorTime;
