@@ -50,7 +50,7 @@ internal sealed class SandboxPolicy
         {
             cancellationToken.ThrowIfCancellationRequested();
             CheckConstruct(node);
-            if (IsInsideNameOf(node) || _reportedExpressions.Any(span => span.Contains(node.Span)))
+            if (IsInsideNameOf(node) || (_reportedExpressions.Count > 0 && _reportedExpressions.Exists(span => span.Contains(node.Span))))
             {
                 continue;
             }
@@ -506,23 +506,17 @@ internal sealed class SandboxPolicy
 
     private bool IsFromSkill(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _compilation.Assembly);
 
+    // nameof(...) only produces a string, so what it names is not a use. Found once per tree: walking up from
+    // every node instead would be quadratic in the depth of a long expression.
+    private List<Microsoft.CodeAnalysis.Text.TextSpan>? _nameOfArguments;
+
     private bool IsInsideNameOf(SyntaxNode node)
     {
-        for (var current = node; current is not null; current = current.Parent)
-        {
-            if (current is InvocationExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "nameof" } } invocation
-                && _model.GetOperation(invocation) is INameOfOperation)
-            {
-                return true;
-            }
-
-            if (current is MemberDeclarationSyntax or StatementSyntax)
-            {
-                return false;
-            }
-        }
-
-        return false;
+        _nameOfArguments ??= [.. node.SyntaxTree.GetRoot().DescendantNodes()
+            .OfType<InvocationExpressionSyntax>()
+            .Where(i => i.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" } && _model.GetOperation(i) is INameOfOperation)
+            .Select(i => i.ArgumentList.Span)];
+        return _nameOfArguments.Count > 0 && _nameOfArguments.Exists(span => span.Contains(node.Span));
     }
 
     private static bool IsAutoProperty(PropertyDeclarationSyntax property) =>
