@@ -56,7 +56,7 @@ internal sealed class SandboxPolicy
             }
 
             CheckBinding(node);
-            if (_model.GetOperation(node, cancellationToken) is { Parent: null } rootOperation)
+            if (IsOperationRoot(node) && _model.GetOperation(node, cancellationToken) is { } rootOperation)
             {
                 foreach (var operation in rootOperation.DescendantsAndSelf())
                 {
@@ -67,6 +67,19 @@ internal sealed class SandboxPolicy
             }
         }
     }
+
+    /// <summary>
+    /// Syntax whose operation tree is a root (a body, an initializer, an attribute). Asking every node for its
+    /// operation's Parent instead would make Roslyn search the tree again for each node: quadratic.
+    /// </summary>
+    private static bool IsOperationRoot(SyntaxNode node) => node switch
+    {
+        BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or AttributeSyntax or PrimaryConstructorBaseTypeSyntax => true,
+        ArrowExpressionClauseSyntax { Parent: PropertyDeclarationSyntax or IndexerDeclarationSyntax } => true,
+        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax or EventFieldDeclarationSyntax } } => true,
+        EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax or ParameterSyntax or EnumMemberDeclarationSyntax } => true,
+        _ => false,
+    };
 
     private void CheckToken(SyntaxToken token)
     {
