@@ -21,6 +21,7 @@ public sealed class TaskRepository
     private readonly string _requeueSql;
     private readonly string _insertQueuedSql;
     private readonly string _idempotencySql;
+    private readonly string _cancelRequestedSql;
 
     public TaskRepository(NpgsqlDataSource dataSource, string schema)
     {
@@ -99,6 +100,12 @@ public sealed class TaskRepository
             INSERT INTO {s}.tasks (id, created_at, namespace, pool, agent, thread_id, status, input, idempotency_key, trace_parent, deadline)
             VALUES ($1, {s}.uuid_v7_time($1), $2, $3, $4, $5, 'queued', $6::jsonb, $7, $8, $9)
             ON CONFLICT (id, created_at) DO NOTHING
+            """;
+
+        _cancelRequestedSql = $"""
+            SELECT t.id FROM unnest($1::uuid[]) AS r(id)
+            JOIN {s}.tasks t ON t.id = r.id AND t.created_at = {s}.uuid_v7_time(r.id)
+            WHERE t.cancel_requested
             """;
 
         _idempotencySql = $"""
@@ -261,6 +268,21 @@ public sealed class TaskRepository
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = rawBody });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
         return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <summary>Which of these tasks have a cancellation request (the durable half of cancel; the NATS notice is the fast half).</summary>
+    public async Task<List<Guid>> CancelRequestedAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        await using var command = _dataSource.CreateCommand(_cancelRequestedSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. ids] });
+        var result = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetGuid(0));
+        }
+        return result;
     }
 
     public async Task<TaskRecord?> GetAsync(Guid id, CancellationToken cancellationToken = default)
