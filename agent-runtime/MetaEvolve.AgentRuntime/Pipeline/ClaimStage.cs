@@ -167,7 +167,7 @@ internal sealed class ClaimStage(
     private async Task RecordInvalidAsync(InFlightTask task, Guid? parsedId, string reason)
     {
         var message = task.Message;
-        TaskSubjects.TryParseTask(message.Subject, out var ns, out var pool, out var agent);
+        _ = TaskSubjects.TryParseTask(message.Subject, out var ns, out var pool, out var agent);
         // Keep the submitter's id when there is one (a body that parsed, or the message id); otherwise mint one.
         var id = parsedId ?? TryTaskId(message) ?? TaskIds.NewId();
         var raw = message.Data is { } data ? System.Text.Encoding.UTF8.GetString(data) : "";

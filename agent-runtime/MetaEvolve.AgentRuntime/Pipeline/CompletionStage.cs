@@ -88,13 +88,13 @@ internal sealed class CompletionStage(
             switch (settlement.Ack)
             {
                 case AckKind.Ack:
-                    await task.Message.AckAsync();
+                    await task.Message.AckAsync(cancellationToken: lifetime.Stopped);
                     break;
                 case AckKind.Nak:
-                    await task.Message.NakAsync(delay: settlement.NakDelay);
+                    await task.Message.NakAsync(delay: settlement.NakDelay, cancellationToken: lifetime.Stopped);
                     break;
                 case AckKind.Terminate:
-                    await task.Message.AckTerminateAsync();
+                    await task.Message.AckTerminateAsync(cancellationToken: lifetime.Stopped);
                     break;
             }
         }
@@ -127,7 +127,7 @@ internal sealed class CompletionStage(
         try
         {
             var body = JsonSerializer.SerializeToUtf8Bytes(new TaskResultNotice(completion.Id, completion.Status, completion.Error), TaskJsonContext.Default.TaskResultNotice);
-            await nats.PublishAsync(TaskSubjects.Result(completion.Id), body);
+            await nats.PublishAsync(TaskSubjects.Result(completion.Id), body, cancellationToken: lifetime.Stopped);
         }
         catch (Exception ex) when (ex is NatsException or ObjectDisposedException or OperationCanceledException)
         {

@@ -22,6 +22,7 @@ internal sealed class TaskConsumerService(
     CompletionStage completions,
     PipelineLifetime lifetime,
     ReadinessState readiness,
+    StoreStartup store,
     ILogger<TaskConsumerService> logger) : BackgroundService
 {
     private Task _stages = Task.CompletedTask;
@@ -43,6 +44,7 @@ internal sealed class TaskConsumerService(
         {
             try
             {
+                await store.EnsureAsync(pull.Token);
                 var consumer = await BindAsync(pull.Token);
                 readiness.ConsumerBound(true);
                 logger.LogInformation("Consuming {Stream}/{Consumer} for {Namespace}/{Pool} with concurrency {Concurrency}",
