@@ -47,14 +47,18 @@ apt_install() {
     chmod 755 /usr/sbin/policy-rc.d
     added_policy=true
   fi
+  local status=0
   if [[ $apt_updated == false ]]; then
     log "apt: updating package lists"
-    apt-get update -qq </dev/null >&2
+    apt-get update -qq </dev/null >&2 || status=$?
     apt_updated=true
   fi
-  log "apt: installing $*"
-  apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2
+  if ((status == 0)); then
+    log "apt: installing $*"
+    apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2 || status=$?
+  fi
   if [[ $added_policy == true ]]; then rm -f /usr/sbin/policy-rc.d; fi
+  ((status == 0)) || die "apt-get failed (exit $status) installing $*"
 }
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
@@ -138,8 +142,9 @@ nats_up() {
     rm -f "$nats_pidfile"
     # setsid + closed stdio: the server must not hold the caller's terminal or pipes open.
     setsid nats-server -a 127.0.0.1 -p "$nats_port" -m "$nats_monitor_port" \
-      -js -sd "$nats_dir/jetstream" -P "$nats_pidfile" -l "$nats_log" \
-      </dev/null >>"$nats_log" 2>&1 &
+      -js -sd "$nats_dir/jetstream" -P "$nats_pidfile" \
+      </dev/null >>"$nats_log" 2>&1 9>&- &
+    started_now+=(nats)
     log "nats: starting on 127.0.0.1:$nats_port (monitoring :$nats_monitor_port)"
   fi
   wait_ready nats "$nats_log" nats_healthy
@@ -211,7 +216,8 @@ pg_prepare_dir() {
     chmod 700 "$pg_link"
     if ! as_postgres test -w "$pg_link"; then
       rmdir "$pg_link"
-      mkdir -p -m 700 "$pg_fallback"
+      mkdir -p "$pg_fallback"
+      chmod 700 "$pg_fallback"
       ln -s "$pg_fallback" "$pg_link"
       log "postgres: $(pg_owner) cannot enter $services_dir; data lives in $pg_fallback (symlinked from $pg_link)"
     fi
@@ -219,7 +225,8 @@ pg_prepare_dir() {
   if [[ -L $pg_link ]]; then
     # The target may have been removed (e.g. /tmp cleaned): recreate it empty.
     local target; target="$(readlink "$pg_link")"
-    mkdir -p -m 700 "$target"
+    mkdir -p "$target"
+    chmod 700 "$target"
     chown "$(pg_owner)" "$target"
   fi
   pg_dir="$(readlink -f "$pg_link")"
@@ -291,8 +298,9 @@ postgres_up() {
     require_free_port postgres "$postgres_port"
     [[ -s $pg_data/PG_VERSION ]] || pg_init
     log "postgres: starting on 127.0.0.1:$postgres_port"
+    started_now+=(postgres)
     # pg_ctl daemonizes the server itself and records it in postmaster.pid.
-    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -o "-p $postgres_port" -s -w -t "$timeout_seconds" start </dev/null >&2 ||
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_log" -o "-p $postgres_port" -s -w -t "$timeout_seconds" start </dev/null >&2 9>&- ||
       { tail -n 30 "$pg_log" >&2 2>/dev/null; die "postgres: pg_ctl start failed"; }
   fi
   wait_ready postgres "$pg_log" pg_ready
@@ -342,7 +350,9 @@ redis_log="$redis_dir/redis-server.log"
 redis_ping() { [[ "$(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null)" == PONG ]]; }
 
 redis_up() {
-  command -v redis-server >/dev/null && command -v redis-cli >/dev/null || apt_install redis-server redis-tools
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    apt_install redis-server redis-tools
+  fi
   mkdir -p "$redis_dir"
   local pid
   if pid="$(live_pid "$redis_pidfile" redis-server)"; then
@@ -351,9 +361,12 @@ redis_up() {
     require_free_port redis "$redis_port"
     rm -f "$redis_pidfile"
     log "redis: starting on 127.0.0.1:$redis_port"
+    started_now+=(redis)
+    # Errors before daemonizing go to stdout, later ones to --logfile: both end up in one log.
+    # shellcheck disable=SC2094
     redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
       --daemonize yes --pidfile "$redis_pidfile" --logfile "$redis_log" --dir "$redis_dir" \
-      </dev/null >>"$redis_log" 2>&1 || { tail -n 30 "$redis_log" >&2; die "redis: failed to start"; }
+      </dev/null >>"$redis_log" 2>&1 9>&- || { tail -n 30 "$redis_log" >&2; die "redis: failed to start"; }
   fi
   wait_ready redis "$redis_log" redis_ping
   log "redis: ready"
@@ -420,18 +433,39 @@ preflight_ports() {
   fi
 }
 
+# Serializes up/down/clean on one services dir (e.g. two test runs starting at once).
+# The daemons are started with fd 9 closed, or they would hold the lock for their whole life.
+lock_services_dir() {
+  exec 9>"$services_dir/.lock"
+  flock 9
+}
+
+# Services this `up` started; a failing `up` stops them again, so it never leaves a partial set.
+started_now=()
+stop_started_on_failure() {
+  local status=$?
+  ((status != 0 && ${#started_now[@]} > 0)) || return 0
+  log "up failed; stopping what it started: ${started_now[*]}"
+  local service
+  for service in "${started_now[@]}"; do "${service}_down" || true; done
+}
+
 cmd_up() {
   mkdir -p "$services_dir"
+  lock_services_dir
   preflight_ports
+  trap stop_started_on_failure EXIT
   nats_up
   postgres_up
   redis_up
+  trap - EXIT
   log "all services ready; state in $services_dir"
   print_env
 }
 
 cmd_down() {
   [[ -d $services_dir ]] || { log "nothing to stop: $services_dir does not exist"; return 0; }
+  lock_services_dir
   local failed=0
   redis_down || failed=1
   postgres_down || failed=1

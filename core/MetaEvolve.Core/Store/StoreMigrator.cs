@@ -31,9 +31,11 @@ public sealed class StoreMigrator(NpgsqlDataSource dataSource, StoreOptions opti
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var lockConnection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await AcquireLockAsync(lockConnection, cancellationToken);
         try
         {
+            // Inside the try: a cancellation can race with the grant, and a session lock left on a
+            // pooled connection would block every later migration. Unlocking a lock not held is harmless.
+            await AcquireLockAsync(lockConnection, cancellationToken);
             // Evolve is synchronous; keep it off the caller's thread.
             var applied = await Task.Run(RunEvolve, CancellationToken.None);
             if (applied.Count > 0)
