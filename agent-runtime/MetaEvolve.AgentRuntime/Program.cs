@@ -8,6 +8,7 @@ using MetaEvolve.Core.Tasks;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
+using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
@@ -36,6 +37,9 @@ if (postgres.MaxAutoPrepare == 0)
 }
 var store = new StoreOptions { Schema = worker.Schema };
 
+// Spans of the worker's ActivitySource continue the submitter's trace (envelope traceparent), so log lines
+// written while a task runs carry its trace and span ids. Add an exporter here (e.g. OTLP) to ship the spans.
+builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(RuntimeTracing.SourceName));
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownGrace + TimeSpan.FromSeconds(15));
 builder.Services.AddSingleton(worker);
 builder.Services.AddSingleton(store);
