@@ -99,6 +99,21 @@ public sealed class PipelineEnvironment : IAsyncLifetime
         return worker;
     }
 
+    private Task<WorkerProcess>? _shared;
+
+    /// <summary>One worker (maxDeliver 3) shared by the tests of a class, started on first use.</summary>
+    public Task<WorkerProcess> SharedWorkerAsync()
+    {
+        return _shared ??= StartAsync();
+
+        async Task<WorkerProcess> StartAsync()
+        {
+            var worker = StartWorker(maxDeliver: 3);
+            await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+            return worker;
+        }
+    }
+
     public TaskEnvelope Call(string function, string argumentsJson = "{}", string? agent = null, DateTimeOffset? deadline = null) => new()
     {
         Id = TaskIds.NewId(),
