@@ -1,0 +1,91 @@
+using MetaEvolve.AgentRuntime;
+using MetaEvolve.AgentRuntime.Execution;
+using MetaEvolve.AgentRuntime.Operability;
+using MetaEvolve.AgentRuntime.Pipeline;
+using MetaEvolve.Core;
+using MetaEvolve.Core.Store;
+using MetaEvolve.Core.Tasks;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using Npgsql;
+using OpenTelemetry.Trace;
+using Prometheus;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+
+builder.Services.AddSerilog((services, logger) => logger
+    .MinimumLevel.Information()
+    .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+    .MinimumLevel.Override("NATS", LogEventLevel.Warning)
+    .MinimumLevel.Override("Npgsql", LogEventLevel.Warning)
+    .Enrich.FromLogContext()
+    .WriteTo.Console(new CompactJsonFormatter()));
+
+var worker = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
+var connections = ConnectionOptions.FromEnvironment();
+// The pipeline sends a handful of statements over and over: prepared once per connection, PostgreSQL skips
+// parsing and planning them (planning the partitioned-table claim costs more than running it).
+// A cached generic plan outlives the table sizes it was made for: planned while a day's partition was still
+// empty, it hash-joins over a sequential scan and keeps doing so as the partition grows (until autovacuum
+// analyzes it). Every join this worker runs is a primary-key lookup per task, so hash and merge joins are
+// switched off for its sessions and plans stay index lookups whatever the statistics say.
+var postgres = new NpgsqlConnectionStringBuilder(connections.Postgres);
+if (postgres.MaxAutoPrepare == 0)
+{
+    postgres.MaxAutoPrepare = 32;
+    postgres.AutoPrepareMinUsages = 2;
+}
+postgres.Options = $"{postgres.Options} -c enable_hashjoin=off -c enable_mergejoin=off".Trim();
+connections = connections with { Postgres = postgres.ConnectionString };
+var store = new StoreOptions { Schema = worker.Schema };
+
+// Spans of the worker's ActivitySource continue the submitter's trace (envelope traceparent), so log lines
+// written while a task runs carry its trace and span ids. Add an exporter here (e.g. OTLP) to ship the spans.
+builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(RuntimeTracing.SourceName));
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownGrace + TimeSpan.FromSeconds(15));
+builder.Services.AddSingleton(worker);
+builder.Services.AddSingleton(store);
+builder.Services.AddSingleton(sp => StoreDataSource.Create(connections, store, sp.GetRequiredService<ILoggerFactory>()));
+builder.Services.AddSingleton(sp => new NatsConnection(new NatsOpts
+{
+    Url = connections.NatsUrl,
+    Name = $"agent-runtime {worker.Namespace}/{worker.Pool}",
+    RetryOnInitialConnect = true,
+    ReconnectWaitMax = TimeSpan.FromSeconds(2),
+    LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
+}));
+builder.Services.AddSingleton<INatsConnection>(sp => sp.GetRequiredService<NatsConnection>());
+builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequiredService<NatsConnection>()));
+builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema));
+builder.Services.AddSingleton(sp => new TaskPartitionMaintenance(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema, sp.GetRequiredService<ILogger<TaskPartitionMaintenance>>()));
+builder.Services.AddSingleton<StoreMigrator>();
+builder.Services.AddSingleton<ITaskExecutor>(_ => new SystemTaskExecutor());
+builder.Services.AddSingleton<IAgentDirectory, StoreAgentDirectory>();
+builder.Services.AddSingleton<RuntimeMetrics>();
+builder.Services.AddSingleton<ReadinessState>();
+builder.Services.AddSingleton<InFlightRegistry>();
+builder.Services.AddSingleton<PipelineLifetime>();
+builder.Services.AddSingleton<StoreRetry>();
+builder.Services.AddSingleton<StoreStartup>();
+builder.Services.AddSingleton<ClaimStage>();
+builder.Services.AddSingleton<TaskRunner>();
+builder.Services.AddSingleton<CompletionStage>();
+builder.Services.AddHostedService<TaskConsumerService>();
+builder.Services.AddHostedService<ProgressHeartbeat>();
+builder.Services.AddHostedService<CancelListener>();
+builder.Services.AddHostedService<PartitionMaintenanceService>();
+
+var app = builder.Build();
+
+app.MapGet("/healthz", () => Results.Text("ok"));
+app.MapGet("/readyz", (ReadinessState readiness) =>
+{
+    var (ready, detail) = readiness.Check();
+    return Results.Text(detail, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+});
+app.MapMetrics();
+
+await app.RunAsync();
