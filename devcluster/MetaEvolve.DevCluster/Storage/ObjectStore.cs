@@ -200,8 +200,10 @@ public sealed class ObjectStore : IDisposable
         }
     }
 
-    JsonObject Put(ObjectKey key, JsonObject obj, JsonObject? previous)
+    JsonObject Put(ObjectKey key, JsonObject built, JsonObject? previous)
     {
+        // Re-parsed so every value is JSON-backed: numbers built in code as int read back as long too.
+        var obj = JsonNode.Parse(built.ToJsonString())!.AsObject();
         var rv = ++_resourceVersion;
         obj["metadata"]!["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
         _objects[key] = obj;
