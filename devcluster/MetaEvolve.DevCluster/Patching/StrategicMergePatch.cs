@@ -74,7 +74,8 @@ public static class StrategicMergePatch
                 continue;
             }
 
-            original[key] = (original[key], value) switch
+            var existing = original[key];
+            var merged = (existing, value) switch
             {
                 (JsonObject o, JsonObject p) => MergeObject(o, p),
                 (JsonArray o, JsonArray p) => MergeList(key, o, p),
@@ -82,6 +83,10 @@ public static class StrategicMergePatch
                 (_, JsonArray p) => MergeList(key, [], p),
                 _ => value.DeepClone(),
             };
+            if (!ReferenceEquals(merged, existing))
+            {
+                original[key] = merged;
+            }
         }
 
         foreach (var (key, value) in patch)
@@ -150,7 +155,12 @@ public static class StrategicMergePatch
 
             if (index >= 0)
             {
-                merged[index] = MergeObject(merged[index]!.AsObject(), element);
+                var existing = merged[index]!.AsObject();
+                var result = MergeObject(existing, element);
+                if (!ReferenceEquals(result, existing))
+                {
+                    merged[index] = result;
+                }
             }
             else
             {
