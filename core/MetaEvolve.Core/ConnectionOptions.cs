@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace MetaEvolve.Core;
+
+/// <summary>
+/// Where the shared services are: NATS, PostgreSQL and Redis. Every process and test reads them
+/// through <see cref="FromEnvironment()"/>, which knows the variables and the defaults that
+/// <c>hack/services.sh</c> uses, so a service started by the script is found without settings.
+/// </summary>
+public sealed record ConnectionOptions
+{
+    public const string NatsUrlVariable = "METAEVOLVE_NATS_URL";
+    public const string PostgresVariable = "METAEVOLVE_POSTGRES";
+    public const string RedisVariable = "METAEVOLVE_REDIS";
+
+    // The port variables only shape the defaults: a helper that exports its port block alone
+    // reaches its own servers without spelling out the three connection strings.
+    public const string NatsPortVariable = "METAEVOLVE_NATS_PORT";
+    public const string PostgresPortVariable = "METAEVOLVE_POSTGRES_PORT";
+    public const string RedisPortVariable = "METAEVOLVE_REDIS_PORT";
+
+    public const int DefaultNatsPort = 14222;
+    public const int DefaultPostgresPort = 15432;
+    public const int DefaultRedisPort = 16379;
+
+    /// <summary>NATS server URL, e.g. <c>nats://127.0.0.1:14222</c>.</summary>
+    public required string NatsUrl { get; init; }
+
+    /// <summary>Npgsql connection string.</summary>
+    public required string Postgres { get; init; }
+
+    /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:16379</c>.</summary>
+    public required string Redis { get; init; }
+
+    /// <summary>Reads the process environment.</summary>
+    public static ConnectionOptions FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
+
+    /// <summary>Reads settings through <paramref name="variable"/>; an empty value counts as unset.</summary>
+    public static ConnectionOptions FromEnvironment(Func<string, string?> variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+
+        string? Read(string name) => string.IsNullOrWhiteSpace(variable(name)) ? null : variable(name)!.Trim();
+
+        int Port(string name, int fallback)
+        {
+            var text = Read(name);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+                ? port
+                : throw new FormatException($"{name} must be a TCP port (1-65535), got '{text}'.");
+        }
+
+        var natsPort = Port(NatsPortVariable, DefaultNatsPort);
+        var postgresPort = Port(PostgresPortVariable, DefaultPostgresPort);
+        var redisPort = Port(RedisPortVariable, DefaultRedisPort);
+
+        return new ConnectionOptions
+        {
+            NatsUrl = Read(NatsUrlVariable) ?? $"nats://127.0.0.1:{natsPort}",
+            Postgres = Read(PostgresVariable)
+                ?? $"Host=127.0.0.1;Port={postgresPort};Username=metaevolve;Password=metaevolve;Database=metaevolve",
+            Redis = Read(RedisVariable) ?? $"127.0.0.1:{redisPort}",
+        };
+    }
+}

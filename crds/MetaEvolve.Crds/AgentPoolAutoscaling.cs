@@ -1,0 +1,50 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using k8s.Models;
+using MetaEvolve.Crds.Schema;
+
+namespace MetaEvolve.Crds;
+
+/// <summary>Who decides the number of workers.</summary>
+public enum AutoscalingMode
+{
+    /// <summary>An autoscaling/v2 HorizontalPodAutoscaler on the operator's external queue-lag metric.</summary>
+    Hpa,
+
+    /// <summary>A KEDA ScaledObject with a nats-jetstream trigger.</summary>
+    Keda,
+
+    /// <summary>A fixed spec.replicas.</summary>
+    None,
+}
+
+[CelRule("self.minReplicas <= self.maxReplicas", "minReplicas must be less than or equal to maxReplicas", FieldPath = ".minReplicas")]
+public sealed class AgentPoolAutoscaling
+{
+    [SchemaDefault("\"Hpa\"")]
+    [Description("Hpa scales with a HorizontalPodAutoscaler on queue lag, Keda emits a KEDA ScaledObject, None keeps spec.replicas.")]
+    public AutoscalingMode? Mode { get; set; }
+
+    [Range(0, 1000), SchemaDefault("1")]
+    [Description("Fewest replicas; 0 lets an idle pool scale to zero after cooldownSeconds without lag.")]
+    public int? MinReplicas { get; set; }
+
+    [Range(1, 1000), SchemaDefault("10")]
+    [Description("Most replicas.")]
+    public int? MaxReplicas { get; set; }
+
+    [Range(1, 1_000_000), SchemaDefault("5")]
+    [Description("Queue lag (pending plus in-flight tasks) each replica should carry; the autoscaler's target average value.")]
+    public int? TargetLagPerReplica { get; set; }
+
+    [Range(0, 1_000_000), SchemaDefault("0")]
+    [Description("Lag above which a pool scaled to zero starts its first replica.")]
+    public int? ActivationLag { get; set; }
+
+    [Range(0, 86_400), SchemaDefault("300")]
+    [Description("Seconds without lag before a pool with minReplicas 0 scales to zero.")]
+    public int? CooldownSeconds { get; set; }
+
+    [Description("Scale-up and scale-down policies passed to the HorizontalPodAutoscaler (or KEDA's).")]
+    public V2HorizontalPodAutoscalerBehavior? Behavior { get; set; }
+}

@@ -1,0 +1,23 @@
+namespace MetaEvolve.Crds;
+
+/// <summary>Condition types (`status.conditions[].type`) the operator sets, shaped like metav1.Condition.</summary>
+public static class ConditionTypes
+{
+    /// <summary>The resource does what it declares; `kubectl wait --for=condition=Ready` waits on it.</summary>
+    public const string Ready = "Ready";
+
+    /// <summary>The operator is working towards the declared state (kstatus convention).</summary>
+    public const string Reconciling = "Reconciling";
+
+    /// <summary>The operator cannot make progress without a change from the user (kstatus convention).</summary>
+    public const string Stalled = "Stalled";
+
+    /// <summary>Skill: the template parses, or the C# source passes the sandbox policy and compiles.</summary>
+    public const string Validated = "Validated";
+
+    /// <summary>Skill: this digest is stored and announced to the workers.</summary>
+    public const string Published = "Published";
+
+    /// <summary>AgentPool: the autoscaler can read the queue lag and scale the workers.</summary>
+    public const string ScalingActive = "ScalingActive";
+}

@@ -1,0 +1,46 @@
+using System.ComponentModel;
+using k8s.Models;
+
+namespace MetaEvolve.Crds;
+
+public sealed class V1Alpha1AgentPoolStatus
+{
+    [Description("The metadata.generation this status describes.")]
+    public long? ObservedGeneration { get; set; }
+
+    [Description("Worker pods that exist.")]
+    public int? Replicas { get; set; }
+
+    [Description("Worker pods ready to take tasks.")]
+    public int? ReadyReplicas { get; set; }
+
+    [Description("Replicas the autoscaler (or spec.replicas) asks for.")]
+    public int? DesiredReplicas { get; set; }
+
+    [Description("Label selector of the worker pods, for the scale subresource.")]
+    public string? Selector { get; set; }
+
+    [Description("Queue depth of the pool's JetStream consumer when last sampled.")]
+    public AgentPoolQueueStatus? Queue { get; set; }
+
+    [Description("Agents bound to this pool.")]
+    public IList<string>? Agents { get; set; }
+
+    [Description("Current state: Ready, Reconciling, Stalled and ScalingActive.")]
+    public IList<V1Condition>? Conditions { get; set; }
+}
+
+public sealed class AgentPoolQueueStatus
+{
+    [Description("Tasks not yet delivered to any worker (consumer num_pending).")]
+    public long? Pending { get; set; }
+
+    [Description("Tasks delivered and not yet acknowledged (consumer num_ack_pending).")]
+    public long? AckPending { get; set; }
+
+    [Description("Tasks delivered more than once (consumer num_redelivered).")]
+    public long? Redelivered { get; set; }
+
+    [Description("When the queue was sampled.")]
+    public DateTime? SampledAt { get; set; }
+}

@@ -1,0 +1,101 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using MetaEvolve.Crds.Schema;
+
+namespace MetaEvolve.Crds;
+
+[CelRule("!(has(self.instructions) && has(self.instructionsFrom))", "instructions and instructionsFrom are mutually exclusive", FieldPath = ".instructionsFrom")]
+public sealed class V1Alpha1AgentSpec
+{
+    [Required]
+    [Description("AgentPool whose workers run this agent's tasks.")]
+    public LocalObjectReference PoolRef { get; set; } = new();
+
+    [MaxLength(1024)]
+    [Description("What the agent is for, shown to people and to other agents.")]
+    public string? Description { get; set; }
+
+    [MaxLength(65_536)]
+    [Description("System instructions of the agent. Mutually exclusive with instructionsFrom.")]
+    public string? Instructions { get; set; }
+
+    [Description("Reads the system instructions from a ConfigMap or Secret key. Mutually exclusive with instructions.")]
+    public InstructionsSource? InstructionsFrom { get; set; }
+
+    [Description("The chat model. Without one, the agent runs direct skill calls only.")]
+    public AgentModel? Model { get; set; }
+
+    [MaxLength(64)]
+    [ListMapKeys("name")]
+    [Description("Skills the agent may call, as tools in chat and as direct calls.")]
+    public IList<AgentSkillReference>? Skills { get; set; }
+
+    [SchemaDefault("{}")]
+    [Description("Conversation memory kept per thread.")]
+    public AgentMemory? Memory { get; set; }
+
+    [Range(1, 64), SchemaDefault("8")]
+    [Description("Most model round trips (tool-calling iterations) one chat task may take.")]
+    public int? MaxIterations { get; set; }
+
+    [SchemaDefault("{}")]
+    [Description("Whether and how the agent may author new skills.")]
+    public AgentEvolution? Evolution { get; set; }
+}
+
+[CelRule("has(self.configMapKeyRef) != has(self.secretKeyRef)", "exactly one of configMapKeyRef or secretKeyRef must be set")]
+public sealed class InstructionsSource
+{
+    [Description("A key of a ConfigMap in the agent's namespace.")]
+    public KeyReference? ConfigMapKeyRef { get; set; }
+
+    [Description("A key of a Secret in the agent's namespace.")]
+    public KeyReference? SecretKeyRef { get; set; }
+}
+
+public sealed class AgentSkillReference
+{
+    [Required, MaxLength(ResourceNames.MaxLength), RegularExpression(ResourceNames.LabelPattern)]
+    [Description("Name of a Skill in the agent's namespace.")]
+    public string Name { get; set; } = "";
+
+    [MaxLength(64)]
+    [Description("Pins a published spec.version of the skill. Without it the agent follows the skill's latest published version.")]
+    public string? Version { get; set; }
+}
+
+public sealed class AgentMemory
+{
+    [Range(1, 1_000), SchemaDefault("20")]
+    [Description("Most conversation turns kept per thread; older turns are dropped first.")]
+    public int? MaxTurns { get; set; }
+
+    [Range(1, 31_536_000), SchemaDefault("86400")]
+    [Description("Seconds a thread's history is kept after its last turn.")]
+    public int? TtlSeconds { get; set; }
+}
+
+/// <summary>Who approves a skill an agent authored.</summary>
+public enum SkillApproval
+{
+    /// <summary>A person approves each authored skill before it is published.</summary>
+    Manual,
+
+    /// <summary>A skill that compiles and passes its tests is published without a person.</summary>
+    Auto,
+}
+
+public sealed class AgentEvolution
+{
+    [SchemaDefault("false")]
+    [Description("Lets the agent author new skills.")]
+    public bool? Enabled { get; set; }
+
+    [SchemaDefault("\"Manual\"")]
+    [Description("Manual waits for a person to approve each authored skill; Auto publishes one that compiles and passes its tests.")]
+    public SkillApproval? Approval { get; set; }
+
+    [Range(0, 100), SchemaDefault("5")]
+    [Description("Most skills the agent may author.")]
+    public int? MaxAuthoredSkills { get; set; }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make test`: build, start the local services, run every test project, stop the services.
+# The test log lands in .test-results/test.log; .ci/run reads its summary from there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+mkdir -p .test-results
+
+dotnet build MetaEvolve.sln
+
+hack/services.sh up
+trap 'hack/services.sh down' EXIT
+
+set +e
+dotnet test --solution MetaEvolve.sln --no-build 2>&1 | tee .test-results/test.log
+status=${PIPESTATUS[0]}
+set -e
+exit "$status"

@@ -1,0 +1,47 @@
+using MetaEvolve.Core;
+using Xunit;
+
+namespace MetaEvolve.Testing;
+
+/// <summary>
+/// Gate for tests that need a real service. Each <c>Require…Async</c> connects once per process
+/// (short timeout). When the service cannot be reached the test fails with a message naming the
+/// service, its address and the command that starts it if <c>CI=true</c>, and is skipped with that
+/// message otherwise: it never passes without having run.
+/// </summary>
+public static class Services
+{
+    /// <summary>The settings tests connect with (the environment, with the script's defaults).</summary>
+    public static ConnectionOptions Connections { get; } = ConnectionOptions.FromEnvironment();
+
+    private static readonly Lazy<Task<string?>> Postgres = new(() => ServiceProbes.PostgresAsync(Connections));
+    private static readonly Lazy<Task<string?>> Nats = new(() => ServiceProbes.NatsAsync(Connections));
+    private static readonly Lazy<Task<string?>> Redis = new(() => ServiceProbes.RedisAsync(Connections));
+
+    /// <summary>True when the environment says this is a CI run, where a missing service is a failure.</summary>
+    public static bool IsCi =>
+        Environment.GetEnvironmentVariable("CI") is { } ci
+        && (ci.Equals("true", StringComparison.OrdinalIgnoreCase) || ci == "1");
+
+    public static Task RequirePostgresAsync() => RequireAsync(Postgres);
+
+    public static Task RequireNatsAsync() => RequireAsync(Nats);
+
+    public static Task RequireRedisAsync() => RequireAsync(Redis);
+
+    private static async Task RequireAsync(Lazy<Task<string?>> probe)
+    {
+        var problem = await probe.Value;
+        if (problem is null)
+        {
+            return;
+        }
+
+        if (IsCi)
+        {
+            Assert.Fail(problem);
+        }
+
+        Assert.Skip(problem);
+    }
+}
