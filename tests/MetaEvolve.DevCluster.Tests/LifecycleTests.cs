@@ -177,4 +177,32 @@ public sealed class LifecycleTests
                 > long.Parse(rvBefore, System.Globalization.CultureInfo.InvariantCulture) + 1);
         }
     }
+
+    [Fact]
+    public async Task Deleting_a_crd_removes_its_objects_and_its_discovery_entry()
+    {
+        await using var host = await DevClusterHost.StartAsync();
+        var client = host.Client();
+        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "TestData", "widgets-crd.yaml"), Ct));
+        await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: Ct);
+        var established = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("widgets.test.metaevolve.io", cancellationToken: Ct);
+        Assert.Contains(established.Status.Conditions, c => c.Type == "Established" && c.Status == "True");
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            new Dictionary<string, object> { ["apiVersion"] = "test.metaevolve.io/v1", ["kind"] = "Widget", ["metadata"] = new Dictionary<string, object> { ["name"] = "w" }, ["spec"] = new Dictionary<string, object> { ["size"] = 1 } },
+            "test.metaevolve.io", "v1", "default", "widgets", cancellationToken: Ct);
+
+        await client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync("widgets.test.metaevolve.io", cancellationToken: Ct);
+        Assert.True(await EventuallyAsync(async () => !await ExistsAsync(() => client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("widgets.test.metaevolve.io", cancellationToken: Ct))));
+        var groups = await client.Apis.GetAPIVersionsAsync(cancellationToken: Ct);
+        Assert.DoesNotContain(groups.Groups, g => g.Name == "test.metaevolve.io");
+        Assert.DoesNotContain(host.Server.Operations.Store.Snapshot(), p => p.Key.Resource.Resource == "widgets");
+    }
+
+    [Fact]
+    public async Task System_namespaces_cannot_be_deleted()
+    {
+        await using var host = await DevClusterHost.StartAsync();
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => host.Client().CoreV1.DeleteNamespaceAsync("default", cancellationToken: Ct));
+        Assert.Equal(403, (int)e.Response.StatusCode);
+    }
 }

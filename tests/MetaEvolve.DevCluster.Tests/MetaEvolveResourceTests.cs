@@ -95,4 +95,15 @@ public sealed class MetaEvolveResourceTests
         Assert.Contains("The AgentPool \"broken\" is invalid: ", error, StringComparison.Ordinal);
         Assert.Contains("spec.autoscaling.maxReplicas: Invalid value: 0: spec.autoscaling.maxReplicas in body should be greater than or equal to 1", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Agentpool_scales_through_its_scale_subresource(int minor)
+    {
+        var (host, kubectl) = await StartAsync(minor);
+        await using var _ = host;
+        (await kubectl.RunAsync("apply", "-f", RepositoryRoot.Combine("samples", "agentpool.yaml"))).Ok();
+        Assert.Contains("scaled", (await kubectl.RunAsync("scale", "agentpool", "general", "--replicas=3")).Ok(), StringComparison.Ordinal);
+        Assert.Equal("3", (await kubectl.RunAsync("get", "agentpool", "general", "-o", "jsonpath={.spec.replicas}")).Ok());
+    }
 }

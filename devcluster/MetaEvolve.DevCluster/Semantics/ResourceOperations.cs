@@ -391,6 +391,11 @@ public sealed class ResourceOperations(
     /// </summary>
     public JsonObject Delete(ResourceType type, string ns, string name, DeleteOptions options)
     {
+        if (type.GroupResource == Namespaces && name is "default" or "kube-system" or "kube-public")
+        {
+            throw ApiException.Forbidden(type, name, "this namespace may not be deleted");
+        }
+
         var key = Key(type, ns, name);
         JsonObject? Mutate(JsonObject current)
         {
