@@ -1,0 +1,249 @@
+// make bench-runtime: one agent-runtime worker against NATS.Net + Npgsql written by hand (the baseline), same run,
+// same servers, same concurrency. Diagnostics go to stderr; stdout carries exactly the three result lines.
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Threading.Channels;
+using MetaEvolve.Bench.Runtime;
+using MetaEvolve.Core;
+using MetaEvolve.Core.Store;
+using MetaEvolve.Core.Tasks;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using Npgsql;
+
+var tasks = IntArg("--tasks", 50_000);
+var warmup = IntArg("--warmup", 5_000);
+var concurrency = IntArg("--concurrency", 64);
+var latencyRate = IntArg("--latency-rate", 1_000);
+var latencyTasks = IntArg("--latency-tasks", 5_000);
+var workerDll = StringArg("--worker", DefaultWorkerDll());
+
+var connections = ConnectionOptions.FromEnvironment();
+var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+var store = new StoreOptions { Schema = $"bench_{suffix}" };
+var ns = $"bench-{suffix}";
+const string Pool = "p";
+const string Agent = "echo";
+var oursStream = $"BENCH_RT_{suffix.ToUpperInvariant()}";
+var baseStream = $"BENCH_BASE_{suffix.ToUpperInvariant()}";
+var baseSubject = $"bench.base.{suffix}";
+
+await using var dataSource = StoreDataSource.Create(connections, store);
+await new StoreMigrator(dataSource, store, NullLogger<StoreMigrator>.Instance).MigrateAsync(CancellationToken.None);
+await Exec($"INSERT INTO {store.Schema}.agents (namespace, name, pool, digest, spec) VALUES ('{ns}', '{Agent}', '{Pool}', 'd', '{{}}')");
+await Exec($"CREATE TABLE {store.Schema}.baseline_results (id uuid PRIMARY KEY, body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
+
+await using var nats = new NatsConnection(new NatsOpts { Url = connections.NatsUrl, SubPendingChannelCapacity = 200_000 });
+var js = new NatsJSContext(nats);
+var publisher = new TaskPublisher(js, new TaskStreamOptions { StreamName = oursStream, Subjects = $"{TaskSubjects.Prefix}.{ns}.>", MaxMessages = 10_000_000 });
+await publisher.EnsureStreamAsync();
+await js.CreateOrUpdateStreamAsync(new StreamConfig(baseStream, [$"{baseSubject}.>"])
+{
+    Retention = StreamConfigRetention.Workqueue,
+    Storage = StreamConfigStorage.File,
+    DuplicateWindow = TimeSpan.FromMinutes(2),
+});
+
+LatencyRecorder? current = null;
+using var stop = new CancellationTokenSource();
+var results = Task.Run(async () =>
+{
+    await foreach (var msg in nats.SubscribeAsync<byte[]>($"{TaskSubjects.ResultsPrefix}.*", cancellationToken: stop.Token))
+    {
+        current?.Completed(Guid.Parse(msg.Subject.AsSpan(TaskSubjects.ResultsPrefix.Length + 1)));
+    }
+});
+await nats.PingAsync();
+
+var worker = StartWorker();
+try
+{
+    await WaitReadyAsync(worker.Port);
+    var baseline = new Baseline(js, dataSource, store.Schema, baseStream, baseSubject, concurrency, () => current);
+    var baselineRun = Task.Run(() => baseline.RunAsync(stop.Token));
+
+    Console.Error.WriteLine($"warm-up: {warmup} tasks each");
+    await RunOursAsync(warmup, paced: false);
+    await RunBaselineAsync(warmup, paced: false);
+
+    Console.Error.WriteLine($"throughput: {tasks} tasks each, concurrency {concurrency}");
+    var ours = await RunOursAsync(tasks, paced: false);
+    var basis = await RunBaselineAsync(tasks, paced: false);
+    Console.Error.WriteLine($"latency: {latencyTasks} tasks each at {latencyRate}/s");
+    var oursPaced = await RunOursAsync(latencyTasks, paced: true);
+    var basisPaced = await RunBaselineAsync(latencyTasks, paced: true);
+
+    var c = CultureInfo.InvariantCulture;
+    Console.WriteLine(string.Format(c, "runtime.throughput: {0:F0} tasks/s (baseline {1:F0} tasks/s, ratio {2:F2})", ours.Throughput, basis.Throughput, ours.Throughput / basis.Throughput));
+    WriteLatency("p50", 0.50);
+    WriteLatency("p99", 0.99);
+
+    void WriteLatency(string name, double p)
+    {
+        var o = oursPaced.Percentile(p);
+        var b = basisPaced.Percentile(p);
+        Console.WriteLine(string.Format(c, "runtime.latency.{0}: {1:F2} ms (baseline {2:F2} ms, ratio {3:F2})", name, o, b, o / b));
+    }
+    Console.Error.WriteLine(string.Format(c, "saturated latency p50/p99: ours {0:F0}/{1:F0} ms, baseline {2:F0}/{3:F0} ms",
+        ours.Percentile(0.5), ours.Percentile(0.99), basis.Percentile(0.5), basis.Percentile(0.99)));
+    await stop.CancelAsync();
+    try
+    {
+        await baselineRun;
+    }
+    catch (OperationCanceledException)
+    {
+    }
+}
+finally
+{
+    if (!worker.Process.HasExited)
+    {
+        worker.Process.Kill();
+    }
+    await js.DeleteStreamAsync(oursStream);
+    await js.DeleteStreamAsync(baseStream);
+    await Exec($"DROP SCHEMA {store.Schema} CASCADE");
+}
+
+async Task<LatencyRecorder> RunOursAsync(int count, bool paced)
+{
+    var recorder = new LatencyRecorder(count);
+    current = recorder;
+    await PublishAsync(count, paced, i =>
+    {
+        var envelope = new TaskEnvelope
+        {
+            Id = TaskIds.NewId(),
+            Namespace = ns,
+            Pool = Pool,
+            Agent = Agent,
+            Input = TaskInput.Direct("system", "echo", Arguments(i)),
+        };
+        recorder.Published(envelope.Id);
+        return publisher.PublishAsync(envelope);
+    });
+    await recorder.WhenDone(TimeSpan.FromMinutes(10));
+    Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "  ours: {0:F0} tasks/s", recorder.Throughput));
+    return recorder;
+}
+
+async Task<LatencyRecorder> RunBaselineAsync(int count, bool paced)
+{
+    var recorder = new LatencyRecorder(count);
+    current = recorder;
+    await PublishAsync(count, paced, i =>
+    {
+        // The same bytes the worker gets: a task envelope.
+        var id = TaskIds.NewId();
+        var body = TaskEnvelopeCodec.Encode(new TaskEnvelope { Id = id, Namespace = ns, Pool = Pool, Agent = Agent, Input = TaskInput.Direct("system", "echo", Arguments(i)) });
+        recorder.Published(id);
+        return js.PublishAsync($"{baseSubject}.{Agent}", body, opts: new NatsJSPubOpts { MsgId = id.ToString("D") }).AsTask();
+    });
+    await recorder.WhenDone(TimeSpan.FromMinutes(10));
+    Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture, "  baseline: {0:F0} tasks/s", recorder.Throughput));
+    return recorder;
+}
+
+// Pipelined: up to 2,048 publishes awaiting their stream ack. Paced: a fixed rate in 10 ms ticks (open loop).
+static async Task PublishAsync(int count, bool paced, Func<int, Task> publishOne)
+{
+    using var window = new SemaphoreSlim(2048);
+    var pending = new List<Task>(count);
+    var perTick = 0;
+    using var timer = paced ? new PeriodicTimer(TimeSpan.FromMilliseconds(10)) : null;
+    for (var i = 0; i < count; i++)
+    {
+        if (timer is not null && perTick-- <= 0)
+        {
+            await timer.WaitForNextTickAsync();
+            perTick = IntArg("--latency-rate", 1_000) / 100 - 1;
+        }
+        await window.WaitAsync();
+        pending.Add(publishOne(i).ContinueWith(t => { window.Release(); t.GetAwaiter().GetResult(); }, TaskScheduler.Default));
+    }
+    await Task.WhenAll(pending);
+}
+
+static JsonElement Arguments(int i)
+{
+    using var doc = JsonDocument.Parse(string.Create(CultureInfo.InvariantCulture, $"{{\"i\":{i},\"text\":\"hello from the benchmark\"}}"));
+    return doc.RootElement.Clone();
+}
+
+(Process Process, int Port) StartWorker()
+{
+    var port = 20000 + RandomNumberGenerator.GetInt32(10000);
+    var info = new ProcessStartInfo("dotnet", [workerDll]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+    info.Environment[ConnectionOptions.NatsUrlVariable] = connections.NatsUrl;
+    info.Environment[ConnectionOptions.PostgresVariable] = connections.Postgres;
+    info.Environment[ConnectionOptions.RedisVariable] = connections.Redis;
+    info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+    info.Environment["Worker__Namespace"] = ns;
+    info.Environment["Worker__Pool"] = Pool;
+    info.Environment["Worker__Stream"] = oursStream;
+    info.Environment["Worker__Schema"] = store.Schema;
+    info.Environment["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
+    var process = Process.Start(info)!;
+    process.OutputDataReceived += (_, _) => { };
+    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("worker: " + e.Data); } };
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    return (process, port);
+}
+
+static async Task WaitReadyAsync(int port)
+{
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+    for (var i = 0; i < 300; i++)
+    {
+        try
+        {
+            if ((await http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"))).IsSuccessStatusCode)
+            {
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+        }
+        await Task.Delay(100);
+    }
+    throw new TimeoutException("the worker did not become ready");
+}
+
+async Task Exec(string sql)
+{
+    await using var command = dataSource.CreateCommand(sql);
+    await command.ExecuteNonQueryAsync();
+}
+
+static string DefaultWorkerDll()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "MetaEvolve.sln")))
+        {
+            return Path.Combine(dir.FullName, "agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll");
+        }
+    }
+    throw new DirectoryNotFoundException("MetaEvolve.sln not found; pass --worker PATH");
+}
+
+static int IntArg(string name, int fallback)
+{
+    var args = Environment.GetCommandLineArgs();
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static string StringArg(string name, string fallback)
+{
+    var args = Environment.GetCommandLineArgs();
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}

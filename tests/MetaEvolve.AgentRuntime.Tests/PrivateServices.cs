@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using MetaEvolve.Core;
+
+namespace MetaEvolve.AgentRuntime.Tests;
+
+/// <summary>
+/// NATS, PostgreSQL and Redis of its own, started through <c>hack/services.sh</c> with a private state dir and
+/// ports, for a test that restarts servers under a running worker without disturbing other tests.
+/// </summary>
+public sealed class PrivateServices : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+
+    private PrivateServices(string directory, Dictionary<string, string> environment, ConnectionOptions connections)
+    {
+        Directory = directory;
+        _environment = environment;
+        Connections = connections;
+    }
+
+    public string Directory { get; }
+    public ConnectionOptions Connections { get; }
+
+    public static async Task<PrivateServices> StartAsync()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "metaevolve-restart-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+        int nats = FreePort(), monitor = FreePort(), postgres = FreePort(), redis = FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["METAEVOLVE_SERVICES_DIR"] = directory,
+            ["METAEVOLVE_NATS_PORT"] = nats.ToString(CultureInfo.InvariantCulture),
+            ["METAEVOLVE_NATS_MONITOR_PORT"] = monitor.ToString(CultureInfo.InvariantCulture),
+            ["METAEVOLVE_POSTGRES_PORT"] = postgres.ToString(CultureInfo.InvariantCulture),
+            ["METAEVOLVE_REDIS_PORT"] = redis.ToString(CultureInfo.InvariantCulture),
+        };
+        var services = new PrivateServices(directory, environment, ConnectionOptions.FromEnvironment(name => environment.GetValueOrDefault(name)));
+        await services.ScriptAsync("up");
+        return services;
+    }
+
+    /// <summary>SIGTERM to nats-server, wait for it to exit, start it again on the same store dir.</summary>
+    public async Task RestartNatsAsync()
+    {
+        var pid = int.Parse((await File.ReadAllTextAsync(Path.Combine(Directory, "nats", "nats-server.pid"))).Trim(), CultureInfo.InvariantCulture);
+        using (var process = Process.GetProcessById(pid))
+        {
+            await RunAsync("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)]);
+            await process.WaitForExitAsync();
+        }
+        await ScriptAsync("up");
+    }
+
+    /// <summary>Fast shutdown of PostgreSQL (drops every connection), then start it again.</summary>
+    public async Task RestartPostgresAsync()
+    {
+        var data = Path.Combine(Directory, "postgres", "data");
+        await RunAsync("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"]);
+        await ScriptAsync("up");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ScriptAsync("clean");
+    }
+
+    private Task ScriptAsync(string command) =>
+        RunAsync("bash", [Path.Combine(RepoRoot.Path, "hack", "services.sh"), command], _environment);
+
+    private static async Task RunAsync(string file, string[] args, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/" };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {await stderr}{await stdout}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
