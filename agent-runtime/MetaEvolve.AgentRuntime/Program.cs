@@ -25,6 +25,15 @@ builder.Services.AddSerilog((services, logger) => logger
 
 var worker = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
 var connections = ConnectionOptions.FromEnvironment();
+// The pipeline sends a handful of statements over and over: prepared once per connection, PostgreSQL skips
+// parsing and planning them (planning the partitioned-table claim costs more than running it).
+var postgres = new NpgsqlConnectionStringBuilder(connections.Postgres);
+if (postgres.MaxAutoPrepare == 0)
+{
+    postgres.MaxAutoPrepare = 32;
+    postgres.AutoPrepareMinUsages = 2;
+    connections = connections with { Postgres = postgres.ConnectionString };
+}
 var store = new StoreOptions { Schema = worker.Schema };
 
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownGrace + TimeSpan.FromSeconds(15));

@@ -6,7 +6,8 @@ namespace MetaEvolve.AgentRuntime.Execution;
 /// Runs one task. The pipeline owns delivery, retries, results and cancellation; an executor only turns an
 /// envelope into an output. Throw <see cref="TaskFailedException"/> to fail (transient: retried with backoff,
 /// permanent: recorded at once); any other exception counts as transient. Honour the token: it fires on
-/// cancellation, deadline and shutdown.
+/// cancellation, deadline and shutdown. Executors are called on the pipeline's claim loop and must not block
+/// before their first await (offload CPU-bound work with Task.Run).
 /// </summary>
 public interface ITaskExecutor
 {

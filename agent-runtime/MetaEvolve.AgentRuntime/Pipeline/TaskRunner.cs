@@ -22,8 +22,8 @@ internal sealed class TaskRunner(
 
     private async Task RunAsync(InFlightTask task, int attempt)
     {
-        // Off the claim loop at once: an executor that blocks must not stall the next batch.
-        await Task.Yield();
+        // Runs inline on the claim loop up to the executor's first await (no thread hop per task): executors
+        // must be asynchronous and must not block (see ITaskExecutor).
         var envelope = task.Envelope!;
         using var activity = RuntimeTracing.StartTask(envelope, task.Delivery);
         using var cts = task.StartExecution(lifetime.AbortRunning);
