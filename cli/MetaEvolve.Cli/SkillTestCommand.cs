@@ -19,7 +19,7 @@ internal static class SkillTestCommand
             Description = "Memory each test call may allocate, in MB.",
             DefaultValueFactory = _ => (int)(SkillLimits.Default.MaxAllocatedBytes / (1024 * 1024)),
         };
-        var endpoint = new Option<Uri?>("--model-endpoint")
+        var endpoint = new Option<string?>("--model-endpoint")
         {
             Description = "OpenAI-compatible endpoint (e.g. http://localhost:11434/v1) for prompt-skill tests; without it they are skipped.",
         };
@@ -48,7 +48,14 @@ internal static class SkillTestCommand
                 Timeout = TimeSpan.FromMilliseconds(parse.GetValue(timeout)),
                 MaxAllocatedBytes = parse.GetValue(maxMemory) * 1024L * 1024,
             };
-            var options = new SkillTestOptions(limits, parse.GetValue(endpoint), parse.GetValue(model)!, parse.GetValue(apiKeyVariable)!);
+            Uri? modelEndpoint = null;
+            if (parse.GetValue(endpoint) is { } endpointText && !Uri.TryCreate(endpointText, UriKind.Absolute, out modelEndpoint))
+            {
+                await output.WriteLineAsync($"error: --model-endpoint '{endpointText}' is not an absolute URL");
+                return SkillTestExitCode.Rejected;
+            }
+
+            var options = new SkillTestOptions(limits, modelEndpoint, parse.GetValue(model)!, parse.GetValue(apiKeyVariable)!);
             var text = await File.ReadAllTextAsync(path.FullName, cancellationToken);
             return await new SkillTestRunner(output, options).RunAsync(parse.GetValue(file)!.ToString(), text, cancellationToken);
         });
