@@ -33,7 +33,7 @@ public sealed class ModelRetryHandler : DelegatingHandler
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                     .Handle<HttpRequestException>()
                     .Handle<TimeoutRejectedException>()
-                    .HandleResult(r => IsRetryable(r.StatusCode) && RetryAfter(r) <= options.ModelMaxRetryAfter),
+                    .HandleResult(r => IsRetryable(r.StatusCode) && (RetryAfter(r) is not { } wait || wait <= options.ModelMaxRetryAfter)),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } r ? RetryAfter(r) : null),
                 OnRetry = args =>
                 {
