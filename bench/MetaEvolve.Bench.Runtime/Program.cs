@@ -1,5 +1,6 @@
 // make bench-runtime: one agent-runtime worker against NATS.Net + Npgsql written by hand (the baseline), same run,
-// same servers, same concurrency. Diagnostics go to stderr; stdout carries exactly the three result lines.
+// same servers, same concurrency; then the live-reload latency of agents over three workers. Diagnostics go to
+// stderr; stdout carries exactly the four result lines.
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -20,6 +21,7 @@ var warmup = IntArg("--warmup", 5_000);
 var concurrency = IntArg("--concurrency", 64);
 var latencyRate = IntArg("--latency-rate", 1_000);
 var latencyTasks = IntArg("--latency-tasks", 5_000);
+var reloadRounds = IntArg("--reload-rounds", 50);
 var workerDll = StringArg("--worker", DefaultWorkerDll());
 // Other work on a shared machine comes in bursts: alternate the two sides over rounds and keep each side's best.
 var rounds = IntArg("--rounds", 2);
@@ -33,6 +35,7 @@ const string Agent = "echo";
 var oursStream = $"BENCH_RT_{suffix.ToUpperInvariant()}";
 var baseStream = $"BENCH_BASE_{suffix.ToUpperInvariant()}";
 var baseSubject = $"bench.base.{suffix}";
+var configBucket = $"bench-config-{suffix}";
 
 await using var dataSource = StoreDataSource.Create(connections, store);
 await new StoreMigrator(dataSource, store, NullLogger<StoreMigrator>.Instance).MigrateAsync(CancellationToken.None);
@@ -61,7 +64,10 @@ var results = Task.Run(async () =>
 });
 await nats.PingAsync();
 
+var reload = new ReloadBenchmark(nats, js, dataSource, publisher, ns, Pool, configBucket);
+await reload.SetUpAsync(CancellationToken.None);
 var worker = StartWorker();
+var reloadWorkers = new List<(Process Process, int Port)>();
 try
 {
     await WaitReadyAsync(worker.Port);
@@ -105,6 +111,19 @@ try
         var b = basisPaced.Percentile(p);
         Console.WriteLine(string.Format(c, "runtime.latency.{0}: {1:F2} ms (baseline {2:F2} ms, ratio {3:F2})", name, o, b, o / b));
     }
+    // Three workers serve the agent; each must swap in every new skill version.
+    reloadWorkers.Add(StartWorker());
+    reloadWorkers.Add(StartWorker());
+    foreach (var extra in reloadWorkers)
+    {
+        await WaitReadyAsync(extra.Port);
+    }
+    Console.Error.WriteLine($"reload: {reloadRounds} skill versions, 3 workers");
+    var reloads = await reload.RunAsync(workers: 3, reloadRounds, CancellationToken.None);
+    reloads.Sort();
+    Console.WriteLine(string.Format(c, "agents.reload.latency.p99: {0:F2} ms", reloads[(int)Math.Ceiling(0.99 * reloads.Count) - 1]));
+    Console.Error.WriteLine(string.Format(c, "reload latency p50 {0:F2} ms, max {1:F2} ms over {2} rounds",
+        reloads[(int)Math.Ceiling(0.5 * reloads.Count) - 1], reloads[^1], reloads.Count));
     Console.Error.WriteLine(string.Format(c, "saturated latency p50/p99: ours {0:F0}/{1:F0} ms, baseline {2:F0}/{3:F0} ms",
         ours.Percentile(0.5), ours.Percentile(0.99), basis.Percentile(0.5), basis.Percentile(0.99)));
     await stop.CancelAsync();
@@ -118,9 +137,19 @@ try
 }
 finally
 {
-    if (!worker.Process.HasExited)
+    foreach (var running in reloadWorkers.Append(worker))
     {
-        worker.Process.Kill();
+        if (!running.Process.HasExited)
+        {
+            running.Process.Kill();
+        }
+    }
+    try
+    {
+        await new NATS.Client.KeyValueStore.NatsKVContext(js).DeleteStoreAsync(configBucket);
+    }
+    catch (NatsJSException)
+    {
     }
     await js.DeleteStreamAsync(oursStream);
     await js.DeleteStreamAsync(baseStream);
@@ -205,6 +234,8 @@ static JsonElement Arguments(int i)
     info.Environment["Worker__Stream"] = oursStream;
     info.Environment["Worker__Schema"] = store.Schema;
     info.Environment["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
+    info.Environment["Agents__ConfigBucket"] = configBucket;
+    info.Environment["Agents__RedisPrefix"] = $"bench_{suffix}";
     var process = Process.Start(info)!;
     process.OutputDataReceived += (_, _) => { };
     process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("worker: " + e.Data); } };
