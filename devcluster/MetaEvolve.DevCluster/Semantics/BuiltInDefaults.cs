@@ -34,6 +34,27 @@ public static class BuiltInDefaults
         }
     }
 
+    /// <summary>What every create and update of the main resource normalizes.</summary>
+    public static void OnWrite(ResourceType type, JsonObject obj)
+    {
+        if (type.Group.Length == 0 && type.Plural == "secrets" && obj["stringData"] is JsonObject stringData)
+        {
+            // Like the real server: stringData is write-only, merged into data as base64.
+            if (obj["data"] is not JsonObject data)
+            {
+                data = [];
+                obj["data"] = data;
+            }
+
+            foreach (var (key, value) in stringData)
+            {
+                data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes((string?)value ?? ""));
+            }
+
+            obj.Remove("stringData");
+        }
+    }
+
     /// <summary>The status a CRD reaches once its names are accepted and it is served.</summary>
     public static JsonObject CrdStatus(JsonObject crd)
     {

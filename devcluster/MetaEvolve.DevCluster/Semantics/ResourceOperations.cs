@@ -128,6 +128,7 @@ public sealed class ResourceOperations(
         }
 
         BuiltInDefaults.OnCreate(type, obj);
+        BuiltInDefaults.OnWrite(type, obj);
         obj = Admit(type, obj, options);
         if (options.DryRun)
         {
@@ -233,6 +234,7 @@ public sealed class ResourceOperations(
 
             if (subresource != "status")
             {
+                BuiltInDefaults.OnWrite(type, next);
                 next = Admit(type, next, options);
             }
 
