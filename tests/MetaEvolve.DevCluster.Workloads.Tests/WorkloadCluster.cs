@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using MetaEvolve.DevCluster.Tests;
 using MetaEvolve.DevCluster.Workloads;
+using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.DevCluster.Workloads.Tests;
 
@@ -36,8 +37,11 @@ public sealed class WorkloadCluster : IAsyncDisposable
             HpaSyncPeriod = TimeSpan.FromMilliseconds(500),
             HpaDownscaleStabilization = TimeSpan.FromSeconds(3),
         };
-        var workloads = new DevWorkloads(host.Server, adjust?.Invoke(options) ?? options);
+        var log = new FileLoggerProvider(System.IO.Path.Combine(host.Directory, "control-plane.log"));
+        var factory = LoggerFactory.Create(b => b.AddProvider(log));
+        var workloads = new DevWorkloads(host.Server, adjust?.Invoke(options) ?? options, factory);
         workloads.Start();
+        CurrentLog = log.Path;
         return new WorkloadCluster(host, workloads);
     }
 
@@ -115,6 +119,9 @@ public sealed class WorkloadCluster : IAsyncDisposable
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> and the last observation.</summary>
+    /// <summary>The log of the runner and controllers (printed by failing tests).</summary>
+    public static string? CurrentLog { get; private set; }
+
     public static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var watch = Stopwatch.StartNew();
@@ -128,7 +135,8 @@ public sealed class WorkloadCluster : IAsyncDisposable
 
             if (watch.Elapsed > limit)
             {
-                Assert.Fail($"timed out after {limit.TotalSeconds}s waiting for: {what}");
+                var log = CurrentLog is { } path && File.Exists(path) ? File.ReadAllText(path) : "";
+                Assert.Fail($"timed out after {limit.TotalSeconds}s waiting for: {what}\n--- control plane log (tail) ---\n{log[Math.Max(0, log.Length - 6000)..]}");
             }
 
             await Task.Delay(100, TestContext.Current.CancellationToken);

@@ -103,8 +103,8 @@ public sealed class HorizontalPodAutoscalerController(
         conditions.Set("AbleToScale", "True", "SucceededGetScale", "the HPA controller was able to get the target's current scale");
         var now = time.GetUtcNow();
         var history = _histories.GetOrAdd(key, _ => new AutoscalerHistory());
-        var currentReplicas = scale["spec"]?["replicas"]?.GetValue<int>() ?? 0;
-        var statusReplicas = scale["status"]?["replicas"]?.GetValue<int>() ?? 0;
+        var currentReplicas = (int)(scale["spec"]?["replicas"]?.GetValue<long>() ?? 0);
+        var statusReplicas = (int)(scale["status"]?["replicas"]?.GetValue<long>() ?? 0);
         var selector = (string?)scale["status"]?["selector"] ?? "";
         ReplicaNormalizer.RecordInitial(history, currentReplicas, now);
         var minReplicas = spec["minReplicas"]?.GetValue<int>() ?? 1;
@@ -159,7 +159,7 @@ public sealed class HorizontalPodAutoscalerController(
             try
             {
                 _scales.Update(targetType, key.Namespace, (string?)target?["name"] ?? "",
-                    new JsonObject { ["spec"] = new JsonObject { ["replicas"] = desired } }, new WriteOptions());
+                    new JsonObject { ["spec"] = new JsonObject { ["replicas"] = (long)desired } }, new WriteOptions());
             }
             catch (ApiException e)
             {

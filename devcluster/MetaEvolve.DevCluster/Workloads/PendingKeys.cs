@@ -10,6 +10,7 @@ public sealed class PendingKeys<TKey> where TKey : notnull
 {
     readonly Channel<TKey> _channel = Channel.CreateUnbounded<TKey>(new() { SingleReader = true });
     readonly HashSet<TKey> _pending = [];
+    readonly HashSet<TKey> _delayed = [];
     readonly Lock _gate = new();
 
     public void Add(TKey key)
@@ -25,9 +26,27 @@ public sealed class PendingKeys<TKey> where TKey : notnull
         _channel.Writer.TryWrite(key);
     }
 
-    public void AddAfter(TKey key, TimeSpan delay, CancellationToken cancellationToken) =>
-        _ = Task.Delay(delay, cancellationToken).ContinueWith(_ => Add(key), cancellationToken,
-            TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    /// <summary>Queues the key after a delay; a key already waiting for its delay is not scheduled twice.</summary>
+    public void AddAfter(TKey key, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_delayed.Add(key))
+            {
+                return;
+            }
+        }
+
+        _ = Task.Delay(delay, cancellationToken).ContinueWith(_ =>
+        {
+            lock (_gate)
+            {
+                _delayed.Remove(key);
+            }
+
+            Add(key);
+        }, cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    }
 
     /// <summary>Waits for the next key; it may be queued again as soon as it is handed out.</summary>
     public async ValueTask<TKey> TakeAsync(CancellationToken cancellationToken)
