@@ -29,6 +29,7 @@ public sealed class DevApiServer : IAsyncDisposable
     readonly CancellationTokenSource _stopping = new();
     WebApplication? _app;
     Task? _collector;
+    DevApiExtensions? _extensions;
 
     public DevApiServer(DevClusterOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -48,6 +49,9 @@ public sealed class DevApiServer : IAsyncDisposable
     public RequestLog Requests { get; }
     internal GarbageCollector Collector { get; }
 
+    /// <summary>Output of the local workload runner's containers, served as <c>pods/log</c> (issue 7).</summary>
+    public Workloads.PodLogRegistry PodLogs { get; } = new();
+
     /// <summary>http://127.0.0.1:PORT once started.</summary>
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
@@ -63,6 +67,9 @@ public sealed class DevApiServer : IAsyncDisposable
         var handler = new ApiRequestHandler(Registry, Operations, new ScaleOperations(Operations), new OpenApiDocuments(Registry),
             tables, new WatchStreamer(_store, tables, _options.BookmarkInterval, _stopping.Token), Requests, _options,
             _loggerFactory.CreateLogger<ApiRequestHandler>());
+        // Issue 7 hook: aggregated APIs (APIService → Service) and pods/log answer before the resource handler.
+        _extensions = new DevApiExtensions(Registry, _store, PodLogs, Requests, _options, _loggerFactory);
+        app.Use(_extensions.InvokeAsync);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);
         _app = app;
@@ -106,6 +113,7 @@ public sealed class DevApiServer : IAsyncDisposable
             await _collector;
         }
 
+        _extensions?.Dispose();
         _store.Dispose();
         _stopping.Dispose();
     }
