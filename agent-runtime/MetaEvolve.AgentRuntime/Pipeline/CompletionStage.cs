@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using MetaEvolve.AgentRuntime.Operability;
+using MetaEvolve.Core.Tasks;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace MetaEvolve.AgentRuntime.Pipeline;
+
+/// <summary>
+/// Records outcomes a batch per round trip (group commit), then — only after the commit — settles each message
+/// with JetStream and announces final results on <c>metaevolve.results.&lt;id&gt;</c>. Acks are fire-and-forget
+/// publishes, so they pipeline; a lost ack only means a redelivery, which the store answers as "already recorded".
+/// </summary>
+internal sealed class CompletionStage(
+    WorkerOptions options,
+    TaskRepository repository,
+    StoreRetry retry,
+    InFlightRegistry registry,
+    RuntimeMetrics metrics,
+    INatsConnection nats,
+    PipelineLifetime lifetime,
+    ILogger<CompletionStage> logger)
+{
+    private readonly Channel<Settlement> _queue = Channel.CreateUnbounded<Settlement>(new UnboundedChannelOptions { SingleReader = true });
+
+    public void Enqueue(Settlement settlement) => _queue.Writer.TryWrite(settlement);
+
+    public void CountInvalid(string agent) => metrics.Recorded(agent, "invalid", 0, deadLettered: false);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<Settlement>(options.StoreBatch);
+        var writes = new List<TaskCompletion>(options.StoreBatch);
+        while (await _queue.Reader.WaitToReadAsync(cancellationToken))
+        {
+            batch.Clear();
+            writes.Clear();
+            while (batch.Count < options.StoreBatch && _queue.Reader.TryRead(out var settlement))
+            {
+                batch.Add(settlement);
+                if (settlement.Completion is { } completion)
+                {
+                    writes.Add(completion);
+                }
+            }
+            HashSet<Guid>? changed = null;
+            if (writes.Count > 0)
+            {
+                try
+                {
+                    changed = await retry.RunAsync(ct => repository.CompleteAsync(writes, ct), "recording results", lifetime.Stopped);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Not transient (a bug or a schema mismatch): nothing was recorded, so nothing may be acked.
+                    logger.LogError(ex, "Recording {Count} results failed; their messages go back to the queue", writes.Count);
+                    foreach (var settlement in batch)
+                    {
+                        await SettleAsync(settlement with { Ack = AckKind.Nak, NakDelay = options.BackoffFor(settlement.Task.Delivery) }, recorded: false);
+                    }
+                    continue;
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopped while the store was unreachable: leave the messages unacked; JetStream redelivers them.
+                    foreach (var settlement in batch)
+                    {
+                        registry.Release(settlement.Task);
+                    }
+                    throw;
+                }
+            }
+            foreach (var settlement in batch)
+            {
+                var recorded = settlement.Completion is { } c && changed!.Contains(c.Id);
+                await SettleAsync(settlement, recorded);
+            }
+        }
+    }
+
+    private async ValueTask SettleAsync(Settlement settlement, bool recorded)
+    {
+        var task = settlement.Task;
+        try
+        {
+            switch (settlement.Ack)
+            {
+                case AckKind.Ack:
+                    await task.Message.AckAsync(cancellationToken: lifetime.Stopped);
+                    break;
+                case AckKind.Nak:
+                    await task.Message.NakAsync(delay: settlement.NakDelay, cancellationToken: lifetime.Stopped);
+                    break;
+                case AckKind.Terminate:
+                    await task.Message.AckTerminateAsync(cancellationToken: lifetime.Stopped);
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is NatsException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The record is committed; the message returns after its ack wait and is answered "already recorded".
+            logger.LogWarning(ex, "Could not settle message {Sequence} ({Ack}); it will be redelivered", task.StreamSequence, settlement.Ack);
+        }
+        finally
+        {
+            registry.Release(task);
+        }
+        if (recorded && settlement.Completion is { } completion)
+        {
+            var agent = task.Envelope?.Agent ?? "unknown";
+            if (TaskStates.IsFinal(completion.Status))
+            {
+                metrics.Recorded(agent, completion.DeadLettered ? "dead_lettered" : completion.Status, settlement.Seconds, completion.DeadLettered);
+                await AnnounceAsync(completion);
+            }
+            else
+            {
+                metrics.Retried(agent);
+            }
+        }
+    }
+
+    private async ValueTask AnnounceAsync(TaskCompletion completion)
+    {
+        try
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(new TaskResultNotice(completion.Id, completion.Status, completion.Error), TaskJsonContext.Default.TaskResultNotice);
+            await nats.PublishAsync(TaskSubjects.Result(completion.Id), body, cancellationToken: lifetime.Stopped);
+        }
+        catch (Exception ex) when (ex is NatsException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Waiters read the row after subscribing, so a lost notice delays nobody for long.
+            logger.LogWarning(ex, "Could not announce the result of task {TaskId}", completion.Id);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using MetaEvolve.Core.Tasks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace MetaEvolve.AgentRuntime.Pipeline;
+
+/// <summary>
+/// Keeps long tasks ours: every third of the ack wait, sends an in-progress ack for each held message older
+/// than that, and asks the store whether any of them was cancelled (the flag is the durable cancel; the NATS
+/// notice is only the fast path and is lost when NATS is down).
+/// </summary>
+internal sealed class ProgressHeartbeat(
+    WorkerOptions options,
+    InFlightRegistry registry,
+    TaskRepository repository,
+    ILogger<ProgressHeartbeat> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var period = options.AckWait / 3;
+        using var timer = new PeriodicTimer(period);
+        var running = new List<Guid>();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                running.Clear();
+                foreach (var task in registry.Snapshot())
+                {
+                    if (Stopwatch.GetElapsedTime(task.ReceivedAt) < period)
+                    {
+                        continue;
+                    }
+                    try
+                    {
+                        await task.Message.AckProgressAsync(cancellationToken: stoppingToken);
+                    }
+                    catch (Exception ex) when (ex is NatsException or ObjectDisposedException)
+                    {
+                        logger.LogDebug(ex, "In-progress ack for message {Sequence} failed", task.StreamSequence);
+                    }
+                    if (task.Envelope is not null && !task.CancelRequested)
+                    {
+                        running.Add(task.TaskId);
+                    }
+                }
+                await PollCancellationsAsync(running, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task PollCancellationsAsync(List<Guid> running, CancellationToken cancellationToken)
+    {
+        if (running.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            foreach (var id in await repository.CancelRequestedAsync(running, cancellationToken))
+            {
+                registry.FindByTaskId(id)?.RequestCancel();
+            }
+        }
+        catch (Exception ex) when (StoreRetry.IsTransient(ex))
+        {
+            logger.LogDebug(ex, "Could not poll cancellation flags");
+        }
+    }
+}

@@ -1,0 +1,181 @@
+using MetaEvolve.AgentRuntime.Operability;
+using MetaEvolve.Core.Tasks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace MetaEvolve.AgentRuntime.Pipeline;
+
+/// <summary>
+/// Binds the pool's durable pull consumer and feeds its messages into the pipeline (claim → run → record → ack),
+/// holding at most <c>concurrency</c> tasks. Survives NATS restarts and a deleted consumer (rebinds, recreating it
+/// when allowed). On stop: stops pulling, lets running tasks finish within the grace period, then cancels and
+/// naks the rest.
+/// </summary>
+internal sealed class TaskConsumerService(
+    WorkerOptions options,
+    INatsJSContext js,
+    InFlightRegistry registry,
+    ClaimStage claims,
+    CompletionStage completions,
+    PipelineLifetime lifetime,
+    ReadinessState readiness,
+    StoreStartup store,
+    ILogger<TaskConsumerService> logger) : BackgroundService
+{
+    private Task _stages = Task.CompletedTask;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The stages outlive the pull loop: they drain in-flight work after stop begins.
+        _stages = Task.WhenAll(
+            Task.Run(() => claims.RunAsync(lifetime.Stopped), CancellationToken.None),
+            Task.Run(() => completions.RunAsync(lifetime.Stopped), CancellationToken.None));
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var pull = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.Draining);
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!pull.IsCancellationRequested)
+        {
+            try
+            {
+                await store.EnsureAsync(pull.Token);
+                var consumer = await BindAsync(pull.Token);
+                readiness.ConsumerBound(true);
+                logger.LogInformation("Consuming {Stream}/{Consumer} for {Namespace}/{Pool} with concurrency {Concurrency}",
+                    options.Stream, options.ConsumerName, options.Namespace, options.Pool, options.Concurrency);
+                delay = TimeSpan.FromMilliseconds(200);
+                var consumeOptions = new NatsJSConsumeOpts { MaxMsgs = Math.Max(options.Concurrency * 2, 32) };
+                await foreach (var message in consumer.ConsumeAsync<byte[]>(opts: consumeOptions, cancellationToken: pull.Token))
+                {
+                    var task = new InFlightTask(message);
+                    if (!registry.TryAdd(task))
+                    {
+                        continue;
+                    }
+                    try
+                    {
+                        await registry.WaitForSlotAsync(pull.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Stopping while this message waited for a slot: it was never started; give it back now.
+                        registry.Forget(task);
+                        await NakQuietlyAsync(message);
+                        throw;
+                    }
+                    claims.Enqueue(task);
+                }
+            }
+            catch (OperationCanceledException) when (pull.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                readiness.ConsumerBound(false);
+                logger.LogWarning(ex, "Consumer {Stream}/{Consumer} failed; rebinding in {Delay}", options.Stream, options.ConsumerName, delay);
+                try
+                {
+                    await Task.Delay(delay, pull.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+        readiness.ConsumerBound(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Stopping: no new tasks; {Count} in flight get {Grace} to finish", registry.Count, options.ShutdownGrace);
+        lifetime.BeginDrain();
+        await base.StopAsync(cancellationToken);
+        if (!await WaitForEmptyAsync(options.ShutdownGrace))
+        {
+            logger.LogWarning("Grace period over with {Count} tasks in flight; cancelling them back to the queue", registry.Count);
+            lifetime.Abort();
+            await WaitForEmptyAsync(TimeSpan.FromSeconds(10));
+        }
+        lifetime.Stop();
+        try
+        {
+            await _stages;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        logger.LogInformation("Stopped with {Count} messages unsettled (JetStream redelivers them)", registry.Count);
+    }
+
+    private async Task<bool> WaitForEmptyAsync(TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (registry.Count > 0 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(50);
+        }
+        return registry.Count == 0;
+    }
+
+    private async Task<INatsJSConsumer> BindAsync(CancellationToken cancellationToken)
+    {
+        if (!options.CreateConsumer)
+        {
+            // The operator owns the consumer's settings; use it as it is.
+            return await js.GetConsumerAsync(options.Stream, options.ConsumerName, cancellationToken);
+        }
+        try
+        {
+            return await js.GetConsumerAsync(options.Stream, options.ConsumerName, cancellationToken);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return await CreateConsumerAsync(cancellationToken);
+        }
+    }
+
+    private async Task<INatsJSConsumer> CreateConsumerAsync(CancellationToken cancellationToken)
+    {
+        var config = new ConsumerConfig(options.ConsumerName)
+        {
+            FilterSubject = TaskSubjects.PoolFilter(options.Namespace, options.Pool),
+            AckPolicy = ConsumerConfigAckPolicy.Explicit,
+            AckWait = options.AckWait,
+            MaxDeliver = options.ConsumerMaxDeliver,
+            MaxAckPending = Math.Max(options.Concurrency * 4, 1000),
+            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+        };
+        try
+        {
+            logger.LogInformation("Creating consumer {Stream}/{Consumer} (filter {Filter})", options.Stream, options.ConsumerName, config.FilterSubject);
+            return await js.CreateOrUpdateConsumerAsync(options.Stream, config, cancellationToken);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            // No stream yet (a fresh local setup): create it with the default limits, then the consumer.
+            await new TaskPublisher(js, new TaskStreamOptions { StreamName = options.Stream }).EnsureStreamAsync(cancellationToken);
+            return await js.CreateOrUpdateConsumerAsync(options.Stream, config, cancellationToken);
+        }
+    }
+
+    private async Task NakQuietlyAsync(INatsJSMsg<byte[]> message)
+    {
+        try
+        {
+            await message.NakAsync();
+        }
+        catch (Exception ex) when (ex is NatsException or ObjectDisposedException)
+        {
+            logger.LogDebug(ex, "Nak on shutdown failed; the message is redelivered after its ack wait");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using MetaEvolve.AgentRuntime.Execution;
+using MetaEvolve.AgentRuntime.Operability;
+using MetaEvolve.Core.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace MetaEvolve.AgentRuntime.Pipeline;
+
+/// <summary>
+/// Runs one claimed task through the executor and classifies the outcome: success, permanent failure,
+/// transient failure (retry with backoff, dead-letter on the last attempt), cancellation by the user,
+/// deadline, or shutdown (back to the queue). The verdict goes to the completion stage, which records it.
+/// </summary>
+internal sealed class TaskRunner(
+    WorkerOptions options,
+    ITaskExecutor executor,
+    CompletionStage completions,
+    PipelineLifetime lifetime,
+    ILogger<TaskRunner> logger)
+{
+    public void Start(InFlightTask task, int attempt) => _ = RunAsync(task, attempt);
+
+    private async Task RunAsync(InFlightTask task, int attempt)
+    {
+        // Off the claim loop at once: an executor that blocks must not stall the next batch.
+        await Task.Yield();
+        var envelope = task.Envelope!;
+        using var activity = RuntimeTracing.StartTask(envelope, task.Delivery);
+        using var cts = task.StartExecution(lifetime.AbortRunning);
+        if (envelope.Deadline is { } deadline)
+        {
+            cts.CancelAfter(Clamp(deadline - DateTimeOffset.UtcNow));
+        }
+        var started = Stopwatch.GetTimestamp();
+        Settlement settlement;
+        try
+        {
+            var output = await executor.ExecuteAsync(new TaskExecution(envelope, attempt), cts.Token);
+            settlement = Settlement.Record(task, new TaskCompletion(envelope.Id, TaskStates.Succeeded, output.OutputJson,
+                PromptTokens: output.PromptTokens, CompletionTokens: output.CompletionTokens), Elapsed(started));
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            settlement = Cancelled(task, envelope, started);
+        }
+        catch (TaskFailedException ex) when (!ex.Transient)
+        {
+            settlement = Settlement.Record(task, new TaskCompletion(envelope.Id, TaskStates.Failed, Error: ex.Message), Elapsed(started));
+        }
+        catch (Exception ex)
+        {
+            settlement = TransientFailure(task, envelope, ex, started);
+        }
+        finally
+        {
+            task.EndExecution();
+        }
+        if (settlement.Completion is { Status: TaskStates.Failed } failed)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, failed.Error);
+        }
+        completions.Enqueue(settlement);
+    }
+
+    private Settlement Cancelled(InFlightTask task, TaskEnvelope envelope, long started)
+    {
+        if (task.CancelRequested)
+        {
+            return Settlement.Record(task, new TaskCompletion(envelope.Id, TaskStates.Cancelled, Error: "cancelled while running"), Elapsed(started));
+        }
+        if (envelope.Deadline is { } deadline && deadline <= DateTimeOffset.UtcNow)
+        {
+            return Settlement.Record(task, new TaskCompletion(envelope.Id, TaskStates.Failed, Error: $"deadline {deadline:O} exceeded while running"), Elapsed(started));
+        }
+        // Shutdown grace ran out: back to the queue for another worker, without spending an attempt's backoff.
+        logger.LogInformation("Task {TaskId} interrupted by shutdown; returning it to the queue", envelope.Id);
+        return Settlement.Retry(task, "interrupted by worker shutdown", TimeSpan.Zero);
+    }
+
+    private Settlement TransientFailure(InFlightTask task, TaskEnvelope envelope, Exception ex, long started)
+    {
+        var error = ex is TaskFailedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+        if (task.Delivery >= options.MaxDeliver)
+        {
+            logger.LogWarning("Task {TaskId} dead-lettered after {Attempts} attempts: {Error}", envelope.Id, task.Delivery, error);
+            return Settlement.Record(task, new TaskCompletion(envelope.Id, TaskStates.Failed,
+                Error: $"dead-lettered after {task.Delivery} attempts; last error: {error}", DeadLettered: true), Elapsed(started));
+        }
+        var delay = options.BackoffFor(task.Delivery);
+        logger.LogInformation("Task {TaskId} failed on attempt {Attempt} ({Error}); retrying in {Delay}", envelope.Id, task.Delivery, error, delay);
+        return Settlement.Retry(task, error, delay, Elapsed(started));
+    }
+
+    private static double Elapsed(long started) => Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+    private static TimeSpan Clamp(TimeSpan value) =>
+        value <= TimeSpan.Zero ? TimeSpan.Zero : value > TimeSpan.FromDays(24) ? TimeSpan.FromDays(24) : value;
+}

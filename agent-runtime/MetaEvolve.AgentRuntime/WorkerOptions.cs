@@ -1,0 +1,56 @@
+namespace MetaEvolve.AgentRuntime;
+
+/// <summary>
+/// What one worker serves and how (configuration section <c>Worker</c>, e.g. env <c>Worker__Pool</c>).
+/// In production the operator fills these from the AgentPool and creates the consumer itself.
+/// </summary>
+public sealed record WorkerOptions
+{
+    public string Namespace { get; init; } = "default";
+    public string Pool { get; init; } = "default";
+
+    /// <summary>Task stream; tests use a private one.</summary>
+    public string Stream { get; init; } = Core.Tasks.TaskSubjects.StreamName;
+
+    /// <summary>Durable consumer of the pool; empty means <see cref="Core.Tasks.TaskSubjects.PoolConsumer"/>.</summary>
+    public string Consumer { get; init; } = "";
+
+    /// <summary>Store schema (tests use a private one).</summary>
+    public string Schema { get; init; } = Core.Store.StoreOptions.DefaultSchema;
+
+    /// <summary>Tasks this worker runs at once (AgentPool spec.concurrency).</summary>
+    public int Concurrency { get; init; } = 16;
+
+    /// <summary>Ack wait of the consumer; in-progress heartbeats go out every third of it.</summary>
+    public TimeSpan AckWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Attempts before a task that keeps failing transiently is dead-lettered (AgentPool spec.task.maxDeliver).</summary>
+    public int MaxDeliver { get; init; } = 5;
+
+    /// <summary>Nak delays by attempt (the last repeats).</summary>
+    public TimeSpan[] Backoff { get; init; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)];
+
+    /// <summary>On shutdown, how long running tasks may take to finish before they are cancelled and nak'ed.</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Create the stream and the durable consumer when missing (local use, tests). The operator owns them in a cluster.</summary>
+    public bool CreateConsumer { get; init; } = true;
+
+    /// <summary>Most tasks claimed or recorded in one store round trip.</summary>
+    public int StoreBatch { get; init; } = 256;
+
+    /// <summary>Apply store migrations at start (every process may; an advisory lock serializes them).</summary>
+    public bool MigrateStore { get; init; } = true;
+
+    public int PartitionDaysAhead { get; init; } = 7;
+    public int PartitionRetentionDays { get; init; } = 30;
+    public TimeSpan PartitionMaintenanceInterval { get; init; } = TimeSpan.FromHours(1);
+
+    public string ConsumerName => string.IsNullOrEmpty(Consumer) ? Core.Tasks.TaskSubjects.PoolConsumer(Namespace, Pool) : Consumer;
+
+    /// <summary>NATS allows the consumer this many deliveries: one more than <see cref="MaxDeliver"/>, so a worker
+    /// sees a task whose last attempt was lost with its process and records it dead-lettered instead of leaving it unrecorded.</summary>
+    public int ConsumerMaxDeliver => MaxDeliver + 1;
+
+    public TimeSpan BackoffFor(int attempt) => Backoff.Length == 0 ? TimeSpan.Zero : Backoff[Math.Clamp(attempt - 1, 0, Backoff.Length - 1)];
+}

@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+
+namespace MetaEvolve.Core.Tasks;
+
+/// <summary>
+/// The message published to <c>metaevolve.tasks.&lt;ns&gt;.&lt;pool&gt;.&lt;agent&gt;</c>: one unit of work for an agent.
+/// Versioned so a worker can refuse (and record) an envelope from a newer publisher instead of misreading it.
+/// </summary>
+public sealed record TaskEnvelope
+{
+    /// <summary>The envelope format this code writes and reads.</summary>
+    public const int CurrentVersion = 1;
+
+    [JsonPropertyName("v")]
+    public int Version { get; init; } = CurrentVersion;
+
+    /// <summary>UUIDv7; its timestamp is the row's <c>created_at</c>, which locates the row's partition.</summary>
+    public Guid Id { get; init; }
+
+    public string Namespace { get; init; } = "";
+    public string Pool { get; init; } = "";
+    public string Agent { get; init; } = "";
+    public string? ThreadId { get; init; }
+    public TaskInput Input { get; init; } = new();
+
+    /// <summary>When set, a task that has not finished by then fails ("deadline exceeded") instead of running on.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>W3C trace context of the submitter, so the worker's span continues the caller's trace.</summary>
+    public string? TraceParent { get; init; }
+    public string? TraceState { get; init; }
+}

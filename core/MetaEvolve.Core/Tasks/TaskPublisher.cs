@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace MetaEvolve.Core.Tasks;
+
+/// <summary>
+/// Publishes task envelopes to JetStream with <c>Nats-Msg-Id</c> = task id, so a retried publish is stored once.
+/// Shared by the gateway, the CLI, tests and benchmarks.
+/// </summary>
+public sealed class TaskPublisher(INatsJSContext js, TaskStreamOptions options)
+{
+    // JetStream's "store failed" family: the description says which limit was hit.
+    private const int StreamStoreFailed = 10077;
+
+    public TaskStreamOptions Options => options;
+
+    /// <summary>Creates the stream or brings its limits to the configured values. Idempotent.</summary>
+    public async Task EnsureStreamAsync(CancellationToken cancellationToken = default)
+    {
+        var config = new StreamConfig(options.StreamName, [options.Subjects])
+        {
+            Retention = StreamConfigRetention.Workqueue,
+            Storage = StreamConfigStorage.File,
+            Discard = StreamConfigDiscard.New,
+            MaxMsgs = options.MaxMessages,
+            MaxBytes = options.MaxBytes,
+            MaxAge = options.MaxAge,
+            DuplicateWindow = options.DuplicateWindow,
+            NumReplicas = options.Replicas,
+        };
+        await js.CreateOrUpdateStreamAsync(config, cancellationToken);
+    }
+
+    /// <summary>
+    /// Publishes and waits for the stream's ack. Fills in the trace context from <see cref="Activity.Current"/> when unset.
+    /// Throws <see cref="QueueFullException"/> when a stream limit refuses the task. The message id defaults to
+    /// the task id (a retried publish is stored once); a re-queue passes a fresh one.
+    /// </summary>
+    public async Task<TaskPublishResult> PublishAsync(TaskEnvelope envelope, string? messageId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        if (envelope.TraceParent is null && Activity.Current is { } activity)
+        {
+            envelope = envelope with { TraceParent = activity.Id, TraceState = activity.TraceStateString };
+        }
+        TaskEnvelopeCodec.Validate(envelope);
+        var body = TaskEnvelopeCodec.Encode(envelope);
+        var subject = TaskSubjects.Task(envelope.Namespace, envelope.Pool, envelope.Agent);
+        var ack = await js.PublishAsync(subject, body, opts: new NatsJSPubOpts { MsgId = messageId ?? envelope.Id.ToString("D") }, cancellationToken: cancellationToken);
+        ThrowIfRefused(ack, options.StreamName);
+        return new TaskPublishResult(envelope.Id, ack.Seq, ack.Duplicate);
+    }
+
+    public static void ThrowIfRefused(PubAckResponse ack, string stream)
+    {
+        ArgumentNullException.ThrowIfNull(ack);
+        if (ack.Error is not { } error)
+        {
+            return;
+        }
+        if (IsQueueFull(error))
+        {
+            throw new QueueFullException($"task queue full: stream {stream} refused the task ({error.Description})");
+        }
+        throw new NatsJSApiException(error);
+    }
+
+    public static bool IsQueueFull(ApiError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var description = error.Description ?? "";
+        return error.ErrCode == StreamStoreFailed
+            || description.Contains("maximum messages", StringComparison.OrdinalIgnoreCase)
+            || description.Contains("maximum bytes", StringComparison.OrdinalIgnoreCase)
+            || description.Contains("resource limits exceeded", StringComparison.OrdinalIgnoreCase);
+    }
+}
+
+/// <summary>Where the stream stored the task; <paramref name="Duplicate"/> when the same id was already published.</summary>
+public sealed record TaskPublishResult(Guid TaskId, ulong Sequence, bool Duplicate);

@@ -1,0 +1,27 @@
+namespace MetaEvolve.Core.Tasks;
+
+/// <summary>One row of the tasks table, as the gateway and CLI show it.</summary>
+public sealed record TaskRecord
+{
+    public Guid Id { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public string Namespace { get; init; } = "";
+    public string Agent { get; init; } = "";
+    public string Pool { get; init; } = "";
+    public string? ThreadId { get; init; }
+    public string Status { get; init; } = TaskStates.Queued;
+    public string InputJson { get; init; } = "{}";
+    public string? OutputJson { get; init; }
+    public string? Error { get; init; }
+    public int Attempts { get; init; }
+    public bool DeadLettered { get; init; }
+    public bool CancelRequested { get; init; }
+    public string? IdempotencyKey { get; init; }
+    public string? TraceParent { get; init; }
+    public DateTimeOffset? Deadline { get; init; }
+    public int PromptTokens { get; init; }
+    public int CompletionTokens { get; init; }
+    public DateTimeOffset QueuedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+}

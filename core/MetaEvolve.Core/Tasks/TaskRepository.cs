@@ -1,0 +1,344 @@
+using System.Data;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MetaEvolve.Core.Tasks;
+
+/// <summary>
+/// The tasks table as the pipeline uses it. Hot-path operations take batches and cost one round trip each,
+/// so a worker's store load grows with batches, not tasks. Every write that records a result is guarded by
+/// "status is not final": one task id, one result, however often a message is redelivered.
+/// Rows are always addressed by (id, uuid_v7_time(id)) so PostgreSQL prunes to one partition.
+/// </summary>
+public sealed class TaskRepository
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _claimSql;
+    private readonly string _completeSql;
+    private readonly string _recordInvalidSql;
+    private readonly string _getSql;
+    private readonly string _cancelSql;
+    private readonly string _requeueSql;
+    private readonly string _insertQueuedSql;
+    private readonly string _idempotencySql;
+    private readonly string _cancelRequestedSql;
+
+    public TaskRepository(NpgsqlDataSource dataSource, string schema)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _dataSource = dataSource;
+        var s = StoreIdentifier.Quote(schema);
+        var columns = "id, created_at, namespace, agent, pool, thread_id, status, input::text, output::text, error, attempts, dead_lettered, cancel_requested, idempotency_key, trace_parent, deadline, prompt_tokens, completion_tokens, queued_at, started_at, finished_at";
+
+        // Insert-or-claim in one statement. Rows that exist and are final (or cancelled) are not updated;
+        // the outer SELECT reads them from the statement's snapshot, so the caller learns why in the same trip.
+        _claimSql = $"""
+            WITH req AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])
+                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline)
+            ), up AS (
+                INSERT INTO {s}.tasks AS t (id, created_at, namespace, pool, agent, thread_id, status, input,
+                                            idempotency_key, trace_parent, deadline, attempts, started_at)
+                SELECT id, {s}.uuid_v7_time(id), namespace, pool, agent, thread_id, 'running', input,
+                       idempotency_key, trace_parent, deadline, 1, now()
+                FROM req
+                ON CONFLICT (id, created_at) DO UPDATE
+                    SET status = 'running', attempts = t.attempts + 1, started_at = now()
+                    WHERE t.status IN ('queued', 'running') AND NOT t.cancel_requested
+                RETURNING t.id, t.attempts, t.error
+            )
+            SELECT r.id, up.id IS NOT NULL, coalesce(up.attempts, t.attempts, 0), coalesce(t.status, 'running'),
+                   coalesce(t.cancel_requested, false), coalesce(up.error, t.error)
+            FROM req r
+            LEFT JOIN up ON up.id = r.id
+            LEFT JOIN {s}.tasks t ON up.id IS NULL AND t.id = r.id AND t.created_at = {s}.uuid_v7_time(r.id)
+            """;
+
+        _completeSql = $"""
+            UPDATE {s}.tasks t
+            SET status = u.status, output = u.output, error = u.error, dead_lettered = u.dead_lettered,
+                prompt_tokens = u.prompt_tokens, completion_tokens = u.completion_tokens,
+                started_at = coalesce(t.started_at, now()),
+                finished_at = CASE WHEN u.status IN ('succeeded', 'failed', 'cancelled') THEN now() END
+            FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::boolean[], $6::int[], $7::int[])
+                AS u(id, status, output, error, dead_lettered, prompt_tokens, completion_tokens)
+            WHERE t.id = u.id AND t.created_at = {s}.uuid_v7_time(u.id) AND t.status IN ('queued', 'running')
+            RETURNING t.id
+            """;
+
+        // A message that is not a valid task still leaves a row: the raw body and the reason.
+        _recordInvalidSql = $"""
+            INSERT INTO {s}.tasks AS t (id, created_at, namespace, pool, agent, status, input, error, attempts, started_at, finished_at)
+            VALUES ($1, {s}.uuid_v7_time($1), $2, $3, $4, 'failed', jsonb_build_object('raw', $5::text), $6, 1, now(), now())
+            ON CONFLICT (id, created_at) DO UPDATE
+                SET status = 'failed', error = excluded.error, finished_at = now()
+                WHERE t.status IN ('queued', 'running')
+            RETURNING t.id
+            """;
+
+        _getSql = $"SELECT {columns} FROM {s}.tasks WHERE id = $1 AND created_at = {s}.uuid_v7_time($1)";
+
+        _cancelSql = $"""
+            UPDATE {s}.tasks
+            SET cancel_requested = true,
+                status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+                error = CASE WHEN status = 'queued' THEN 'cancelled before it started' ELSE error END,
+                finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END
+            WHERE id = $1 AND created_at = {s}.uuid_v7_time($1)
+            RETURNING status
+            """;
+
+        _requeueSql = $"""
+            UPDATE {s}.tasks
+            SET status = 'queued', dead_lettered = false, error = NULL, output = NULL, attempts = 0,
+                queued_at = now(), started_at = NULL, finished_at = NULL
+            WHERE id = $1 AND created_at = {s}.uuid_v7_time($1) AND dead_lettered
+            RETURNING {columns}
+            """;
+
+        _insertQueuedSql = $"""
+            INSERT INTO {s}.tasks (id, created_at, namespace, pool, agent, thread_id, status, input, idempotency_key, trace_parent, deadline)
+            VALUES ($1, {s}.uuid_v7_time($1), $2, $3, $4, $5, 'queued', $6::jsonb, $7, $8, $9)
+            ON CONFLICT (id, created_at) DO NOTHING
+            """;
+
+        _cancelRequestedSql = $"""
+            SELECT t.id FROM unnest($1::uuid[]) AS r(id)
+            JOIN {s}.tasks t ON t.id = r.id AND t.created_at = {s}.uuid_v7_time(r.id)
+            WHERE t.cancel_requested
+            """;
+
+        _idempotencySql = $"""
+            WITH ins AS (
+                INSERT INTO {s}.task_idempotency (namespace, key, task_id) VALUES ($1, $2, $3)
+                ON CONFLICT (namespace, key) DO NOTHING RETURNING task_id
+            )
+            SELECT task_id FROM ins
+            UNION ALL
+            SELECT task_id FROM {s}.task_idempotency WHERE namespace = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM ins)
+            """;
+    }
+
+    /// <summary>
+    /// Records a task as queued before it is published (gateway, CLI). With an idempotency key already used in
+    /// the namespace, nothing is written and the earlier task's id comes back.
+    /// </summary>
+    public async Task<EnqueueResult> EnqueueAsync(TaskEnvelope envelope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        if (envelope.IdempotencyKey is { } key)
+        {
+            await using var keyCommand = new NpgsqlCommand(_idempotencySql, connection, tx);
+            keyCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Namespace });
+            keyCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+            keyCommand.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
+            var owner = (Guid)(await keyCommand.ExecuteScalarAsync(cancellationToken))!;
+            if (owner != envelope.Id)
+            {
+                await tx.CommitAsync(cancellationToken);
+                return new EnqueueResult(owner, Created: false);
+            }
+        }
+        await using var command = new NpgsqlCommand(_insertQueuedSql, connection, tx);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Namespace });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Pool });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Agent });
+        command.Parameters.Add(Nullable(envelope.ThreadId));
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = TaskEnvelopeCodec.EncodeInput(envelope.Input) });
+        command.Parameters.Add(Nullable(envelope.IdempotencyKey));
+        command.Parameters.Add(Nullable(envelope.TraceParent));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)envelope.Deadline?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        var created = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await tx.CommitAsync(cancellationToken);
+        return new EnqueueResult(envelope.Id, created);
+    }
+
+    /// <summary>Marks the delivered tasks running (inserting rows for tasks published without one) in one round trip.</summary>
+    public async Task<TaskClaim[]> ClaimAsync(IReadOnlyList<TaskEnvelope> tasks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        var n = tasks.Count;
+        var ids = new Guid[n];
+        var namespaces = new string[n];
+        var pools = new string[n];
+        var agents = new string[n];
+        var threads = new string?[n];
+        var inputs = new string[n];
+        var keys = new string?[n];
+        var traces = new string?[n];
+        var deadlines = new DateTime?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var t = tasks[i];
+            ids[i] = t.Id;
+            namespaces[i] = t.Namespace;
+            pools[i] = t.Pool;
+            agents[i] = t.Agent;
+            threads[i] = t.ThreadId;
+            inputs[i] = TaskEnvelopeCodec.EncodeInput(t.Input);
+            keys[i] = t.IdempotencyKey;
+            traces[i] = t.TraceParent;
+            deadlines[i] = t.Deadline?.UtcDateTime;
+        }
+        await using var command = _dataSource.CreateCommand(_claimSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = namespaces });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pools });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = agents });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = threads });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = inputs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = keys });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = traces });
+        command.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = deadlines, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        var claims = new TaskClaim[n];
+        var index = new Dictionary<Guid, int>(n);
+        for (var i = 0; i < n; i++)
+        {
+            index[ids[i]] = i;
+        }
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetGuid(0);
+            claims[index[id]] = new TaskClaim(
+                id,
+                Claimed: reader.GetBoolean(1),
+                Attempts: reader.GetInt32(2),
+                Status: reader.GetString(3),
+                CancelRequested: reader.GetBoolean(4),
+                PreviousError: reader.IsDBNull(5) ? null : reader.GetString(5));
+        }
+        return claims;
+    }
+
+    /// <summary>
+    /// Records the outcomes in one round trip and returns the ids whose row changed. An id missing from the
+    /// answer already had a result (a redelivery raced a commit): it must not be counted or announced again.
+    /// </summary>
+    public async Task<HashSet<Guid>> CompleteAsync(IReadOnlyList<TaskCompletion> completions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        var n = completions.Count;
+        var ids = new Guid[n];
+        var statuses = new string[n];
+        var outputs = new string?[n];
+        var errors = new string?[n];
+        var dead = new bool[n];
+        var prompt = new int[n];
+        var completion = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            var c = completions[i];
+            ids[i] = c.Id;
+            statuses[i] = c.Status;
+            outputs[i] = c.OutputJson;
+            errors[i] = c.Error;
+            dead[i] = c.DeadLettered;
+            prompt[i] = c.PromptTokens;
+            completion[i] = c.CompletionTokens;
+        }
+        await using var command = _dataSource.CreateCommand(_completeSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = statuses });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = outputs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = errors });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = dead });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = prompt });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = completion });
+        var changed = new HashSet<Guid>(n);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            changed.Add(reader.GetGuid(0));
+        }
+        return changed;
+    }
+
+    /// <summary>Records a message that is not a valid task (or names no task) as a failed task with the reason.</summary>
+    public async Task<bool> RecordInvalidAsync(Guid id, string ns, string pool, string agent, string rawBody, string reason, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(_recordInvalidSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pool });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = agent });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = rawBody });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <summary>Which of these tasks have a cancellation request (the durable half of cancel; the NATS notice is the fast half).</summary>
+    public async Task<List<Guid>> CancelRequestedAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        await using var command = _dataSource.CreateCommand(_cancelRequestedSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. ids] });
+        var result = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetGuid(0));
+        }
+        return result;
+    }
+
+    public async Task<TaskRecord?> GetAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(_getSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
+    }
+
+    /// <summary>
+    /// Records a cancellation request. A queued task becomes cancelled at once (a worker that receives it later
+    /// skips it); a running one keeps running until its worker sees the request. Returns the status after the
+    /// request, or null for an unknown task.
+    /// </summary>
+    public async Task<string?> RequestCancelAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(_cancelSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>Puts a dead-lettered task back to queued (fresh attempts); null when the task is not dead-lettered.</summary>
+    public async Task<TaskRecord?> ResetDeadLetteredAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(_requeueSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
+    }
+
+    private static NpgsqlParameter Nullable(string? value) =>
+        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static TaskRecord ReadRecord(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetGuid(0),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(1),
+        Namespace = r.GetString(2),
+        Agent = r.GetString(3),
+        Pool = r.GetString(4),
+        ThreadId = r.IsDBNull(5) ? null : r.GetString(5),
+        Status = r.GetString(6),
+        InputJson = r.GetString(7),
+        OutputJson = r.IsDBNull(8) ? null : r.GetString(8),
+        Error = r.IsDBNull(9) ? null : r.GetString(9),
+        Attempts = r.GetInt32(10),
+        DeadLettered = r.GetBoolean(11),
+        CancelRequested = r.GetBoolean(12),
+        IdempotencyKey = r.IsDBNull(13) ? null : r.GetString(13),
+        TraceParent = r.IsDBNull(14) ? null : r.GetString(14),
+        Deadline = r.IsDBNull(15) ? null : r.GetFieldValue<DateTimeOffset>(15),
+        PromptTokens = r.GetInt32(16),
+        CompletionTokens = r.GetInt32(17),
+        QueuedAt = r.GetFieldValue<DateTimeOffset>(18),
+        StartedAt = r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19),
+        FinishedAt = r.IsDBNull(20) ? null : r.GetFieldValue<DateTimeOffset>(20),
+    };
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using MetaEvolve.Core;
+using MetaEvolve.Core.Store;
+using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using Npgsql;
+
+namespace MetaEvolve.AgentRuntime.Tests;
+
+/// <summary>
+/// A private slice of the shared services for one test class: its own store schema, namespace (hence task
+/// subjects), stream and consumer, and an agent <c>agent-a</c> in pool <c>p</c>. Workers are child processes.
+/// </summary>
+public sealed class PipelineEnvironment : IAsyncLifetime
+{
+    public const string Pool = "p";
+    public const string Agent = "agent-a";
+
+    private readonly string _suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+    private readonly List<WorkerProcess> _workers = [];
+
+    public PipelineEnvironment()
+    {
+        Schema = $"t_rt_{_suffix}";
+        Namespace = $"t-{_suffix}";
+        Stream = $"T_RT_{_suffix.ToUpperInvariant()}";
+        Consumer = $"c-{_suffix}";
+    }
+
+    /// <summary>The shared services; the restart test points this at private servers.</summary>
+    public ConnectionOptions Connections { get; init; } = Services.Connections;
+    public string Schema { get; }
+    public string Namespace { get; }
+    public string Stream { get; }
+    public string Consumer { get; }
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+    public NatsConnection Nats { get; private set; } = null!;
+    public NatsJSContext JetStream { get; private set; } = null!;
+    public TaskPublisher Publisher { get; private set; } = null!;
+    public TaskRepository Tasks { get; private set; } = null!;
+
+    /// <summary>Set before InitializeAsync by classes that run against private servers.</summary>
+    public bool SkipServiceGate { get; init; }
+
+    public async ValueTask InitializeAsync()
+    {
+        if (!SkipServiceGate)
+        {
+            await Services.RequireNatsAsync();
+            await Services.RequirePostgresAsync();
+        }
+        var store = new StoreOptions { Schema = Schema };
+        DataSource = StoreDataSource.Create(Connections, store);
+        await new StoreMigrator(DataSource, store, NullLogger<StoreMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        await using (var command = DataSource.CreateCommand($"INSERT INTO {Schema}.agents (namespace, name, pool, digest, spec) VALUES ($1, $2, $3, 'd', '{{}}')"))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Namespace });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Agent });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Pool });
+            await command.ExecuteNonQueryAsync();
+        }
+        Nats = new NatsConnection(new NatsOpts { Url = Connections.NatsUrl, RetryOnInitialConnect = true, ReconnectWaitMax = TimeSpan.FromSeconds(1) });
+        JetStream = new NatsJSContext(Nats);
+        Publisher = new TaskPublisher(JetStream, StreamOptions(Stream, Namespace));
+        await Publisher.EnsureStreamAsync();
+        Tasks = new TaskRepository(DataSource, Schema);
+    }
+
+    public static TaskStreamOptions StreamOptions(string stream, string ns) =>
+        new() { StreamName = stream, Subjects = $"{TaskSubjects.Prefix}.{ns}.>", DuplicateWindow = TimeSpan.FromSeconds(30) };
+
+    public WorkerProcess StartWorker(int concurrency = 16, TimeSpan? ackWait = null, int maxDeliver = 3, IDictionary<string, string>? extra = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Worker__Namespace"] = Namespace,
+            ["Worker__Pool"] = Pool,
+            ["Worker__Stream"] = Stream,
+            ["Worker__Consumer"] = Consumer,
+            ["Worker__Schema"] = Schema,
+            ["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
+            ["Worker__AckWait"] = (ackWait ?? TimeSpan.FromSeconds(3)).ToString("c", CultureInfo.InvariantCulture),
+            ["Worker__MaxDeliver"] = maxDeliver.ToString(CultureInfo.InvariantCulture),
+            ["Worker__Backoff__0"] = "00:00:00.100",
+            ["Worker__Backoff__1"] = "00:00:00.200",
+            ["Worker__ShutdownGrace"] = "00:00:05",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+        var worker = WorkerProcess.Start(Connections, settings);
+        _workers.Add(worker);
+        return worker;
+    }
+
+    public TaskEnvelope Call(string function, string argumentsJson = "{}", string? agent = null, DateTimeOffset? deadline = null) => new()
+    {
+        Id = TaskIds.NewId(),
+        Namespace = Namespace,
+        Pool = Pool,
+        Agent = agent ?? Agent,
+        Input = TaskInput.Direct("system", function, JsonDocument.Parse(argumentsJson).RootElement.Clone()),
+        Deadline = deadline,
+    };
+
+    public async Task<TaskRecord> WaitForFinalAsync(Guid id, TimeSpan? timeout = null)
+    {
+        TaskRecord? record = null;
+        await WaitUntilAsync(async () => (record = await Tasks.GetAsync(id)) is { } r && TaskStates.IsFinal(r.Status), timeout ?? TimeSpan.FromSeconds(30), () => $"task {id} is {record?.Status ?? "absent"}");
+        return record!;
+    }
+
+    public async Task<long> CountAsync(string whereSql)
+    {
+        await using var command = DataSource.CreateCommand($"SELECT count(*) FROM {Schema}.tasks WHERE namespace = '{Namespace}' AND ({whereSql})");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or NatsException or TimeoutException)
+            {
+                // A server the test is restarting; ask again.
+            }
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"condition not met after {timeout}: {describe()}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in _workers)
+        {
+            await worker.DisposeAsync();
+        }
+        try
+        {
+            await JetStream.DeleteStreamAsync(Stream);
+        }
+        catch (Exception ex) when (ex is NatsException)
+        {
+        }
+        await Nats.DisposeAsync();
+        try
+        {
+            await using var drop = DataSource.CreateCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+        catch (NpgsqlException)
+        {
+        }
+        await DataSource.DisposeAsync();
+    }
+}

@@ -1,0 +1,19 @@
+namespace MetaEvolve.AgentRuntime.Tests;
+
+/// <summary>The checkout this test assembly was built from (the folder holding MetaEvolve.sln).</summary>
+internal static class RepoRoot
+{
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "MetaEvolve.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException("MetaEvolve.sln not found above " + AppContext.BaseDirectory);
+    }
+}
