@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using MetaEvolve.Crds.Schema;
 
 namespace MetaEvolve.Crds;
@@ -33,6 +34,8 @@ public sealed class V1Alpha1SkillSpec
     [Description("The prompt template, for type Prompt.")]
     public PromptSkill? Prompt { get; set; }
 
+    // The default camel-casing would give `cSharp`; the wire name is `csharp`.
+    [JsonPropertyName("csharp")]
     [Description("The C# source, for type CSharp.")]
     public CSharpSkill? CSharp { get; set; }
 
