@@ -1,1 +1,9 @@
-System.Console.WriteLine();
+using MetaEvolve.Cli;
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+return await MetaEvolveCommand.RunAsync(args, Console.Out, Console.Error, cancellation.Token);

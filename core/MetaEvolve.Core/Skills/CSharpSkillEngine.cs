@@ -22,8 +22,8 @@ public sealed class CSharpSkillEngine(ISkillAssemblyStore store, CSharpSkillComp
     public async Task<SkillCompilation> EnsureCompiledAsync(string digest, string source, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(digest);
-        var stored = await store.TryGetAsync(digest, CSharpSkillCompiler.EngineVersion, cancellationToken);
-        if (stored is not null)
+        var stored = await store.TryGetAsync(digest, cancellationToken);
+        if (stored is not null && SkillAssemblyStamp.Read(stored) == CSharpSkillCompiler.EngineVersion)
         {
             Interlocked.Increment(ref _storedLoads);
             _logger.LogDebug("Loaded stored skill assembly {Digest} ({Bytes} bytes)", digest, stored.Length);
@@ -37,8 +37,8 @@ public sealed class CSharpSkillEngine(ISkillAssemblyStore store, CSharpSkillComp
             return compilation;
         }
 
-        await store.SaveAsync(digest, CSharpSkillCompiler.EngineVersion, compilation.Assembly!, cancellationToken);
-        _logger.LogInformation("Compiled and stored skill {Digest} ({Bytes} bytes)", digest, compilation.Assembly!.Length);
+        var saved = await store.SaveAsync(digest, compilation.Assembly!, cancellationToken);
+        _logger.LogInformation("Compiled skill {Digest} ({Bytes} bytes, stored: {Stored})", digest, compilation.Assembly!.Length, saved);
         return compilation;
     }
 
