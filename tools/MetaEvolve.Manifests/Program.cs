@@ -1,4 +1,5 @@
 using MetaEvolve.Crds.Generation;
+using MetaEvolve.Operator.Rbac;
 
 // `make manifests`: regenerates the checked-in manifests from the code that defines them.
 // Usage: MetaEvolve.Manifests <repository root>
@@ -16,3 +17,15 @@ foreach (var (file, yaml) in CrdManifests.Render())
 
     Console.WriteLine($"{(changed ? "wrote" : "unchanged")} crds/{file}");
 }
+
+// The operator's ClusterRole, from the permissions declared next to the code that needs them.
+var rolePath = Path.Combine(root, OperatorClusterRole.RelativePath);
+var role = OperatorClusterRole.Render();
+var roleChanged = !File.Exists(rolePath) || await File.ReadAllTextAsync(rolePath) != role;
+if (roleChanged)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(rolePath)!);
+    await File.WriteAllTextAsync(rolePath, role);
+}
+
+Console.WriteLine($"{(roleChanged ? "wrote" : "unchanged")} {OperatorClusterRole.RelativePath}");

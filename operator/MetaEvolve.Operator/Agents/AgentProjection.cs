@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+using k8s;
+using MetaEvolve.Core.Skills;
+using MetaEvolve.Crds;
+
+namespace MetaEvolve.Operator.Agents;
+
+/// <summary>
+/// The agent as the store keeps it: its spec with instructions resolved, the exact skill versions it uses, and a
+/// digest over both (so a new skill version an agent follows changes the agent's digest and reloads it). Pure.
+/// </summary>
+public sealed record AgentProjection(string Pool, string Digest, string SpecJson, string ResolvedSkillsJson)
+{
+    public static AgentProjection Build(V1Alpha1Agent agent, AgentResolution resolution)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(resolution);
+        var spec = JsonNode.Parse(KubernetesJson.Serialize(agent.Spec))!.AsObject();
+        spec.Remove("instructionsFrom");
+        spec["instructions"] = resolution.Instructions;
+        // The key's location is for the Deployment; the worker finds the value in its environment.
+        if (spec["model"] is JsonObject model)
+        {
+            model.Remove("apiKeySecretRef");
+            model["hasApiKey"] = agent.Spec.Model?.ApiKeySecretRef is not null;
+        }
+
+        var skills = new JsonArray([.. resolution.Skills.Select(s => (JsonNode)new JsonObject
+        {
+            ["name"] = s.Name,
+            ["version"] = s.Version,
+            ["digest"] = s.Digest,
+        })]);
+        var digest = SkillDigest.Compute(new JsonObject
+        {
+            ["pool"] = agent.Spec.PoolRef.Name,
+            ["spec"] = spec.DeepClone(),
+            ["resolvedSkills"] = skills.DeepClone(),
+        });
+        return new AgentProjection(agent.Spec.PoolRef.Name, digest, spec.ToJsonString(), skills.ToJsonString());
+    }
+}

@@ -1,0 +1,188 @@
+using System.Text;
+using k8s;
+using k8s.Autorest;
+using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Store;
+using MetaEvolve.Crds;
+using MetaEvolve.Operator.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace MetaEvolve.Operator.Agents;
+
+/// <summary>
+/// Agent → resolves its pool, skills and Secrets, projects it into the store with the skill digests it resolved,
+/// and announces the digest on the config bucket. A missing reference gives Ready=False naming it.
+/// </summary>
+[RequiresPermission(ApiGroup.Group, V1Alpha1Agent.KubePlural, "get,list,watch,patch,update")]
+[RequiresPermission(ApiGroup.Group, V1Alpha1Agent.KubePlural + "/status", "get,patch,update")]
+[RequiresPermission("", "secrets", "get,list,watch")]
+[RequiresPermission("", "configmaps", "get,list,watch")]
+public sealed class AgentReconciler(
+    IKubernetes client,
+    ClusterState state,
+    AgentRepository agents,
+    SkillVersionRepository skills,
+    ConfigNoticeBoard notices,
+    StatusWriter statusWriter,
+    Finalizers finalizers,
+    EventRecorder events,
+    ILogger<AgentReconciler> logger) : IReconciler<V1Alpha1Agent>
+{
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1Agent? agent, CancellationToken cancellationToken)
+    {
+        if (agent is null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (Finalizers.IsDeleting(agent))
+        {
+            if (Finalizers.Has(agent))
+            {
+                await agents.DeleteAsync(key.Namespace, key.Name, cancellationToken);
+                await notices.WithdrawAsync(ConfigNotices.AgentKey(key.Namespace, key.Name), cancellationToken);
+                await finalizers.RemoveAsync(agent, cancellationToken);
+                logger.LogInformation("Removed agent {Agent} from the store", key);
+            }
+
+            return ReconcileResult.Done;
+        }
+
+        agent = await finalizers.AddAsync(agent, cancellationToken);
+        state.Agents.Remember(agent);
+
+        var resolution = await ResolveAsync(key, agent, cancellationToken);
+        V1Alpha1AgentStatus status;
+        if (resolution.Problem is { } problem)
+        {
+            status = AgentStatusBuilder.Unresolved(agent, problem, DateTime.UtcNow);
+        }
+        else
+        {
+            var projection = AgentProjection.Build(agent, resolution);
+            if (await agents.UpsertAsync(key.Namespace, key.Name, projection.Pool, projection.Digest, projection.SpecJson, projection.ResolvedSkillsJson, cancellationToken))
+            {
+                logger.LogInformation("Stored agent {Agent} as {Digest}", key, projection.Digest);
+            }
+
+            await notices.AnnounceAsync(ConfigNotices.AgentKey(key.Namespace, key.Name), projection.Digest, cancellationToken);
+            status = AgentStatusBuilder.Projected(agent, projection, resolution.Skills, DateTime.UtcNow);
+        }
+
+        if (await statusWriter.WriteIfChangedAsync(agent, status, cancellationToken) is { } written)
+        {
+            state.Agents.Remember(written);
+            await events.RecordTransitionsAsync(agent, agent.Status?.Conditions, status.Conditions!, cancellationToken);
+        }
+
+        // A missing reference needs no polling: its appearance is a watch event that requeues this agent.
+        return ReconcileResult.Done;
+    }
+
+    private async Task<AgentResolution> ResolveAsync(ObjectKey key, V1Alpha1Agent agent, CancellationToken cancellationToken)
+    {
+        var ns = key.Namespace;
+        var pool = agent.Spec.PoolRef?.Name ?? "";
+        if (state.Pools.Get(new ObjectKey(ns, pool)) is null)
+        {
+            return AgentResolution.Failed(ConditionReasons.PoolNotFound, $"AgentPool {pool} (spec.poolRef) does not exist in namespace {ns}");
+        }
+
+        if (agent.Spec.Model?.ApiKeySecretRef is { } apiKey && MissingSecretKey(ns, apiKey, "spec.model.apiKeySecretRef") is { } keyProblem)
+        {
+            return keyProblem;
+        }
+
+        string? instructions = agent.Spec.Instructions;
+        if (agent.Spec.InstructionsFrom is { } from)
+        {
+            var (text, problem) = await InstructionsAsync(ns, from, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            instructions = text;
+        }
+
+        var resolved = new List<ResolvedSkill>();
+        foreach (var reference in agent.Spec.Skills ?? [])
+        {
+            if (state.Skills.Get(new ObjectKey(ns, reference.Name)) is null)
+            {
+                return AgentResolution.Failed(ConditionReasons.SkillNotFound, $"Skill {reference.Name} does not exist in namespace {ns}");
+            }
+
+            if (reference.Version is { } version)
+            {
+                var pinned = await skills.FindByVersionAsync(ns, reference.Name, version, cancellationToken);
+                if (pinned is null)
+                {
+                    return AgentResolution.Failed(ConditionReasons.SkillVersionNotFound, $"Skill {reference.Name} has no published version {version}");
+                }
+
+                resolved.Add(new ResolvedSkill { Name = reference.Name, Version = pinned.Version, Digest = pinned.Digest });
+            }
+            else
+            {
+                var latest = await skills.LatestAsync(ns, reference.Name, cancellationToken);
+                if (latest is null)
+                {
+                    return AgentResolution.Failed(ConditionReasons.SkillNotReady, $"Skill {reference.Name} has no published version yet");
+                }
+
+                resolved.Add(new ResolvedSkill { Name = reference.Name, Version = latest.Version, Digest = latest.Digest });
+            }
+        }
+
+        return new AgentResolution(instructions, resolved, null);
+    }
+
+    private AgentResolution? MissingSecretKey(string ns, KeyReference reference, string field)
+    {
+        var secret = state.Secrets.Get(new ObjectKey(ns, reference.Name));
+        if (secret is null)
+        {
+            return AgentResolution.Failed(ConditionReasons.SecretNotFound, $"Secret {reference.Name} ({field}) does not exist in namespace {ns}");
+        }
+
+        return secret.Data?.ContainsKey(reference.Key) == true
+            ? null
+            : AgentResolution.Failed(ConditionReasons.SecretNotFound, $"Secret {reference.Name} ({field}) has no key {reference.Key}");
+    }
+
+    private async Task<(string? Text, AgentResolution? Problem)> InstructionsAsync(string ns, InstructionsSource from, CancellationToken cancellationToken)
+    {
+        if (from.ConfigMapKeyRef is { } configMapKey)
+        {
+            var configMap = state.ConfigMaps.Get(new ObjectKey(ns, configMapKey.Name));
+            if (configMap?.Data?.TryGetValue(configMapKey.Key, out var text) == true)
+            {
+                return (text, null);
+            }
+
+            return (null, AgentResolution.Failed(ConditionReasons.ConfigMapNotFound, configMap is null
+                ? $"ConfigMap {configMapKey.Name} (spec.instructionsFrom) does not exist in namespace {ns}"
+                : $"ConfigMap {configMapKey.Name} (spec.instructionsFrom) has no key {configMapKey.Key}"));
+        }
+
+        var secretKey = from.SecretKeyRef!;
+        if (MissingSecretKey(ns, secretKey, "spec.instructionsFrom") is { } problem)
+        {
+            return (null, problem);
+        }
+
+        // The cache holds no secret values; read this one when it is needed.
+        try
+        {
+            var secret = await client.CoreV1.ReadNamespacedSecretAsync(secretKey.Name, ns, cancellationToken: cancellationToken);
+            return secret.Data?.TryGetValue(secretKey.Key, out var bytes) == true
+                ? (Encoding.UTF8.GetString(bytes), null)
+                : (null, AgentResolution.Failed(ConditionReasons.SecretNotFound, $"Secret {secretKey.Name} (spec.instructionsFrom) has no key {secretKey.Key}"));
+        }
+        catch (HttpOperationException exception) when (exception.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return (null, AgentResolution.Failed(ConditionReasons.SecretNotFound, $"Secret {secretKey.Name} (spec.instructionsFrom) does not exist in namespace {ns}"));
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using k8s;
+using MetaEvolve.Core;
+using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Store;
+using MetaEvolve.Core.Tasks;
+using MetaEvolve.Operator.Pools;
+using MetaEvolve.Operator.Runtime;
+using MetaEvolve.Operator.Skills;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using Npgsql;
+using Prometheus;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace MetaEvolve.Operator.Hosting;
+
+/// <summary>
+/// Builds the operator process: Kestrel with /healthz, /readyz and /metrics; Serilog compact JSON on stdout; the
+/// clients (Kubernetes, NATS, PostgreSQL); and the leader-elected operator. Tests build it in-process with their
+/// own options and client.
+/// </summary>
+public static class OperatorHost
+{
+    public static WebApplication Build(string[] args, Action<OperatorHostSettings>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        var settings = new OperatorHostSettings
+        {
+            Options = builder.Configuration.GetSection("Operator").Get<OperatorOptions>() ?? new OperatorOptions(),
+            Connections = ConnectionOptions.FromEnvironment(),
+        };
+        configure?.Invoke(settings);
+        var options = settings.Options;
+
+        builder.Services.AddSerilog((_, logger) =>
+        {
+            logger.MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("NATS", LogEventLevel.Warning)
+                .MinimumLevel.Override("Npgsql", LogEventLevel.Warning)
+                .Enrich.FromLogContext()
+                .Enrich.WithProperty("Operator", options.Identity);
+            if (settings.LogTo is { } sink)
+            {
+                logger.WriteTo.Sink(sink);
+            }
+            else
+            {
+                logger.WriteTo.Console(new CompactJsonFormatter());
+            }
+        });
+
+        // Workers finish their current reconcile, the Lease is released, then the process ends.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(settings.Connections);
+        builder.Services.AddSingleton<IKubernetes>(_ => settings.Kubernetes ?? new Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig()));
+        builder.Services.AddSingleton(new OperatorMetrics(settings.Metrics ?? Metrics.DefaultRegistry));
+        builder.Services.AddSingleton<LeaderState>();
+
+        var store = new StoreOptions { Schema = options.StoreSchema };
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(sp => StoreDataSource.Create(settings.Connections, store, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<StoreMigrator>();
+        builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddSingleton(sp => new SkillVersionRepository(sp.GetRequiredService<NpgsqlDataSource>()));
+
+        builder.Services.AddSingleton(sp => new NatsConnection(new NatsOpts
+        {
+            Url = settings.Connections.NatsUrl,
+            Name = $"metaevolve-operator {options.Identity}",
+            RetryOnInitialConnect = true,
+            ReconnectWaitMax = TimeSpan.FromSeconds(2),
+            LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
+        }));
+        builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequiredService<NatsConnection>()));
+        builder.Services.AddSingleton(sp => new ConfigNoticeBoard(sp.GetRequiredService<INatsJSContext>(), options.ConfigBucket));
+        builder.Services.AddSingleton(new TaskStreamOptions { StreamName = options.Stream, Subjects = options.StreamSubjects });
+        builder.Services.AddSingleton<TaskQueueTopology>();
+        builder.Services.AddSingleton(new PoolRuntimeSettings(options.DefaultImage, options.StoreSchema, options.Stream));
+
+        builder.Services.AddSingleton<CSharpSkillCompiler>();
+        builder.Services.AddSingleton<SkillValidator>();
+        builder.Services.AddSingleton<StatusWriter>();
+        builder.Services.AddSingleton<Finalizers>();
+        builder.Services.AddSingleton(sp => new EventRecorder(sp.GetRequiredService<IKubernetes>(), "metaevolve-operator", sp.GetRequiredService<ILogger<EventRecorder>>()));
+        builder.Services.AddSingleton<LeaderElectedOperator>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElectedOperator>());
+
+        var app = builder.Build();
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", (LeaderState leader) =>
+        {
+            // A standby is healthy and ready to take over; a leader is ready once its caches hold a full list.
+            if (leader.Runtime is not { } runtime)
+            {
+                return Results.Text("standby");
+            }
+
+            return runtime.State.Synced
+                ? Results.Text("leading")
+                : Results.Text("leading, caches not synced yet", statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+        app.UseMetricServer("/metrics", settings.Metrics ?? Metrics.DefaultRegistry);
+        return app;
+    }
+}
+
+/// <summary>What the host is built from; tests replace the client, the registry and the log sink.</summary>
+public sealed class OperatorHostSettings
+{
+    public required OperatorOptions Options { get; set; }
+    public required ConnectionOptions Connections { get; set; }
+    public IKubernetes? Kubernetes { get; set; }
+    public CollectorRegistry? Metrics { get; set; }
+    public Serilog.Core.ILogEventSink? LogTo { get; set; }
+}

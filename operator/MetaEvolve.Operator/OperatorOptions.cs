@@ -1,0 +1,52 @@
+using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Store;
+using MetaEvolve.Core.Tasks;
+using MetaEvolve.Operator.Runtime;
+
+namespace MetaEvolve.Operator;
+
+/// <summary>
+/// Settings of one operator instance (configuration section <c>Operator</c>, e.g. env <c>Operator__Namespace</c>).
+/// Connection settings come from <see cref="Core.ConnectionOptions"/> (METAEVOLVE_NATS_URL, ...).
+/// </summary>
+public sealed record OperatorOptions
+{
+    /// <summary>Namespace of the leader-election Lease (the operator's own namespace in a cluster).</summary>
+    public string Namespace { get; init; } = "default";
+
+    public string LeaseName { get; init; } = "metaevolve-operator";
+
+    /// <summary>This instance's name in the Lease; defaults to the host name plus a random suffix.</summary>
+    public string Identity { get; init; } = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Keys of one kind reconciled at once.</summary>
+    public int Workers { get; init; } = 4;
+
+    /// <summary>agent-runtime image for pools that do not name one.</summary>
+    public string DefaultImage { get; init; } = "ghcr.io/metaevolve/agent-runtime:latest";
+
+    /// <summary>Store schema the operator writes and the workers read.</summary>
+    public string StoreSchema { get; init; } = StoreOptions.DefaultSchema;
+
+    /// <summary>The JetStream task stream (tests use a private one).</summary>
+    public string Stream { get; init; } = TaskSubjects.StreamName;
+
+    /// <summary>Subjects of the task stream (tests narrow it together with the stream).</summary>
+    public string StreamSubjects { get; init; } = TaskSubjects.AllTasks;
+
+    public string ConfigBucket { get; init; } = ConfigNotices.Bucket;
+
+    /// <summary>Apply store migrations at start.</summary>
+    public bool MigrateStore { get; init; } = true;
+
+    /// <summary>How often a Ready object is looked at again even without a change (drift repair).</summary>
+    public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
+
+    public WatchSettings Watch { get; init; } = new();
+
+    public WorkQueueSettings Queue { get; init; } = new();
+}

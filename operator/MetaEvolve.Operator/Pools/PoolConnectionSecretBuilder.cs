@@ -1,0 +1,46 @@
+using System.Security.Cryptography;
+using System.Text;
+using k8s.Models;
+using MetaEvolve.Core;
+using MetaEvolve.Crds;
+
+namespace MetaEvolve.Operator.Pools;
+
+/// <summary>
+/// The Secret that carries the operator's connection settings (NATS, PostgreSQL, Redis — from its own
+/// configuration Secret) into a pool's namespace, where the workers read it with envFrom. Pure.
+/// </summary>
+public static class PoolConnectionSecretBuilder
+{
+    public static V1Secret Build(V1Alpha1AgentPool pool, ConnectionOptions connections)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(connections);
+        var data = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ConnectionOptions.NatsUrlVariable] = connections.NatsUrl,
+            [ConnectionOptions.PostgresVariable] = connections.Postgres,
+            [ConnectionOptions.RedisVariable] = connections.Redis,
+        };
+        return new V1Secret
+        {
+            ApiVersion = "v1",
+            Kind = "Secret",
+            Type = "Opaque",
+            Metadata = new V1ObjectMeta
+            {
+                Name = PoolNames.ConnectionSecret(pool),
+                NamespaceProperty = pool.Metadata.NamespaceProperty,
+                Labels = new Dictionary<string, string>(PoolNames.Selector(pool)) { [PoolNames.ManagedByLabel] = PoolNames.ManagedBy },
+                OwnerReferences = [PoolDeploymentBuilder.OwnerReference(pool)],
+                Annotations = new Dictionary<string, string> { [PoolNames.ConfigHashAnnotation] = Hash(data) },
+            },
+            Data = data.ToDictionary(p => p.Key, p => Encoding.UTF8.GetBytes(p.Value)),
+        };
+    }
+
+    public static string HashOf(V1Secret secret) => secret?.Metadata.Annotations?[PoolNames.ConfigHashAnnotation] ?? "";
+
+    private static string Hash(SortedDictionary<string, string> data) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", data.Select(p => p.Key + "=" + p.Value)))))[..16];
+}

@@ -1,0 +1,31 @@
+using MetaEvolve.Crds;
+
+namespace MetaEvolve.Operator.Pools;
+
+/// <summary>Names and labels of a pool's children.</summary>
+public static class PoolNames
+{
+    public const string PoolLabel = "metaevolve.io/pool";
+    public const string NameLabel = "app.kubernetes.io/name";
+    public const string InstanceLabel = "app.kubernetes.io/instance";
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string ComponentName = "agent-runtime";
+    public const string ManagedBy = "metaevolve-operator";
+    public const string ConfigHashAnnotation = "metaevolve.io/config-hash";
+    public const string ContainerName = "agent-runtime";
+    public const int HttpPort = 8080;
+
+    public static string Deployment(V1Alpha1AgentPool pool) => $"{pool?.Metadata.Name}-workers";
+
+    /// <summary>The owned Secret carrying the connection settings into the pool's namespace.</summary>
+    public static string ConnectionSecret(V1Alpha1AgentPool pool) => $"{pool?.Metadata.Name}-connection";
+
+    public static IDictionary<string, string> Selector(V1Alpha1AgentPool pool) => new Dictionary<string, string>
+    {
+        [NameLabel] = ComponentName,
+        [PoolLabel] = pool?.Metadata.Name ?? "",
+    };
+
+    public static string SelectorString(V1Alpha1AgentPool pool) =>
+        string.Join(",", Selector(pool).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+}

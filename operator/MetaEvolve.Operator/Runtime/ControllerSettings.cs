@@ -1,0 +1,8 @@
+namespace MetaEvolve.Operator.Runtime;
+
+/// <summary>How many keys of one kind reconcile at once, and how failures back off.</summary>
+public sealed record ControllerSettings
+{
+    public int Workers { get; init; } = 4;
+    public WorkQueueSettings Queue { get; init; } = new();
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Store;
+using MetaEvolve.Crds;
+using MetaEvolve.Operator.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace MetaEvolve.Operator.Skills;
+
+/// <summary>
+/// Skill → validated with the shared skill code, stored as an immutable version by digest (with the compiled
+/// assembly), made the latest, and announced on the config bucket. An invalid edit is never stored, so agents keep
+/// the last good version. Deletion waits until no Agent uses the skill, then removes it from the store.
+/// </summary>
+[RequiresPermission(ApiGroup.Group, V1Alpha1Skill.KubePlural, "get,list,watch,patch,update")]
+[RequiresPermission(ApiGroup.Group, V1Alpha1Skill.KubePlural + "/status", "get,patch,update")]
+public sealed class SkillReconciler(
+    ClusterState state,
+    SkillVersionRepository store,
+    SkillValidator validator,
+    ConfigNoticeBoard notices,
+    StatusWriter statusWriter,
+    Finalizers finalizers,
+    EventRecorder events,
+    ILogger<SkillReconciler> logger) : IReconciler<V1Alpha1Skill>
+{
+    private static readonly JsonSerializerOptions FunctionJson = new(JsonSerializerDefaults.Web);
+
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1Skill? skill, CancellationToken cancellationToken)
+    {
+        if (skill is null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (Finalizers.IsDeleting(skill))
+        {
+            await DeleteAsync(key, skill, cancellationToken);
+            return ReconcileResult.Done;
+        }
+
+        skill = await finalizers.AddAsync(skill, cancellationToken);
+        state.Skills.Remember(skill);
+
+        var digest = SkillSpecDigest.Compute(skill.Spec);
+        V1Alpha1SkillStatus status;
+        if (AlreadyRejected(skill, digest))
+        {
+            // Same rejected spec as last time: compiling it again would only give the same diagnostics.
+            return ReconcileResult.Done;
+        }
+
+        var stored = await store.FindByDigestAsync(key.Namespace, key.Name, digest, cancellationToken);
+        IReadOnlyList<SkillFunctionInfo> functions;
+        if (stored is null)
+        {
+            var validation = validator.Validate(skill, digest, cancellationToken);
+            if (!validation.Succeeded)
+            {
+                logger.LogInformation("Skill {Skill} rejected: {Reason} with {Count} diagnostics", key, validation.Reason, validation.Diagnostics.Count);
+                status = SkillStatusBuilder.Rejected(skill, digest, validation, DateTime.UtcNow);
+                await WriteStatusAsync(skill, status, cancellationToken);
+                return ReconcileResult.Done;
+            }
+
+            functions = validation.Functions;
+            await PublishAsync(key, skill, digest, functions, validation.Assembly, cancellationToken);
+        }
+        else
+        {
+            functions = JsonSerializer.Deserialize<List<SkillFunctionInfo>>(stored.FunctionsJson, FunctionJson) ?? [];
+            // Stored before (an unchanged spec, or an edit reverted to an earlier version): make it the latest again.
+            await PublishAsync(key, skill, digest, functions, null, cancellationToken);
+        }
+
+        await notices.AnnounceAsync(ConfigNotices.SkillKey(key.Namespace, key.Name), digest, cancellationToken);
+        status = SkillStatusBuilder.Published(skill, digest, functions, DateTime.UtcNow);
+        await WriteStatusAsync(skill, status, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    private static bool AlreadyRejected(V1Alpha1Skill skill, string digest) =>
+        skill.Status?.Digest == digest
+        && skill.Status.ObservedGeneration == skill.Metadata.Generation
+        && Conditions.Find(skill.Status.Conditions, ConditionTypes.Validated)?.Status == Conditions.False;
+
+    private async Task PublishAsync(ObjectKey key, V1Alpha1Skill skill, string digest, IReadOnlyList<SkillFunctionInfo> functions, byte[]? assembly, CancellationToken cancellationToken)
+    {
+        var moved = await store.PublishAsync(key.Namespace, key.Name, skill.Spec.Version ?? "1.0.0", digest, skill.Spec.Type.ToString(),
+            SkillSpecDigest.Json(skill.Spec).ToJsonString(), JsonSerializer.Serialize(functions, FunctionJson), assembly, cancellationToken);
+        if (moved)
+        {
+            logger.LogInformation("Published skill {Skill} version {Version} as {Digest}", key, skill.Spec.Version, digest);
+        }
+    }
+
+    private async Task DeleteAsync(ObjectKey key, V1Alpha1Skill skill, CancellationToken cancellationToken)
+    {
+        if (!Finalizers.Has(skill))
+        {
+            return;
+        }
+
+        var users = state.AgentsUsingSkill(key);
+        if (users.Count > 0)
+        {
+            // The agents' deletion (or edit) is a watch event that requeues this skill.
+            await WriteStatusAsync(skill, SkillStatusBuilder.InUse(skill, [.. users.Select(a => a.Metadata.Name)], DateTime.UtcNow), cancellationToken);
+            return;
+        }
+
+        await store.DeleteAsync(key.Namespace, key.Name, cancellationToken);
+        await notices.WithdrawAsync(ConfigNotices.SkillKey(key.Namespace, key.Name), cancellationToken);
+        await finalizers.RemoveAsync(skill, cancellationToken);
+        logger.LogInformation("Removed skill {Skill} from the store", key);
+    }
+
+    private async Task WriteStatusAsync(V1Alpha1Skill skill, V1Alpha1SkillStatus status, CancellationToken cancellationToken)
+    {
+        if (await statusWriter.WriteIfChangedAsync(skill, status, cancellationToken) is { } written)
+        {
+            state.Skills.Remember(written);
+            await events.RecordTransitionsAsync(skill, skill.Status?.Conditions, status.Conditions!, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using MetaEvolve.Core.Skills;
+using MetaEvolve.Crds;
+using MetaEvolve.Operator.Runtime;
+
+namespace MetaEvolve.Operator.Skills;
+
+/// <summary>A skill's status. Pure.</summary>
+public static class SkillStatusBuilder
+{
+    public static V1Alpha1SkillStatus Published(V1Alpha1Skill skill, string digest, IReadOnlyList<SkillFunctionInfo> functions, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(skill);
+        var generation = skill.Metadata.Generation;
+        var version = skill.Spec.Version ?? "1.0.0";
+        var conditions = Conditions.Set(skill.Status?.Conditions, ConditionTypes.Validated, true, ConditionReasons.Reconciled,
+            skill.Spec.Type == SkillType.CSharp ? "the source passes the sandbox policy and compiles" : "the template parses", generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.Published, true, ConditionReasons.Reconciled,
+            $"version {version} is stored as {digest} and announced", generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.Ready, true, ConditionReasons.Reconciled, $"version {version} is published", generation, now);
+        conditions = Conditions.Remove(conditions, ConditionTypes.Stalled);
+        return new V1Alpha1SkillStatus
+        {
+            ObservedGeneration = generation,
+            Digest = digest,
+            PublishedDigest = digest,
+            Functions = [.. functions.Select(ToStatus)],
+            Diagnostics = [],
+            Conditions = conditions,
+        };
+    }
+
+    /// <summary>
+    /// The spec does not validate: nothing is stored, agents keep the last published version (if any), and status
+    /// says why with positioned diagnostics.
+    /// </summary>
+    public static V1Alpha1SkillStatus Rejected(V1Alpha1Skill skill, string digest, SkillValidation validation, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(skill);
+        ArgumentNullException.ThrowIfNull(validation);
+        var generation = skill.Metadata.Generation;
+        var reason = validation.Reason ?? ConditionReasons.CompilationFailed;
+        var summary = Summary(validation.Diagnostics);
+        var previous = skill.Status?.PublishedDigest;
+        var conditions = Conditions.Set(skill.Status?.Conditions, ConditionTypes.Validated, false, reason, summary, generation, now);
+        conditions = previous is null
+            ? Conditions.Set(conditions, ConditionTypes.Published, false, reason, "no version of this skill has been published", generation, now)
+            : Conditions.Set(conditions, ConditionTypes.Published, true, ConditionReasons.Reconciled,
+                $"the current spec is rejected; agents keep the last good version {previous}", generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.Ready, false, reason, summary, generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.Stalled, true, reason, summary, generation, now);
+        return new V1Alpha1SkillStatus
+        {
+            ObservedGeneration = generation,
+            Digest = digest,
+            PublishedDigest = previous,
+            Functions = skill.Status?.Functions,
+            Diagnostics = [.. validation.Diagnostics.Select(ToStatus)],
+            Conditions = conditions,
+        };
+    }
+
+    /// <summary>Deletion waits for the agents that use the skill.</summary>
+    public static V1Alpha1SkillStatus InUse(V1Alpha1Skill skill, IReadOnlyList<string> agents, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(skill);
+        ArgumentNullException.ThrowIfNull(agents);
+        var message = $"deletion waits until no agent uses the skill; used by {string.Join(", ", agents)}";
+        var generation = skill.Metadata.Generation;
+        var conditions = Conditions.Set(skill.Status?.Conditions, ConditionTypes.Stalled, true, ConditionReasons.InUse, message, generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.Ready, false, ConditionReasons.InUse, message, generation, now);
+        return new V1Alpha1SkillStatus
+        {
+            ObservedGeneration = skill.Status?.ObservedGeneration,
+            Digest = skill.Status?.Digest,
+            PublishedDigest = skill.Status?.PublishedDigest,
+            Functions = skill.Status?.Functions,
+            Diagnostics = skill.Status?.Diagnostics,
+            Conditions = conditions,
+        };
+    }
+
+    private static string Summary(IReadOnlyList<Core.Skills.SkillDiagnostic> diagnostics)
+    {
+        if (diagnostics.Count == 0)
+        {
+            return "the skill was rejected";
+        }
+
+        var first = diagnostics[0];
+        var more = diagnostics.Count > 1 ? $" (and {diagnostics.Count - 1} more, see status.diagnostics)" : "";
+        return $"line {first.Line}, column {first.Column}: {first.Code}: {first.Message}{more}";
+    }
+
+    public static SkillFunction ToStatus(SkillFunctionInfo function) => new()
+    {
+        Name = function?.Name,
+        Description = function?.Description,
+        Parameters = [.. function?.Parameters ?? []],
+    };
+
+    private static Crds.SkillDiagnostic ToStatus(Core.Skills.SkillDiagnostic diagnostic) => new()
+    {
+        Severity = Enum.TryParse<DiagnosticSeverity>(diagnostic.Severity, out var severity) ? severity : DiagnosticSeverity.Error,
+        Code = diagnostic.Code,
+        Line = diagnostic.Line,
+        Column = diagnostic.Column,
+        Message = diagnostic.Message,
+    };
+}

@@ -1,0 +1,261 @@
+using System.Net;
+using System.Net.Sockets;
+using k8s;
+using k8s.Models;
+using MetaEvolve.Core;
+using MetaEvolve.Core.Config;
+using MetaEvolve.DevCluster;
+using MetaEvolve.Operator.Hosting;
+using MetaEvolve.Operator.Runtime;
+using MetaEvolve.Testing;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+using Npgsql;
+using Prometheus;
+
+namespace MetaEvolve.Operator.Tests.Cluster;
+
+/// <summary>
+/// Tier-3 fixture: the dev control plane with the CRDs installed, a namespace of the test's own, a real kubectl,
+/// operator instances in this process and the kubelet stand-in — plus real NATS and PostgreSQL, isolated by a
+/// stream, KV bucket and store schema of the test's own.
+/// </summary>
+internal sealed class OperatorCluster : IAsyncDisposable
+{
+    public const string OperatorUser = "system:serviceaccount:metaevolve-system:metaevolve-operator";
+
+    private readonly List<OperatorInstance> _operators = [];
+    private readonly string _id;
+    private DevApiServer _server;
+    private KubeletStandIn? _kubelet;
+
+    private OperatorCluster(DevApiServer server, string directory, string id, int port)
+    {
+        _server = server;
+        _id = id;
+        Port = port;
+        Directory = directory;
+        Namespace = "op-" + id.Replace('_', '-');
+        Schema = "op_" + id;
+        Stream = "OPTEST_" + id.ToUpperInvariant();
+        Bucket = "metaevolve-config-" + id.Replace('_', '-');
+        Kubectl = new Kubectl(server.BaseAddress, directory, Namespace);
+        Connections = Services.Connections;
+    }
+
+    public string Directory { get; }
+    public string Namespace { get; }
+    public string Schema { get; }
+    public string Stream { get; }
+    public string Bucket { get; }
+    public int Port { get; }
+    public Kubectl Kubectl { get; }
+    public ConnectionOptions Connections { get; set; }
+    public DevApiServer Server => _server;
+    public IReadOnlyList<OperatorInstance> Operators => _operators;
+
+    public static async Task<OperatorCluster> StartAsync()
+    {
+        await Services.RequireNatsAsync();
+        await Services.RequirePostgresAsync();
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+        var directory = System.IO.Directory.CreateTempSubdirectory("operator-test-").FullName;
+        var port = FreePort();
+        var server = new DevApiServer(Options(directory, port));
+        await server.StartAsync(TestContext.Current.CancellationToken);
+        var cluster = new OperatorCluster(server, directory, id, port);
+        await cluster.Kubectl.OkAsync("apply", "-f", Path.Combine(RepositoryRoot.Path, "crds"));
+        await cluster.Client("setup").CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = cluster.Namespace } },
+            cancellationToken: TestContext.Current.CancellationToken);
+        cluster._kubelet = new KubeletStandIn(cluster.Client("kubelet"), cluster.Namespace);
+        cluster._kubelet.Start();
+        return cluster;
+    }
+
+    private static DevClusterOptions Options(string directory, int port) => new()
+    {
+        Port = port,
+        DataDirectory = Path.Combine(directory, "cluster"),
+        BookmarkInterval = TimeSpan.FromSeconds(2),
+    };
+
+    public Kubernetes Client(string user) => new(new KubernetesClientConfiguration
+    {
+        Host = _server.BaseAddress.ToString().TrimEnd('/'),
+        AccessToken = user,
+    });
+
+    public OperatorOptions OperatorOptions(string identity) => new()
+    {
+        Namespace = Namespace,
+        LeaseName = "metaevolve-operator",
+        Identity = identity,
+        LeaseDuration = TimeSpan.FromSeconds(4),
+        RenewDeadline = TimeSpan.FromSeconds(3),
+        RetryPeriod = TimeSpan.FromMilliseconds(500),
+        Workers = 2,
+        DefaultImage = "example/agent-runtime:test",
+        StoreSchema = Schema,
+        Stream = Stream,
+        StreamSubjects = $"metaevolve.tasks.{Namespace}.>",
+        ConfigBucket = Bucket,
+        Watch = new WatchSettings { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1) },
+        Queue = new WorkQueueSettings { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(2) },
+    };
+
+    public async Task<OperatorInstance> StartOperatorAsync(string identity = "operator-a")
+    {
+        var options = OperatorOptions(identity);
+        var registry = Metrics.NewCustomRegistry();
+        var app = OperatorHost.Build(["--urls", "http://127.0.0.1:0"], s =>
+        {
+            s.Options = options;
+            s.Connections = Connections;
+            s.Kubernetes = Client(OperatorUser);
+            s.Metrics = registry;
+            s.LogTo = new TestOutputSink(identity);
+        });
+        var instance = new OperatorInstance(app, options, registry);
+        await instance.StartAsync();
+        _operators.Add(instance);
+        return instance;
+    }
+
+    /// <summary>Stops the dev API server and starts it again on the same port with the same stored objects.</summary>
+    public async Task RestartApiServerAsync(TimeSpan downtime)
+    {
+        await _server.DisposeAsync();
+        await Task.Delay(downtime, TestContext.Current.CancellationToken);
+        _server = new DevApiServer(Options(Directory, Port));
+        await _server.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    public NpgsqlDataSource Store() => new NpgsqlDataSourceBuilder(Connections.Postgres).Build();
+
+    public async Task<long> CountAsync(string table, string? name = null)
+    {
+        await using var store = Store();
+        await using var command = store.CreateCommand($"SELECT count(*) FROM {Schema}.{table} WHERE namespace = $1" + (name is null ? "" : " AND name = $2"));
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Namespace });
+        if (name is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        }
+
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return 0;
+        }
+    }
+
+    public async Task<T> NatsAsync<T>(Func<INatsJSContext, Task<T>> action)
+    {
+        await using var nats = new NatsConnection(new NatsOpts { Url = Connections.NatsUrl });
+        return await action(new NatsJSContext(nats));
+    }
+
+    public Task<bool> ConsumerExistsAsync(string pool) => NatsAsync(async js =>
+    {
+        try
+        {
+            await js.GetConsumerAsync(Stream, Core.Tasks.TaskSubjects.PoolConsumer(Namespace, pool), TestContext.Current.CancellationToken);
+            return true;
+        }
+        catch (NatsJSApiException exception) when (exception.Error.Code == 404)
+        {
+            return false;
+        }
+    });
+
+    public Task<string?> NoticeAsync(string key) => NatsAsync(js => new ConfigNoticeBoard(js, Bucket).GetAsync(key, TestContext.Current.CancellationToken));
+
+    /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the timeout.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                last = exception;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Fail($"timed out after {seconds} s waiting for: {what}{(last is null ? "" : $" (last error: {last.Message})")}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var instance in _operators)
+        {
+            await instance.DisposeAsync();
+        }
+
+        if (_kubelet is not null)
+        {
+            await _kubelet.DisposeAsync();
+        }
+
+        await _server.DisposeAsync();
+        try
+        {
+            await using var store = Store();
+            await using var drop = store.CreateCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+            await NatsAsync<bool>(async js =>
+            {
+                try
+                {
+                    await js.DeleteStreamAsync(Stream);
+                }
+                catch (NatsJSApiException)
+                {
+                }
+
+                try
+                {
+                    await new NatsKVContext(js).DeleteStoreAsync(Bucket);
+                }
+                catch (NatsJSApiException)
+                {
+                }
+
+                return true;
+            });
+        }
+        catch (Exception)
+        {
+            // Cleanup of shared servers is best effort; names are unique per test.
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
