@@ -1,0 +1,46 @@
+using System.CommandLine;
+
+namespace MetaEvolve.Cli;
+
+/// <summary>The <c>metaevolve</c> command tree; tests call <see cref="RunAsync"/> in process.</summary>
+public static class MetaEvolveCommand
+{
+    /// <summary>Usage errors exit with 2, like other rejections, so 1 always means "a test failed".</summary>
+    public const int UsageError = 2;
+
+    /// <summary>A bug in the tool itself, kept apart from the 0-3 contract of <c>skill test</c>.</summary>
+    public const int InternalError = 4;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var skill = new Command("skill", "Work with Skill manifests.") { SkillTestCommand.Create(output) };
+        var root = new RootCommand("MetaEvolve: AI agents on Kubernetes.") { skill };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var problem in parse.Errors)
+            {
+                await error.WriteLineAsync(problem.Message);
+            }
+
+            return UsageError;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("cancelled");
+            return InternalError;
+        }
+#pragma warning disable CA1031 // The process boundary: report the bug with an exit code outside the test contract.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            await error.WriteLineAsync($"internal error: {exception}");
+            return InternalError;
+        }
+    }
+}

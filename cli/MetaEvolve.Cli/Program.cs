@@ -1,0 +1,9 @@
+using MetaEvolve.Cli;
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+return await MetaEvolveCommand.RunAsync(args, Console.Out, Console.Error, cancellation.Token);

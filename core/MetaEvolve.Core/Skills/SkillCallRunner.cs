@@ -1,0 +1,54 @@
+using System.Reflection;
+using MetaEvolve.Core.Skills.Sandbox;
+using Microsoft.SemanticKernel;
+
+namespace MetaEvolve.Core.Skills;
+
+/// <summary>Invokes a skill function under limits and tells completed, failed and stopped calls apart.</summary>
+public static class SkillCallRunner
+{
+    public static async Task<SkillCallOutcome> InvokeAsync(
+        Kernel kernel, KernelFunction function, KernelArguments arguments, SkillLimits limits, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        using var settings = new SkillCallSettings(limits, cancellationToken).Use();
+        try
+        {
+            var result = await function.InvokeAsync(kernel, arguments, cancellationToken);
+            return new SkillCallOutcome(SkillCallStatus.Completed, result.ToString(), null, null);
+        }
+#pragma warning disable CA1031 // The call boundary: whatever the skill did must become an outcome, not crash the worker.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            return Classify(exception);
+        }
+    }
+
+    /// <summary>Maps an exception escaping a skill call to its outcome (stops may be wrapped by the runtime).</summary>
+    public static SkillCallOutcome Classify(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        for (Exception? current = exception; current is not null; current = Unwrap(current))
+        {
+            switch (current)
+            {
+                case SkillBudgetExceededException budget:
+                    return new SkillCallOutcome(SkillCallStatus.Stopped, null, budget.Message, budget.Reason);
+                case InsufficientExecutionStackException:
+                    return new SkillCallOutcome(SkillCallStatus.Stopped, null, "skill call stopped: recursion too deep (stack nearly exhausted)", SkillStopReason.RecursionTooDeep);
+                case OutOfMemoryException oom:
+                    return new SkillCallOutcome(SkillCallStatus.Stopped, null, $"skill call stopped: out of memory ({oom.Message})", SkillStopReason.OutOfMemory);
+            }
+        }
+
+        var root = exception is TargetInvocationException { InnerException: { } inner } ? inner : exception;
+        return new SkillCallOutcome(SkillCallStatus.Failed, null, $"{root.GetType().Name}: {root.Message}", null);
+    }
+
+    private static Exception? Unwrap(Exception exception) => exception switch
+    {
+        AggregateException { InnerExceptions.Count: > 0 } aggregate => aggregate.InnerExceptions[0],
+        _ => exception.InnerException,
+    };
+}
