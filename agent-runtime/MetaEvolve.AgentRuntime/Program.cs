@@ -1,8 +1,10 @@
 using MetaEvolve.AgentRuntime;
+using MetaEvolve.AgentRuntime.Agents;
 using MetaEvolve.AgentRuntime.Execution;
 using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.AgentRuntime.Pipeline;
 using MetaEvolve.Core;
+using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using NATS.Client.Core;
@@ -13,6 +15,7 @@ using Prometheus;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using StackExchange.Redis;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
@@ -21,10 +24,13 @@ builder.Services.AddSerilog((services, logger) => logger
     .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
     .MinimumLevel.Override("NATS", LogEventLevel.Warning)
     .MinimumLevel.Override("Npgsql", LogEventLevel.Warning)
+    // The connectors log requests at Information; the API key is never in them, the prompts are.
+    .MinimumLevel.Override("Microsoft.SemanticKernel", LogEventLevel.Warning)
     .Enrich.FromLogContext()
     .WriteTo.Console(new CompactJsonFormatter()));
 
 var worker = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
+var agents = builder.Configuration.GetSection("Agents").Get<AgentOptions>() ?? new AgentOptions();
 var connections = ConnectionOptions.FromEnvironment();
 // The pipeline sends a handful of statements over and over: prepared once per connection, PostgreSQL skips
 // parsing and planning them (planning the partitioned-table claim costs more than running it).
@@ -57,7 +63,25 @@ builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequ
 builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema));
 builder.Services.AddSingleton(sp => new TaskPartitionMaintenance(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema, sp.GetRequiredService<ILogger<TaskPartitionMaintenance>>()));
 builder.Services.AddSingleton<StoreMigrator>();
-builder.Services.AddSingleton<ITaskExecutor>(_ => new SystemTaskExecutor());
+builder.Services.AddSingleton(agents);
+builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+{
+    // Connect in the background: a Redis outage fails thread tasks, not the worker's start.
+    var redis = ConfigurationOptions.Parse(connections.Redis);
+    redis.AbortOnConnectFail = false;
+    return ConnectionMultiplexer.Connect(redis);
+});
+builder.Services.AddSingleton<ISkillAssemblyStore>(sp => new PostgresSkillAssemblyStore(sp.GetRequiredService<NpgsqlDataSource>()));
+builder.Services.AddSingleton(_ => new CSharpSkillCompiler());
+builder.Services.AddSingleton<CSharpSkillEngine>();
+builder.Services.AddSingleton<SkillPluginCache>();
+builder.Services.AddSingleton<AgentStoreReader>();
+builder.Services.AddSingleton<ChatModelFactory>();
+builder.Services.AddSingleton<AgentCatalog>();
+builder.Services.AddSingleton<ThreadMemory>();
+builder.Services.AddSingleton<AgentTaskExecutor>();
+builder.Services.AddSingleton<ITaskExecutor>(sp => new SystemTaskExecutor(sp.GetRequiredService<AgentTaskExecutor>()));
+builder.Services.AddHostedService<ConfigWatchService>();
 builder.Services.AddSingleton<IAgentDirectory, StoreAgentDirectory>();
 builder.Services.AddSingleton<RuntimeMetrics>();
 builder.Services.AddSingleton<ReadinessState>();

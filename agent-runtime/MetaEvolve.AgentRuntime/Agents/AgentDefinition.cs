@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+
+namespace MetaEvolve.AgentRuntime.Agents;
+
+/// <summary>
+/// An agent as a worker runs it: the operator's projection in the store (<c>agents.spec</c>, Kubernetes JSON)
+/// read into what execution needs. <c>spec.instructionsFrom</c> is the operator's to resolve: it writes the
+/// text it read into <c>spec.instructions</c> of the projection, so workers never read ConfigMaps or Secrets.
+/// </summary>
+public sealed record AgentDefinition
+{
+    public const int DefaultMaxIterations = 8;
+    public const int DefaultMaxTurns = 20;
+    public const int DefaultTtlSeconds = 86_400;
+
+    public required string Namespace { get; init; }
+    public required string Name { get; init; }
+    public required string Pool { get; init; }
+    public required string Digest { get; init; }
+    public string? Instructions { get; init; }
+    public ModelSettings? Model { get; init; }
+    public int MaxIterations { get; init; } = DefaultMaxIterations;
+    public int MaxTurns { get; init; } = DefaultMaxTurns;
+    public int TtlSeconds { get; init; } = DefaultTtlSeconds;
+    public IReadOnlyList<AgentSkillReference> Skills { get; init; } = [];
+
+    /// <summary>Skill name → digest the operator resolved (<c>agents.resolved_skills</c>); pinned skills use it.</summary>
+    public IReadOnlyDictionary<string, string> ResolvedDigests { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Reads the stored spec; schema defaults apply to fields the projection left out.</summary>
+    public static AgentDefinition Parse(string ns, string name, string pool, string digest, string specJson)
+    {
+        var spec = JsonNode.Parse(specJson) as JsonObject ?? [];
+        var memory = spec["memory"] as JsonObject;
+        return new AgentDefinition
+        {
+            Namespace = ns,
+            Name = name,
+            Pool = pool,
+            Digest = digest,
+            Instructions = (string?)spec["instructions"],
+            Model = spec["model"] is JsonObject model ? ModelSettings.Parse(model) : null,
+            MaxIterations = (int?)spec["maxIterations"] ?? DefaultMaxIterations,
+            MaxTurns = (int?)memory?["maxTurns"] ?? DefaultMaxTurns,
+            TtlSeconds = (int?)memory?["ttlSeconds"] ?? DefaultTtlSeconds,
+            Skills = spec["skills"] is JsonArray skills
+                ? [.. skills.OfType<JsonObject>().Select(s => new AgentSkillReference((string?)s["name"] ?? "", (string?)s["version"]))]
+                : [],
+        };
+    }
+}
+
+/// <summary>A skill the agent may call; <see cref="Version"/> pins a published spec.version, null follows the latest.</summary>
+public sealed record AgentSkillReference(string Name, string? Version);

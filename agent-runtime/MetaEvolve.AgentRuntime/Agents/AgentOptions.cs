@@ -1,0 +1,31 @@
+using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Skills.Sandbox;
+
+namespace MetaEvolve.AgentRuntime.Agents;
+
+/// <summary>How a worker runs agents (configuration section <c>Agents</c>, e.g. env <c>Agents__ModelTimeout</c>).</summary>
+public sealed record AgentOptions
+{
+    /// <summary>NATS KV bucket the operator announces agent and skill digests on; tests use a private one.</summary>
+    public string ConfigBucket { get; init; } = ConfigNotices.Bucket;
+
+    /// <summary>Prefix of every Redis key this worker writes; tests use a private one.</summary>
+    public string RedisPrefix { get; init; } = "metaevolve";
+
+    /// <summary>Budget of one HTTP request to the model; a request that takes longer is abandoned and retried.</summary>
+    public TimeSpan ModelTimeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Attempts per model request for 429, 5xx, connection errors and timeouts (1 = no retry).</summary>
+    public int ModelMaxAttempts { get; init; } = 3;
+
+    /// <summary>First retry delay (exponential with jitter after that); a Retry-After header overrides it.</summary>
+    public TimeSpan ModelRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest Retry-After this worker honours; a longer one fails the request instead of parking the task.</summary>
+    public TimeSpan ModelMaxRetryAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Wall-clock budget of one skill call (direct or as a tool); the sandbox stops it after that.</summary>
+    public TimeSpan SkillTimeout { get; init; } = SkillLimits.Default.Timeout;
+
+    public SkillLimits SkillLimits => SkillLimits.Default with { Timeout = SkillTimeout };
+}

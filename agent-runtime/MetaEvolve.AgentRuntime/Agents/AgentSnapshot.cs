@@ -1,0 +1,66 @@
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+
+namespace MetaEvolve.AgentRuntime.Agents;
+
+/// <summary>
+/// One version of an agent as this worker runs it: its definition, the skill versions it resolved, and the
+/// Kernel built from them. Immutable; a reload builds a new snapshot and retires this one. Tasks hold a lease,
+/// so a task finishes on the snapshot it started with, and the skill versions are returned to the cache only
+/// after the last lease ends.
+/// </summary>
+public sealed class AgentSnapshot
+{
+    private readonly SkillPluginCache _cache;
+    private int _references = 1; // the catalog's own, given up by Retire
+
+    internal AgentSnapshot(AgentDefinition definition, IReadOnlyList<SkillPlugin> skills, Kernel kernel, IChatCompletionService? chat, SkillPluginCache cache)
+    {
+        Definition = definition;
+        Skills = skills;
+        Kernel = kernel;
+        Chat = chat;
+        _cache = cache;
+    }
+
+    public AgentDefinition Definition { get; }
+    public IReadOnlyList<SkillPlugin> Skills { get; }
+    public Kernel Kernel { get; }
+
+    /// <summary>Null when the agent has no model: it runs direct skill calls only.</summary>
+    public IChatCompletionService? Chat { get; }
+
+    public bool Uses(string skillName) => Definition.Skills.Any(s => s.Name == skillName);
+
+    /// <summary>Skill name → digest, as announced when the snapshot is applied.</summary>
+    public IReadOnlyDictionary<string, string> SkillDigests => Skills.ToDictionary(s => s.Skill.Name, s => s.Skill.Digest, StringComparer.Ordinal);
+
+    /// <summary>False once retired and drained: the caller must fetch the current snapshot.</summary>
+    internal bool TryAcquire()
+    {
+        var seen = Volatile.Read(ref _references);
+        while (seen > 0)
+        {
+            var previous = Interlocked.CompareExchange(ref _references, seen + 1, seen);
+            if (previous == seen)
+            {
+                return true;
+            }
+
+            seen = previous;
+        }
+
+        return false;
+    }
+
+    internal void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            foreach (var skill in Skills)
+            {
+                _cache.Return(skill.Skill);
+            }
+        }
+    }
+}

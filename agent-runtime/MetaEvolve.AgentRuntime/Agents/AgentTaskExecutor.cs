@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Text.Json;
+using MetaEvolve.AgentRuntime.Execution;
+using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Skills.Sandbox;
+using MetaEvolve.Core.Tasks;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using Microsoft.SemanticKernel.Connectors.OpenAI;
+
+namespace MetaEvolve.AgentRuntime.Agents;
+
+/// <summary>
+/// Runs agent tasks on the agent's current snapshot: chat messages through the model with automatic function
+/// calling over the agent's skills (bounded by maxIterations, history from thread memory), and direct calls of a
+/// skill function without a model. Output: <c>{"answer", "toolCalls", "skills"}</c> for chat,
+/// <c>{"result", "skill"}</c> for direct calls; token usage goes to the task's columns.
+/// </summary>
+public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory, AgentOptions options) : ITaskExecutor
+{
+    public async ValueTask<TaskOutput> ExecuteAsync(TaskExecution task, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var envelope = task.Envelope;
+        AgentLease lease;
+        try
+        {
+            lease = await catalog.AcquireAsync(envelope.Namespace, envelope.Agent, cancellationToken);
+        }
+        catch (Exception exception) when (exception is AgentNotFoundException or SkillUnavailableException or ModelConfigurationException or FormatException)
+        {
+            throw new TaskFailedException($"agent '{envelope.Namespace}/{envelope.Agent}' cannot run: {exception.Message}", transient: false);
+        }
+
+        using (lease)
+        {
+            return envelope.Input.Call is { } call
+                ? await CallAsync(lease.Snapshot, call, cancellationToken)
+                : await ChatAsync(lease.Snapshot, envelope, cancellationToken);
+        }
+    }
+
+    private async Task<TaskOutput> ChatAsync(AgentSnapshot agent, TaskEnvelope envelope, CancellationToken cancellationToken)
+    {
+        var definition = agent.Definition;
+        if (agent.Chat is null || definition.Model is null)
+        {
+            throw new TaskFailedException(
+                $"agent '{definition.Namespace}/{definition.Name}' has no model (spec.model), so it cannot take chat tasks; it runs direct skill calls only",
+                transient: false);
+        }
+
+        var message = envelope.Input.Message;
+        if (string.IsNullOrEmpty(message))
+        {
+            throw new TaskFailedException("a chat task needs input.message", transient: false);
+        }
+
+        var history = new ChatHistory();
+        if (!string.IsNullOrEmpty(definition.Instructions))
+        {
+            history.AddSystemMessage(definition.Instructions);
+        }
+
+        if (envelope.ThreadId is { Length: > 0 } thread)
+        {
+            foreach (var remembered in await memory.LoadAsync(definition, thread))
+            {
+                history.AddMessage(remembered.Role == "assistant" ? AuthorRole.Assistant : AuthorRole.User, remembered.Content);
+            }
+        }
+
+        history.AddUserMessage(message);
+        var firstNew = history.Count;
+        var recorder = new ToolCallRecorder(definition.MaxIterations);
+        var kernel = agent.Kernel.Clone();
+        kernel.AutoFunctionInvocationFilters.Add(recorder);
+        kernel.FunctionInvocationFilters.Add(recorder);
+        var settings = new OpenAIPromptExecutionSettings
+        {
+            Temperature = definition.Model.Temperature,
+            MaxTokens = definition.Model.MaxTokens,
+            FunctionChoiceBehavior = agent.Skills.Count > 0 ? FunctionChoiceBehavior.Auto() : null,
+        };
+
+        ChatMessageContent reply;
+        using (new SkillCallSettings(options.SkillLimits, cancellationToken).Use())
+        {
+            try
+            {
+                reply = await agent.Chat.GetChatMessageContentAsync(history, settings, kernel, cancellationToken);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not TaskFailedException)
+            {
+                throw ModelFailure.Describe(exception, definition.Model, options);
+            }
+        }
+
+        if (recorder.IterationsExhausted)
+        {
+            throw new TaskFailedException(
+                $"the model still asked for tools after maxIterations={definition.MaxIterations} round trips (last: {recorder.Calls[^1].Function})",
+                transient: false);
+        }
+
+        var (prompt, completion) = (recorder.PromptTokens, recorder.CompletionTokens);
+        foreach (var added in history.Skip(firstNew).Append(reply).Distinct())
+        {
+            var (p, c) = TokenUsage.Of(added.Metadata);
+            prompt += p;
+            completion += c;
+        }
+
+        var answer = reply.Content ?? "";
+        if (envelope.ThreadId is { Length: > 0 } continued)
+        {
+            await memory.AppendTurnAsync(definition, continued, message, answer);
+        }
+
+        return new TaskOutput(JsonSerializer.Serialize(new ChatOutput(answer, recorder.Calls, agent.SkillDigests), JsonSerializerOptions.Web), prompt, completion);
+    }
+
+    private async Task<TaskOutput> CallAsync(AgentSnapshot agent, DirectCall call, CancellationToken cancellationToken)
+    {
+        var definition = agent.Definition;
+        var skill = agent.Skills.FirstOrDefault(s => s.Skill.Name == call.Skill || s.Plugin.Name == call.Skill)
+            ?? throw new TaskFailedException(
+                $"agent '{definition.Namespace}/{definition.Name}' has no skill '{call.Skill}' (it has: {string.Join(", ", agent.Skills.Select(s => s.Skill.Name).Prepend(SystemTaskExecutor.SkillName))})",
+                transient: false);
+        if (!skill.Plugin.TryGetFunction(SkillNames.ToKernelName(call.Function), out var function))
+        {
+            throw new TaskFailedException(
+                $"skill '{call.Skill}' has no function '{call.Function}' (it has: {string.Join(", ", skill.Plugin.Select(f => f.Name))})", transient: false);
+        }
+
+        if (skill.IsPrompt && agent.Chat is null)
+        {
+            throw new TaskFailedException($"skill '{call.Skill}' is a prompt skill and needs a model, but agent '{definition.Namespace}/{definition.Name}' has none", transient: false);
+        }
+
+        var outcome = await SkillCallRunner.InvokeAsync(agent.Kernel, function, Arguments(call.Arguments), options.SkillLimits, cancellationToken);
+        return outcome.Status switch
+        {
+            SkillCallStatus.Completed => new TaskOutput(JsonSerializer.Serialize(
+                new CallOutput(outcome.Value, new SkillVersionInfo(skill.Skill.Name, skill.Skill.Version, skill.Skill.Digest)), JsonSerializerOptions.Web)),
+            _ when cancellationToken.IsCancellationRequested => throw new OperationCanceledException(cancellationToken),
+            _ => throw new TaskFailedException($"{call.Skill}.{call.Function} {outcome.Status.ToString().ToLowerInvariant()}: {outcome.Error}", transient: false),
+        };
+    }
+
+    /// <summary>JSON strings become strings; other values their JSON text, which Semantic Kernel converts to the parameter's type.</summary>
+    private static KernelArguments Arguments(JsonElement? json)
+    {
+        var arguments = new KernelArguments();
+        if (json is { ValueKind: JsonValueKind.Object } values)
+        {
+            foreach (var property in values.EnumerateObject())
+            {
+                arguments[property.Name] = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString(),
+                    JsonValueKind.Null => null,
+                    JsonValueKind.Number => property.Value.GetRawText().ToString(CultureInfo.InvariantCulture),
+                    _ => property.Value.GetRawText(),
+                };
+            }
+        }
+
+        return arguments;
+    }
+
+    private sealed record ChatOutput(string Answer, IReadOnlyList<ToolCallRecord> ToolCalls, IReadOnlyDictionary<string, string> Skills);
+
+    private sealed record CallOutput(string? Result, SkillVersionInfo Skill);
+
+    private sealed record SkillVersionInfo(string Name, string Version, string Digest);
+}

@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+
+namespace MetaEvolve.AgentRuntime.Agents;
+
+/// <summary>The providers of <c>spec.model.provider</c>.</summary>
+public enum ModelProvider
+{
+    OpenAI,
+    AzureOpenAI,
+    Ollama,
+    OpenAICompatible,
+}
+
+/// <summary>An agent's <c>spec.model</c>. The API key is not here: it comes from the environment (AgentSecrets).</summary>
+public sealed record ModelSettings(ModelProvider Provider, string Model, Uri? Endpoint, double? Temperature, int? MaxTokens)
+{
+    public static ModelSettings Parse(JsonObject model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var providerText = (string?)model["provider"] ?? nameof(ModelProvider.OpenAI);
+        if (!Enum.TryParse<ModelProvider>(providerText, ignoreCase: false, out var provider))
+        {
+            throw new FormatException($"unknown model provider '{providerText}' (OpenAI, AzureOpenAI, Ollama, OpenAICompatible)");
+        }
+
+        var endpoint = (string?)model["endpoint"];
+        return new ModelSettings(
+            provider,
+            (string?)model["model"] ?? throw new FormatException("spec.model.model is missing"),
+            string.IsNullOrEmpty(endpoint) ? null : new Uri(endpoint, UriKind.Absolute),
+            (double?)model["temperature"],
+            (int?)model["maxTokens"]);
+    }
+}

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace MetaEvolve.AgentRuntime.Tests.Agents;
+
+/// <summary>
+/// An OpenAI-compatible chat-completions endpoint on 127.0.0.1 that answers from a script: the test decides each
+/// reply from the request body (so concurrent conversations route themselves), and every body is kept so the
+/// test can read what the agent sent — instructions, history, tool schemas.
+/// </summary>
+public sealed class ScriptedModelServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Func<JsonObject, ScriptedReply> _script;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private int _created = 1_700_000_000;
+
+    public ScriptedModelServer(Func<JsonObject, ScriptedReply> script)
+    {
+        _script = script;
+        Port = FreePort();
+        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Start();
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public int Port { get; }
+
+    /// <summary>Base URL as an agent's spec.model.endpoint names it.</summary>
+    public string Endpoint => $"http://127.0.0.1:{Port}/v1";
+
+    public ConcurrentQueue<JsonObject> Requests { get; } = new();
+
+    /// <summary>Authorization headers received (the test checks the key arrived; nothing else should see it).</summary>
+    public ConcurrentQueue<string> Authorizations { get; } = new();
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => AnswerAsync(context));
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        try
+        {
+            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+            var body = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
+            Requests.Enqueue(body);
+            Authorizations.Enqueue(context.Request.Headers["Authorization"] ?? "");
+            var reply = _script(body);
+            if (reply.Delay > TimeSpan.Zero)
+            {
+                await Task.Delay(reply.Delay, _stop.Token);
+            }
+
+            context.Response.StatusCode = reply.Status;
+            if (reply.RetryAfterSeconds is { } retryAfter)
+            {
+                context.Response.AddHeader("Retry-After", retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            context.Response.ContentType = "application/json";
+            var payload = Encoding.UTF8.GetBytes(reply.Body(Interlocked.Increment(ref _created)));
+            await context.Response.OutputStream.WriteAsync(payload, _stop.Token);
+            context.Response.Close();
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // The client gave up (a timeout test) or the server is stopping.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Close();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+}
+
+/// <summary>One scripted answer.</summary>
+public sealed record ScriptedReply(int Status, Func<int, string> Body, TimeSpan Delay = default, int? RetryAfterSeconds = null)
+{
+    public static ScriptedReply Text(string content, int promptTokens = 10, int completionTokens = 5, TimeSpan delay = default) =>
+        new(200, created => Completion(created, new JsonObject { ["role"] = "assistant", ["content"] = content }, "stop", promptTokens, completionTokens), delay);
+
+    /// <summary>Tool calls; <paramref name="calls"/> are (function name as sent in the tools list, arguments JSON text).</summary>
+    public static ScriptedReply ToolCalls(params (string Name, string Arguments)[] calls) => ToolCalls(TimeSpan.Zero, calls);
+
+    public static ScriptedReply ToolCalls(TimeSpan delay, params (string Name, string Arguments)[] calls) =>
+        new(200, created => Completion(created, new JsonObject
+        {
+            ["role"] = "assistant",
+            ["content"] = null,
+            ["tool_calls"] = new JsonArray([.. calls.Select((c, i) => (JsonNode)new JsonObject
+            {
+                ["id"] = $"call_{created}_{i}",
+                ["type"] = "function",
+                ["function"] = new JsonObject { ["name"] = c.Name, ["arguments"] = c.Arguments },
+            })]),
+        }, "tool_calls", 20, 8), delay);
+
+    public static ScriptedReply Error(int status, string message, int? retryAfterSeconds = null) =>
+        new(status, _ => new JsonObject { ["error"] = new JsonObject { ["message"] = message, ["type"] = "server_error" } }.ToJsonString(), RetryAfterSeconds: retryAfterSeconds);
+
+    public static ScriptedReply Hang(TimeSpan delay) => Text("too late", delay: delay);
+
+    private static string Completion(int created, JsonObject message, string finish, int promptTokens, int completionTokens) => new JsonObject
+    {
+        ["id"] = $"chatcmpl-{created}",
+        ["object"] = "chat.completion",
+        ["created"] = created,
+        ["model"] = "scripted",
+        ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = finish }),
+        ["usage"] = new JsonObject { ["prompt_tokens"] = promptTokens, ["completion_tokens"] = completionTokens, ["total_tokens"] = promptTokens + completionTokens },
+    }.ToJsonString();
+}
+
+/// <summary>Reads the chat requests the agent sent.</summary>
+public static class ChatRequest
+{
+    public static JsonArray Messages(JsonObject request) => request["messages"]!.AsArray();
+
+    public static JsonObject LastMessage(JsonObject request) => Messages(request)[^1]!.AsObject();
+
+    public static bool HasTools(JsonObject request) => request["tools"] is JsonArray { Count: > 0 };
+
+    public static IEnumerable<string> ToolNames(JsonObject request) =>
+        (request["tools"] as JsonArray ?? []).Select(t => (string)t!["function"]!["name"]!);
+
+    public static string Text(JsonNode? message) => message?["content"] switch
+    {
+        JsonValue value => (string?)value ?? "",
+        JsonArray parts => string.Concat(parts.Select(p => (string?)p?["text"] ?? "")),
+        _ => "",
+    };
+}
