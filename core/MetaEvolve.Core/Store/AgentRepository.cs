@@ -33,6 +33,35 @@ public sealed class AgentRepository(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
+    /// <summary>The agent's projection, or null when the operator has not projected it (an unknown agent).</summary>
+    public async Task<AgentRecord?> GetAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT namespace, name, pool, digest, spec::text, resolved_skills::text, updated_at FROM agents WHERE namespace = $1 AND name = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    /// <summary>Every projected agent of a namespace, by name.</summary>
+    public async Task<List<AgentRecord>> ListAsync(string ns, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT namespace, name, pool, digest, spec::text, resolved_skills::text, updated_at FROM agents WHERE namespace = $1 ORDER BY name");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        var result = new List<AgentRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(Read(reader));
+        }
+        return result;
+    }
+
+    private static AgentRecord Read(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetFieldValue<DateTimeOffset>(6));
+
     public async Task DeleteAsync(string ns, string name, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("DELETE FROM agents WHERE namespace = $1 AND name = $2");

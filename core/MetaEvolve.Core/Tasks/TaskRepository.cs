@@ -22,6 +22,9 @@ public sealed class TaskRepository
     private readonly string _insertQueuedSql;
     private readonly string _idempotencySql;
     private readonly string _cancelRequestedSql;
+    private readonly string _discardSql;
+    private readonly string _discardKeySql;
+    private readonly string _listSql;
 
     public TaskRepository(NpgsqlDataSource dataSource, string schema)
     {
@@ -108,6 +111,16 @@ public sealed class TaskRepository
             WHERE t.cancel_requested
             """;
 
+        _discardSql = $"DELETE FROM {s}.tasks WHERE id = $1 AND created_at = {s}.uuid_v7_time($1) AND status = 'queued' AND attempts = 0";
+        _discardKeySql = $"DELETE FROM {s}.task_idempotency WHERE namespace = $1 AND key = $2 AND task_id = $3";
+
+        _listSql = $"""
+            SELECT {columns} FROM {s}.tasks
+            WHERE namespace = $1 AND ($2::text IS NULL OR status = $2) AND (NOT $3 OR dead_lettered) AND created_at >= $4
+            ORDER BY created_at DESC
+            LIMIT $5
+            """;
+
         _idempotencySql = $"""
             WITH ins AS (
                 INSERT INTO {s}.task_idempotency (namespace, key, task_id) VALUES ($1, $2, $3)
@@ -134,7 +147,15 @@ public sealed class TaskRepository
             keyCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Namespace });
             keyCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
             keyCommand.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
-            var owner = (Guid)(await keyCommand.ExecuteScalarAsync(cancellationToken))!;
+            // Two submitters racing with one key: the loser's INSERT waits for the winner's commit and then does
+            // nothing, but its SELECT still reads the statement's older snapshot and finds no row. Asking again
+            // (a fresh snapshot) sees the winner's key; a rolled-back winner lets this INSERT succeed instead.
+            object? found = null;
+            for (var attempt = 0; attempt < 5 && found is null; attempt++)
+            {
+                found = await keyCommand.ExecuteScalarAsync(cancellationToken);
+            }
+            var owner = found as Guid? ?? throw new InvalidOperationException($"idempotency key '{key}' has no owner after 5 attempts");
             if (owner != envelope.Id)
             {
                 await tx.CommitAsync(cancellationToken);
@@ -154,6 +175,49 @@ public sealed class TaskRepository
         var created = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         await tx.CommitAsync(cancellationToken);
         return new EnqueueResult(envelope.Id, created);
+    }
+
+    /// <summary>
+    /// Removes a task that was recorded as queued but never published (the stream refused it), with its idempotency
+    /// key, so the submitter may try again with the same key. Rows that moved on are left alone.
+    /// </summary>
+    public async Task DiscardUnpublishedAsync(TaskEnvelope envelope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        await using var batch = _dataSource.CreateBatch();
+        var row = new NpgsqlBatchCommand(_discardSql);
+        row.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
+        batch.BatchCommands.Add(row);
+        if (envelope.IdempotencyKey is { } key)
+        {
+            var keyRow = new NpgsqlBatchCommand(_discardKeySql);
+            keyRow.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Namespace });
+            keyRow.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+            keyRow.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
+            batch.BatchCommands.Add(keyRow);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The newest tasks of a namespace created within <paramref name="since"/> (bounded, so PostgreSQL reads only
+    /// recent partitions), optionally only one status or only dead-lettered ones.
+    /// </summary>
+    public async Task<List<TaskRecord>> ListAsync(string ns, string? status, bool deadLetteredOnly, int limit, TimeSpan since, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(_listSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        command.Parameters.Add(Nullable(status));
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = deadLetteredOnly });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow - since, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var result = new List<TaskRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(ReadRecord(reader));
+        }
+        return result;
     }
 
     /// <summary>Marks the delivered tasks running (inserting rows for tasks published without one) in one round trip.</summary>

@@ -1,0 +1,240 @@
+using System.Text.Json;
+using MetaEvolve.Core.Tasks;
+using MetaEvolve.Gateway.Operability;
+using MetaEvolve.Gateway.Tasks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using NATS.Client.Core;
+
+namespace MetaEvolve.Gateway.Api;
+
+/// <summary>The task resources: submit, read (and wait), stream events, cancel, retry, list.</summary>
+public static class TaskEndpoints
+{
+    public static void Map(RouteGroupBuilder v1)
+    {
+        ArgumentNullException.ThrowIfNull(v1);
+        v1.MapPost("/namespaces/{ns}/agents/{agent}/tasks", SubmitAsync)
+            .WithName("SubmitTask")
+            .WithSummary("Submit a chat message or a direct skill call to an agent.")
+            .Accepts<SubmitTaskRequest>("application/json")
+            .Produces<TaskAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        v1.MapGet("/namespaces/{ns}/tasks", ListAsync)
+            .WithName("ListTasks")
+            .WithSummary("The newest tasks of a namespace (last 7 days), optionally one status or only dead-lettered ones.")
+            .Produces<TaskView[]>();
+        v1.MapGet("/tasks/{id:guid}", GetAsync)
+            .WithName("GetTask")
+            .WithSummary("A task's status, output, error, timings and usage; ?wait=30s waits until it ends.")
+            .Produces<TaskView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        v1.MapGet("/tasks/{id:guid}/events", EventsAsync)
+            .WithName("TaskEvents")
+            .WithSummary("Server-sent events: 'status' on every change, the last one when the task ends.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        v1.MapDelete("/tasks/{id:guid}", CancelAsync)
+            .WithName("CancelTask")
+            .WithSummary("Cancel a task: a queued one never runs, a running one is stopped.")
+            .Produces<TaskView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        v1.MapPost("/tasks/{id:guid}/retry", RetryAsync)
+            .WithName("RetryTask")
+            .WithSummary("Put a dead-lettered task back on its queue with fresh attempts.")
+            .Produces<TaskView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static async Task<IResult> SubmitAsync(string ns, string agent, HttpContext context, TaskSubmitter submitter, GatewayOptions options, GatewayReadiness readiness, GatewayMetrics metrics, CancellationToken cancellationToken)
+    {
+        if (NamespaceScope.Refuse(context, ns) is { } forbidden)
+        {
+            metrics.Rejected("namespace");
+            return forbidden;
+        }
+        if (!TaskEnvelopeCodec.IsDnsLabel(ns) || !TaskEnvelopeCodec.IsDnsLabel(agent))
+        {
+            metrics.Rejected("invalid");
+            return UnknownAgent(ns, agent);
+        }
+        var (submission, problem) = await SubmitRequestReader.ReadAsync(context.Request, options.MaxBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            metrics.Rejected("invalid");
+            return problem;
+        }
+        if (!readiness.Started)
+        {
+            return Unavailable(options, "the gateway is still starting (store migrations, task stream)");
+        }
+        try
+        {
+            var s = submission!;
+            var result = await submitter.SubmitAsync(ns, agent, s.Input, s.ThreadId, s.Deadline, s.IdempotencyKey, cancellationToken);
+            var url = TaskUrls.Task(result.Id);
+            return TypedResults.Accepted(url, new TaskAccepted(result.Id, result.Status, url, result.Duplicate));
+        }
+        catch (UnknownAgentException)
+        {
+            metrics.Rejected("unknown_agent");
+            return UnknownAgent(ns, agent);
+        }
+        catch (IdempotencyConflictException ex)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Idempotency key in use", detail: ex.Message,
+                extensions: new Dictionary<string, object?> { ["field"] = "Idempotency-Key", ["taskId"] = ex.TaskId });
+        }
+        catch (InvalidTaskException ex)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The task request is not valid", detail: ex.Message);
+        }
+        catch (QueueFullException ex)
+        {
+            return Unavailable(options, ex.Message);
+        }
+        catch (NatsException ex)
+        {
+            return Unavailable(options, $"the task queue is unavailable: {ex.Message}");
+        }
+    }
+
+    private static async Task<IResult> ListAsync(string ns, HttpContext context, TaskRepository tasks, string? status, bool? deadLettered, int? limit, CancellationToken cancellationToken)
+    {
+        if (NamespaceScope.Refuse(context, ns) is { } forbidden)
+        {
+            return forbidden;
+        }
+        if (status is not null && status is not (TaskStates.Queued or TaskStates.Running or TaskStates.Succeeded or TaskStates.Failed or TaskStates.Cancelled))
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["must be queued, running, succeeded, failed or cancelled"] });
+        }
+        var rows = await tasks.ListAsync(ns, status, deadLettered ?? false, Math.Clamp(limit ?? 50, 1, 500), TimeSpan.FromDays(7), cancellationToken);
+        return TypedResults.Ok(rows.Select(TaskView.From).ToArray());
+    }
+
+    private static async Task<IResult> GetAsync(Guid id, HttpContext context, TaskWatcher watcher, GatewayOptions options, GatewayMetrics metrics, string? wait, CancellationToken cancellationToken)
+    {
+        if (!WaitDuration.TryParse(wait, out var waitFor))
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["wait"] = ["must be a duration such as 30s, 500ms, 2m or a number of seconds"] });
+        }
+        using var waiting = waitFor > TimeSpan.Zero ? metrics.Waiting() : null;
+        var record = await watcher.GetAsync(id, waitFor > options.MaxWait ? options.MaxWait : waitFor, cancellationToken);
+        if (record is null || NamespaceScope.Hides(context, record.Namespace))
+        {
+            return UnknownTask(id);
+        }
+        return TypedResults.Ok(TaskView.From(record));
+    }
+
+    private static async Task EventsAsync(Guid id, HttpContext context, TaskWatcher watcher, TaskRepository tasks, GatewayOptions options, GatewayMetrics metrics, CancellationToken cancellationToken)
+    {
+        using var waiting = metrics.Waiting();
+        await using var watch = await watcher.WatchAsync(id, cancellationToken);
+        var record = await tasks.GetAsync(id, cancellationToken);
+        if (record is null || NamespaceScope.Hides(context, record.Namespace))
+        {
+            await UnknownTask(id).ExecuteAsync(context);
+            return;
+        }
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        // Proxies such as nginx buffer responses unless told not to; events must arrive as they happen.
+        response.Headers["X-Accel-Buffering"] = "no";
+        var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        string? lastSent = null;
+        try
+        {
+            while (true)
+            {
+                if (record is not null)
+                {
+                    var view = TaskView.From(record);
+                    var data = JsonSerializer.Serialize(view, json);
+                    if (data != lastSent)
+                    {
+                        await response.WriteAsync($"event: status\ndata: {data}\n\n", cancellationToken);
+                        lastSent = data;
+                    }
+                    if (TaskStates.IsFinal(record.Status))
+                    {
+                        await response.WriteAsync("event: end\ndata: {}\n\n", cancellationToken);
+                        return;
+                    }
+                }
+                await response.Body.FlushAsync(cancellationToken);
+                // A notice wakes us at once; without one the row is re-read now and then, which shows queued → running
+                // and keeps the connection alive through idle proxies.
+                record = await watch.NextAsync(options.EventsRefresh, cancellationToken) ?? await tasks.GetAsync(id, cancellationToken);
+                if (lastSent is not null && record is not null && JsonSerializer.Serialize(TaskView.From(record), json) == lastSent)
+                {
+                    await response.WriteAsync(": keep-alive\n\n", cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+    }
+
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext context, TaskRepository tasks, TaskControl control, CancellationToken cancellationToken)
+    {
+        var record = await tasks.GetAsync(id, cancellationToken);
+        if (record is null || NamespaceScope.Hides(context, record.Namespace))
+        {
+            return UnknownTask(id);
+        }
+        if (TaskStates.IsFinal(record.Status))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Task already ended",
+                detail: $"task {id:D} is {record.Status}; only queued or running tasks can be cancelled");
+        }
+        await control.CancelAsync(id, cancellationToken);
+        var after = await tasks.GetAsync(id, cancellationToken) ?? record;
+        return TypedResults.Accepted(TaskUrls.Task(id), TaskView.From(after));
+    }
+
+    private static async Task<IResult> RetryAsync(Guid id, HttpContext context, TaskRepository tasks, TaskControl control, GatewayOptions options, CancellationToken cancellationToken)
+    {
+        var record = await tasks.GetAsync(id, cancellationToken);
+        if (record is null || NamespaceScope.Hides(context, record.Namespace))
+        {
+            return UnknownTask(id);
+        }
+        try
+        {
+            if (!await control.RequeueAsync(id, cancellationToken))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Task is not dead-lettered",
+                    detail: $"task {id:D} is {record.Status}{(record.DeadLettered ? "" : ", not dead-lettered")}; only dead-lettered tasks can be retried");
+            }
+        }
+        catch (QueueFullException ex)
+        {
+            return Unavailable(options, ex.Message);
+        }
+        var after = await tasks.GetAsync(id, cancellationToken) ?? record;
+        return TypedResults.Accepted(TaskUrls.Task(id), TaskView.From(after));
+    }
+
+    private static ProblemHttpResult UnknownAgent(string ns, string agent) => TypedResults.Problem(
+        statusCode: StatusCodes.Status404NotFound, title: "Unknown agent",
+        detail: $"agent '{agent}' is not known in namespace '{ns}' (is the Agent Ready?)",
+        extensions: new Dictionary<string, object?> { ["field"] = "agent" });
+
+    private static ProblemHttpResult UnknownTask(Guid id) => TypedResults.Problem(
+        statusCode: StatusCodes.Status404NotFound, title: "Unknown task", detail: $"no task {id:D}");
+
+    private static RetryAfterResult Unavailable(GatewayOptions options, string detail) =>
+        new RetryAfterResult(TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Task queue unavailable", detail: detail), options.QueueFullRetryAfter);
+}

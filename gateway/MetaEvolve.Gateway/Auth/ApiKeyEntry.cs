@@ -1,0 +1,19 @@
+namespace MetaEvolve.Gateway.Auth;
+
+/// <summary>One key of the keys file: only the SHA-256 of the key is stored, never the key.</summary>
+public sealed record ApiKeyEntry
+{
+    public string Name { get; init; } = "";
+
+    /// <summary>Hex SHA-256 of the key's UTF-8 bytes (<c>printf %s "$KEY" | sha256sum</c>).</summary>
+    public string Sha256 { get; init; } = "";
+
+    /// <summary>Namespaces the key may use; <c>*</c> means all.</summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = [];
+}
+
+/// <summary>The keys file's shape.</summary>
+public sealed record ApiKeyFile
+{
+    public IReadOnlyList<ApiKeyEntry> Keys { get; init; } = [];
+}

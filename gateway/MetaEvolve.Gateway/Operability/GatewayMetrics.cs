@@ -1,0 +1,24 @@
+using Prometheus;
+
+namespace MetaEvolve.Gateway.Operability;
+
+/// <summary>Prometheus metrics of the gateway beyond the per-route HTTP metrics.</summary>
+public sealed class GatewayMetrics
+{
+    private static readonly Counter SubmittedCounter = Metrics.CreateCounter(
+        "metaevolve_gateway_tasks_submitted_total", "Task submissions by outcome (accepted, duplicate, queue_full, publish_failed).",
+        new CounterConfiguration { LabelNames = ["outcome"] });
+
+    private static readonly Counter RejectedCounter = Metrics.CreateCounter(
+        "metaevolve_gateway_requests_rejected_total", "Requests refused before reaching the task pipeline, by reason.",
+        new CounterConfiguration { LabelNames = ["reason"] });
+
+    private static readonly Gauge WaitingGauge = Metrics.CreateGauge(
+        "metaevolve_gateway_waiters", "Requests currently waiting for a task to end (?wait and event streams).");
+
+    public void Submitted(string outcome) => SubmittedCounter.WithLabels(outcome).Inc();
+
+    public void Rejected(string reason) => RejectedCounter.WithLabels(reason).Inc();
+
+    public IDisposable Waiting() => WaitingGauge.TrackInProgress();
+}

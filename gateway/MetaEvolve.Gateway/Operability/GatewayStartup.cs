@@ -1,0 +1,60 @@
+using MetaEvolve.Core.Store;
+using MetaEvolve.Core.Tasks;
+using NATS.Client.JetStream;
+
+namespace MetaEvolve.Gateway.Operability;
+
+/// <summary>
+/// Start-up work that needs the services: store migrations and a missing task stream. Retried in the background
+/// so the process starts (and reports not ready) while a service is still coming up.
+/// </summary>
+public sealed class GatewayStartup(
+    GatewayOptions options,
+    StoreMigrator migrator,
+    INatsJSContext js,
+    TaskPublisher publisher,
+    GatewayReadiness readiness,
+    ILogger<GatewayStartup> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (options.MigrateStore)
+                {
+                    await migrator.MigrateAsync(stoppingToken);
+                }
+                if (options.CreateStream)
+                {
+                    await EnsureStreamAsync(stoppingToken);
+                }
+                readiness.StartupDone();
+                logger.LogInformation("Gateway ready (stream {Stream}, schema {Schema})", options.TaskStream.StreamName, options.Schema);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                readiness.StartupFailed($"start-up: {ex.Message}");
+                logger.LogWarning(ex, "Start-up failed; retrying in {Delay}", delay);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    // Only a missing stream is created: in a cluster the operator owns the stream and its limits.
+    private async Task EnsureStreamAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await js.GetStreamAsync(options.TaskStream.StreamName, cancellationToken: cancellationToken);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            await publisher.EnsureStreamAsync(cancellationToken);
+        }
+    }
+}

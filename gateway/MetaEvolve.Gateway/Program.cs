@@ -1,0 +1,92 @@
+using MetaEvolve.Core;
+using MetaEvolve.Core.Store;
+using MetaEvolve.Core.Tasks;
+using MetaEvolve.Gateway;
+using MetaEvolve.Gateway.Api;
+using MetaEvolve.Gateway.Auth;
+using MetaEvolve.Gateway.Operability;
+using MetaEvolve.Gateway.Tasks;
+using Microsoft.AspNetCore.Authentication;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using Npgsql;
+using OpenTelemetry.Trace;
+using Prometheus;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddSerilog((services, logger) => logger
+    .MinimumLevel.Information()
+    .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+    .MinimumLevel.Override("NATS", LogEventLevel.Warning)
+    .MinimumLevel.Override("Npgsql", LogEventLevel.Warning)
+    .Enrich.FromLogContext()
+    .WriteTo.Console(new CompactJsonFormatter()));
+
+var options = builder.Configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
+var connections = ConnectionOptions.FromEnvironment();
+var store = new StoreOptions { Schema = options.Schema };
+
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
+
+// The request span (ASP.NET Core's, parented by the caller's traceparent) and the submission span; the envelope
+// carries the latter to the worker. Add an exporter (e.g. OTLP) here to ship them.
+builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(GatewayTracing.SourceName, "Microsoft.AspNetCore"));
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(store);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(sp => StoreDataSource.Create(connections, store, sp.GetRequiredService<ILoggerFactory>()));
+builder.Services.AddSingleton(sp => new NatsConnection(new NatsOpts
+{
+    Url = connections.NatsUrl,
+    Name = "gateway",
+    RetryOnInitialConnect = true,
+    ReconnectWaitMax = TimeSpan.FromSeconds(2),
+    LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
+}));
+builder.Services.AddSingleton<INatsConnection>(sp => sp.GetRequiredService<NatsConnection>());
+builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequiredService<NatsConnection>()));
+builder.Services.AddSingleton(sp => new TaskPublisher(sp.GetRequiredService<INatsJSContext>(), options.TaskStream));
+builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema));
+builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<NpgsqlDataSource>()));
+builder.Services.AddSingleton<TaskControl>();
+builder.Services.AddSingleton<StoreMigrator>();
+builder.Services.AddSingleton<TaskSubmitter>();
+builder.Services.AddSingleton<TaskWatcher>();
+builder.Services.AddSingleton<GatewayMetrics>();
+builder.Services.AddSingleton<GatewayReadiness>();
+builder.Services.AddSingleton<ApiKeyStore>();
+builder.Services.AddHostedService<GatewayStartup>();
+builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorization();
+builder.Services.AddKeyRateLimiting(options);
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseHttpMetrics();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
+app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
+app.MapGet("/readyz", async (GatewayReadiness readiness, CancellationToken cancellationToken) =>
+{
+    var (ready, detail) = await readiness.CheckAsync(cancellationToken);
+    return Results.Text(detail, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+}).ExcludeFromDescription();
+app.MapMetrics();
+app.MapOpenApi();
+
+var v1 = app.MapGroup("/v1").RequireAuthorization().RequireRateLimiting(KeyRateLimiting.PolicyName);
+TaskEndpoints.Map(v1);
+AgentEndpoints.Map(v1);
+
+await app.RunAsync();

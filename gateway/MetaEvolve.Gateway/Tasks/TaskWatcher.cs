@@ -1,0 +1,65 @@
+using MetaEvolve.Core.Tasks;
+using NATS.Client.Core;
+
+namespace MetaEvolve.Gateway.Tasks;
+
+/// <summary>
+/// Waits for a task to end, woken by the worker's notice on <c>metaevolve.results.&lt;id&gt;</c> rather than by
+/// polling the store. The subscription is confirmed by the server (a PING round trip) before the row is read,
+/// so a task that ends between the read and the wait still wakes the waiter.
+/// </summary>
+public sealed class TaskWatcher(INatsConnection nats, TaskRepository tasks)
+{
+    /// <summary>Opens a watch on one task; dispose it to unsubscribe.</summary>
+    public async Task<Watch> WatchAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var subscription = await nats.SubscribeCoreAsync<byte[]>(TaskSubjects.Result(id), cancellationToken: cancellationToken);
+        try
+        {
+            await nats.PingAsync(cancellationToken);
+        }
+        catch
+        {
+            await subscription.DisposeAsync();
+            throw;
+        }
+        return new Watch(subscription, tasks, id);
+    }
+
+    /// <summary>The row now, or when it ends (or <paramref name="wait"/> passes), whichever the caller asked for.</summary>
+    public async Task<TaskRecord?> GetAsync(Guid id, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (wait <= TimeSpan.Zero)
+        {
+            return await tasks.GetAsync(id, cancellationToken);
+        }
+        await using var watch = await WatchAsync(id, cancellationToken);
+        var record = await tasks.GetAsync(id, cancellationToken);
+        if (record is null || TaskStates.IsFinal(record.Status))
+        {
+            return record;
+        }
+        return await watch.NextAsync(wait, cancellationToken) ?? record;
+    }
+
+    public sealed class Watch(INatsSub<byte[]> subscription, TaskRepository tasks, Guid id) : IAsyncDisposable
+    {
+        /// <summary>Waits up to <paramref name="wait"/> for a notice and returns the row read after it; null on timeout.</summary>
+        public async Task<TaskRecord?> NextAsync(TimeSpan wait, CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(wait);
+            try
+            {
+                await subscription.Msgs.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+            return await tasks.GetAsync(id, cancellationToken);
+        }
+
+        public ValueTask DisposeAsync() => subscription.DisposeAsync();
+    }
+}
