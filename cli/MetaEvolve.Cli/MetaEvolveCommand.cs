@@ -14,7 +14,7 @@ public static class MetaEvolveCommand
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var skill = new Command("skill", "Work with Skill manifests.") { SkillTestCommand.Create(output) };
-        var root = new RootCommand("MetaEvolve: AI agents on Kubernetes.") { skill };
+        var root = new RootCommand("MetaEvolve: AI agents on Kubernetes.") { skill, Dev.DevCommands.Create() };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -28,7 +28,14 @@ public static class MetaEvolveCommand
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                // `dev up` gets up to 20 s after SIGINT/SIGTERM to stop what it started.
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(20),
+            }, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
