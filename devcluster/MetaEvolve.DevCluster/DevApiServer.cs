@@ -36,7 +36,7 @@ public sealed class DevApiServer : IAsyncDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _store = new ObjectStore(options.DataDirectory, options.WatchHistory);
         Registry = new ResourceRegistry();
-        Requests = new RequestLog();
+        Requests = new RequestLog(path: options.RequestLogPath);
         var admission = new CustomResourceAdmission();
         Collector = null!;
         Operations = new ResourceOperations(_store, Registry, admission, TimeProvider.System, () => Collector.Signal());
@@ -107,6 +107,7 @@ public sealed class DevApiServer : IAsyncDisposable
         }
 
         _store.Dispose();
+        Requests.Dispose();
         _stopping.Dispose();
     }
 }
