@@ -41,7 +41,11 @@ public sealed class LifecycleTests
 
     static V1OwnerReference Owner(V1ConfigMap owner) => new()
     {
-        ApiVersion = "v1", Kind = "ConfigMap", Name = owner.Metadata.Name, Uid = owner.Metadata.Uid, BlockOwnerDeletion = true,
+        ApiVersion = "v1",
+        Kind = "ConfigMap",
+        Name = owner.Metadata.Name,
+        Uid = owner.Metadata.Uid,
+        BlockOwnerDeletion = true,
     };
 
     [Fact]
@@ -157,7 +161,8 @@ public sealed class LifecycleTests
             await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "kept" } }, cancellationToken: Ct);
             var cm = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
             {
-                Metadata = new V1ObjectMeta { Name = "durable" }, Data = new Dictionary<string, string> { ["a"] = "1" },
+                Metadata = new V1ObjectMeta { Name = "durable" },
+                Data = new Dictionary<string, string> { ["a"] = "1" },
             }, "kept", cancellationToken: Ct);
             await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "removed" } }, "kept", cancellationToken: Ct);
             await client.CoreV1.DeleteNamespacedConfigMapAsync("removed", "kept", cancellationToken: Ct);
@@ -204,5 +209,50 @@ public sealed class LifecycleTests
         await using var host = await DevClusterHost.StartAsync();
         var e = await Assert.ThrowsAsync<HttpOperationException>(() => host.Client().CoreV1.DeleteNamespaceAsync("default", cancellationToken: Ct));
         Assert.Equal(403, (int)e.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Status_and_main_resource_ignore_each_others_halves_and_generation_follows_spec_only()
+    {
+        await using var host = await DevClusterHost.StartAsync();
+        var client = host.Client();
+        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "TestData", "widgets-crd.yaml"), Ct));
+        await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: Ct);
+        const string group = "test.metaevolve.io";
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object>>("""
+            {"apiVersion":"test.metaevolve.io/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"size":1},"status":{"replicas":7}}
+            """)!, group, "v1", "default", "widgets", cancellationToken: Ct);
+
+        async Task<System.Text.Json.JsonElement> Read() => (System.Text.Json.JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(group, "v1", "default", "widgets", "w", cancellationToken: Ct);
+        async Task Patch(string json, bool status)
+        {
+            var patch = new V1Patch(json, V1Patch.PatchType.MergePatch);
+            if (status)
+            {
+                await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, group, "v1", "default", "widgets", "w", cancellationToken: Ct);
+            }
+            else
+            {
+                await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, group, "v1", "default", "widgets", "w", cancellationToken: Ct);
+            }
+        }
+
+        var created = await Read();
+        Assert.False(created.TryGetProperty("status", out _), "status sent with create is dropped when the status subresource is on");
+        Assert.Equal(1, created.GetProperty("metadata").GetProperty("generation").GetInt64());
+
+        await Patch("""{"status":{"replicas":3},"spec":{"size":99}}""", status: true);
+        var afterStatus = await Read();
+        Assert.Equal(3, afterStatus.GetProperty("status").GetProperty("replicas").GetInt32());
+        Assert.Equal(1, afterStatus.GetProperty("spec").GetProperty("size").GetInt32());
+        Assert.Equal(1, afterStatus.GetProperty("metadata").GetProperty("generation").GetInt64());
+
+        await Patch("""{"metadata":{"labels":{"a":"b"}},"status":{"replicas":0}}""", status: false);
+        var afterLabel = await Read();
+        Assert.Equal(3, afterLabel.GetProperty("status").GetProperty("replicas").GetInt32());
+        Assert.Equal(1, afterLabel.GetProperty("metadata").GetProperty("generation").GetInt64());
+
+        await Patch("""{"spec":{"size":2}}""", status: false);
+        Assert.Equal(2, (await Read()).GetProperty("metadata").GetProperty("generation").GetInt64());
     }
 }

@@ -106,4 +106,20 @@ public sealed class MetaEvolveResourceTests
         Assert.Contains("scaled", (await kubectl.RunAsync("scale", "agentpool", "general", "--replicas=3")).Ok(), StringComparison.Ordinal);
         Assert.Equal("3", (await kubectl.RunAsync("get", "agentpool", "general", "-o", "jsonpath={.spec.replicas}")).Ok());
     }
+
+    public static TheoryData<int> MiddleVersions => [28, 29, 30, 31, 32];
+
+    [Theory]
+    [MemberData(nameof(MiddleVersions))]
+    public async Task Every_kubectl_in_between_applies_lists_explains_and_rejects(int minor)
+    {
+        var (host, kubectl) = await StartAsync(minor);
+        await using var _ = host;
+        Assert.Contains("agentpool.metaevolve.io/general created", (await kubectl.RunAsync("apply", "-f", RepositoryRoot.Combine("samples"))).Ok(), StringComparison.Ordinal);
+        Assert.Contains("unchanged", (await kubectl.RunAsync("apply", "-f", RepositoryRoot.Combine("samples", "agentpool.yaml"))).Ok(), StringComparison.Ordinal);
+        Assert.Matches(@"general\s+Hpa\s+1\s+5", (await kubectl.RunAsync("get", "agentpools", "-A")).Ok());
+        Assert.Contains("maxReplicas", (await kubectl.RunAsync("explain", "agentpool.spec.autoscaling")).Ok(), StringComparison.Ordinal);
+        Assert.Contains("spec.concurrency", (await kubectl.RunAsync("apply", "-f", RepositoryRoot.Combine("tests", "manifests", "invalid", "pool-concurrency-zero.yaml"))).Failed(), StringComparison.Ordinal);
+        Assert.Contains("deleted", (await kubectl.RunAsync("delete", "-f", RepositoryRoot.Combine("samples"))).Ok(), StringComparison.Ordinal);
+    }
 }

@@ -39,4 +39,18 @@ public sealed class RequestRecordTests
         Assert.Equal(415, (int)e.Response.StatusCode);
         Assert.Contains("server-side apply is not supported", e.Response.Content, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Request_records_are_appended_to_a_file_when_asked()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("devcluster-requests-").FullName, "requests.jsonl");
+        await using (var host = await DevClusterHost.StartAsync(new DevClusterOptions { RequestLogPath = path }))
+        {
+            await host.Client("alice").CoreV1.ListNamespaceAsync(cancellationToken: Ct);
+        }
+
+        var line = Assert.Single(File.ReadAllLines(path), l => l.Contains("\"user\":\"alice\"", StringComparison.Ordinal));
+        Assert.Contains("\"verb\":\"list\"", line, StringComparison.Ordinal);
+        Assert.Contains("\"resource\":\"namespaces\"", line, StringComparison.Ordinal);
+    }
 }
