@@ -32,6 +32,12 @@ lint: ## Check formatting against .editorconfig.
 test: ## Build, start the local services, run every test project, stop the services.
 	hack/test.sh
 
+##@ Benchmarks
+
+.PHONY: bench-skills
+bench-skills: ## Skills engine: cold compile, stored load, call overhead vs a direct call, memory over 1,000 reloads.
+	$(DOTNET) run -c Release --project bench/MetaEvolve.Bench.Skills
+
 ##@ Local services (NATS JetStream, PostgreSQL, Redis on loopback)
 
 .PHONY: services-up
