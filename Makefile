@@ -36,6 +36,12 @@ test: ## Build, start the local services, run every test project, stop the servi
 run: ## Run MetaEvolve locally in the foreground: services, dev control plane, CRDs, samples (Ctrl+C stops).
 	$(DOTNET) run --project cli/MetaEvolve.Cli -- dev up
 
+##@ Benchmarks
+
+.PHONY: bench-skills
+bench-skills: ## Skills engine: cold compile, stored load, call overhead vs a direct call, memory over 1,000 reloads.
+	$(DOTNET) run -c Release --project bench/MetaEvolve.Bench.Skills
+
 ##@ Local services (NATS JetStream, PostgreSQL, Redis on loopback)
 
 .PHONY: services-up

@@ -16,6 +16,10 @@ public sealed class SkillCallBudget
     private readonly TimeSpan _timeout;
     private readonly CancellationToken _cancellation;
     private SkillBudgetExceededException? _tripped;
+    private int _countdown;
+
+    /// <summary>How many checks share one reading of the clock and the allocation counter.</summary>
+    private const int CheckInterval = 64;
 
     internal SkillCallBudget(SkillLimits limits, CancellationToken cancellation)
     {
@@ -38,6 +42,35 @@ public sealed class SkillCallBudget
 
         // A frame check rather than a depth counter: it measures what actually kills the process (stack
         // space), needs no bookkeeping on method exit, and also covers recursion through framework callbacks.
+        // It is cheap and must run at every entry: frames between two checks could otherwise add up.
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw Trip(SkillStopReason.RecursionTooDeep, "skill call stopped: recursion too deep (stack nearly exhausted)");
+        }
+
+        // The allocation counter is a cheap thread-local read, so a loop that allocates big is caught at once.
+        if (GC.GetAllocatedBytesForCurrentThread() - _allocationStart > _maxAllocated)
+        {
+            FullCheck();
+        }
+
+        // The clock and the token are read on every CheckInterval-th check only: a tight loop checks on every
+        // iteration, and reading the clock costs more than such a loop's body.
+        if (--_countdown <= 0)
+        {
+            FullCheck();
+        }
+    }
+
+    /// <summary>Every limit, now (at call exit, before array allocations and regexes, and periodically).</summary>
+    internal void FullCheck()
+    {
+        _countdown = CheckInterval;
+        if (_tripped is not null)
+        {
+            throw Rethrowable(_tripped);
+        }
+
         if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
             throw Trip(SkillStopReason.RecursionTooDeep, "skill call stopped: recursion too deep (stack nearly exhausted)");
@@ -62,7 +95,7 @@ public sealed class SkillCallBudget
 
     internal int CheckArrayLength(long length)
     {
-        Check();
+        FullCheck();
         if (length > _maxArrayLength)
         {
             throw Trip(SkillStopReason.ArrayTooLarge, $"skill call stopped: array of {length} elements exceeds the limit of {_maxArrayLength}");

@@ -53,7 +53,7 @@ public static class SkillGuard
 
         // A last check, not just "was it tripped": work that ran out the clock inside the framework (a regex
         // whose timeout the budget clamped, a long LINQ pipeline) ends as a stop, not as a late success.
-        owned.Check();
+        owned.FullCheck();
     }
 
     /// <summary>Injected at every method entry, loop back-edge, jump target and lambda body.</summary>
@@ -82,7 +82,7 @@ public static class SkillGuard
     public static TimeSpan RegexTimeout(TimeSpan requested)
     {
         var budget = t_budget ?? throw new SkillBudgetExceededException(SkillStopReason.OutsideSandbox, "skill code ran outside a sandboxed call");
-        budget.Check();
+        budget.FullCheck();
         // A little past the deadline: the regex's own clock is coarse, and when it gives up the call's exit
         // check must see an exhausted budget and report a stop, not a regex failure.
         var remaining = budget.Remaining() + TimeSpan.FromMilliseconds(50);
