@@ -206,7 +206,8 @@ static JsonElement Arguments(int i)
     info.Environment["Worker__Schema"] = store.Schema;
     info.Environment["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
     var process = Process.Start(info)!;
-    process.OutputDataReceived += (_, _) => { };
+    // Serilog writes to stdout: pass on warnings and errors (they carry "@l"), drop the rest.
+    process.OutputDataReceived += (_, e) => { if (e.Data?.Contains("\"@l\"", StringComparison.Ordinal) == true) { Console.Error.WriteLine("worker: " + e.Data); } };
     process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("worker: " + e.Data); } };
     process.BeginOutputReadLine();
     process.BeginErrorReadLine();
@@ -216,7 +217,7 @@ static JsonElement Arguments(int i)
 static async Task WaitReadyAsync(int port)
 {
     using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-    for (var i = 0; i < 300; i++)
+    for (var i = 0; i < 1200; i++)
     {
         try
         {
