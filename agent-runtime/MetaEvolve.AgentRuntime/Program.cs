@@ -10,6 +10,7 @@ using MetaEvolve.Core.Tasks;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
+using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
@@ -33,15 +34,23 @@ var agents = builder.Configuration.GetSection("Agents").Get<AgentOptions>() ?? n
 var connections = ConnectionOptions.FromEnvironment();
 // The pipeline sends a handful of statements over and over: prepared once per connection, PostgreSQL skips
 // parsing and planning them (planning the partitioned-table claim costs more than running it).
+// A cached generic plan outlives the table sizes it was made for: planned while a day's partition was still
+// empty, it hash-joins over a sequential scan and keeps doing so as the partition grows (until autovacuum
+// analyzes it). Every join this worker runs is a primary-key lookup per task, so hash and merge joins are
+// switched off for its sessions and plans stay index lookups whatever the statistics say.
 var postgres = new NpgsqlConnectionStringBuilder(connections.Postgres);
 if (postgres.MaxAutoPrepare == 0)
 {
     postgres.MaxAutoPrepare = 32;
     postgres.AutoPrepareMinUsages = 2;
-    connections = connections with { Postgres = postgres.ConnectionString };
 }
+postgres.Options = $"{postgres.Options} -c enable_hashjoin=off -c enable_mergejoin=off".Trim();
+connections = connections with { Postgres = postgres.ConnectionString };
 var store = new StoreOptions { Schema = worker.Schema };
 
+// Spans of the worker's ActivitySource continue the submitter's trace (envelope traceparent), so log lines
+// written while a task runs carry its trace and span ids. Add an exporter here (e.g. OTLP) to ship the spans.
+builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(RuntimeTracing.SourceName));
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownGrace + TimeSpan.FromSeconds(15));
 builder.Services.AddSingleton(worker);
 builder.Services.AddSingleton(store);

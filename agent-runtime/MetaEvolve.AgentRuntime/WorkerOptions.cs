@@ -27,8 +27,11 @@ public sealed record WorkerOptions
     /// <summary>Attempts before a task that keeps failing transiently is dead-lettered (AgentPool spec.task.maxDeliver).</summary>
     public int MaxDeliver { get; init; } = 5;
 
-    /// <summary>Nak delays by attempt (the last repeats).</summary>
-    public TimeSpan[] Backoff { get; init; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)];
+    /// <summary>Nak delays by attempt (the last repeats); empty means <see cref="DefaultBackoff"/>. Empty by default
+    /// because configuration binding appends to an array that already has elements instead of replacing them.</summary>
+    public TimeSpan[] Backoff { get; init; } = [];
+
+    public static readonly TimeSpan[] DefaultBackoff = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)];
 
     /// <summary>On shutdown, how long running tasks may take to finish before they are cancelled and nak'ed.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(20);
@@ -52,5 +55,9 @@ public sealed record WorkerOptions
     /// sees a task whose last attempt was lost with its process and records it dead-lettered instead of leaving it unrecorded.</summary>
     public int ConsumerMaxDeliver => MaxDeliver + 1;
 
-    public TimeSpan BackoffFor(int attempt) => Backoff.Length == 0 ? TimeSpan.Zero : Backoff[Math.Clamp(attempt - 1, 0, Backoff.Length - 1)];
+    public TimeSpan BackoffFor(int attempt)
+    {
+        var delays = Backoff.Length == 0 ? DefaultBackoff : Backoff;
+        return delays[Math.Clamp(attempt - 1, 0, delays.Length - 1)];
+    }
 }

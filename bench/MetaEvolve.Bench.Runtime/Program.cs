@@ -23,6 +23,8 @@ var latencyRate = IntArg("--latency-rate", 1_000);
 var latencyTasks = IntArg("--latency-tasks", 5_000);
 var reloadRounds = IntArg("--reload-rounds", 50);
 var workerDll = StringArg("--worker", DefaultWorkerDll());
+// Other work on a shared machine comes in bursts: alternate the two sides over rounds and keep each side's best.
+var rounds = IntArg("--rounds", 2);
 
 var connections = ConnectionOptions.FromEnvironment();
 var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -76,15 +78,30 @@ try
     await RunOursAsync(warmup, paced: false);
     await RunBaselineAsync(warmup, paced: false);
 
-    Console.Error.WriteLine($"throughput: {tasks} tasks each, concurrency {concurrency}");
-    var ours = await RunOursAsync(tasks, paced: false);
-    var basis = await RunBaselineAsync(tasks, paced: false);
+    Console.Error.WriteLine($"throughput: {tasks} tasks each, concurrency {concurrency}, best of {rounds} alternating rounds");
+    LatencyRecorder? ours = null, basis = null;
+    for (var round = 0; round < rounds; round++)
+    {
+        LatencyRecorder o, b;
+        if (round % 2 == 0)
+        {
+            o = await RunOursAsync(tasks, paced: false);
+            b = await RunBaselineAsync(tasks, paced: false);
+        }
+        else
+        {
+            b = await RunBaselineAsync(tasks, paced: false);
+            o = await RunOursAsync(tasks, paced: false);
+        }
+        ours = ours is null || o.Throughput > ours.Throughput ? o : ours;
+        basis = basis is null || b.Throughput > basis.Throughput ? b : basis;
+    }
     Console.Error.WriteLine($"latency: {latencyTasks} tasks each at {latencyRate}/s");
     var oursPaced = await RunOursAsync(latencyTasks, paced: true);
     var basisPaced = await RunBaselineAsync(latencyTasks, paced: true);
 
     var c = CultureInfo.InvariantCulture;
-    Console.WriteLine(string.Format(c, "runtime.throughput: {0:F0} tasks/s (baseline {1:F0} tasks/s, ratio {2:F2})", ours.Throughput, basis.Throughput, ours.Throughput / basis.Throughput));
+    Console.WriteLine(string.Format(c, "runtime.throughput: {0:F0} tasks/s (baseline {1:F0} tasks/s, ratio {2:F2})", ours!.Throughput, basis!.Throughput, ours.Throughput / basis.Throughput));
     WriteLatency("p50", 0.50);
     WriteLatency("p99", 0.99);
 

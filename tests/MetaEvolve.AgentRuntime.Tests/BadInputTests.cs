@@ -12,11 +12,10 @@ public sealed class BadInputTests(PipelineEnvironment env) : IClassFixture<Pipel
 
     public async ValueTask InitializeAsync()
     {
-        _worker = env.StartWorker(maxDeliver: 3);
-        await _worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        _worker = await env.SharedWorkerAsync();
     }
 
-    public async ValueTask DisposeAsync() => await _worker.DisposeAsync();
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private Task PublishRawAsync(string body, string? msgId = null, string? agent = null) =>
         env.JetStream.PublishAsync(TaskSubjects.Task(env.Namespace, PipelineEnvironment.Pool, agent ?? PipelineEnvironment.Agent),

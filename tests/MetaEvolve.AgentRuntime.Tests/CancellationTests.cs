@@ -5,15 +5,9 @@ namespace MetaEvolve.AgentRuntime.Tests;
 /// <summary>Cancellation is a store record the worker honours: a queued task is skipped, a running one has its token cancelled.</summary>
 public sealed class CancellationTests(PipelineEnvironment env) : IClassFixture<PipelineEnvironment>, IAsyncLifetime
 {
-    private WorkerProcess _worker = null!;
+    public async ValueTask InitializeAsync() => await env.SharedWorkerAsync();
 
-    public async ValueTask InitializeAsync()
-    {
-        _worker = env.StartWorker();
-        await _worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
-    }
-
-    public async ValueTask DisposeAsync() => await _worker.DisposeAsync();
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task Queued_task_that_is_cancelled_is_skipped()

@@ -51,8 +51,12 @@ public sealed class PipelineEnvironment : IAsyncLifetime
     {
         if (!SkipServiceGate)
         {
-            await Services.RequireNatsAsync();
-            await Services.RequirePostgresAsync();
+            // A fixture cannot skip; the tests do, through RequireServices.
+            _unavailable = await ServiceProbes.NatsAsync(Connections) ?? await ServiceProbes.PostgresAsync(Connections);
+            if (_unavailable is not null)
+            {
+                return;
+            }
         }
         var store = new StoreOptions { Schema = Schema };
         DataSource = StoreDataSource.Create(Connections, store);
@@ -76,6 +80,7 @@ public sealed class PipelineEnvironment : IAsyncLifetime
 
     public WorkerProcess StartWorker(int concurrency = 16, TimeSpan? ackWait = null, int maxDeliver = 3, IDictionary<string, string>? extra = null)
     {
+        RequireServices();
         var settings = new Dictionary<string, string>
         {
             ["Worker__Namespace"] = Namespace,
@@ -97,6 +102,37 @@ public sealed class PipelineEnvironment : IAsyncLifetime
         var worker = WorkerProcess.Start(Connections, settings);
         _workers.Add(worker);
         return worker;
+    }
+
+    private Task<WorkerProcess>? _shared;
+    private string? _unavailable;
+
+    /// <summary>Fails (CI) or skips the calling test when NATS or PostgreSQL is unreachable, saying which and how to start it.</summary>
+    public void RequireServices()
+    {
+        if (_unavailable is null)
+        {
+            return;
+        }
+        if (Services.IsCi)
+        {
+            Assert.Fail(_unavailable);
+        }
+        Assert.Skip(_unavailable);
+    }
+
+    /// <summary>One worker (maxDeliver 3) shared by the tests of a class, started on first use.</summary>
+    public Task<WorkerProcess> SharedWorkerAsync()
+    {
+        RequireServices();
+        return _shared ??= StartAsync();
+
+        async Task<WorkerProcess> StartAsync()
+        {
+            var worker = StartWorker(maxDeliver: 3);
+            await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+            return worker;
+        }
     }
 
     public TaskEnvelope Call(string function, string argumentsJson = "{}", string? agent = null, DateTimeOffset? deadline = null) => new()
@@ -151,6 +187,10 @@ public sealed class PipelineEnvironment : IAsyncLifetime
         foreach (var worker in _workers)
         {
             await worker.DisposeAsync();
+        }
+        if (_unavailable is not null)
+        {
+            return;
         }
         try
         {

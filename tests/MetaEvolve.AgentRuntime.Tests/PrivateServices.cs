@@ -58,7 +58,16 @@ public sealed class PrivateServices : IAsyncDisposable
     public async Task RestartPostgresAsync()
     {
         var data = Path.Combine(Directory, "postgres", "data");
-        await RunAsync("runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"]);
+        var pgCtl = File.Exists("/usr/lib/postgresql/15/bin/pg_ctl") ? "/usr/lib/postgresql/15/bin/pg_ctl" : "pg_ctl";
+        // services.sh runs PostgreSQL as the postgres user when started by root (initdb refuses root).
+        if (Environment.UserName == "root")
+        {
+            await RunAsync("runuser", ["-u", "postgres", "--", pgCtl, "-D", data, "-m", "fast", "-w", "stop"]);
+        }
+        else
+        {
+            await RunAsync(pgCtl, ["-D", data, "-m", "fast", "-w", "stop"]);
+        }
         await ScriptAsync("up");
     }
 

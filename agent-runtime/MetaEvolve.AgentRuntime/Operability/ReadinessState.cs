@@ -12,6 +12,8 @@ internal sealed class ReadinessState(INatsConnection nats)
 
     public void StoreHealthy(bool healthy) => _storeHealthy = healthy;
 
+    public bool IsStoreHealthy => _storeHealthy;
+
     public (bool Ready, string Detail) Check()
     {
         var natsOpen = nats.ConnectionState == NatsConnectionState.Open;

@@ -38,22 +38,7 @@ internal sealed class ClaimStage(
             {
                 batch.Add(task);
             }
-            try
-            {
-                await ClaimBatchAsync(batch, valid, envelopes, ids, cancellationToken);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                // A store error that is not transient (a bug, a schema mismatch): give the batch back and go on.
-                logger.LogError(ex, "Claiming {Count} tasks failed; they go back to the queue", batch.Count);
-                foreach (var task in batch)
-                {
-                    if (task.Envelope is null || valid.Contains(task))
-                    {
-                        completions.Enqueue(Settlement.Release(task, options.BackoffFor(task.Delivery)));
-                    }
-                }
-            }
+            await ClaimBatchAsync(batch, valid, envelopes, ids, cancellationToken);
         }
     }
 
@@ -72,7 +57,15 @@ internal sealed class ClaimStage(
             }
             if (!TryParse(task, out var envelope, out var reason))
             {
-                await RecordInvalidAsync(task, envelope?.Id, reason);
+                try
+                {
+                    await RecordInvalidAsync(task, envelope?.Id, reason);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Recording invalid message {Sequence} failed; it goes back to the queue", task.StreamSequence);
+                    completions.Enqueue(Settlement.Release(task, options.BackoffFor(task.Delivery)));
+                }
                 continue;
             }
             if (!ids.Add(envelope.Id))
@@ -90,10 +83,23 @@ internal sealed class ClaimStage(
         {
             return;
         }
-        var claims = await retry.RunAsync(ct => repository.ClaimAsync(envelopes, ct), "claiming tasks", lifetime.Stopped);
-        for (var i = 0; i < valid.Count; i++)
+        var dispatched = 0;
+        try
         {
-            await DispatchAsync(valid[i], claims[i]);
+            var claims = await retry.RunAsync(ct => repository.ClaimAsync(envelopes, ct), "claiming tasks", lifetime.Stopped);
+            for (; dispatched < valid.Count; dispatched++)
+            {
+                await DispatchAsync(valid[dispatched], claims[dispatched]);
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A store error that is not transient (a bug, a schema mismatch): give back what was not dispatched, go on.
+            logger.LogError(ex, "Claiming {Count} tasks failed; they go back to the queue", valid.Count - dispatched);
+            for (var i = dispatched; i < valid.Count; i++)
+            {
+                completions.Enqueue(Settlement.Release(valid[i], options.BackoffFor(valid[i].Delivery)));
+            }
         }
     }
 

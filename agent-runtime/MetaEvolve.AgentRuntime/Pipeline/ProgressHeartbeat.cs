@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.Core.Tasks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using Npgsql;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;
 
@@ -16,6 +18,8 @@ internal sealed class ProgressHeartbeat(
     WorkerOptions options,
     InFlightRegistry registry,
     TaskRepository repository,
+    ReadinessState readiness,
+    NpgsqlDataSource dataSource,
     ILogger<ProgressHeartbeat> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -48,10 +52,30 @@ internal sealed class ProgressHeartbeat(
                     }
                 }
                 await PollCancellationsAsync(running, stoppingToken);
+                await ProbeStoreAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    // After an outage with no tasks flowing, nothing else would notice that the store is back.
+    private async Task ProbeStoreAsync(CancellationToken cancellationToken)
+    {
+        if (readiness.IsStoreHealthy)
+        {
+            return;
+        }
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(cancellationToken);
+            readiness.StoreHealthy(true);
+        }
+        catch (Exception ex) when (StoreRetry.IsTransient(ex))
+        {
+            logger.LogDebug(ex, "Store still unavailable");
         }
     }
 
