@@ -9,7 +9,7 @@ namespace MetaEvolve.Cli;
 /// A manifest read from YAML as JSON (what the validator and the API types take), keeping where each field
 /// sits in the file, so errors found in the JSON or inside a block scalar point back into the YAML.
 /// </summary>
-internal sealed class YamlManifest
+internal sealed partial class YamlManifest
 {
     private readonly Dictionary<string, YamlNode> _nodes = new(StringComparer.Ordinal);
     private readonly string[] _lines;
@@ -44,6 +44,8 @@ internal sealed class YamlManifest
     /// <summary>Position of a field path (<c>spec.tests[0].expect</c>); the nearest existing parent otherwise.</summary>
     public (int Line, int Column) PositionOf(string fieldPath)
     {
+        // Validator paths name map entries as [key]; ours as .key.
+        fieldPath = MapKey().Replace(fieldPath, m => "." + m.Groups[1].Value);
         for (var path = fieldPath; ; path = Parent(path))
         {
             if (_nodes.TryGetValue(path, out var node))
@@ -130,6 +132,9 @@ internal sealed class YamlManifest
             _ => JsonValue.Create(value),
         };
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\[([^\]0-9][^\]]*)\]")]
+    private static partial System.Text.RegularExpressions.Regex MapKey();
 
     private static string Parent(string path)
     {

@@ -120,10 +120,23 @@ public sealed class SkillTestCommandTests
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(
             [
-                $"{file}:1:13: error FieldValueInvalid: apiVersion must be metaevolve.io/v1alpha1",
-                $"{file}:2:7: error FieldValueInvalid: kind must be Skill",
+                $"{file}:1:13: error FieldValueNotSupported: apiVersion: Unsupported value: \"v1\": supported values: \"metaevolve.io/v1alpha1\"",
+                $"{file}:2:7: error FieldValueNotSupported: kind: Unsupported value: \"ConfigMap\": supported values: \"Skill\"",
             ],
             run.Lines);
+    }
+
+    [Fact]
+    public async Task Schema_and_cel_violations_exit_2_from_the_shared_validator()
+    {
+        var file = CliRun.Manifest("schema-invalid.yaml");
+
+        var run = await CliRun.SkillTestAsync(file);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"{file}:4:9: error FieldValueInvalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain", run.Lines[0], StringComparison.Ordinal);
+        Assert.Contains($"{file}:6:3: error FieldValueInvalid: spec.csharp: Invalid value: \"object\": type CSharp requires csharp and forbids prompt", run.Lines);
+        Assert.Contains($"{file}:12:9: error FieldValueInvalid: spec.tests[0].expect: Invalid value: \"object\": exactly one of equals, contains or matches must be set", run.Lines);
     }
 
     [Fact]

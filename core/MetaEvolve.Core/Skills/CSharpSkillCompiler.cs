@@ -49,10 +49,28 @@ public sealed class CSharpSkillCompiler
     /// <summary>How many sources this instance compiled (the "compile once per digest" tests count these).</summary>
     public long Compilations => Interlocked.Read(ref _compilations);
 
+    /// <summary>A pathological source must not tie up the operator or a worker indefinitely.</summary>
+    public static readonly TimeSpan CompileTimeout = TimeSpan.FromSeconds(30);
+
     public SkillCompilation Compile(string source, string assemblyName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         Interlocked.Increment(ref _compilations);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CompileTimeout);
+        try
+        {
+            return CompileCore(source, assemblyName, timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new SkillCompilation(null,
+                [SkillDiagnostic.AnError(SkillDiagnosticCodes.CompileTimeout, 1, 1, $"compiling took longer than {CompileTimeout.TotalSeconds:0} s")], []);
+        }
+    }
+
+    private static SkillCompilation CompileCore(string source, string assemblyName, CancellationToken cancellationToken)
+    {
         var tree = CSharpSyntaxTree.ParseText(source, ParseOptions, SourcePath, cancellationToken: cancellationToken);
         var compilation = CSharpCompilation.Create(assemblyName, [GlobalUsings, tree], SkillReferences.All, CompilationOptions);
 

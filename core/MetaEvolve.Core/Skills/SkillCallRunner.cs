@@ -11,11 +11,14 @@ public static class SkillCallRunner
         Kernel kernel, KernelFunction function, KernelArguments arguments, SkillLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
-        using var settings = new SkillCallSettings(limits, cancellationToken).Use();
+        var settings = new SkillCallSettings(limits, cancellationToken);
+        using var ambient = settings.Use();
         try
         {
             var result = await function.InvokeAsync(kernel, arguments, cancellationToken);
-            return new SkillCallOutcome(SkillCallStatus.Completed, result.ToString(), null, null);
+
+            // The value may be a skill object whose ToString is skill code: run it under a budget too.
+            return new SkillCallOutcome(SkillCallStatus.Completed, SkillGuard.RunSandboxed(settings, result.ToString), null, null);
         }
 #pragma warning disable CA1031 // The call boundary: whatever the skill did must become an outcome, not crash the worker.
         catch (Exception exception)
@@ -43,8 +46,26 @@ public static class SkillCallRunner
         }
 
         var root = exception is TargetInvocationException { InnerException: { } inner } ? inner : exception;
-        return new SkillCallOutcome(SkillCallStatus.Failed, null, $"{root.GetType().Name}: {root.Message}", null);
+        return new SkillCallOutcome(SkillCallStatus.Failed, null, $"{root.GetType().Name}: {MessageOf(root)}", null);
     }
+
+    /// <summary>A skill's exception type may override Message with skill code; read it under a short budget.</summary>
+    private static string MessageOf(Exception exception)
+    {
+        try
+        {
+            return SkillGuard.RunSandboxed(MessageSettings, () => exception.Message);
+        }
+#pragma warning disable CA1031 // Whatever the override does, the call's outcome must still be reported.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return "(the exception's message could not be read)";
+        }
+    }
+
+    private static readonly SkillCallSettings MessageSettings =
+        new(new SkillLimits(TimeSpan.FromMilliseconds(100), 16L * 1024 * 1024, 1024 * 1024), CancellationToken.None);
 
     private static Exception? Unwrap(Exception exception) => exception switch
     {

@@ -15,7 +15,7 @@ public static class SkillDiagnosticCodes
     /// <summary>A regular expression that matches without an explicit timeout.</summary>
     public const string RegexWithoutTimeout = "SBX004";
 
-    /// <summary>Shared mutable state or code the host would run outside a call (static ctor, finalizer, static fields).</summary>
+    /// <summary>State that outlives a call and could grow (mutable or growable fields), or code the host would run outside a call (static ctor, finalizer).</summary>
     public const string StateNotAllowed = "SBX005";
 
     /// <summary>A type declared in a namespace reserved for the platform (System, Microsoft, MetaEvolve...).</summary>
@@ -24,11 +24,17 @@ public static class SkillDiagnosticCodes
     /// <summary>An assignment to static framework state (a process-wide setting).</summary>
     public const string GlobalStateWrite = "SBX007";
 
+    /// <summary>A value type, or a method's large locals, too big for the stack (an overflow would kill the worker).</summary>
+    public const string StackTooLarge = "SBX008";
+
     /// <summary>The source declares no public [KernelFunction] method, or two functions share a name.</summary>
     public const string NoFunctions = "SKL001";
 
     /// <summary>A class with instance functions lacks a public parameterless constructor.</summary>
     public const string NoConstructor = "SKL002";
+
+    /// <summary>Compilation took longer than the compiler's time limit.</summary>
+    public const string CompileTimeout = "SKL003";
 
     /// <summary>The instrumented source failed to compile (an engine bug, never the author's fault).</summary>
     public const string InstrumentationFailed = "SKL099";

@@ -34,6 +34,9 @@ public sealed class SandboxExecutionLimitTests
         { "spin in an instance constructor called per call", Skill("        return new Heavy().ToString()!;", "    private sealed class Heavy { public Heavy() { while (true) { } } }"), SkillStopReason.Timeout },
         { "spin in a user-defined operator", Skill("        var v = new V() + new V(); return \"\";", "    private readonly struct V { public static V operator +(V a, V b) { while (true) { } } }"), SkillStopReason.Timeout },
         { "spin in ToString called by string.Join", Skill("        return string.Join(\",\", new[] { new T() });", "    private sealed class T { public override string ToString() { while (true) { } } }"), SkillStopReason.Timeout },
+        { "catastrophic regex with a day-long timeout", Skill("        return System.Text.RegularExpressions.Regex.IsMatch(new string('a', 40) + \"!\", \"^(a+)+$\", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromDays(1)).ToString();"), SkillStopReason.Timeout },
+        { "catastrophic regex with an infinite timeout", Skill("        var r = new System.Text.RegularExpressions.Regex(\"^(a+)+$\", System.Text.RegularExpressions.RegexOptions.None, System.Text.RegularExpressions.Regex.InfiniteMatchTimeout); try { return r.IsMatch(new string('a', 40) + \"!\").ToString(); } catch (System.Text.RegularExpressions.RegexMatchTimeoutException) { return \"caught\"; }"), SkillStopReason.Timeout },
+        { "spinning ToString of the returned value", "public sealed class R { public override string ToString() { while (true) { } } }\npublic sealed class S { [KernelFunction] public R Run() => new R(); }", SkillStopReason.Timeout },
         { "spin in an async function", "public sealed class S { [KernelFunction] public async Task<string> Run() { await Task.CompletedTask; while (true) { } } }", SkillStopReason.Timeout },
     };
 
@@ -46,6 +49,18 @@ public sealed class SandboxExecutionLimitTests
         Assert.True(outcome.Status == SkillCallStatus.Stopped, $"{name}: {outcome}");
         Assert.Equal(reason, outcome.StopReason);
         Assert.StartsWith("skill call stopped", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_exception_whose_message_spins_cannot_hang_the_host()
+    {
+        // Semantic Kernel reads the message for telemetry outside any call: the check there throws at once.
+        const string source = "public sealed class E : InvalidOperationException { public override string Message { get { while (true) { } } } }\npublic sealed class S { [KernelFunction] public string Run() => throw new E(); }";
+
+        var outcome = await SkillHarness.RunAsync(source, "Run");
+
+        Assert.Equal(SkillCallStatus.Stopped, outcome.Status);
+        Assert.Equal(SkillStopReason.OutsideSandbox, outcome.StopReason);
     }
 
     [Fact]

@@ -66,7 +66,37 @@ public sealed class SandboxRejectionTests
         { "Unsafe accessor via extern", "public static class S\n{\n    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.StaticMethod, Name = \"x\")] static extern int X(string s);\n    [KernelFunction] public static string Run() => \"x\";\n}\n", SkillDiagnosticCodes.SymbolNotAllowed, 3 },
         { "CancellationToken.Register", Skill("        CancellationToken.None.Register(() => { }); return \"\";"), SkillDiagnosticCodes.SymbolNotAllowed, 7 },
         { "ContinueWith", Skill("        Task.CompletedTask.ContinueWith(_ => { }); return \"\";"), SkillDiagnosticCodes.SymbolNotAllowed, 7 },
+        { "struct too large for the stack", "public struct P<T> { public T A; public T B; }\npublic sealed class S\n{\n    [KernelFunction] public string Run() { var p = new P<P<P<P<P<P<P<P<P<P<P<long>>>>>>>>>>>(); return p.A.ToString()!; }\n}\n", SkillDiagnosticCodes.StackTooLarge, 4 },
+        { "frame too large", "public struct K { public long A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, B0, B1, B2, B3, B4, B5, B6, B7, B8, B9, C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, D0, D1; }\npublic struct M { public K A, B, C, D, E, F, G, H, I, J, L, N, O, Q, R, T; }\npublic sealed class S\n{\n    [KernelFunction] public string Run() { M a = default, b = default, c = default, d = default, e = default, f = default, g = default, h = default, i = default, j = default; return a.A.A0.ToString(); }\n}\n", SkillDiagnosticCodes.StackTooLarge, 5 },
+        { "growable static readonly collection", "public sealed class S\n{\n    private static readonly List<string> Seen = new();\n    [KernelFunction] public string Run(string x) { Seen.Add(x); return Seen.Count.ToString(); }\n}\n", SkillDiagnosticCodes.StateNotAllowed, 3 },
+        { "growable field of the shared plugin object", "public sealed class S\n{\n    private readonly StringBuilder log = new();\n    [KernelFunction] public string Run(string x) => log.Append(x).ToString();\n}\n", SkillDiagnosticCodes.StateNotAllowed, 3 },
+        { "mutable field of the shared plugin object", "public sealed class S\n{\n    private int calls;\n    [KernelFunction] public string Run() => (++calls).ToString();\n}\n", SkillDiagnosticCodes.StateNotAllowed, 3 },
+        { "growable skill type in a static", "public sealed class Box { public List<int> Items { get; } = new(); }\npublic sealed class S\n{\n    private static readonly Box Cache = new();\n    [KernelFunction] public string Run() => Cache.Items.Count.ToString();\n}\n", SkillDiagnosticCodes.StateNotAllowed, 4 },
+        { "string.Intern", Skill("        return string.Intern(\"x\");"), SkillDiagnosticCodes.SymbolNotAllowed, 7 },
     };
+
+    [Fact]
+    public void State_that_cannot_grow_may_outlive_a_call()
+    {
+        const string source = """
+            using System.Text.RegularExpressions;
+            public sealed record Settings(string Name, int Limit);
+            public sealed class S
+            {
+                private const int Max = 3;
+                private static readonly string[] StopWords = ["a", "the"];
+                private static readonly Regex Word = new(@"\w+", RegexOptions.None, TimeSpan.FromMilliseconds(50));
+                private static readonly Settings Defaults = new("x", Max);
+                private readonly TimeSpan window = TimeSpan.FromSeconds(1);
+                [KernelFunction] public string Run(string text) =>
+                    string.Join(",", Word.Matches(text).Select(m => m.Value).Where(w => !StopWords.Contains(w)).Take(Defaults.Limit)) + window;
+            }
+            """;
+
+        var compilation = SkillHarness.Compile(source);
+
+        Assert.True(compilation.Succeeded, string.Join(Environment.NewLine, compilation.Diagnostics));
+    }
 
     [Theory]
     [MemberData(nameof(Escapes))]

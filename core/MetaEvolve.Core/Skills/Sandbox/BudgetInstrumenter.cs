@@ -180,6 +180,63 @@ internal sealed class BudgetInstrumenter(SemanticModel model) : CSharpSyntaxRewr
         return visited.WithSizes(SeparatedList(sizes));
     }
 
+    public override SyntaxNode? VisitInvocationExpression(InvocationExpressionSyntax node)
+    {
+        var visited = (InvocationExpressionSyntax)base.VisitInvocationExpression(node)!;
+        return visited.WithArgumentList(ClampRegexTimeout(node, node.ArgumentList, visited.ArgumentList));
+    }
+
+    public override SyntaxNode? VisitObjectCreationExpression(ObjectCreationExpressionSyntax node)
+    {
+        var visited = (ObjectCreationExpressionSyntax)base.VisitObjectCreationExpression(node)!;
+        return node.ArgumentList is null ? visited : visited.WithArgumentList(ClampRegexTimeout(node, node.ArgumentList, visited.ArgumentList!));
+    }
+
+    public override SyntaxNode? VisitImplicitObjectCreationExpression(ImplicitObjectCreationExpressionSyntax node)
+    {
+        var visited = (ImplicitObjectCreationExpressionSyntax)base.VisitImplicitObjectCreationExpression(node)!;
+        return visited.WithArgumentList(ClampRegexTimeout(node, node.ArgumentList, visited.ArgumentList));
+    }
+
+    /// <summary>Wraps the TimeSpan argument of a Regex constructor or method in <c>SkillGuard.RegexTimeout</c>.</summary>
+    private ArgumentListSyntax ClampRegexTimeout(ExpressionSyntax original, ArgumentListSyntax originalArguments, ArgumentListSyntax visitedArguments)
+    {
+        var method = model.GetSymbolInfo(original).Symbol as IMethodSymbol;
+        if (method?.ContainingType?.ToDisplayString() != "System.Text.RegularExpressions.Regex"
+            || model.GetOperation(original) is not { } operation)
+        {
+            return visitedArguments;
+        }
+
+        var arguments = operation switch
+        {
+            Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation => invocation.Arguments,
+            Microsoft.CodeAnalysis.Operations.IObjectCreationOperation creation => creation.Arguments,
+            _ => [],
+        };
+        var result = visitedArguments;
+        foreach (var argument in arguments)
+        {
+            if (argument.Parameter?.Type.ToDisplayString() != "System.TimeSpan" || argument.Syntax is not ArgumentSyntax syntax)
+            {
+                continue;
+            }
+
+            var index = originalArguments.Arguments.IndexOf(syntax);
+            if (index < 0)
+            {
+                continue;
+            }
+
+            var target = result.Arguments[index];
+            var clamped = target.WithExpression(InvocationExpression(ParseExpression($"{Guard}.RegexTimeout"),
+                ArgumentList(SingletonSeparatedList(Argument(target.Expression)))));
+            result = result.WithArguments(result.Arguments.Replace(target, clamped));
+        }
+
+        return result;
+    }
+
     private static BlockSyntax WrapEntryPoint(BlockSyntax body)
     {
         var enter = ParseStatement($"var {BudgetLocal} = {Guard}.Enter();");

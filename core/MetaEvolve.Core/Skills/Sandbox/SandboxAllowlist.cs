@@ -134,6 +134,7 @@ internal static class SandboxAllowlist
     public static readonly FrozenDictionary<string, FrozenSet<string>> DeniedMembers = new Dictionary<string, string[]>
     {
         ["System.Object"] = ["GetType"],
+        ["System.String"] = ["Intern", "IsInterned"],
         ["System.Delegate"] = ["DynamicInvoke", "Method", "Target", "CreateDelegate", "GetMethodInfo"],
         ["System.MulticastDelegate"] = ["DynamicInvoke", "Method", "Target"],
         ["System.Exception"] = ["TargetSite"],

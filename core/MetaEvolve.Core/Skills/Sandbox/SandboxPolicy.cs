@@ -21,10 +21,15 @@ internal sealed class SandboxPolicy
     // Spans of expressions already reported: their sub-expressions would only repeat the same finding.
     private readonly List<Microsoft.CodeAnalysis.Text.TextSpan> _reportedExpressions = [];
 
+    private readonly ValueTypeSizes _sizes;
+    private readonly RetainedStateRule _retained;
+
     private SandboxPolicy(CSharpCompilation compilation, SyntaxTree tree)
     {
         _compilation = compilation;
         _model = compilation.GetSemanticModel(tree, ignoreAccessibility: false);
+        _sizes = new ValueTypeSizes(compilation.Assembly);
+        _retained = new RetainedStateRule(compilation.Assembly);
     }
 
     public static IReadOnlyList<SkillDiagnostic> Analyze(CSharpCompilation compilation, SyntaxTree tree, CancellationToken cancellationToken)
@@ -45,21 +50,36 @@ internal sealed class SandboxPolicy
         {
             cancellationToken.ThrowIfCancellationRequested();
             CheckConstruct(node);
-            if (IsInsideNameOf(node) || _reportedExpressions.Any(span => span.Contains(node.Span)))
+            if (IsInsideNameOf(node) || (_reportedExpressions.Count > 0 && _reportedExpressions.Exists(span => span.Contains(node.Span))))
             {
                 continue;
             }
 
             CheckBinding(node);
-            if (_model.GetOperation(node, cancellationToken) is { Parent: null } rootOperation)
+            if (IsOperationRoot(node) && _model.GetOperation(node, cancellationToken) is { } rootOperation)
             {
                 foreach (var operation in rootOperation.DescendantsAndSelf())
                 {
                     CheckOperation(operation);
                 }
+
+                CheckFrameSize(rootOperation);
             }
         }
     }
+
+    /// <summary>
+    /// Syntax whose operation tree is a root (a body, an initializer, an attribute). Asking every node for its
+    /// operation's Parent instead would make Roslyn search the tree again for each node: quadratic.
+    /// </summary>
+    private static bool IsOperationRoot(SyntaxNode node) => node switch
+    {
+        BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or AttributeSyntax or PrimaryConstructorBaseTypeSyntax => true,
+        ArrowExpressionClauseSyntax { Parent: PropertyDeclarationSyntax or IndexerDeclarationSyntax } => true,
+        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax or EventFieldDeclarationSyntax } } => true,
+        EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax or ParameterSyntax or EnumMemberDeclarationSyntax } => true,
+        _ => false,
+    };
 
     private void CheckToken(SyntaxToken token)
     {
@@ -103,15 +123,14 @@ internal sealed class SandboxPolicy
             case ConstructorDeclarationSyntax ctor when ctor.Modifiers.Any(SyntaxKind.StaticKeyword):
                 Report(node, SkillDiagnosticCodes.StateNotAllowed, "static constructors are not allowed in skills (they run at a time the caller does not control)");
                 break;
-            case FieldDeclarationSyntax field when field.Modifiers.Any(SyntaxKind.StaticKeyword)
-                && !field.Modifiers.Any(SyntaxKind.ReadOnlyKeyword) && !field.Modifiers.Any(SyntaxKind.ConstKeyword):
-                Report(field.Declaration.Variables[0], SkillDiagnosticCodes.StateNotAllowed, "mutable static fields are not allowed in skills (state would leak between calls); use const or static readonly");
+            case FieldDeclarationSyntax field when !field.Modifiers.Any(SyntaxKind.ConstKeyword) && OutlivesCall(field, field.Modifiers):
+                CheckRetainedField(field);
                 break;
             case EventFieldDeclarationSyntax evt when evt.Modifiers.Any(SyntaxKind.StaticKeyword):
                 Report(node, SkillDiagnosticCodes.StateNotAllowed, "static events are not allowed in skills (state would leak between calls)");
                 break;
-            case PropertyDeclarationSyntax prop when prop.Modifiers.Any(SyntaxKind.StaticKeyword) && IsAutoPropertyWithSetter(prop):
-                Report(prop.Identifier, SkillDiagnosticCodes.StateNotAllowed, "static properties with a setter are not allowed in skills (state would leak between calls)");
+            case PropertyDeclarationSyntax prop when IsAutoProperty(prop) && OutlivesCall(prop, prop.Modifiers):
+                CheckRetainedProperty(prop);
                 break;
             case CatchClauseSyntax catchClause:
                 CheckCatch(catchClause);
@@ -331,6 +350,11 @@ internal sealed class SandboxPolicy
             return true;
         }
 
+        if (why.StartsWith("a value type of about", StringComparison.Ordinal))
+        {
+            code = SkillDiagnosticCodes.StackTooLarge;
+        }
+
         Report(node, code, $"'{offender.ToDisplayString()}' is not allowed in skills ({why})");
         return false;
     }
@@ -377,6 +401,12 @@ internal sealed class SandboxPolicy
             case IArrayTypeSymbol array:
                 return IsTypeAllowed(array.ElementType, out offender, out why);
             case INamedTypeSymbol named:
+                if (named.IsValueType && named.SpecialType == SpecialType.None && _sizes.SizeOf(named) is var size and > ValueTypeSizes.MaxTypeSize)
+                {
+                    why = $"a value type of about {Math.Min(size, 1 << 20) / 1024} KB or more is too large for the stack (limit {ValueTypeSizes.MaxTypeSize / 1024} KB); use a class";
+                    return false;
+                }
+
                 if (!IsFromSkill(named))
                 {
                     var name = MetadataName(named);
@@ -489,29 +519,89 @@ internal sealed class SandboxPolicy
 
     private bool IsFromSkill(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _compilation.Assembly);
 
+    // nameof(...) only produces a string, so what it names is not a use. Found once per tree: walking up from
+    // every node instead would be quadratic in the depth of a long expression.
+    private List<Microsoft.CodeAnalysis.Text.TextSpan>? _nameOfArguments;
+
     private bool IsInsideNameOf(SyntaxNode node)
     {
-        for (var current = node; current is not null; current = current.Parent)
-        {
-            if (current is InvocationExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "nameof" } } invocation
-                && _model.GetOperation(invocation) is INameOfOperation)
-            {
-                return true;
-            }
+        _nameOfArguments ??= [.. node.SyntaxTree.GetRoot().DescendantNodes()
+            .OfType<InvocationExpressionSyntax>()
+            .Where(i => i.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" } && _model.GetOperation(i) is INameOfOperation)
+            .Select(i => i.ArgumentList.Span)];
+        return _nameOfArguments.Count > 0 && _nameOfArguments.Exists(span => span.Contains(node.Span));
+    }
 
-            if (current is MemberDeclarationSyntax or StatementSyntax)
+    private static bool IsAutoProperty(PropertyDeclarationSyntax property) =>
+        property.AccessorList is { } accessors && accessors.Accessors.All(a => a.Body is null && a.ExpressionBody is null);
+
+    /// <summary>Static members, and members of the plugin objects every call shares, keep their values between calls.</summary>
+    private bool OutlivesCall(MemberDeclarationSyntax member, SyntaxTokenList modifiers)
+    {
+        if (modifiers.Any(SyntaxKind.StaticKeyword))
+        {
+            return true;
+        }
+
+        return member.Parent is TypeDeclarationSyntax type && _model.GetDeclaredSymbol(type) is INamedTypeSymbol symbol
+            && symbol.GetMembers().OfType<IMethodSymbol>().Any(m => !m.IsStatic && m.GetAttributes().Any(a => a.AttributeClass?.Name == "KernelFunctionAttribute"));
+    }
+
+    private void CheckRetainedField(FieldDeclarationSyntax field)
+    {
+        var variable = field.Declaration.Variables[0];
+        if (!field.Modifiers.Any(SyntaxKind.ReadOnlyKeyword))
+        {
+            Report(variable.Identifier.GetLocation(), SkillDiagnosticCodes.StateNotAllowed,
+                $"field '{variable.Identifier.Text}' keeps its value between calls, so it must be readonly (or const)");
+            return;
+        }
+
+        if (_model.GetDeclaredSymbol(variable) is IFieldSymbol symbol && !_retained.CannotGrow(symbol.Type))
+        {
+            Report(variable.Identifier.GetLocation(), SkillDiagnosticCodes.StateNotAllowed,
+                $"field '{variable.Identifier.Text}' keeps its value between calls, so its type must not be able to grow ('{symbol.Type.ToDisplayString()}' can); use values, strings, arrays or immutable types");
+        }
+    }
+
+    private void CheckRetainedProperty(PropertyDeclarationSyntax property)
+    {
+        if (_model.GetDeclaredSymbol(property) is not IPropertySymbol symbol)
+        {
+            return;
+        }
+
+        if (symbol.SetMethod is { IsInitOnly: false })
+        {
+            Report(property.Identifier.GetLocation(), SkillDiagnosticCodes.StateNotAllowed,
+                $"property '{symbol.Name}' keeps its value between calls, so it must not have a setter");
+        }
+        else if (!_retained.CannotGrow(symbol.Type))
+        {
+            Report(property.Identifier.GetLocation(), SkillDiagnosticCodes.StateNotAllowed,
+                $"property '{symbol.Name}' keeps its value between calls, so its type must not be able to grow ('{symbol.Type.ToDisplayString()}' can); use values, strings, arrays or immutable types");
+        }
+    }
+
+    /// <summary>Large value-typed locals and temporaries add up to a stack frame that could overflow in the prologue.</summary>
+    private void CheckFrameSize(IOperation root)
+    {
+        long frame = 0;
+        foreach (var operation in root.DescendantsAndSelf())
+        {
+            var type = operation is IVariableDeclaratorOperation declarator ? declarator.Symbol.Type : operation.Type;
+            if (type is { IsValueType: true } && _sizes.SizeOf(type) is var size and >= ValueTypeSizes.LargeValue)
             {
-                return false;
+                frame += size;
             }
         }
 
-        return false;
+        if (frame > ValueTypeSizes.MaxFrameSize)
+        {
+            Report(root.Syntax, SkillDiagnosticCodes.StackTooLarge,
+                $"this code needs about {frame / 1024} KB of stack for large structs (limit {ValueTypeSizes.MaxFrameSize / 1024} KB); use classes or arrays");
+        }
     }
-
-    private static bool IsAutoPropertyWithSetter(PropertyDeclarationSyntax property) =>
-        property.AccessorList is { } accessors
-        && accessors.Accessors.All(a => a.Body is null && a.ExpressionBody is null)
-        && accessors.Accessors.Any(a => a.IsKind(SyntaxKind.SetAccessorDeclaration) || a.IsKind(SyntaxKind.InitAccessorDeclaration));
 
     private static bool IsReservedNamespace(string name) =>
         SandboxAllowlist.ReservedNamespaces.Any(r => name == r || name.StartsWith(r + ".", StringComparison.Ordinal)

@@ -71,6 +71,13 @@ public sealed class SkillCallBudget
         return (int)Math.Max(length, -1);
     }
 
+    /// <summary>What is left of the time budget (at least a millisecond, so a regex still gets to fail fast).</summary>
+    internal TimeSpan Remaining()
+    {
+        var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _deadline);
+        return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
+    }
+
     internal void ThrowIfTripped()
     {
         if (_tripped is not null)

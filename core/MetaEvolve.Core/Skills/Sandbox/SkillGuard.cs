@@ -51,7 +51,9 @@ public static class SkillGuard
             t_budget = null;
         }
 
-        owned.ThrowIfTripped();
+        // A last check, not just "was it tripped": work that ran out the clock inside the framework (a regex
+        // whose timeout the budget clamped, a long LINQ pipeline) ends as a stop, not as a late success.
+        owned.Check();
     }
 
     /// <summary>Injected at every method entry, loop back-edge, jump target and lambda body.</summary>
@@ -71,6 +73,20 @@ public static class SkillGuard
     {
         var budget = t_budget ?? throw new SkillBudgetExceededException(SkillStopReason.OutsideSandbox, "skill code ran outside a sandboxed call");
         return budget.CheckArrayLength(length);
+    }
+
+    /// <summary>
+    /// Wraps every match-timeout argument given to Regex: a regex runs inside the framework where no check can
+    /// reach it, so its timeout is what stops it, and it may not outlast the call's own budget.
+    /// </summary>
+    public static TimeSpan RegexTimeout(TimeSpan requested)
+    {
+        var budget = t_budget ?? throw new SkillBudgetExceededException(SkillStopReason.OutsideSandbox, "skill code ran outside a sandboxed call");
+        budget.Check();
+        // A little past the deadline: the regex's own clock is coarse, and when it gives up the call's exit
+        // check must see an exhausted budget and report a stop, not a regex failure.
+        var remaining = budget.Remaining() + TimeSpan.FromMilliseconds(50);
+        return requested <= TimeSpan.Zero || requested > remaining ? remaining : requested;
     }
 
     /// <summary>Runs host-initiated skill code (constructors, field initializers) under a fresh budget.</summary>

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using MetaEvolve.Bench.Skills;
+using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Skills.Sandbox;
+using Microsoft.SemanticKernel;
+
+// Stopwatch harness for the skills engine. Prints exactly four lines on stdout (invariant culture);
+// details on how each figure was taken go to stderr.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+const string Text = "the quick brown fox jumps over the lazy dog";
+
+// skills.compile.cold: compiling a digest nobody compiled yet (policy + instrumentation + emit), with a warm
+// compiler, as a worker does for each new skill version. Distinct sources, so nothing is cached.
+var compiler = new CSharpSkillCompiler();
+var firstInProcess = Time(() => compiler.Compile(Variant(0), "bench_warm", CancellationToken.None));
+var compileTimes = Enumerable.Range(1, 15).Select(i => Time(() => compiler.Compile(Variant(i), $"bench_{i}", CancellationToken.None))).ToList();
+var compileCold = Median(compileTimes);
+Console.Error.WriteLine($"# compile: first in process {firstInProcess:0.0} ms (JIT of Roslyn included); median of {compileTimes.Count} fresh digests {compileCold:0.0} ms");
+
+// skills.load.stored: a second worker's path — bytes from the store (in memory here, to time the engine and
+// not the database), a new collectible context, the plugin built.
+var store = new InMemorySkillAssemblyStore();
+var publisher = new CSharpSkillEngine(store, new CSharpSkillCompiler());
+const string Digest = "sha256:bench";
+await publisher.EnsureCompiledAsync(Digest, TextStats.Source, CancellationToken.None);
+var worker = new CSharpSkillEngine(store, new CSharpSkillCompiler());
+for (var i = 0; i < 20; i++)
+{
+    (await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallSettings.Default, CancellationToken.None)).Skill!.Dispose();
+}
+
+var loadTimes = new List<double>();
+for (var i = 0; i < 200; i++)
+{
+    var start = Stopwatch.GetTimestamp();
+    var loaded = await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallSettings.Default, CancellationToken.None);
+    loadTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    loaded.Skill!.Dispose();
+}
+
+var loadStored = Median(loadTimes);
+Console.Error.WriteLine($"# load: median of {loadTimes.Count} loads of stored bytes; compiles by the loading worker: {worker.Compiler.Compilations}");
+
+// skills.call.overhead: one call through the sandboxed skill (KernelFunction.InvokeAsync under limits, budget
+// checks compiled in) against the same method called directly on a host object.
+using var skill = (await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallSettings.Default, CancellationToken.None)).Skill!;
+var function = skill.Plugin["WordCount"];
+var kernel = new Kernel();
+var arguments = new KernelArguments { ["text"] = Text };
+var direct = new TextStats();
+const int Calls = 20_000;
+var sink = 0;
+async Task<double> SandboxedAsync()
+{
+    var start = Stopwatch.GetTimestamp();
+    for (var i = 0; i < Calls; i++)
+    {
+        var outcome = await SkillCallRunner.InvokeAsync(kernel, function, arguments, SkillLimits.Default, CancellationToken.None);
+        sink += outcome.Value!.Length;
+    }
+
+    return Stopwatch.GetElapsedTime(start).TotalMicroseconds / Calls;
+}
+
+double Direct()
+{
+    var start = Stopwatch.GetTimestamp();
+    for (var i = 0; i < Calls; i++)
+    {
+        sink += DirectCall(direct, Text);
+    }
+
+    return Stopwatch.GetElapsedTime(start).TotalMicroseconds / Calls;
+}
+
+var sandboxedRounds = new List<double>();
+var directRounds = new List<double>();
+for (var round = 0; round < 12; round++)
+{
+    sandboxedRounds.Add(await SandboxedAsync());
+    directRounds.Add(Direct());
+}
+
+var callOverhead = Median(sandboxedRounds.Skip(2).ToList());
+var baseline = Median(directRounds.Skip(2).ToList());
+Console.Error.WriteLine($"# call: medians of 10 rounds of {Calls} calls after 2 warm-up rounds (checksum {sink})");
+
+// skills.reload.memory_growth: 1,000 load/call/unload cycles of one skill version.
+for (var i = 0; i < 50; i++)
+{
+    await CycleAsync(worker, kernel, arguments);
+}
+
+var before = Settled();
+for (var i = 0; i < 1000; i++)
+{
+    await CycleAsync(worker, kernel, arguments);
+}
+
+var growth = (Settled() - before) / (1024.0 * 1024.0);
+Console.Error.WriteLine($"# reload: GC.GetTotalMemory after full collections, before and after 1000 cycles");
+
+Console.WriteLine(FormattableString.Invariant($"skills.compile.cold: {compileCold:0.0} ms"));
+Console.WriteLine(FormattableString.Invariant($"skills.load.stored: {loadStored:0.000} ms"));
+Console.WriteLine(FormattableString.Invariant($"skills.call.overhead: {callOverhead:0.000} µs (baseline {baseline:0.000} µs, ratio {callOverhead / baseline:0.0})"));
+Console.WriteLine(FormattableString.Invariant($"skills.reload.memory_growth: {growth:0.00} MB"));
+return 0;
+
+static string Variant(int i) => TextStats.Source.Replace("Counts the words", $"Counts the words ({i})", StringComparison.Ordinal);
+
+static double Time(Action action)
+{
+    var start = Stopwatch.GetTimestamp();
+    action();
+    return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+static long Settled()
+{
+    for (var i = 0; i < 5; i++)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
+
+    return GC.GetTotalMemory(forceFullCollection: true);
+}
+
+[MethodImpl(MethodImplOptions.NoInlining)]
+static int DirectCall(TextStats target, string text) => target.WordCount(text);
+
+[MethodImpl(MethodImplOptions.NoInlining)]
+static async Task CycleAsync(CSharpSkillEngine engine, Kernel kernel, KernelArguments arguments)
+{
+    using var loaded = (await engine.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallSettings.Default, CancellationToken.None)).Skill!;
+    await SkillCallRunner.InvokeAsync(kernel, loaded.Plugin["WordCount"], arguments, SkillLimits.Default, CancellationToken.None);
+}
