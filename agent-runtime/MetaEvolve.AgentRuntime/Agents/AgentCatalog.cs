@@ -38,26 +38,45 @@ public sealed class AgentCatalog(AgentStoreReader reader, SkillPluginCache skill
         }
     }
 
-    /// <summary>The agent changed in the store: rebuild it if this worker has it.</summary>
-    public async Task AgentChangedAsync(string ns, string name, CancellationToken cancellationToken)
+    /// <summary>The agent's digest in the store is now <paramref name="digest"/>: rebuild it if this worker has another.</summary>
+    public async Task AgentChangedAsync(string ns, string name, string? digest, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _epoch);
-        if (_slots.TryGetValue((ns, name), out var slot))
+        if (_slots.TryGetValue((ns, name), out var slot) && (slot.Current is not { } current || current.Definition.Digest != digest))
         {
             await RefreshAsync(ns, name, slot, onlyIfMissing: false, cancellationToken);
         }
     }
 
-    /// <summary>A skill's latest version moved: rebuild every agent of the namespace that uses it.</summary>
-    public async Task SkillChangedAsync(string ns, string skill, CancellationToken cancellationToken)
+    /// <summary>A skill's latest version is now <paramref name="digest"/>: rebuild the agents following it that run another.</summary>
+    public async Task SkillChangedAsync(string ns, string skill, string? digest, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _epoch);
         foreach (var ((slotNs, name), slot) in _slots)
         {
             // A slot whose first build is under way has no snapshot yet; the epoch makes that build read again.
-            if (slotNs == ns && slot.Current is { } current && current.Uses(skill))
+            // Pinned agents are not touched: their version is immutable.
+            if (slotNs == ns && slot.Current is { } current && current.FollowsLatest(skill)
+                && (!current.SkillDigests.TryGetValue(skill, out var running) || running != digest))
             {
                 await RefreshAsync(ns, name, slot, onlyIfMissing: false, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Builds the agents of the pool before the first task asks, so a new worker starts from the current state.</summary>
+    public async Task PreloadAsync(string ns, string pool, CancellationToken cancellationToken)
+    {
+        foreach (var name in await reader.ListPoolAgentsAsync(ns, pool, cancellationToken))
+        {
+            try
+            {
+                using var lease = await AcquireAsync(ns, name, cancellationToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Its tasks will report why; the worker serves the other agents meanwhile.
+                logger.LogWarning(exception, "Agent {Namespace}/{Agent} could not be loaded at start", ns, name);
             }
         }
     }

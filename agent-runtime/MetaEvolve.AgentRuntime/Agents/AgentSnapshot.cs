@@ -18,6 +18,7 @@ public sealed class AgentSnapshot
     {
         Definition = definition;
         Skills = skills;
+        SkillDigests = skills.ToDictionary(s => s.Skill.Name, s => s.Skill.Digest, StringComparer.Ordinal);
         Kernel = kernel;
         Chat = chat;
         _cache = cache;
@@ -30,10 +31,11 @@ public sealed class AgentSnapshot
     /// <summary>Null when the agent has no model: it runs direct skill calls only.</summary>
     public IChatCompletionService? Chat { get; }
 
-    public bool Uses(string skillName) => Definition.Skills.Any(s => s.Name == skillName);
+    /// <summary>True when the agent uses <paramref name="skillName"/> without pinning a version.</summary>
+    public bool FollowsLatest(string skillName) => Definition.Skills.Any(s => s.Name == skillName && s.Version is null);
 
     /// <summary>Skill name → digest, as announced when the snapshot is applied.</summary>
-    public IReadOnlyDictionary<string, string> SkillDigests => Skills.ToDictionary(s => s.Skill.Name, s => s.Skill.Digest, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string> SkillDigests { get; }
 
     /// <summary>False once retired and drained: the caller must fetch the current snapshot.</summary>
     internal bool TryAcquire()

@@ -33,6 +33,22 @@ public sealed class AgentStoreReader(NpgsqlDataSource dataSource)
         };
     }
 
+    /// <summary>Names of the agents the store assigns to <paramref name="pool"/>, for a worker's start.</summary>
+    public async Task<IReadOnlyList<string>> ListPoolAgentsAsync(string ns, string pool, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT name FROM agents WHERE namespace = $1 AND pool = $2 ORDER BY name");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pool });
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
     /// <summary>Which stored version of <paramref name="skill"/> the agent runs, or why none can be found.</summary>
     public async Task<StoredSkill> ResolveSkillAsync(AgentDefinition agent, AgentSkillReference skill, CancellationToken cancellationToken)
     {

@@ -11,8 +11,8 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// <summary>
 /// Watches the config bucket (<see cref="ConfigNotices"/>) and reloads what changed: <c>agent.&lt;ns&gt;.&lt;name&gt;</c>
 /// rebuilds that agent, <c>skill.&lt;ns&gt;.&lt;name&gt;</c> rebuilds the agents following that skill's latest version.
-/// The values are digests, but the store is the truth: a notice only says "read again". Agents are built from
-/// the store on first use, so a new worker starts from the current state without replaying the bucket.
+/// The values are digests, but the store is the truth: a notice only says "read again" (and is skipped when the
+/// worker already runs that digest). At start the worker builds its pool's agents from the store, then watches.
 /// After each swap the worker announces it on <see cref="ConfigApplied.Subject"/>.
 /// </summary>
 public sealed class ConfigWatchService(
@@ -29,15 +29,17 @@ public sealed class ConfigWatchService(
     {
         catalog.Applied += Announce;
         var board = new ConfigNoticeBoard(js, options.ConfigBucket);
+        await PreloadAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var store = await board.StoreAsync(stoppingToken);
-                // Only changes from now on: what is current is read from the store when an agent is first used.
-                await foreach (var entry in store.WatchAsync<string>(">", opts: new NatsKVWatchOpts { UpdatesOnly = true }, cancellationToken: stoppingToken))
+                // The watch starts with every key's current value: whatever changed before it started (after the
+                // preload, or while a broken watch was down) reaches the catalog, which skips digests it runs already.
+                await foreach (var entry in store.WatchAsync<string>(">", cancellationToken: stoppingToken))
                 {
-                    await ApplyAsync(entry.Key, stoppingToken);
+                    await ApplyAsync(entry.Key, entry.Operation == NatsKVOperation.Put ? entry.Value : null, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -52,7 +54,20 @@ public sealed class ConfigWatchService(
         }
     }
 
-    private async Task ApplyAsync(string key, CancellationToken cancellationToken)
+    private async Task PreloadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await catalog.PreloadAsync(worker.Namespace, worker.Pool, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The store may not be up yet; agents then load on their first task.
+            logger.LogWarning(exception, "Preloading the agents of pool {Namespace}/{Pool} failed", worker.Namespace, worker.Pool);
+        }
+    }
+
+    private async Task ApplyAsync(string key, string? digest, CancellationToken cancellationToken)
     {
         var parts = key.Split('.');
         if (parts.Length != 3 || parts[1] != worker.Namespace)
@@ -65,10 +80,10 @@ public sealed class ConfigWatchService(
             switch (parts[0])
             {
                 case "agent":
-                    await catalog.AgentChangedAsync(parts[1], parts[2], cancellationToken);
+                    await catalog.AgentChangedAsync(parts[1], parts[2], digest, cancellationToken);
                     break;
                 case "skill":
-                    await catalog.SkillChangedAsync(parts[1], parts[2], cancellationToken);
+                    await catalog.SkillChangedAsync(parts[1], parts[2], digest, cancellationToken);
                     break;
             }
         }

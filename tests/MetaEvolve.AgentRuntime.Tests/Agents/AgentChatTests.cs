@@ -117,4 +117,23 @@ public sealed class AgentChatTests : IAsyncLifetime
         var call = await _env.RunAsync(_env.Call("calc-tools", "Add", """{"a": 1, "b": 1}"""));
         Assert.Equal("2", (string?)AgentEnvironment.Output(call)["result"]);
     }
+
+    [Fact]
+    public async Task Azure_OpenAI_agent_calls_its_deployment_through_the_Azure_connector()
+    {
+        var spec = AgentEnvironment.AgentSpec(_model, Instructions, AgentEnvironment.SkillRefs("calc-tools", "summarize-text"));
+        spec["model"]!["provider"] = "AzureOpenAI";
+        spec["model"]!["model"] = "gpt-deploy";
+        spec["model"]!["endpoint"] = $"http://127.0.0.1:{_model.Port}/";
+        await _env.SetAgentAsync(PipelineEnvironment.Agent, spec);
+        var worker = _env.StartWorker();
+        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+
+        var record = await _env.RunAsync(_env.Chat("hello"));
+        Assert.True(record.Status == TaskStates.Succeeded, record.Error);
+        Assert.Equal("hi there", (string?)AgentEnvironment.Output(record)["answer"]);
+        var (path, apiKey) = Assert.Single(_model.Calls);
+        Assert.StartsWith("/openai/deployments/gpt-deploy/chat/completions?api-version=", path, StringComparison.Ordinal);
+        Assert.Equal(AgentEnvironment.ApiKey, apiKey);
+    }
 }

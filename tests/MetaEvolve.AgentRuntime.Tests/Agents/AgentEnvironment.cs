@@ -28,6 +28,8 @@ public sealed class AgentEnvironment : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        await Services.RequireNatsAsync();
+        await Services.RequirePostgresAsync();
         await Services.RequireRedisAsync();
         await Pipeline.InitializeAsync();
         Board = new ConfigNoticeBoard(Pipeline.JetStream, Bucket);
@@ -105,6 +107,12 @@ public sealed class AgentEnvironment : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        if (Pipeline.JetStream is null)
+        {
+            // Skipped before the services were reached.
+            return;
+        }
+
         try
         {
             await new NatsKVContext(Pipeline.JetStream).DeleteStoreAsync(Bucket);

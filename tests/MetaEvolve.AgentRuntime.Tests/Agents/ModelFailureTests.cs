@@ -133,4 +133,18 @@ public sealed class ModelFailureTests : IAsyncLifetime
         Assert.Equal("the model still asked for tools after maxIterations=3 round trips (last: calc_tools.Add)", record.Error);
         Assert.Equal(3, _model.Requests.Count);
     }
+
+    [Fact]
+    public async Task Azure_connector_makes_exactly_the_configured_attempts()
+    {
+        var spec = AgentEnvironment.AgentSpec(_model, "Be brief.", AgentEnvironment.SkillRefs("calc-tools"));
+        spec["model"]!["provider"] = "AzureOpenAI";
+        spec["model"]!["endpoint"] = $"http://127.0.0.1:{_model.Port}/";
+        await _env.SetAgentAsync(PipelineEnvironment.Agent, spec);
+        _script = (_, _) => ScriptedReply.Error(503, "overloaded");
+        var record = await ChatAsync();
+        Assert.Equal(TaskStates.Failed, record.Status);
+        Assert.StartsWith("model AzureOpenAI/scripted-1: HTTP 503 (ServiceUnavailable) after 3 attempts: ", record.Error, StringComparison.Ordinal);
+        Assert.Equal(3, _model.Requests.Count);
+    }
 }

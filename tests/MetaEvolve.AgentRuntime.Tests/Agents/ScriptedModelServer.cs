@@ -35,6 +35,9 @@ public sealed class ScriptedModelServer : IAsyncDisposable
 
     public ConcurrentQueue<JsonObject> Requests { get; } = new();
 
+    /// <summary>Path and query of each request with its <c>api-key</c> header (Azure OpenAI's way to send the key).</summary>
+    public ConcurrentQueue<(string PathAndQuery, string? ApiKeyHeader)> Calls { get; } = new();
+
     /// <summary>Authorization headers received (the test checks the key arrived; nothing else should see it).</summary>
     public ConcurrentQueue<string> Authorizations { get; } = new();
 
@@ -64,6 +67,7 @@ public sealed class ScriptedModelServer : IAsyncDisposable
             var body = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
             Requests.Enqueue(body);
             Authorizations.Enqueue(context.Request.Headers["Authorization"] ?? "");
+            Calls.Enqueue((context.Request.Url?.PathAndQuery ?? "", context.Request.Headers["api-key"]));
             var reply = _script(body);
             if (reply.Delay > TimeSpan.Zero)
             {
