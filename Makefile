@@ -32,6 +32,10 @@ lint: ## Check formatting against .editorconfig.
 test: ## Build, start the local services, run every test project, stop the services.
 	hack/test.sh
 
+.PHONY: run
+run: ## Run MetaEvolve locally in the foreground: services, dev control plane, CRDs, samples (Ctrl+C stops).
+	$(DOTNET) run --project cli/MetaEvolve.Cli -- dev up
+
 ##@ Local services (NATS JetStream, PostgreSQL, Redis on loopback)
 
 .PHONY: services-up

@@ -37,7 +37,7 @@ public sealed class DevApiServer : IAsyncDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _store = new ObjectStore(options.DataDirectory, options.WatchHistory);
         Registry = new ResourceRegistry();
-        Requests = new RequestLog();
+        Requests = new RequestLog(path: options.RequestLogPath);
         var admission = new CustomResourceAdmission();
         Collector = null!;
         Operations = new ResourceOperations(_store, Registry, admission, TimeProvider.System, () => Collector.Signal());
@@ -115,6 +115,7 @@ public sealed class DevApiServer : IAsyncDisposable
 
         _extensions?.Dispose();
         _store.Dispose();
+        Requests.Dispose();
         _stopping.Dispose();
     }
 }

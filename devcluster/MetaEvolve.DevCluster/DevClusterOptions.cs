@@ -24,6 +24,9 @@ public sealed record DevClusterOptions
     /// <summary>Bearer token → user name. A token not listed names its user itself.</summary>
     public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Where every request record is also appended as JSON lines; null keeps them in memory only.</summary>
+    public string? RequestLogPath { get; init; }
+
     /// <summary>Namespaces that exist from the start (created if missing).</summary>
     public IReadOnlyList<string> InitialNamespaces { get; init; } = ["default", "kube-system", "kube-public", "kube-node-lease"];
 }

@@ -188,7 +188,6 @@ public sealed class KubectlConformanceTests
         (await deleting).Ok();
         Assert.Contains("NotFound", (await kubectl.RunAsync("get", "widget", "held")).Failed(), StringComparison.Ordinal);
 
-        // kubectl 1.33's typed "create namespace" sends protobuf, which this server does not decode: apply instead.
         (await kubectl.RunWithInputAsync("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: doomed\n", "apply", "-f", "-")).Ok();
         (await kubectl.RunWithInputAsync(Widget("inside", 1), "apply", "-n", "doomed", "-f", "-")).Ok();
         (await kubectl.RunWithInputAsync("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n", "apply", "-n", "doomed", "-f", "-")).Ok();
@@ -205,5 +204,20 @@ public sealed class KubectlConformanceTests
         await using var _ = host;
         var error = (await kubectl.RunWithInputAsync(Widget("Bad_Name", 1), "apply", "-f", "-")).Failed();
         Assert.Contains("The Widget \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\"", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Imperative_create_of_core_objects_works(int minor)
+    {
+        var (host, kubectl) = await StartAsync(minor);
+        await using var _ = host;
+        Assert.Contains("namespace/team-a created", (await kubectl.RunAsync("create", "namespace", "team-a")).Ok(), StringComparison.Ordinal);
+        Assert.Contains("configmap/cfg created", (await kubectl.RunAsync("create", "configmap", "cfg", "-n", "team-a", "--from-literal=k=v")).Ok(), StringComparison.Ordinal);
+        Assert.Contains("secret/creds created", (await kubectl.RunAsync("create", "secret", "generic", "creds", "-n", "team-a", "--from-literal=apiKey=sk-1")).Ok(), StringComparison.Ordinal);
+        Assert.Contains("serviceaccount/robot created", (await kubectl.RunAsync("create", "serviceaccount", "robot", "-n", "team-a")).Ok(), StringComparison.Ordinal);
+        Assert.Equal("v", (await kubectl.RunAsync("get", "configmap", "cfg", "-n", "team-a", "-o", "jsonpath={.data.k}")).Ok());
+        Assert.Equal(Convert.ToBase64String("sk-1"u8.ToArray()), (await kubectl.RunAsync("get", "secret", "creds", "-n", "team-a", "-o", "jsonpath={.data.apiKey}")).Ok());
+        Assert.Matches(@"team-a\s+Active", (await kubectl.RunAsync("get", "ns")).Ok());
     }
 }

@@ -177,4 +177,77 @@ public sealed class LifecycleTests
                 > long.Parse(rvBefore, System.Globalization.CultureInfo.InvariantCulture) + 1);
         }
     }
+
+    [Fact]
+    public async Task Deleting_a_crd_removes_its_objects_and_its_discovery_entry()
+    {
+        await using var host = await DevClusterHost.StartAsync();
+        var client = host.Client();
+        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "TestData", "widgets-crd.yaml"), Ct));
+        await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: Ct);
+        var established = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("widgets.test.metaevolve.io", cancellationToken: Ct);
+        Assert.Contains(established.Status.Conditions, c => c.Type == "Established" && c.Status == "True");
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            new Dictionary<string, object> { ["apiVersion"] = "test.metaevolve.io/v1", ["kind"] = "Widget", ["metadata"] = new Dictionary<string, object> { ["name"] = "w" }, ["spec"] = new Dictionary<string, object> { ["size"] = 1 } },
+            "test.metaevolve.io", "v1", "default", "widgets", cancellationToken: Ct);
+
+        await client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync("widgets.test.metaevolve.io", cancellationToken: Ct);
+        Assert.True(await EventuallyAsync(async () => !await ExistsAsync(() => client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("widgets.test.metaevolve.io", cancellationToken: Ct))));
+        var groups = await client.Apis.GetAPIVersionsAsync(cancellationToken: Ct);
+        Assert.DoesNotContain(groups.Groups, g => g.Name == "test.metaevolve.io");
+        Assert.DoesNotContain(host.Server.Operations.Store.Snapshot(), p => p.Key.Resource.Resource == "widgets");
+    }
+
+    [Fact]
+    public async Task System_namespaces_cannot_be_deleted()
+    {
+        await using var host = await DevClusterHost.StartAsync();
+        var e = await Assert.ThrowsAsync<HttpOperationException>(() => host.Client().CoreV1.DeleteNamespaceAsync("default", cancellationToken: Ct));
+        Assert.Equal(403, (int)e.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Status_and_main_resource_ignore_each_others_halves_and_generation_follows_spec_only()
+    {
+        await using var host = await DevClusterHost.StartAsync();
+        var client = host.Client();
+        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "TestData", "widgets-crd.yaml"), Ct));
+        await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: Ct);
+        const string group = "test.metaevolve.io";
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object>>("""
+            {"apiVersion":"test.metaevolve.io/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"size":1},"status":{"replicas":7}}
+            """)!, group, "v1", "default", "widgets", cancellationToken: Ct);
+
+        async Task<System.Text.Json.JsonElement> Read() => (System.Text.Json.JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync(group, "v1", "default", "widgets", "w", cancellationToken: Ct);
+        async Task Patch(string json, bool status)
+        {
+            var patch = new V1Patch(json, V1Patch.PatchType.MergePatch);
+            if (status)
+            {
+                await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, group, "v1", "default", "widgets", "w", cancellationToken: Ct);
+            }
+            else
+            {
+                await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, group, "v1", "default", "widgets", "w", cancellationToken: Ct);
+            }
+        }
+
+        var created = await Read();
+        Assert.False(created.TryGetProperty("status", out _), "status sent with create is dropped when the status subresource is on");
+        Assert.Equal(1, created.GetProperty("metadata").GetProperty("generation").GetInt64());
+
+        await Patch("""{"status":{"replicas":3},"spec":{"size":99}}""", status: true);
+        var afterStatus = await Read();
+        Assert.Equal(3, afterStatus.GetProperty("status").GetProperty("replicas").GetInt32());
+        Assert.Equal(1, afterStatus.GetProperty("spec").GetProperty("size").GetInt32());
+        Assert.Equal(1, afterStatus.GetProperty("metadata").GetProperty("generation").GetInt64());
+
+        await Patch("""{"metadata":{"labels":{"a":"b"}},"status":{"replicas":0}}""", status: false);
+        var afterLabel = await Read();
+        Assert.Equal(3, afterLabel.GetProperty("status").GetProperty("replicas").GetInt32());
+        Assert.Equal(1, afterLabel.GetProperty("metadata").GetProperty("generation").GetInt64());
+
+        await Patch("""{"spec":{"size":2}}""", status: false);
+        Assert.Equal(2, (await Read()).GetProperty("metadata").GetProperty("generation").GetInt64());
+    }
 }

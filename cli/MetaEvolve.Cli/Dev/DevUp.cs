@@ -35,7 +35,12 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             }
 
             Step(2, $"Control plane on 127.0.0.1:{options.Port} (objects kept in {Relative(options.DataDirectory)})");
-            server = new DevApiServer(new DevClusterOptions { Port = options.Port, DataDirectory = options.DataDirectory });
+            server = new DevApiServer(new DevClusterOptions
+            {
+                Port = options.Port,
+                DataDirectory = options.DataDirectory,
+                RequestLogPath = Path.Combine(options.StateDirectory, "requests.jsonl"),
+            });
             await server.StartAsync(cancellationToken);
             output.WriteLine($"      listening on {server.BaseAddress}");
 

@@ -29,8 +29,11 @@ public sealed class ResourceRegistry
         All.FirstOrDefault(t => t.Group == group && t.Version == version && t.Plural == plural);
 
     /// <summary>The version objects of a group/resource are stored and garbage-collected through.</summary>
-    public ResourceType? Storage(GroupResource resource) =>
-        All.FirstOrDefault(t => t.GroupResource == resource && (t.Crd is null || IsStorageVersion(t)));
+    public ResourceType? Storage(GroupResource resource)
+    {
+        var served = All.Where(t => t.GroupResource == resource).ToList();
+        return served.FirstOrDefault(t => t.Crd is null || IsStorageVersion(t)) ?? served.FirstOrDefault();
+    }
 
     /// <summary>The resource type owning a kind in an apiVersion (used to resolve ownerReferences).</summary>
     public ResourceType? ForKind(string apiVersion, string kind)

@@ -325,6 +325,13 @@ public sealed class ApiRequestHandler(
     static async Task<JsonObject> Body(HttpContext context)
     {
         var contentType = context.Request.ContentType ?? "application/json";
+        if (contentType.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            return ProtobufBodies.Decode(buffer.ToArray());
+        }
+
         if (!contentType.StartsWith("application/json", StringComparison.Ordinal) && !contentType.StartsWith("*/*", StringComparison.Ordinal))
         {
             throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json (got {contentType})");

@@ -178,7 +178,7 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
             ["post"] = Operation($"create{scope}{t.Kind}", "post", gvk, kindRef, JsonBody(kindRef), t.Namespaced, named: false, write: true),
             ["delete"] = Operation($"deletecollection{scope}{t.Kind}", "deletecollection", gvk, Ref(StatusRef), null, t.Namespaced, named: false),
         };
-        paths[item] = ItemPaths(t, scope, t.Kind, gvk, kindRef, t.Namespaced, suffix: "");
+        paths[item] = ItemPaths(scope, t.Kind, gvk, kindRef, t.Namespaced, suffix: "");
         if (t.Namespaced)
         {
             paths[$"{prefix}/{t.Plural}"] = new JsonObject
@@ -189,16 +189,16 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
 
         if (t.HasStatus)
         {
-            paths[item + "/status"] = ItemPaths(t, scope, t.Kind, gvk, kindRef, t.Namespaced, suffix: "Status", withDelete: false);
+            paths[item + "/status"] = ItemPaths(scope, t.Kind, gvk, kindRef, t.Namespaced, suffix: "Status", withDelete: false);
         }
 
         if (t.Scale is not null)
         {
-            paths[item + "/scale"] = ItemPaths(t, scope, t.Kind, Gvk("autoscaling", "v1", "Scale"), Ref(ScaleRef), t.Namespaced, suffix: "Scale", withDelete: false);
+            paths[item + "/scale"] = ItemPaths(scope, t.Kind, Gvk("autoscaling", "v1", "Scale"), Ref(ScaleRef), t.Namespaced, suffix: "Scale", withDelete: false);
         }
     }
 
-    static JsonObject ItemPaths(ResourceType t, string scope, string kind, JsonObject gvk, JsonObject schema, bool namespaced, string suffix, bool withDelete = true)
+    static JsonObject ItemPaths(string scope, string kind, JsonObject gvk, JsonObject schema, bool namespaced, string suffix, bool withDelete = true)
     {
         var patchContent = new JsonObject
         {
@@ -218,7 +218,6 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
                 JsonBody(Ref(DeleteOptionsRef)), namespaced, named: true);
         }
 
-        _ = t;
         return item;
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 
 namespace MetaEvolve.DevCluster.Http;
 
@@ -22,10 +23,16 @@ public sealed record RequestRecord(
     public bool IsResourceRequest => Resource.Length > 0;
 }
 
-/// <summary>Every request the server answered, in order; bounded so a long session cannot exhaust memory.</summary>
-public sealed class RequestLog(int capacity = 200_000)
+/// <summary>
+/// Every request the server answered, in order; bounded so a long session cannot exhaust memory.
+/// With a file path, each record is also appended there as a JSON line, so tests in another process
+/// (the operator run by <c>dev up</c>) can check what a component asked for.
+/// </summary>
+public sealed class RequestLog(int capacity = 200_000, string? path = null) : IDisposable
 {
     readonly ConcurrentQueue<RequestRecord> _records = new();
+    readonly Lock _fileGate = new();
+    StreamWriter? _file = path is null ? null : OpenFile(path);
 
     public void Add(RequestRecord record)
     {
@@ -34,9 +41,34 @@ public sealed class RequestLog(int capacity = 200_000)
         {
             // Drop the oldest.
         }
+
+        if (_file is not null)
+        {
+            lock (_fileGate)
+            {
+                _file?.WriteLine(JsonSerializer.Serialize(record, JsonOptions));
+            }
+        }
     }
 
     public IReadOnlyList<RequestRecord> Snapshot() => [.. _records];
 
     public IReadOnlyList<RequestRecord> ForUser(string user) => [.. _records.Where(r => r.User == user)];
+
+    static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    static StreamWriter OpenFile(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+    }
+
+    public void Dispose()
+    {
+        lock (_fileGate)
+        {
+            _file?.Dispose();
+            _file = null;
+        }
+    }
 }

@@ -14,7 +14,7 @@ namespace MetaEvolve.DevCluster.Semantics;
 /// other's halves, patches, and graceful deletion through finalizers. Every write that could leave
 /// work for the garbage collector signals it.
 /// </summary>
-public sealed class ResourceOperations(
+public sealed partial class ResourceOperations(
     ObjectStore store,
     ResourceRegistry registry,
     IObjectAdmission admission,
@@ -267,40 +267,6 @@ public sealed class ResourceOperations(
         return Served(type, result!);
     }
 
-    /// <summary>
-    /// A server-internal change (finalizer or owner-reference bookkeeping of the garbage collector):
-    /// no admission, no status/main split; the object goes if it is deleting and nothing holds it.
-    /// Returns whether anything changed.
-    /// </summary>
-    internal bool Mutate(ResourceType type, string ns, string name, Action<JsonObject> change)
-    {
-        var key = Key(type, ns, name);
-        JsonObject? result;
-        var before = "";
-        try
-        {
-            result = store.Update(key, current =>
-            {
-                before = ObjectMeta.ResourceVersion(current);
-                change(current);
-                return ObjectMeta.IsDeleting(current) && ReadyToRemove(type, current) ? null : current;
-            });
-        }
-        catch (ObjectNotFoundException)
-        {
-            return false;
-        }
-
-        var deleted = store.Get(key) is null;
-        if (!deleted && ObjectMeta.ResourceVersion(result!) == before)
-        {
-            return false;
-        }
-
-        AfterWrite(type, result!, deleted);
-        return true;
-    }
-
     static JsonObject StatusUpdate(JsonObject current, JsonObject incoming)
     {
         var next = current.DeepClone().AsObject();
@@ -383,93 +349,6 @@ public sealed class ResourceOperations(
         }
 
         return type.GroupResource != Namespaces || obj["spec"]?["finalizers"] is not JsonArray { Count: > 0 };
-    }
-
-    /// <summary>
-    /// DELETE: without finalizers the object goes at once; otherwise it gets a deletionTimestamp and
-    /// waits. Foreground and Orphan propagation add their finalizers, which the collector resolves.
-    /// </summary>
-    public JsonObject Delete(ResourceType type, string ns, string name, DeleteOptions options)
-    {
-        var key = Key(type, ns, name);
-        JsonObject? Mutate(JsonObject current)
-        {
-            if (options.PreconditionUid is { Length: > 0 } uid && uid != ObjectMeta.Uid(current))
-            {
-                throw ApiException.Conflict(type, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {ObjectMeta.Uid(current)}");
-            }
-
-            if (options.PreconditionResourceVersion is { Length: > 0 } rv && rv != ObjectMeta.ResourceVersion(current))
-            {
-                throw ApiException.Conflict(type, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {ObjectMeta.ResourceVersion(current)}");
-            }
-
-            var finalizers = ObjectMeta.Finalizers(current);
-            var policy = options.PropagationPolicy;
-            if (policy == "Foreground" && !finalizers.Contains(Finalizers.Foreground))
-            {
-                finalizers.Add(Finalizers.Foreground);
-            }
-            else if (policy == "Orphan" && !finalizers.Contains(Finalizers.Orphan))
-            {
-                finalizers.Add(Finalizers.Orphan);
-            }
-
-            var next = current.DeepClone().AsObject();
-            if (!ObjectMeta.IsDeleting(current))
-            {
-                ObjectMeta.SetFinalizers(next, finalizers);
-                ObjectMeta.Metadata(next)["deletionTimestamp"] = ObjectMeta.Timestamp(time.GetUtcNow());
-                ObjectMeta.Metadata(next)["deletionGracePeriodSeconds"] = 0;
-                if (type.GroupResource == Namespaces)
-                {
-                    next["status"] = new JsonObject { ["phase"] = "Terminating" };
-                }
-            }
-
-            return ReadyToRemove(type, next) ? null : next;
-        }
-
-        if (options.DryRun)
-        {
-            var current = store.Get(key) ?? throw ApiException.NotFound(type, name);
-            return Served(type, Mutate(current) ?? current);
-        }
-
-        JsonObject? result;
-        try
-        {
-            result = store.Update(key, Mutate);
-        }
-        catch (ObjectNotFoundException)
-        {
-            throw ApiException.NotFound(type, name);
-        }
-
-        var deleted = store.Get(key) is null;
-        AfterWrite(type, result!, deleted);
-        return Served(type, result!);
-    }
-
-    public JsonObject DeleteCollection(ResourceType type, string? ns, ListOptions list, DeleteOptions options)
-    {
-        var items = List(type, ns, list with { Limit = 0, Continue = null })["items"]!.AsArray();
-        var deleted = new JsonArray();
-        foreach (var item in items.OfType<JsonObject>())
-        {
-            try
-            {
-                deleted.Add(Delete(type, ObjectMeta.Namespace(item), ObjectMeta.Name(item), options));
-            }
-            catch (ApiException e) when (e.Code == 404)
-            {
-                // Removed concurrently: a collection delete does not fail for it.
-            }
-        }
-
-        var result = List(type, ns, list with { Limit = 0, Continue = null });
-        result["items"] = deleted;
-        return result;
     }
 
     static void CheckKind(ResourceType type, JsonObject body)
