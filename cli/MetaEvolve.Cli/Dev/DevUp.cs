@@ -1,5 +1,6 @@
 using MetaEvolve.DevCluster;
 using MetaEvolve.DevCluster.Manifests;
+using MetaEvolve.DevCluster.Workloads;
 
 namespace MetaEvolve.Cli.Dev;
 
@@ -17,6 +18,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         var services = new LocalServices(options.Root, output);
         var stopServices = false;
         DevApiServer? server = null;
+        DevWorkloads? workloads = null;
         try
         {
             output.WriteLine($"MetaEvolve dev up in {options.Root} (development only: loopback, no authentication)");
@@ -43,6 +45,13 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             });
             await server.StartAsync(cancellationToken);
             output.WriteLine($"      listening on {server.BaseAddress}");
+
+            // Issue 7: Deployments run as local processes; Endpoints, APIService availability, HPA emulation.
+            var images = LocalImages.Load(options.Root);
+            workloads = new DevWorkloads(server, new WorkloadOptions { Images = images });
+            workloads.Start();
+            output.WriteLine($"      workload runner and HPA emulation started; images run locally as ({Relative(LocalImages.MapPath(options.Root))} overrides):");
+            output.WriteLine(LocalImages.Describe(images));
 
             Step(3, $"Kubeconfig {Relative(options.KubeconfigPath)} (user \"{User}\")");
             Kubeconfig.Write(options.KubeconfigPath, server.BaseAddress, User);
@@ -78,6 +87,13 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         }
         finally
         {
+            if (workloads is not null)
+            {
+                // Every replica gets SIGTERM and its grace period before the control plane goes.
+                await workloads.DisposeAsync();
+                output.WriteLine("Workloads stopped.");
+            }
+
             if (server is not null)
             {
                 await server.DisposeAsync();

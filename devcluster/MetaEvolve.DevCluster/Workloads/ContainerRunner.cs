@@ -66,8 +66,8 @@ public sealed class ContainerRunner(
         Changed?.Invoke();
     }
 
-    /// <summary>Runs until <paramref name="stop"/> is cancelled (then stops the process within <paramref name="grace"/>) or the container is done for good.</summary>
-    public async Task RunAsync(TimeSpan grace, CancellationToken stop)
+    /// <summary>Runs until <paramref name="stop"/> is cancelled (then stops the process within <paramref name="grace"/>, read at that moment) or the container is done for good.</summary>
+    public async Task RunAsync(Func<TimeSpan> grace, CancellationToken stop)
     {
         var restartPolicy = (string?)pod["spec"]?["restartPolicy"] ?? "Always";
         var failures = 0;
@@ -135,7 +135,7 @@ public sealed class ContainerRunner(
     }
 
     /// <summary>One instance; null when stopped by <paramref name="stop"/>.</summary>
-    async Task<Termination?> RunOnceAsync(TimeSpan grace, CancellationToken stop)
+    async Task<Termination?> RunOnceAsync(Func<TimeSpan> grace, CancellationToken stop)
     {
         var env = ContainerEnvironment.Build(store, pod, container, ownPorts);
         var argv = Command(env);
@@ -211,7 +211,7 @@ public sealed class ContainerRunner(
         catch (OperationCanceledException)
         {
             await instance.CancelAsync();
-            await StopAsync(process, exited.Task, grace);
+            await StopAsync(process, exited.Task, grace());
             await Drain(process);
             log.Complete();
             Set(s => s with

@@ -121,13 +121,14 @@ public sealed class LocalKubelet(ResourceOperations operations, PodLogRegistry l
         return Task.CompletedTask;
     }
 
-    /// <summary>Stops every process (each within its grace period), as a node shutting down.</summary>
+    /// <summary>Stops every process within its grace period, capped at the shutdown grace period, as a node shutting down.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         await Task.WhenAll(_loops);
-        foreach (var uid in _sandboxes.Keys.ToList())
+        foreach (var (uid, sandbox) in _sandboxes.ToList())
         {
+            sandbox.ShutdownGracePeriod = options.ShutdownGracePeriod;
             Stop(uid);
         }
 

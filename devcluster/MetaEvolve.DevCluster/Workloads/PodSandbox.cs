@@ -79,11 +79,16 @@ public sealed class PodSandbox : IDisposable
 
     public TimeSpan GracePeriod => TimeSpan.FromSeconds(Pod["spec"]?["terminationGracePeriodSeconds"]?.GetValue<long>() ?? 30);
 
+    /// <summary>A shorter grace period for a node shutdown (the pod's own still applies when shorter).</summary>
+    public TimeSpan? ShutdownGracePeriod { get; set; }
+
+    TimeSpan EffectiveGrace => ShutdownGracePeriod is { } cap && cap < GracePeriod ? cap : GracePeriod;
+
     public void Start()
     {
         foreach (var c in Containers)
         {
-            _running.Add(Task.Run(() => c.RunAsync(GracePeriod, _stop.Token)));
+            _running.Add(Task.Run(() => c.RunAsync(() => EffectiveGrace, _stop.Token)));
         }
     }
 

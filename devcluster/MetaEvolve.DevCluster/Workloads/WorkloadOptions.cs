@@ -35,6 +35,12 @@ public sealed record WorkloadOptions
     /// <summary>Lines of output kept per container instance for <c>kubectl logs</c>.</summary>
     public int LogLines { get; init; } = 10_000;
 
+    /// <summary>
+    /// Longest grace period when the runner itself stops (graceful node shutdown): <c>dev up</c> must
+    /// be gone within 20 s of SIGTERM, whatever the pods ask for.
+    /// </summary>
+    public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Node name written into Pods' <c>spec.nodeName</c>.</summary>
     public string NodeName { get; init; } = "metaevolve-dev";
 }
