@@ -137,8 +137,11 @@ public sealed class WatchStreamer(ObjectStore store, TableConverter tables, Time
         };
     }
 
-    async Task Write(HttpContext context, Request request, string type, JsonObject obj, CancellationToken cancellationToken)
+    async Task Write(HttpContext context, Request request, string type, JsonObject stored, CancellationToken cancellationToken)
     {
+        // Every watcher of the resource gets the same event object: stamp a copy, never the shared one
+        // (concurrent writes to it broke other watchers' streams mid-event).
+        var obj = stored.DeepClone().AsObject();
         obj["apiVersion"] = request.Type.GroupVersion;
         obj["kind"] = request.Type.Kind;
         JsonNode payload = request.AsTable ? tables.Convert(request.Type, [obj], null, request.IncludeObject) : obj;

@@ -171,7 +171,9 @@ public sealed class ObjectStore : IDisposable
                     throw new ResourceVersionGoneException(fromResourceVersion.Value, _compacted + 1);
                 }
 
-                foreach (var e in _history.Where(e => e.ResourceVersion > fromResourceVersion))
+                // Replay only this watch's resource (and namespace), as live events are filtered in Publish.
+                foreach (var e in _history.Where(e => e.ResourceVersion > fromResourceVersion
+                    && e.Key.Resource == resource && (ns is null || e.Key.Namespace == ns)))
                 {
                     subscription.Offer(e);
                 }
