@@ -15,6 +15,11 @@ public static class MetaEvolveCommand
     {
         var skill = new Command("skill", "Work with Skill manifests.") { SkillTestCommand.Create(output) };
         var root = new RootCommand("MetaEvolve: AI agents on Kubernetes.") { skill, Dev.DevCommands.Create() };
+        foreach (var command in Tasks.TaskCommands.Create(output, error))
+        {
+            root.Subcommands.Add(command);
+        }
+
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -68,13 +68,16 @@ builder.Services.AddAuthorization();
 builder.Services.AddKeyRateLimiting(options);
 
 var app = builder.Build();
+// Created now, so /metrics lists the gateway's series (at 0) before the first task.
+app.Services.GetRequiredService<GatewayMetrics>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
 app.UseAuthentication();
-app.UseAuthorization();
+// Before authorization, so requests with a missing or wrong key are throttled (per address) too.
 app.UseRateLimiter();
+app.UseAuthorization();
 
 app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
 app.MapGet("/readyz", async (GatewayReadiness readiness, CancellationToken cancellationToken) =>

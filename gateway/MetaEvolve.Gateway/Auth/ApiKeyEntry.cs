@@ -10,6 +10,12 @@ public sealed record ApiKeyEntry
 
     /// <summary>Namespaces the key may use; <c>*</c> means all.</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = [];
+
+    /// <summary>This key's request rate; unset means the gateway's <see cref="GatewayOptions.RequestsPerSecond"/>.</summary>
+    public int? RequestsPerSecond { get; init; }
+
+    /// <summary>This key's burst; unset means the gateway's <see cref="GatewayOptions.Burst"/>.</summary>
+    public int? Burst { get; init; }
 }
 
 /// <summary>The keys file's shape.</summary>

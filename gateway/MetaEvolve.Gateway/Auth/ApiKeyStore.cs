@@ -79,7 +79,7 @@ public sealed class ApiKeyStore(GatewayOptions options, TimeProvider time, ILogg
             {
                 throw new FormatException($"API key entry '{k.Name}' needs a name and a 64-hex-digit sha256");
             }
-            return (hash, new ApiKeyIdentity(k.Name, k.Namespaces.ToHashSet(StringComparer.Ordinal)));
+            return (hash, new ApiKeyIdentity(k.Name, k.Namespaces.ToHashSet(StringComparer.Ordinal), k.RequestsPerSecond, k.Burst));
         })];
     }
 }

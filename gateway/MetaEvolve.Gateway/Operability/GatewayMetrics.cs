@@ -16,6 +16,19 @@ public sealed class GatewayMetrics
     private static readonly Gauge WaitingGauge = Metrics.CreateGauge(
         "metaevolve_gateway_waiters", "Requests currently waiting for a task to end (?wait and event streams).");
 
+    public GatewayMetrics()
+    {
+        // Export every outcome from the start (as 0), so rates and alerts work before the first occurrence.
+        foreach (var outcome in new[] { "accepted", "duplicate", "queue_full", "publish_failed" })
+        {
+            SubmittedCounter.WithLabels(outcome);
+        }
+        foreach (var reason in new[] { "invalid", "namespace", "unknown_agent", "rate_limited" })
+        {
+            RejectedCounter.WithLabels(reason);
+        }
+    }
+
     public void Submitted(string outcome) => SubmittedCounter.WithLabels(outcome).Inc();
 
     public void Rejected(string reason) => RejectedCounter.WithLabels(reason).Inc();

@@ -20,13 +20,17 @@ public static class KeyRateLimiting
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.AddPolicy(PolicyName, context =>
             {
-                var partition = context.Features.Get<ApiKeyIdentity>() is { } identity
-                    ? "key:" + identity.Name
-                    : "addr:" + context.Connection.RemoteIpAddress;
+                var identity = context.Features.Get<ApiKeyIdentity>();
+                var rate = identity?.RequestsPerSecond ?? options.RequestsPerSecond;
+                var burst = identity?.Burst ?? options.Burst;
+                // The limits are part of the partition key, so a rotated keys file with new limits takes effect.
+                var partition = identity is null
+                    ? $"addr:{context.Connection.RemoteIpAddress}"
+                    : string.Create(CultureInfo.InvariantCulture, $"key:{identity.Name}:{rate}:{burst}");
                 return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
                 {
-                    TokenLimit = Math.Max(1, options.Burst),
-                    TokensPerPeriod = Math.Max(1, options.RequestsPerSecond),
+                    TokenLimit = Math.Max(1, burst),
+                    TokensPerPeriod = Math.Max(1, rate),
                     ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                     QueueLimit = 0,
                     AutoReplenishment = true,
@@ -38,7 +42,7 @@ public static class KeyRateLimiting
                 var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 context.RequestServices.GetRequiredService<GatewayMetrics>().Rejected("rate_limited");
-                var name = context.Features.Get<ApiKeyIdentity>()?.Name;
+                var identity = context.Features.Get<ApiKeyIdentity>();
                 await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = context,
@@ -46,9 +50,9 @@ public static class KeyRateLimiting
                     {
                         Status = StatusCodes.Status429TooManyRequests,
                         Title = "Too many requests",
-                        Detail = name is null
+                        Detail = identity is null
                             ? "too many requests from this address"
-                            : $"API key '{name}' exceeded {options.RequestsPerSecond} requests per second (burst {options.Burst})",
+                            : $"API key '{identity.Name}' exceeded {identity.RequestsPerSecond ?? options.RequestsPerSecond} requests per second (burst {identity.Burst ?? options.Burst})",
                     },
                 });
             };

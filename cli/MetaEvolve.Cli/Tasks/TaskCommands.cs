@@ -1,0 +1,217 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace MetaEvolve.Cli.Tasks;
+
+/// <summary><c>metaevolve submit</c>, <c>call</c> and <c>tasks get|list|cancel|retry</c>: the gateway's task API on the command line.</summary>
+internal static class TaskCommands
+{
+    private static readonly TimeSpan DefaultWait = TimeSpan.FromMinutes(10);
+
+    public static IEnumerable<Command> Create(TextWriter output, TextWriter error)
+    {
+        yield return Submit(output, error);
+        yield return Call(output, error);
+        yield return new Command("tasks", "Inspect and control submitted tasks.")
+        {
+            Get(output, error), List(output, error), Cancel(output, error), Retry(output, error),
+        };
+    }
+
+    private static Command Submit(TextWriter output, TextWriter error)
+    {
+        var options = new GatewayCommandOptions();
+        var agent = new Argument<string>("agent") { Description = "Agent name, or namespace/name." };
+        var message = new Argument<string>("message") { Description = "The chat message for the agent." };
+        var thread = new Option<string?>("--thread") { Description = "Conversation thread id (tasks of one thread share memory)." };
+        var (wait, timeout, idempotency) = WaitOptions();
+        var command = new Command("submit", "Send a chat message to an agent; prints the task id, or the answer with --wait.")
+        {
+            agent, message, thread, wait, timeout, idempotency,
+        };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => RunAsync(options, parse, output, error, async (client, printer) =>
+        {
+            var (ns, name) = Split(parse.GetValue(agent)!, client.Settings.Namespace);
+            var body = new { message = parse.GetValue(message), threadId = parse.GetValue(thread) };
+            return await SubmitAndMaybeWaitAsync(client, printer, ns, name, body, parse.GetValue(idempotency), parse.GetValue(wait), parse.GetValue(timeout), ct);
+        }, ct));
+        return command;
+    }
+
+    private static Command Call(TextWriter output, TextWriter error)
+    {
+        var options = new GatewayCommandOptions();
+        var agent = new Argument<string>("agent") { Description = "Agent name, or namespace/name." };
+        var function = new Argument<string>("function") { Description = "skill.function to call." };
+        var arguments = new Argument<string[]>("arguments") { Description = "name=value pairs; a value that is valid JSON (5, true, {...}) is passed as JSON, anything else as a string.", Arity = ArgumentArity.ZeroOrMore };
+        var (wait, timeout, idempotency) = WaitOptions();
+        var command = new Command("call", "Call one skill function through an agent (no model); prints the task id, or the result with --wait.")
+        {
+            agent, function, arguments, wait, timeout, idempotency,
+        };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => RunAsync(options, parse, output, error, async (client, printer) =>
+        {
+            var (ns, name) = Split(parse.GetValue(agent)!, client.Settings.Namespace);
+            var target = parse.GetValue(function)!;
+            var dot = target.IndexOf('.', StringComparison.Ordinal);
+            if (dot <= 0 || dot == target.Length - 1)
+            {
+                throw new GatewaySettingsException($"'{target}' is not skill.function (e.g. text-stats.WordCount)");
+            }
+            var body = new { call = new { skill = target[..dot], function = target[(dot + 1)..], arguments = ParseArguments(parse.GetValue(arguments) ?? []) } };
+            return await SubmitAndMaybeWaitAsync(client, printer, ns, name, body, parse.GetValue(idempotency), parse.GetValue(wait), parse.GetValue(timeout), ct);
+        }, ct));
+        return command;
+    }
+
+    private static Command Get(TextWriter output, TextWriter error)
+    {
+        var options = new GatewayCommandOptions();
+        var id = new Argument<Guid>("id") { Description = "Task id." };
+        var wait = new Option<bool>("--wait") { Description = "Wait until the task ends." };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "Longest wait (hh:mm:ss).", DefaultValueFactory = _ => DefaultWait };
+        var command = new Command("get", "Show a task: status, output, error, attempts, usage, timings.") { id, wait, timeout };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => RunAsync(options, parse, output, error, async (client, printer) =>
+        {
+            var task = parse.GetValue(wait)
+                ? await client.WaitAsync(parse.GetValue(id), parse.GetValue(timeout), ct)
+                : await client.GetAsync(parse.GetValue(id), TimeSpan.Zero, ct);
+            await printer.DetailAsync(task);
+            return parse.GetValue(wait) ? ExitFor(task) : TaskExitCode.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static Command List(TextWriter output, TextWriter error)
+    {
+        var options = new GatewayCommandOptions();
+        var status = new Option<string?>("--status") { Description = "Only tasks in this status." };
+        status.AcceptOnlyFromAmong("queued", "running", "succeeded", "failed", "cancelled");
+        var dead = new Option<bool>("--dead-lettered") { Description = "Only dead-lettered tasks (retry them with `tasks retry`)." };
+        var limit = new Option<int>("--limit") { Description = "Most tasks to show (newest first).", DefaultValueFactory = _ => 50 };
+        var command = new Command("list", "List the newest tasks of the namespace (last 7 days).") { status, dead, limit };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => RunAsync(options, parse, output, error, async (client, printer) =>
+        {
+            await printer.ListAsync(await client.ListAsync(client.Settings.Namespace, parse.GetValue(status), parse.GetValue(dead), parse.GetValue(limit), ct));
+            return TaskExitCode.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static Command Cancel(TextWriter output, TextWriter error)
+    {
+        var options = new GatewayCommandOptions();
+        var id = new Argument<Guid>("id") { Description = "Task id." };
+        var command = new Command("cancel", "Cancel a queued or running task.") { id };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => RunAsync(options, parse, output, error, async (client, printer) =>
+        {
+            await printer.ResultAsync(await client.CancelAsync(parse.GetValue(id), ct));
+            return TaskExitCode.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static Command Retry(TextWriter output, TextWriter error)
+    {
+        var options = new GatewayCommandOptions();
+        var id = new Argument<Guid>("id") { Description = "Task id of a dead-lettered task." };
+        var command = new Command("retry", "Put a dead-lettered task back on its queue.") { id };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => RunAsync(options, parse, output, error, async (client, printer) =>
+        {
+            await printer.ResultAsync(await client.RetryAsync(parse.GetValue(id), ct));
+            return TaskExitCode.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static (Option<bool> Wait, Option<TimeSpan> Timeout, Option<string?> IdempotencyKey) WaitOptions() => (
+        new Option<bool>("--wait") { Description = "Wait for the task to end and print its result." },
+        new Option<TimeSpan>("--timeout") { Description = "Longest wait (hh:mm:ss).", DefaultValueFactory = _ => DefaultWait },
+        new Option<string?>("--idempotency-key") { Description = "Submitting again with the same key returns the same task instead of a new one." });
+
+    private static async Task<int> SubmitAndMaybeWaitAsync(GatewayClient client, TaskPrinter printer, string ns, string agent, object body, string? key, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var accepted = await client.SubmitAsync(ns, agent, body, key, cancellationToken);
+        if (!wait)
+        {
+            await printer.AcceptedAsync(accepted);
+            return TaskExitCode.Ok;
+        }
+        var task = await client.WaitAsync(accepted.GetProperty("id").GetGuid(), timeout, cancellationToken);
+        await printer.ResultAsync(task);
+        return ExitFor(task);
+    }
+
+    private static int ExitFor(JsonElement task) =>
+        TaskPrinter.Succeeded(task) ? TaskExitCode.Ok : TaskPrinter.IsFinal(task) ? TaskExitCode.TaskFailed : TaskExitCode.Unavailable;
+
+    private static async Task<int> RunAsync(GatewayCommandOptions options, ParseResult parse, TextWriter output, TextWriter error,
+        Func<GatewayClient, TaskPrinter, Task<int>> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = GatewayClient.Create(options.Resolve(parse));
+            return await action(client, new TaskPrinter(output, options.Json(parse)));
+        }
+        catch (GatewaySettingsException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return TaskExitCode.Refused;
+        }
+        catch (GatewayException ex)
+        {
+            if (options.Json(parse) && ex.Problem is { } problem)
+            {
+                await error.WriteLineAsync(JsonSerializer.Serialize(problem));
+            }
+            else
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+            }
+            return ex.Status is >= 400 and < 500 and not 429 ? TaskExitCode.Refused : TaskExitCode.Unavailable;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("cancelled");
+            return TaskExitCode.Unavailable;
+        }
+    }
+
+    private static (string Namespace, string Agent) Split(string agent, string defaultNamespace)
+    {
+        var slash = agent.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? (defaultNamespace, agent) : (agent[..slash], agent[(slash + 1)..]);
+    }
+
+    private static Dictionary<string, JsonElement> ParseArguments(string[] pairs)
+    {
+        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new GatewaySettingsException($"argument '{pair}' is not name=value");
+            }
+            var text = pair[(eq + 1)..];
+            JsonElement value;
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                value = document.RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                value = JsonSerializer.SerializeToElement(text);
+            }
+            result[pair[..eq]] = value;
+        }
+        return result;
+    }
+}
