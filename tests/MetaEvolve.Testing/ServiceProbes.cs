@@ -6,13 +6,15 @@ using Npgsql;
 namespace MetaEvolve.Testing;
 
 /// <summary>
-/// One connection attempt per service (short timeout). Each returns null when the service answers,
-/// else a message naming the service, its address and how to start it.
+/// One connection attempt per service. Each returns null when the service answers, else a message
+/// naming the service, its address and how to start it. The timeout is generous: a probe's verdict
+/// is cached for the whole test run, and on a 2-core machine running every test module at once a
+/// healthy server can take seconds to accept a connection.
 /// </summary>
 public static class ServiceProbes
 {
     private const string StartHint = "Start the local services with: hack/services.sh up";
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Opens a connection with the configured credentials and runs <c>SELECT 1</c>.</summary>
     public static async Task<string?> PostgresAsync(ConnectionOptions connections)
