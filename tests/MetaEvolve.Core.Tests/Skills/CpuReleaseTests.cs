@@ -113,5 +113,6 @@ public sealed class CpuReleaseTests
             windows.Add(process.TotalProcessorTime - before);
         }
 
-        return windows;    }
+        return windows;
+    }
 }
