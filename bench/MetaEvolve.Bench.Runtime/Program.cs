@@ -66,7 +66,7 @@ var results = Task.Run(async () =>
 });
 await nats.PingAsync();
 
-var reload = new ReloadBenchmark(nats, js, dataSource, publisher, ns, Pool, configBucket);
+using var reload = new ReloadBenchmark(nats, js, dataSource, publisher, ns, Pool, configBucket);
 await reload.SetUpAsync(CancellationToken.None);
 var worker = StartWorker();
 var reloadWorkers = new List<(Process Process, int Port)>();

@@ -25,16 +25,35 @@ internal sealed class ReloadBenchmark(
     TaskPublisher publisher,
     string ns,
     string pool,
-    string bucket)
+    string bucket) : IDisposable
 {
     public const string Agent = "reloader";
     private const string Skill = "probe-skill";
     private readonly ConcurrentQueue<(string Worker, string Digest, long At)> _applied = new();
     private readonly CSharpSkillCompiler _compiler = new();
 
-    /// <summary>Creates the agent and its first skill version; call before the workers start so they see them.</summary>
+    private readonly CancellationTokenSource _stop = new();
+    private Task _listener = Task.CompletedTask;
+
+    /// <summary>
+    /// Creates the agent and its first skill version and starts listening to the workers' announcements; call
+    /// before any worker starts, since workers load their pool's agents (and announce it) at start.
+    /// </summary>
     public async Task SetUpAsync(CancellationToken cancellationToken)
     {
+        var listening = new TaskCompletionSource();
+        _listener = Task.Run(async () =>
+        {
+            await using var subscription = await nats.SubscribeCoreAsync<byte[]>(ConfigApplied.Subject(ns, Agent), cancellationToken: _stop.Token);
+            await nats.PingAsync(_stop.Token);
+            listening.SetResult();
+            await foreach (var message in subscription.Msgs.ReadAllAsync(_stop.Token))
+            {
+                var notice = JsonNode.Parse(message.Data)!;
+                _applied.Enqueue(((string)notice["worker"]!, (string?)notice["skills"]?[Skill] ?? "", Stopwatch.GetTimestamp()));
+            }
+        }, _stop.Token);
+        await listening.Task.WaitAsync(cancellationToken);
         await PublishAsync(0, cancellationToken);
         var spec = new JsonObject { ["poolRef"] = new JsonObject { ["name"] = pool }, ["skills"] = new JsonArray(new JsonObject { ["name"] = Skill }) };
         await new AgentRepository(dataSource).UpsertAsync(ns, Agent, pool, SkillDigest.Compute(spec), spec.ToJsonString(), "[]", cancellationToken);
@@ -43,22 +62,7 @@ internal sealed class ReloadBenchmark(
     /// <returns>Latencies in milliseconds, one per round.</returns>
     public async Task<List<double>> RunAsync(int workers, int rounds, CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var listening = new TaskCompletionSource();
-        var listener = Task.Run(async () =>
-        {
-            await using var subscription = await nats.SubscribeCoreAsync<byte[]>(ConfigApplied.Subject(ns, Agent), cancellationToken: stop.Token);
-            await nats.PingAsync(stop.Token);
-            listening.SetResult();
-            await foreach (var message in subscription.Msgs.ReadAllAsync(stop.Token))
-            {
-                var notice = JsonNode.Parse(message.Data)!;
-                _applied.Enqueue(((string)notice["worker"]!, (string?)notice["skills"]?[Skill] ?? "", Stopwatch.GetTimestamp()));
-            }
-        }, stop.Token);
-        await listening.Task;
-
-        // Every worker loads the agent on its first task for it; feed direct calls until all three announced a load.
+        // Workers load the agent at start; one that could not yet loads it on its first task for it.
         var warm = Stopwatch.StartNew();
         while (_applied.Select(a => a.Worker).Distinct().Count() < workers)
         {
@@ -101,10 +105,10 @@ internal sealed class ReloadBenchmark(
             }
         }
 
-        await stop.CancelAsync();
+        await _stop.CancelAsync();
         try
         {
-            await listener;
+            await _listener;
         }
         catch (OperationCanceledException)
         {
@@ -139,4 +143,6 @@ internal sealed class ReloadBenchmark(
         await new ConfigNoticeBoard(js, bucket).AnnounceAsync(ConfigNotices.SkillKey(ns, Skill), digest, cancellationToken);
         return (digest, started);
     }
+
+    public void Dispose() => _stop.Dispose();
 }
