@@ -41,7 +41,11 @@ public sealed class LifecycleTests
 
     static V1OwnerReference Owner(V1ConfigMap owner) => new()
     {
-        ApiVersion = "v1", Kind = "ConfigMap", Name = owner.Metadata.Name, Uid = owner.Metadata.Uid, BlockOwnerDeletion = true,
+        ApiVersion = "v1",
+        Kind = "ConfigMap",
+        Name = owner.Metadata.Name,
+        Uid = owner.Metadata.Uid,
+        BlockOwnerDeletion = true,
     };
 
     [Fact]
@@ -157,7 +161,8 @@ public sealed class LifecycleTests
             await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "kept" } }, cancellationToken: Ct);
             var cm = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
             {
-                Metadata = new V1ObjectMeta { Name = "durable" }, Data = new Dictionary<string, string> { ["a"] = "1" },
+                Metadata = new V1ObjectMeta { Name = "durable" },
+                Data = new Dictionary<string, string> { ["a"] = "1" },
             }, "kept", cancellationToken: Ct);
             await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "removed" } }, "kept", cancellationToken: Ct);
             await client.CoreV1.DeleteNamespacedConfigMapAsync("removed", "kept", cancellationToken: Ct);

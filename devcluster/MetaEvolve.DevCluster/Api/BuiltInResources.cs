@@ -81,15 +81,27 @@ public static class BuiltInResources
     {
         return new ResourceType
         {
-            Group = "", Version = "v1", Kind = kind, Plural = plural, Singular = kind.ToLowerInvariant(),
-            Namespaced = namespaced, ShortNames = shortNames ?? [], Categories = categories ?? [], HasStatus = hasStatus,
+            Group = "",
+            Version = "v1",
+            Kind = kind,
+            Plural = plural,
+            Singular = kind.ToLowerInvariant(),
+            Namespaced = namespaced,
+            ShortNames = shortNames ?? [],
+            Categories = categories ?? [],
+            HasStatus = hasStatus,
             Columns = [Name, .. columns ?? []],
         };
     }
 
     static ResourceType Rbac(string kind, string plural, bool namespaced, IReadOnlyList<PrinterColumn> columns) => new()
     {
-        Group = "rbac.authorization.k8s.io", Version = "v1", Kind = kind, Plural = plural,
-        Singular = kind.ToLowerInvariant(), Namespaced = namespaced, Columns = columns,
+        Group = "rbac.authorization.k8s.io",
+        Version = "v1",
+        Kind = kind,
+        Plural = plural,
+        Singular = kind.ToLowerInvariant(),
+        Namespaced = namespaced,
+        Columns = columns,
     };
 }

@@ -77,7 +77,10 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
         var kind = type.Group.Length == 0 ? type.Kind : $"{type.Kind}.{type.Group}";
         var details = new JsonObject
         {
-            ["name"] = name, ["group"] = type.Group, ["kind"] = type.Kind, ["causes"] = array,
+            ["name"] = name,
+            ["group"] = type.Group,
+            ["kind"] = type.Kind,
+            ["causes"] = array,
         };
         return new ApiException(422, "Invalid", $"{kind} \"{name}\" is invalid: {joined}", details);
     }

@@ -216,13 +216,13 @@ public sealed class ApiRequestHandler(
 
                 break;
             case "list":
-            {
-                var list = operations.List(type, path.Namespace, ListOptionsOf(query, path));
-                result = asTable
-                    ? tables.Convert(type, list["items"]!.AsArray().OfType<JsonObject>(), list["metadata"]!.AsObject(), includeObject)
-                    : list;
-                break;
-            }
+                {
+                    var list = operations.List(type, path.Namespace, ListOptionsOf(query, path));
+                    result = asTable
+                        ? tables.Convert(type, list["items"]!.AsArray().OfType<JsonObject>(), list["metadata"]!.AsObject(), includeObject)
+                        : list;
+                    break;
+                }
 
             case "watch":
                 await Watch(context, type, path, asTable, includeObject);

@@ -30,20 +30,20 @@ public static class JsonPatch
                     doc = Add(doc, path, o["value"]?.DeepClone());
                     break;
                 case "move":
-                {
-                    var from = (string?)o["from"] ?? throw ApiException.BadRequest("move needs from");
-                    var value = Get(doc, from)?.DeepClone();
-                    Remove(doc, from);
-                    doc = Add(doc, path, value);
-                    break;
-                }
+                    {
+                        var from = (string?)o["from"] ?? throw ApiException.BadRequest("move needs from");
+                        var value = Get(doc, from)?.DeepClone();
+                        Remove(doc, from);
+                        doc = Add(doc, path, value);
+                        break;
+                    }
 
                 case "copy":
-                {
-                    var from = (string?)o["from"] ?? throw ApiException.BadRequest("copy needs from");
-                    doc = Add(doc, path, Get(doc, from)?.DeepClone());
-                    break;
-                }
+                    {
+                        var from = (string?)o["from"] ?? throw ApiException.BadRequest("copy needs from");
+                        doc = Add(doc, path, Get(doc, from)?.DeepClone());
+                        break;
+                    }
 
                 case "test":
                     if (!JsonNode.DeepEquals(Get(doc, path), o["value"]))

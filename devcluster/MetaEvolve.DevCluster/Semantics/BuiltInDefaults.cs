@@ -73,7 +73,11 @@ public static class BuiltInDefaults
 
     static JsonObject Condition(string type, string reason, string message, string now) => new()
     {
-        ["type"] = type, ["status"] = "True", ["lastTransitionTime"] = now, ["reason"] = reason, ["message"] = message,
+        ["type"] = type,
+        ["status"] = "True",
+        ["lastTransitionTime"] = now,
+        ["reason"] = reason,
+        ["message"] = message,
     };
 
     static void ValidateCrd(ResourceType type, JsonObject crd)
