@@ -34,13 +34,19 @@ public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore stor
         }
 
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var aggregated = Aggregated();
+        if (aggregated.Count == 0)
+        {
+            // Nothing aggregated: the local discovery answers unchanged.
+            return false;
+        }
+
         if (segments.Length == 1 && context.Request.Method == "GET")
         {
-            await Write(context, 200, GroupList());
+            await Write(context, 200, GroupList(aggregated));
             return true;
         }
 
-        var aggregated = Aggregated();
         if (segments.Length == 2 && context.Request.Method == "GET" && !registry.All.Any(t => t.Group == segments[1]))
         {
             var group = GroupDocument(segments[1], aggregated);
@@ -68,12 +74,11 @@ public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore stor
         return true;
     }
 
-    JsonObject GroupList()
+    JsonObject GroupList(List<JsonObject> aggregated)
     {
         var list = Discovery.Groups(registry.All);
         var groups = list["groups"]!.AsArray();
         var local = groups.OfType<JsonObject>().Select(g => (string?)g["name"]).ToHashSet(StringComparer.Ordinal);
-        var aggregated = Aggregated();
         foreach (var name in aggregated.Select(a => ApiServiceBackend.Served(a)!.Value.Group).Distinct(StringComparer.Ordinal))
         {
             if (!local.Contains(name))

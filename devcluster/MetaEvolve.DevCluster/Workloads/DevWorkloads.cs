@@ -15,6 +15,7 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// </summary>
 public sealed class DevWorkloads : IAsyncDisposable
 {
+    readonly DevApiServer _server;
     readonly HttpClient _apiClient;
     readonly DeploymentController _deployments;
     readonly EndpointsController _endpoints;
@@ -29,7 +30,8 @@ public sealed class DevWorkloads : IAsyncDisposable
         _deployments = new DeploymentController(operations, options, logs.CreateLogger<DeploymentController>());
         _endpoints = new EndpointsController(operations, logs.CreateLogger<EndpointsController>());
         _apiServices = new ApiServiceAvailabilityController(operations, logs.CreateLogger<ApiServiceAvailabilityController>());
-        _apiClient = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        _server = server;
+        _apiClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         _apiClient.DefaultRequestHeaders.Authorization = new("Bearer", "system:serviceaccount:kube-system:horizontal-pod-autoscaler");
         _hpa = new HorizontalPodAutoscalerController(operations, new ExternalMetricsClient(_apiClient), options, time ?? TimeProvider.System,
             logs.CreateLogger<HorizontalPodAutoscalerController>());
@@ -40,6 +42,7 @@ public sealed class DevWorkloads : IAsyncDisposable
     /// <summary>Starts every controller; call after the server has started (the HPA needs its address).</summary>
     public void Start()
     {
+        _apiClient.BaseAddress = _server.BaseAddress;
         Kubelet.Start();
         _deployments.Start();
         _endpoints.Start();
