@@ -49,4 +49,7 @@ public sealed record OperatorOptions
     public WatchSettings Watch { get; init; } = new();
 
     public WorkQueueSettings Queue { get; init; } = new();
+
+    /// <summary>Longest one reconcile may take before it is abandoned and retried with backoff.</summary>
+    public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

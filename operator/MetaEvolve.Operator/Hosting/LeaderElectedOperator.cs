@@ -1,5 +1,4 @@
 using k8s;
-using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Operator.Runtime;
@@ -10,9 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace MetaEvolve.Operator.Hosting;
 
 /// <summary>
-/// Runs the operator only while this instance holds the Lease (the client's LeaseLock): of several replicas one
-/// reconciles, and another takes over within the lease duration when it dies. On a clean shutdown the leader
-/// gives the Lease up, so the next one takes over at once.
+/// Runs the operator only while this instance holds the Lease (through the client's LeaseLock): of several
+/// replicas one reconciles, and another takes over within the lease duration when it dies. A leader that cannot
+/// renew within the renew deadline stops reconciling at once. On a clean shutdown the leader gives the Lease up,
+/// so the next one takes over on its next try.
 /// </summary>
 [RequiresPermission("coordination.k8s.io", "leases", "get,create,update")]
 public sealed class LeaderElectedOperator(
@@ -26,51 +26,70 @@ public sealed class LeaderElectedOperator(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var lease = new LeaseLock(client, options.Namespace, options.LeaseName, options.Identity);
-        var config = new LeaderElectionConfig(lease)
-        {
-            LeaseDuration = options.LeaseDuration,
-            RenewDeadline = options.RenewDeadline,
-            RetryPeriod = options.RetryPeriod,
-        };
+        var election = new LeaseElection(lease, options.Identity, options.LeaseDuration, TimeProvider.System);
         logger.LogInformation("Operator {Identity} waits for Lease {Namespace}/{Lease}", options.Identity, options.Namespace, options.LeaseName);
         while (!stoppingToken.IsCancellationRequested)
         {
-            await RunTermAsync(config, stoppingToken);
+            if (await TryRoundAsync(election, stoppingToken))
+            {
+                await LeadWhileRenewingAsync(election, stoppingToken);
+            }
+            else
+            {
+                await PauseAsync(options.RetryPeriod, stoppingToken);
+            }
         }
 
         await ReleaseAsync(lease);
     }
 
-    private async Task RunTermAsync(LeaderElectionConfig config, CancellationToken stoppingToken)
+    private async Task LeadWhileRenewingAsync(LeaseElection election, CancellationToken stoppingToken)
     {
-        using var elector = new LeaderElector(config);
+        logger.LogInformation("Operator {Identity} leads", options.Identity);
+        metrics.IsLeader.Set(1);
         using var term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        Task? work = null;
-        elector.OnStartedLeading += () =>
+        var work = Task.Run(() => LeadAsync(term.Token), CancellationToken.None);
+        var lastRenewal = DateTimeOffset.UtcNow;
+        while (!stoppingToken.IsCancellationRequested && !work.IsCompleted)
         {
-            logger.LogInformation("Operator {Identity} leads", options.Identity);
-            metrics.IsLeader.Set(1);
-            work = Task.Run(() => LeadAsync(term.Token), CancellationToken.None);
-        };
-        elector.OnStoppedLeading += () =>
-        {
-            logger.LogWarning("Operator {Identity} stopped leading", options.Identity);
-            metrics.IsLeader.Set(0);
-            term.Cancel();
-        };
-        elector.OnError += exception => logger.LogWarning(exception, "Leader election of {Identity} failed a round", options.Identity);
-        try
-        {
-            await elector.RunUntilLeadershipLostAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            await PauseAsync(options.RetryPeriod, stoppingToken);
+            if (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (await TryRoundAsync(election, stoppingToken))
+            {
+                lastRenewal = DateTimeOffset.UtcNow;
+            }
+            else if (DateTimeOffset.UtcNow - lastRenewal > options.RenewDeadline)
+            {
+                logger.LogWarning("Operator {Identity} could not renew the Lease within {Deadline} and stops leading", options.Identity, options.RenewDeadline);
+                break;
+            }
         }
 
         await term.CancelAsync();
-        if (work is not null)
+        await work;
+        metrics.IsLeader.Set(0);
+        logger.LogInformation("Operator {Identity} stopped leading", options.Identity);
+    }
+
+    private async Task<bool> TryRoundAsync(LeaseElection election, CancellationToken stoppingToken)
+    {
+        try
         {
-            await work;
+            return await election.TryAcquireOrRenewAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception exception)
+        {
+            // The API server is unreachable or a concurrent candidate won the update: try again next round.
+            logger.LogWarning(exception, "Leader election round of {Identity} failed", options.Identity);
+            return false;
         }
     }
 
@@ -131,7 +150,7 @@ public sealed class LeaderElectedOperator(
                 return;
             }
 
-            // An empty holder is a free Lease: a standby acquires it on its next try instead of waiting it out.
+            // An empty holder is a free Lease: a standby acquires it on its next round instead of waiting it out.
             record.HolderIdentity = null;
             record.RenewTime = DateTime.UtcNow;
             await lease.UpdateAsync(record, timeout.Token);
@@ -140,6 +159,17 @@ public sealed class LeaderElectedOperator(
         catch (Exception exception)
         {
             logger.LogWarning(exception, "Operator {Identity} could not release the Lease; a standby takes over when it expires", options.Identity);
+        }
+    }
+
+    private static async Task PauseAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 }

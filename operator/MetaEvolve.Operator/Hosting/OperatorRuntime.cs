@@ -30,7 +30,7 @@ public sealed class OperatorRuntime : IDisposable
     public OperatorRuntime(IServiceProvider services, IKubernetes client, OperatorOptions options, OperatorMetrics metrics, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var settings = new ControllerSettings { Workers = options.Workers, Queue = options.Queue };
+        var settings = new ControllerSettings { Workers = options.Workers, Queue = options.Queue, ReconcileTimeout = options.ReconcileTimeout };
         State = new ClusterState();
         // Reconcilers read this term's caches, so they are made with it.
         var pools = ActivatorUtilities.CreateInstance<AgentPoolReconciler>(services, State);

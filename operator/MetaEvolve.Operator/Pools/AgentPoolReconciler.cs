@@ -29,6 +29,8 @@ public sealed class AgentPoolReconciler(
     EventRecorder events,
     ILogger<AgentPoolReconciler> logger) : IReconciler<V1Alpha1AgentPool>
 {
+    private static readonly TimeSpan NatsTimeout = TimeSpan.FromSeconds(5);
+
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1AgentPool? pool, CancellationToken cancellationToken)
     {
         if (pool is null)
@@ -82,10 +84,17 @@ public sealed class AgentPoolReconciler(
 
     private async Task<string?> ApplyConsumerAsync(NATS.Client.JetStream.Models.ConsumerConfig consumer, CancellationToken cancellationToken)
     {
+        // While NATS is unreachable the client waits for a reconnect; bound the wait so the pool can say why.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(NatsTimeout);
         try
         {
-            await queue.EnsureConsumerAsync(consumer, cancellationToken);
+            await queue.EnsureConsumerAsync(consumer, timeout.Token);
             return null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"NATS did not answer within {NatsTimeout.TotalSeconds:0} s";
         }
         catch (Exception exception) when (exception is NatsException or NatsJSException or TimeoutException)
         {

@@ -79,7 +79,9 @@ public sealed class Controller<T> : IDisposable where T : class, IKubernetesObje
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Kind"] = _kind, ["Namespace"] = key.Namespace, ["Name"] = key.Name });
         try
         {
-            var result = await _reconciler.ReconcileAsync(key, _cache.Get(key), cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_settings.ReconcileTimeout);
+            var result = await _reconciler.ReconcileAsync(key, _cache.Get(key), timeout.Token);
             Queue.Forget(key);
             if (result.RequeueAfter is { } delay)
             {

@@ -5,4 +5,7 @@ public sealed record ControllerSettings
 {
     public int Workers { get; init; } = 4;
     public WorkQueueSettings Queue { get; init; } = new();
+
+    /// <summary>Longest one reconcile may take; a reconcile stuck on an unreachable service is retried with backoff.</summary>
+    public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -102,6 +102,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
         ConfigBucket = Bucket,
         Watch = new WatchSettings { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1) },
         Queue = new WorkQueueSettings { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(2) },
+        ReconcileTimeout = TimeSpan.FromSeconds(15),
     };
 
     public async Task<OperatorInstance> StartOperatorAsync(string identity = "operator-a")

@@ -130,16 +130,3 @@ public class SkillValidationTests
         Assert.StartsWith("sha256:", SkillSpecDigest.Compute(a.Spec), StringComparison.Ordinal);
     }
 }
-
-public class SampleSkillTests
-{
-    [Fact]
-    public void The_sample_csharp_skill_validates()
-    {
-        var yaml = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "samples", "skill-text-stats.yaml"));
-        var skill = k8s.KubernetesYaml.Deserialize<V1Alpha1Skill>(yaml);
-        var validation = new SkillValidator(new CSharpSkillCompiler()).Validate(skill, SkillSpecDigest.Compute(skill.Spec), TestContext.Current.CancellationToken);
-
-        Assert.True(validation.Succeeded, string.Join("\n", validation.Diagnostics));
-    }
-}
