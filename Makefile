@@ -41,6 +41,12 @@ bench-gateway: ## system.echo through the gateway (submit + ?wait) vs straight t
 	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Gateway/MetaEvolve.Bench.Gateway.csproj
 	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Gateway/bin/Release/net10.0/MetaEvolve.Bench.Gateway.dll $(BENCH_ARGS)
 
+##@ Run
+
+.PHONY: run
+run: ## Run MetaEvolve locally in the foreground: services, dev control plane, CRDs, samples (Ctrl+C stops).
+	$(DOTNET) run --project cli/MetaEvolve.Cli -- dev up
+
 ##@ Local services (NATS JetStream, PostgreSQL, Redis on loopback)
 
 .PHONY: services-up

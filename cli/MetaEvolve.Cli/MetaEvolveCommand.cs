@@ -15,6 +15,7 @@ public static class MetaEvolveCommand
     {
         var skill = new Command("skill", "Work with Skill manifests.") { SkillTestCommand.Create(output) };
         var root = new RootCommand("MetaEvolve: AI agents on Kubernetes.") { skill };
+        root.Subcommands.Add(Dev.DevCommands.Create());
         foreach (var command in Tasks.TaskCommands.Create(output, error))
         {
             root.Subcommands.Add(command);
@@ -32,7 +33,14 @@ public static class MetaEvolveCommand
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                // SIGTERM cancels the token; `dev up` gets up to 20 s to stop what it started.
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(20),
+            }, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

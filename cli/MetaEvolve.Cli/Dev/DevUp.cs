@@ -1,0 +1,134 @@
+using MetaEvolve.DevCluster;
+using MetaEvolve.DevCluster.Manifests;
+
+namespace MetaEvolve.Cli.Dev;
+
+/// <summary>
+/// <c>metaevolve dev up</c>: local services, the dev control plane (journaled under .metaevolve/),
+/// a kubeconfig, the CRDs and the samples — then it waits in the foreground until SIGINT/SIGTERM and
+/// stops everything it started. It never reads standard input.
+/// </summary>
+public sealed class DevUp(DevUpOptions options, TextWriter output)
+{
+    const string User = "developer";
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var services = new LocalServices(options.Root, output);
+        var stopServices = false;
+        DevApiServer? server = null;
+        DevGateway? gateway = null;
+        try
+        {
+            output.WriteLine($"MetaEvolve dev up in {options.Root} (development only: loopback, no authentication)");
+            if (options.StartServices && services.Available)
+            {
+                Step(1, "Local services (NATS JetStream, PostgreSQL, Redis) via hack/services.sh");
+                stopServices = !await services.RunningAsync(cancellationToken);
+                foreach (var line in await services.UpAsync(cancellationToken))
+                {
+                    output.WriteLine($"      {line}");
+                }
+            }
+            else
+            {
+                Step(1, options.StartServices ? "Local services: hack/services.sh not found, skipped" : "Local services: skipped (--no-services)");
+            }
+
+            Step(2, $"Control plane on 127.0.0.1:{options.Port} (objects kept in {Relative(options.DataDirectory)})");
+            server = new DevApiServer(new DevClusterOptions
+            {
+                Port = options.Port,
+                DataDirectory = options.DataDirectory,
+                RequestLogPath = Path.Combine(options.StateDirectory, "requests.jsonl"),
+            });
+            await server.StartAsync(cancellationToken);
+            output.WriteLine($"      listening on {server.BaseAddress}");
+
+            Step(3, $"Kubeconfig {Relative(options.KubeconfigPath)} (user \"{User}\")");
+            Kubeconfig.Write(options.KubeconfigPath, server.BaseAddress, User);
+
+            var applier = new ManifestApplier(server.Operations);
+            var failures = Apply(4, "CRDs from crds/", Path.Combine(options.Root, "crds"), applier);
+            if (options.ApplySamples)
+            {
+                failures += Apply(5, "Samples from samples/", Path.Combine(options.Root, "samples"), applier);
+            }
+
+            if (options.GatewayPort > 0)
+            {
+                Step(6, "Task gateway (metaevolve submit/call/tasks need no flags while this runs)");
+                gateway = new DevGateway(options.Root, options.GatewayPort, output);
+                gateway.Start();
+            }
+
+            output.WriteLine();
+            output.WriteLine(failures == 0 ? "Ready. In another shell:" : $"Running, but {failures} manifest(s) failed (see above). In another shell:");
+            var kubectl = $"kubectl --kubeconfig {Relative(options.KubeconfigPath)}";
+            output.WriteLine($"  {kubectl} get agentpools -A");
+            output.WriteLine($"  {kubectl} explain agentpool.spec");
+            output.WriteLine($"  {kubectl} apply -f samples/");
+            output.WriteLine("Press Ctrl+C to stop the control plane" + (stopServices ? " and the services it started." : "."));
+            await output.FlushAsync(cancellationToken);
+
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            output.WriteLine("Stopping…");
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException)
+        {
+            output.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            if (gateway is not null)
+            {
+                await gateway.DisposeAsync();
+                output.WriteLine("Gateway stopped.");
+            }
+
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+                output.WriteLine("Control plane stopped.");
+            }
+
+            if (stopServices)
+            {
+                // Not the cancelled token: stopping must run to completion (SIGTERM gives us 20 s).
+                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await services.DownAsync(limit.Token);
+                output.WriteLine("Local services stopped.");
+            }
+        }
+    }
+
+    int Apply(int step, string title, string directory, ManifestApplier applier)
+    {
+        Step(step, title);
+        if (!Directory.Exists(directory))
+        {
+            output.WriteLine($"      {Relative(directory)} not found, skipped");
+            return 0;
+        }
+
+        var failures = 0;
+        foreach (var manifest in ManifestReader.ReadDirectory(directory))
+        {
+            var outcome = applier.Apply(manifest);
+            output.WriteLine(outcome.Succeeded ? $"      {outcome.Result}" : $"      FAILED {outcome.Resource}/{outcome.Name}: {outcome.Result}");
+            failures += outcome.Succeeded ? 0 : 1;
+        }
+
+        return failures;
+    }
+
+    void Step(int number, string title) => output.WriteLine($"[{number}/{(options.GatewayPort > 0 ? 6 : 5)}] {title}");
+
+    string Relative(string path) => Path.GetRelativePath(options.Root, path);
+}

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using MetaEvolve.DevCluster.Api;
+using MetaEvolve.DevCluster.Http;
+using MetaEvolve.DevCluster.Semantics;
+using MetaEvolve.DevCluster.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MetaEvolve.DevCluster;
+
+/// <summary>
+/// The MetaEvolve development control plane: a Kubernetes-API-compatible server (a subset) that real
+/// kubectl and KubernetesClient use unchanged. It listens on 127.0.0.1 only, has no authentication
+/// beyond naming the caller by its bearer token, and no authorization: it is for development and
+/// tests on one machine and must never be used in production — use any conformant Kubernetes there.
+/// </summary>
+public sealed class DevApiServer : IAsyncDisposable
+{
+    readonly DevClusterOptions _options;
+    readonly ILoggerFactory _loggerFactory;
+    readonly ObjectStore _store;
+    readonly CancellationTokenSource _stopping = new();
+    WebApplication? _app;
+    Task? _collector;
+
+    public DevApiServer(DevClusterOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        _options = options;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _store = new ObjectStore(options.DataDirectory, options.WatchHistory);
+        Registry = new ResourceRegistry();
+        Requests = new RequestLog(path: options.RequestLogPath);
+        var admission = new CustomResourceAdmission();
+        Collector = null!;
+        Operations = new ResourceOperations(_store, Registry, admission, TimeProvider.System, () => Collector.Signal());
+        Collector = new GarbageCollector(Operations, _loggerFactory.CreateLogger<GarbageCollector>());
+    }
+
+    public ResourceRegistry Registry { get; }
+    public ResourceOperations Operations { get; }
+    public RequestLog Requests { get; }
+    internal GarbageCollector Collector { get; }
+
+    /// <summary>http://127.0.0.1:PORT once started.</summary>
+    public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        Bootstrap();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(_loggerFactory);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, _options.Port));
+        var app = builder.Build();
+        var tables = new TableConverter(TimeProvider.System);
+        var handler = new ApiRequestHandler(Registry, Operations, new ScaleOperations(Operations), new OpenApiDocuments(Registry),
+            tables, new WatchStreamer(_store, tables, _options.BookmarkInterval, _stopping.Token), Requests, _options,
+            _loggerFactory.CreateLogger<ApiRequestHandler>());
+        app.Run(handler.HandleAsync);
+        await app.StartAsync(cancellationToken);
+        _app = app;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        _collector = Task.Run(() => Collector.RunAsync(_stopping.Token), CancellationToken.None);
+        Collector.Signal();
+    }
+
+    /// <summary>Serves stored CRDs again and makes sure the initial namespaces exist.</summary>
+    void Bootstrap()
+    {
+        var crdType = Registry.Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
+        foreach (var crd in _store.List(crdType.GroupResource, null).Items)
+        {
+            Registry.RegisterCrd(crd);
+        }
+
+        var namespaces = Registry.Find("", "v1", "namespaces")!;
+        foreach (var name in _options.InitialNamespaces)
+        {
+            if (_store.Get(new ObjectKey(namespaces.GroupResource, "", name)) is null)
+            {
+                Operations.Create(namespaces, "", new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, new WriteOptions());
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        if (_app is not null)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _app.StopAsync(timeout.Token);
+            await _app.DisposeAsync();
+        }
+
+        if (_collector is not null)
+        {
+            await _collector;
+        }
+
+        _store.Dispose();
+        Requests.Dispose();
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,309 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace MetaEvolve.DevCluster.Http;
+
+/// <summary>
+/// Decodes the Kubernetes protobuf envelope ("k8s\0" + runtime.Unknown) for the few built-ins that
+/// kubectl 1.33's typed clients create with protobuf bodies (<c>kubectl create namespace|configmap|
+/// secret|serviceaccount</c>). Field numbers follow k8s.io/api/core/v1/generated.proto. Other kinds
+/// are refused with 415, naming <c>kubectl apply</c> as the way around.
+/// </summary>
+public static class ProtobufBodies
+{
+    static readonly byte[] Magic = [0x6b, 0x38, 0x73, 0x00];
+
+    public static JsonObject Decode(byte[] body)
+    {
+        if (body.Length < 4 || !body.AsSpan(0, 4).SequenceEqual(Magic))
+        {
+            throw ApiException.BadRequest("protobuf body without the k8s envelope");
+        }
+
+        string? apiVersion = null, kind = null;
+        byte[]? raw = null;
+        foreach (var (field, value) in Fields(body.AsMemory(4)))
+        {
+            switch (field)
+            {
+                case 1:
+                    foreach (var (f, v) in Fields(value.Bytes))
+                    {
+                        if (f == 1)
+                        {
+                            apiVersion = v.Text;
+                        }
+                        else if (f == 2)
+                        {
+                            kind = v.Text;
+                        }
+                    }
+
+                    break;
+                case 2:
+                    raw = value.Bytes.ToArray();
+                    break;
+            }
+        }
+
+        if (raw is null || apiVersion != "v1")
+        {
+            throw Unsupported(kind, apiVersion);
+        }
+
+        var obj = kind switch
+        {
+            "Namespace" => Namespace(raw),
+            "ConfigMap" => ConfigMap(raw),
+            "Secret" => Secret(raw),
+            "ServiceAccount" => ServiceAccount(raw),
+            _ => throw Unsupported(kind, apiVersion),
+        };
+        obj["apiVersion"] = apiVersion;
+        obj["kind"] = kind;
+        return obj;
+    }
+
+    static ApiException Unsupported(string? kind, string? apiVersion) => new(415, "UnsupportedMediaType",
+        $"the MetaEvolve dev control plane decodes protobuf bodies only for v1 Namespace, ConfigMap, Secret and ServiceAccount (got {apiVersion} {kind}); use kubectl apply");
+
+    static JsonObject Namespace(byte[] raw)
+    {
+        var obj = new JsonObject();
+        foreach (var (field, value) in Fields(raw))
+        {
+            switch (field)
+            {
+                case 1:
+                    obj["metadata"] = Metadata(value.Bytes);
+                    break;
+                case 2:
+                    var finalizers = new JsonArray();
+                    foreach (var (f, v) in Fields(value.Bytes))
+                    {
+                        if (f == 1)
+                        {
+                            finalizers.Add(v.Text);
+                        }
+                    }
+
+                    obj["spec"] = new JsonObject { ["finalizers"] = finalizers };
+                    break;
+            }
+        }
+
+        return obj;
+    }
+
+    static JsonObject ConfigMap(byte[] raw)
+    {
+        var obj = new JsonObject();
+        foreach (var (field, value) in Fields(raw))
+        {
+            switch (field)
+            {
+                case 1:
+                    obj["metadata"] = Metadata(value.Bytes);
+                    break;
+                case 2:
+                    AddEntry(obj, "data", value.Bytes, base64: false);
+                    break;
+                case 3:
+                    AddEntry(obj, "binaryData", value.Bytes, base64: true);
+                    break;
+                case 4:
+                    obj["immutable"] = value.Varint != 0;
+                    break;
+            }
+        }
+
+        return obj;
+    }
+
+    static JsonObject Secret(byte[] raw)
+    {
+        var obj = new JsonObject();
+        foreach (var (field, value) in Fields(raw))
+        {
+            switch (field)
+            {
+                case 1:
+                    obj["metadata"] = Metadata(value.Bytes);
+                    break;
+                case 2:
+                    AddEntry(obj, "data", value.Bytes, base64: true);
+                    break;
+                case 3:
+                    obj["type"] = value.Text;
+                    break;
+                case 4:
+                    AddEntry(obj, "stringData", value.Bytes, base64: false);
+                    break;
+                case 5:
+                    obj["immutable"] = value.Varint != 0;
+                    break;
+            }
+        }
+
+        return obj;
+    }
+
+    static JsonObject ServiceAccount(byte[] raw)
+    {
+        var obj = new JsonObject();
+        foreach (var (field, value) in Fields(raw))
+        {
+            switch (field)
+            {
+                case 1:
+                    obj["metadata"] = Metadata(value.Bytes);
+                    break;
+                case 3:
+                    var name = Fields(value.Bytes).Where(p => p.Field == 1).Select(p => p.Value.Text).FirstOrDefault();
+                    if (obj["imagePullSecrets"] is not JsonArray pulls)
+                    {
+                        pulls = [];
+                        obj["imagePullSecrets"] = pulls;
+                    }
+
+                    pulls.Add(new JsonObject { ["name"] = name });
+                    break;
+                case 4:
+                    obj["automountServiceAccountToken"] = value.Varint != 0;
+                    break;
+            }
+        }
+
+        return obj;
+    }
+
+    static JsonObject Metadata(ReadOnlyMemory<byte> bytes)
+    {
+        var meta = new JsonObject();
+        foreach (var (field, value) in Fields(bytes))
+        {
+            switch (field)
+            {
+                case 1:
+                    meta["name"] = value.Text;
+                    break;
+                case 2:
+                    meta["generateName"] = value.Text;
+                    break;
+                case 3:
+                    meta["namespace"] = value.Text;
+                    break;
+                case 6:
+                    meta["resourceVersion"] = value.Text;
+                    break;
+                case 11:
+                    AddEntry(meta, "labels", value.Bytes, base64: false);
+                    break;
+                case 12:
+                    AddEntry(meta, "annotations", value.Bytes, base64: false);
+                    break;
+                case 14:
+                    if (meta["finalizers"] is not JsonArray finalizers)
+                    {
+                        finalizers = [];
+                        meta["finalizers"] = finalizers;
+                    }
+
+                    finalizers.Add(value.Text);
+                    break;
+            }
+        }
+
+        return meta;
+    }
+
+    /// <summary>Adds one map entry (a message with key = 1, value = 2) to <c>obj[name]</c>.</summary>
+    static void AddEntry(JsonObject obj, string name, ReadOnlyMemory<byte> entry, bool base64)
+    {
+        if (obj[name] is not JsonObject map)
+        {
+            map = [];
+            obj[name] = map;
+        }
+
+        string key = "", value = "";
+        foreach (var (field, v) in Fields(entry))
+        {
+            if (field == 1)
+            {
+                key = v.Text;
+            }
+            else if (field == 2)
+            {
+                value = base64 ? Convert.ToBase64String(v.Bytes.Span) : v.Text;
+            }
+        }
+
+        map[key] = value;
+    }
+
+    readonly record struct WireValue(ulong Varint, ReadOnlyMemory<byte> Bytes)
+    {
+        public string Text => Encoding.UTF8.GetString(Bytes.Span);
+    }
+
+    /// <summary>The fields of one protobuf message: varints and length-delimited values (others skipped).</summary>
+    static List<(int Field, WireValue Value)> Fields(ReadOnlyMemory<byte> message)
+    {
+        var fields = new List<(int, WireValue)>();
+        var span = message.Span;
+        var i = 0;
+        while (i < span.Length)
+        {
+            var tag = ReadVarint(span, ref i);
+            var field = (int)(tag >> 3);
+            switch ((int)(tag & 7))
+            {
+                case 0:
+                    fields.Add((field, new WireValue(ReadVarint(span, ref i), default)));
+                    break;
+                case 1:
+                    i += 8;
+                    break;
+                case 2:
+                    var length = (int)ReadVarint(span, ref i);
+                    if (length < 0 || i + length > span.Length)
+                    {
+                        throw ApiException.BadRequest("truncated protobuf body");
+                    }
+
+                    fields.Add((field, new WireValue(0, message.Slice(i, length))));
+                    i += length;
+                    break;
+                case 5:
+                    i += 4;
+                    break;
+                default:
+                    throw ApiException.BadRequest("unsupported protobuf wire type");
+            }
+        }
+
+        return fields;
+    }
+
+    static ulong ReadVarint(ReadOnlySpan<byte> span, ref int i)
+    {
+        ulong result = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            if (i >= span.Length)
+            {
+                throw ApiException.BadRequest("truncated protobuf varint");
+            }
+
+            var b = span[i++];
+            result |= (ulong)(b & 0x7f) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return result;
+            }
+        }
+
+        throw ApiException.BadRequest("protobuf varint too long");
+    }
+}

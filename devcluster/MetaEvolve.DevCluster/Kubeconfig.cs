@@ -1,0 +1,33 @@
+namespace MetaEvolve.DevCluster;
+
+/// <summary>Writes a kubeconfig for a dev control plane: plain HTTP on loopback, a bearer token naming the user.</summary>
+public static class Kubeconfig
+{
+    public static string Render(Uri server, string user, string ns = "default") => $$"""
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: metaevolve-dev
+          cluster:
+            server: {{server.ToString().TrimEnd('/')}}
+        users:
+        - name: {{user}}
+          user:
+            token: {{user}}
+        contexts:
+        - name: metaevolve-dev
+          context:
+            cluster: metaevolve-dev
+            user: {{user}}
+            namespace: {{ns}}
+        current-context: metaevolve-dev
+        preferences: {}
+
+        """;
+
+    public static void Write(string path, Uri server, string user)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, Render(server, user));
+    }
+}

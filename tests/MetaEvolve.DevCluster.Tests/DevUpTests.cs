@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace MetaEvolve.DevCluster.Tests;
+
+/// <summary><c>metaevolve dev up</c> as a process: it comes up, serves kubectl, stops on SIGTERM and keeps its objects.</summary>
+public sealed class DevUpTests
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    sealed class DevUpProcess(Process process, StringBuilder output) : IAsyncDisposable
+    {
+        public StringBuilder Output { get; } = output;
+
+        public async Task WaitForOutputAsync(string text)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+            while (!Snapshot().Contains(text, StringComparison.Ordinal))
+            {
+                Assert.False(process.HasExited, $"dev up exited early:\n{Snapshot()}");
+                Assert.True(DateTime.UtcNow < deadline, $"dev up did not print '{text}':\n{Snapshot()}");
+                await Task.Delay(100, Ct);
+            }
+        }
+
+        public string Snapshot()
+        {
+            lock (Output)
+            {
+                return Output.ToString();
+            }
+        }
+
+        /// <summary>Sends SIGTERM and returns how long the process took to exit.</summary>
+        public async Task<TimeSpan> TerminateAsync()
+        {
+            var started = Stopwatch.StartNew();
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(Ct);
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(timeout.Token);
+            return started.Elapsed;
+        }
+
+        public int ExitCode => process.ExitCode;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None);
+            }
+
+            process.Dispose();
+        }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    static string ScratchCheckout()
+    {
+        var root = Directory.CreateTempSubdirectory("devup-").FullName;
+        foreach (var folder in new[] { "crds", "samples" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, folder));
+            foreach (var file in Directory.GetFiles(RepositoryRoot.Combine(folder), "*.yaml"))
+            {
+                File.Copy(file, Path.Combine(root, folder, Path.GetFileName(file)));
+            }
+        }
+
+        return root;
+    }
+
+    static DevUpProcess Start(string root, int port)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "metaevolve.dll"), "dev", "up", "--no-services", "--root", root, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var output = new StringBuilder();
+        var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        void Append(object? _, DataReceivedEventArgs e)
+        {
+            if (e.Data is not null)
+            {
+                lock (output)
+                {
+                    output.AppendLine(e.Data);
+                }
+            }
+        }
+
+        process.OutputDataReceived += Append;
+        process.ErrorDataReceived += Append;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new DevUpProcess(process, output);
+    }
+
+    [Fact]
+    public async Task Dev_up_serves_the_samples_stops_on_sigterm_and_keeps_objects_across_restarts()
+    {
+        var binary = Kubectl.Binary(33);
+        var root = ScratchCheckout();
+        var port = FreePort();
+        var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
+
+        await using (var devUp = Start(root, port))
+        {
+            await devUp.WaitForOutputAsync("Ready.");
+            Assert.Contains("kubectl --kubeconfig .metaevolve/kubeconfig get agentpools -A", devUp.Snapshot(), StringComparison.Ordinal);
+            var pools = await RunKubectl(binary, root, kubeconfig, "get", "agentpools", "-A");
+            Assert.Matches(@"default\s+general\s+Hpa\s+1\s+5", pools);
+
+            var elapsed = await devUp.TerminateAsync();
+            Assert.True(elapsed < TimeSpan.FromSeconds(20), $"stopping took {elapsed}");
+            Assert.Equal(0, devUp.ExitCode);
+            Assert.Contains("Control plane stopped.", devUp.Snapshot(), StringComparison.Ordinal);
+        }
+
+        await using (var again = Start(root, port))
+        {
+            await again.WaitForOutputAsync("Ready.");
+            Assert.Contains("agentpool.metaevolve.io/general unchanged", again.Snapshot(), StringComparison.Ordinal);
+            var applied = await RunKubectl(binary, root, kubeconfig, "apply", "-f", Path.Combine(root, "samples"));
+            Assert.Contains("agentpool.metaevolve.io/general unchanged", applied, StringComparison.Ordinal);
+            await again.TerminateAsync();
+        }
+    }
+
+    static async Task<string> RunKubectl(string binary, string home, string kubeconfig, params string[] args)
+    {
+        var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--kubeconfig", kubeconfig, "--cache-dir", Path.Combine(home, "kube-cache") }.Concat(args))
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["HOME"] = home;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        Assert.True(process.ExitCode == 0, $"kubectl {string.Join(' ', args)}: {await stderr}");
+        return await stdout;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+
+namespace MetaEvolve.DevCluster.Tests;
+
+/// <summary>
+/// Runs a real, versioned kubectl binary (kubectl.1.27 … kubectl.1.33 from the preinstalled package)
+/// against a dev control plane, with its own kubeconfig, HOME and discovery cache per test.
+/// </summary>
+public sealed class Kubectl
+{
+    readonly string _binary;
+    readonly string _home;
+    readonly string _kubeconfig;
+
+    public Kubectl(string binary, DevClusterHost host, string user = "kubectl-user")
+    {
+        _binary = binary;
+        _home = Path.Combine(host.Directory, "home-" + Path.GetFileName(binary));
+        Directory.CreateDirectory(_home);
+        _kubeconfig = Path.Combine(_home, "kubeconfig");
+        File.WriteAllText(_kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: dev
+              cluster:
+                server: {host.Server.BaseAddress.ToString().TrimEnd('/')}
+            users:
+            - name: {user}
+              user:
+                token: {user}
+            contexts:
+            - name: dev
+              context:
+                cluster: dev
+                user: {user}
+                namespace: default
+            current-context: dev
+            """);
+    }
+
+    /// <summary>The folder holding the versioned binaries, or null where kubectl is not installed.</summary>
+    public static string? BinaryFolder { get; } = FindFolder();
+
+    /// <summary>The binary for a minor version; fails the test under CI when it is missing, skips otherwise.</summary>
+    public static string Binary(int minor)
+    {
+        var path = BinaryFolder is null ? null : Path.Combine(BinaryFolder, $"kubectl.1.{minor}");
+        if (path is not null && File.Exists(path))
+        {
+            return path;
+        }
+
+        var message = $"kubectl.1.{minor} is not installed (the google-cloud-cli kubectl package provides it)";
+        if (Environment.GetEnvironmentVariable("CI") == "true")
+        {
+            Assert.Fail(message);
+        }
+
+        Assert.Skip(message);
+        return "";
+    }
+
+    public async Task<KubectlResult> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
+
+    public async Task<KubectlResult> RunWithInputAsync(string? stdin, params string[] args)
+    {
+        var info = new ProcessStartInfo(_binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add("--kubeconfig");
+        info.ArgumentList.Add(_kubeconfig);
+        info.ArgumentList.Add("--cache-dir");
+        info.ArgumentList.Add(Path.Combine(_home, "cache"));
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["HOME"] = _home;
+        info.Environment.Remove("KUBECONFIG");
+        using var process = Process.Start(info)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return new KubectlResult(process.ExitCode, await stdout, await stderr, string.Join(' ', args));
+    }
+
+    static string? FindFolder()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/lib/google-cloud-sdk/bin"))
+        {
+            if (File.Exists(Path.Combine(dir, "kubectl.1.33")))
+            {
+                return dir;
+            }
+        }
+
+        return null;
+    }
+}
+
+public sealed record KubectlResult(int ExitCode, string Stdout, string Stderr, string Command)
+{
+    /// <summary>Asserts success and returns stdout; the message shows everything kubectl said.</summary>
+    public string Ok()
+    {
+        Assert.True(ExitCode == 0, $"kubectl {Command} exited {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+        return Stdout;
+    }
+
+    /// <summary>Asserts failure and returns stderr.</summary>
+    public string Failed()
+    {
+        Assert.True(ExitCode != 0, $"kubectl {Command} unexpectedly succeeded\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+        return Stderr;
+    }
+}
