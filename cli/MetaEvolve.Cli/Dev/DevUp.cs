@@ -58,8 +58,15 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             if (options.GatewayPort > 0)
             {
                 Step(6, "Task gateway (metaevolve submit/call/tasks need no flags while this runs)");
-                gateway = new DevGateway(options.Root, options.GatewayPort, output);
-                gateway.Start();
+                if (Directory.Exists(Path.Combine(options.Root, "gateway", "MetaEvolve.Gateway")))
+                {
+                    gateway = new DevGateway(options.Root, options.GatewayPort, output);
+                    gateway.Start();
+                }
+                else
+                {
+                    output.WriteLine("      gateway/MetaEvolve.Gateway not found, skipped");
+                }
             }
 
             output.WriteLine();
