@@ -32,6 +32,17 @@ lint: ## Check formatting against .editorconfig.
 test: ## Build, start the local services, run every test project, stop the services.
 	hack/test.sh
 
+##@ Benchmarks
+
+.PHONY: bench-gateway
+bench-gateway: ## system.echo through the gateway (submit + ?wait) vs straight to JetStream + result notice; starts the local services.
+	$(DOTNET) build -c Release agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
+	$(DOTNET) build -c Release gateway/MetaEvolve.Gateway/MetaEvolve.Gateway.csproj
+	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Gateway/MetaEvolve.Bench.Gateway.csproj
+	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Gateway/bin/Release/net10.0/MetaEvolve.Bench.Gateway.dll $(BENCH_ARGS)
+
+##@ Run
+
 .PHONY: run
 run: ## Run MetaEvolve locally in the foreground: services, dev control plane, CRDs, samples (Ctrl+C stops).
 	$(DOTNET) run --project cli/MetaEvolve.Cli -- dev up

@@ -29,6 +29,14 @@ builder.Services.AddSerilog((services, logger) => logger
 var options = builder.Configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
 var connections = ConnectionOptions.FromEnvironment();
 var store = new StoreOptions { Schema = options.Schema };
+// A handful of statements run for every request: prepared once per connection, PostgreSQL skips parsing and planning them.
+var postgres = new NpgsqlConnectionStringBuilder(connections.Postgres);
+if (postgres.MaxAutoPrepare == 0)
+{
+    postgres.MaxAutoPrepare = 32;
+    postgres.AutoPrepareMinUsages = 2;
+    connections = connections with { Postgres = postgres.ConnectionString };
+}
 
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
 
@@ -56,6 +64,7 @@ builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<Npg
 builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<NpgsqlDataSource>()));
 builder.Services.AddSingleton<TaskControl>();
 builder.Services.AddSingleton<StoreMigrator>();
+builder.Services.AddSingleton<AgentPools>();
 builder.Services.AddSingleton<TaskSubmitter>();
 builder.Services.AddSingleton<TaskWatcher>();
 builder.Services.AddSingleton<GatewayMetrics>();

@@ -14,17 +14,22 @@ public static class DevCommands
         };
         var noServices = new Option<bool>("--no-services") { Description = "Do not start NATS, PostgreSQL and Redis (hack/services.sh)." };
         var noSamples = new Option<bool>("--no-samples") { Description = "Do not apply samples/." };
+        var gatewayPort = new Option<int>("--gateway-port")
+        {
+            Description = "Loopback port of the task gateway; 0 = no gateway (env METAEVOLVE_GATEWAY_PORT).",
+            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("METAEVOLVE_GATEWAY_PORT"), out var p) ? p : 18080,
+        };
         var root = new Option<DirectoryInfo?>("--root") { Description = "The MetaEvolve checkout (default: found upwards from the current directory)." };
 
         var up = new Command("up", "Start the dev control plane and local services in the foreground; Ctrl+C stops everything it started.")
         {
-            port, noServices, noSamples, root,
+            port, noServices, noSamples, root, gatewayPort,
         };
         up.SetAction((parse, cancellationToken) => new DevUp(new DevUpOptions(
             parse.GetValue(root)?.FullName ?? RepositoryRoot.Find(Directory.GetCurrentDirectory()),
             parse.GetValue(port),
             !parse.GetValue(noServices),
-            !parse.GetValue(noSamples)), Console.Out).RunAsync(cancellationToken));
+            !parse.GetValue(noSamples)) { GatewayPort = parse.GetValue(gatewayPort) }, Console.Out).RunAsync(cancellationToken));
 
         return new Command("dev", "Run MetaEvolve on this machine without a cluster (development only).") { up };
     }

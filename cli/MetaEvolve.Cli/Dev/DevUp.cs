@@ -19,6 +19,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         var stopServices = false;
         DevApiServer? server = null;
         DevWorkloads? workloads = null;
+        DevGateway? gateway = null;
         try
         {
             output.WriteLine($"MetaEvolve dev up in {options.Root} (development only: loopback, no authentication)");
@@ -63,6 +64,20 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
                 failures += Apply(5, "Samples from samples/", Path.Combine(options.Root, "samples"), applier);
             }
 
+            if (options.GatewayPort > 0)
+            {
+                Step(6, "Task gateway (metaevolve submit/call/tasks need no flags while this runs)");
+                if (Directory.Exists(Path.Combine(options.Root, "gateway", "MetaEvolve.Gateway")))
+                {
+                    gateway = new DevGateway(options.Root, options.GatewayPort, output);
+                    gateway.Start();
+                }
+                else
+                {
+                    output.WriteLine("      gateway/MetaEvolve.Gateway not found, skipped");
+                }
+            }
+
             output.WriteLine();
             output.WriteLine(failures == 0 ? "Ready. In another shell:" : $"Running, but {failures} manifest(s) failed (see above). In another shell:");
             var kubectl = $"kubectl --kubeconfig {Relative(options.KubeconfigPath)}";
@@ -87,6 +102,12 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         }
         finally
         {
+            if (gateway is not null)
+            {
+                await gateway.DisposeAsync();
+                output.WriteLine("Gateway stopped.");
+            }
+
             if (workloads is not null)
             {
                 // Every replica gets SIGTERM and its grace period before the control plane goes.
@@ -130,7 +151,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         return failures;
     }
 
-    void Step(int number, string title) => output.WriteLine($"[{number}/5] {title}");
+    void Step(int number, string title) => output.WriteLine($"[{number}/{(options.GatewayPort > 0 ? 6 : 5)}] {title}");
 
     string Relative(string path) => Path.GetRelativePath(options.Root, path);
 }

@@ -3,6 +3,9 @@ namespace MetaEvolve.Cli.Dev;
 /// <summary>What <c>metaevolve dev up</c> starts, and where.</summary>
 public sealed record DevUpOptions(string Root, int Port, bool StartServices, bool ApplySamples)
 {
+    /// <summary>Loopback port of the task gateway; 0 means no gateway.</summary>
+    public int GatewayPort { get; init; } = 18080;
+
     public string StateDirectory => Path.Combine(Root, ".metaevolve");
     public string KubeconfigPath => Path.Combine(StateDirectory, "kubeconfig");
     public string DataDirectory => Path.Combine(StateDirectory, "cluster");

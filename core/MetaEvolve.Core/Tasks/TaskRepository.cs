@@ -139,6 +139,13 @@ public sealed class TaskRepository
     public async Task<EnqueueResult> EnqueueAsync(TaskEnvelope envelope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
+        if (envelope.IdempotencyKey is null)
+        {
+            // One statement needs no transaction of its own: one round trip instead of three (the gateway's hot path).
+            await using var single = _dataSource.CreateCommand(_insertQueuedSql);
+            AddInsertParameters(single.Parameters, envelope);
+            return new EnqueueResult(envelope.Id, await single.ExecuteNonQueryAsync(cancellationToken) == 1);
+        }
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         if (envelope.IdempotencyKey is { } key)
@@ -163,18 +170,23 @@ public sealed class TaskRepository
             }
         }
         await using var command = new NpgsqlCommand(_insertQueuedSql, connection, tx);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Namespace });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Pool });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Agent });
-        command.Parameters.Add(Nullable(envelope.ThreadId));
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = TaskEnvelopeCodec.EncodeInput(envelope.Input) });
-        command.Parameters.Add(Nullable(envelope.IdempotencyKey));
-        command.Parameters.Add(Nullable(envelope.TraceParent));
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)envelope.Deadline?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        AddInsertParameters(command.Parameters, envelope);
         var created = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         await tx.CommitAsync(cancellationToken);
         return new EnqueueResult(envelope.Id, created);
+    }
+
+    private static void AddInsertParameters(NpgsqlParameterCollection parameters, TaskEnvelope envelope)
+    {
+        parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Namespace });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Pool });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Agent });
+        parameters.Add(Nullable(envelope.ThreadId));
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = TaskEnvelopeCodec.EncodeInput(envelope.Input) });
+        parameters.Add(Nullable(envelope.IdempotencyKey));
+        parameters.Add(Nullable(envelope.TraceParent));
+        parameters.Add(new NpgsqlParameter { Value = (object?)envelope.Deadline?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Diagnostics;
-using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Gateway.Operability;
 
@@ -11,7 +10,7 @@ namespace MetaEvolve.Gateway.Tasks;
 /// idempotency key), then the publish. Everything lives in PostgreSQL and JetStream, so any replica may take
 /// any request, and two replicas given one key agree on one task.
 /// </summary>
-public sealed class TaskSubmitter(AgentRepository agents, TaskRepository tasks, TaskPublisher publisher, GatewayMetrics metrics, ILogger<TaskSubmitter> logger)
+public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskPublisher publisher, GatewayMetrics metrics, ILogger<TaskSubmitter> logger)
 {
     /// <summary>
     /// Records and publishes the task. Throws <see cref="UnknownAgentException"/>, <see cref="IdempotencyConflictException"/>,
@@ -19,13 +18,13 @@ public sealed class TaskSubmitter(AgentRepository agents, TaskRepository tasks, 
     /// </summary>
     public async Task<SubmitResult> SubmitAsync(string ns, string agent, TaskInput input, string? threadId, DateTimeOffset? deadline, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var agentRow = await agents.GetAsync(ns, agent, cancellationToken) ?? throw new UnknownAgentException(ns, agent);
+        var pool = await agents.PoolOfAsync(ns, agent, cancellationToken) ?? throw new UnknownAgentException(ns, agent);
         using var activity = GatewayTracing.Source.StartActivity("task.submit", ActivityKind.Producer);
         var envelope = new TaskEnvelope
         {
             Id = TaskIds.NewId(),
             Namespace = ns,
-            Pool = agentRow.Pool,
+            Pool = pool,
             Agent = agent,
             ThreadId = threadId,
             Input = input,

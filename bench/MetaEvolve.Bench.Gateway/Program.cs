@@ -1,0 +1,182 @@
+// make bench-gateway: system.echo through the gateway (POST, then GET ?wait) against publishing the same envelope straight
+// to JetStream and awaiting its result notice, in the same run, on the same worker and servers. Diagnostics go to stderr;
+// stdout carries exactly the three result lines.
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MetaEvolve.Bench.Gateway;
+using MetaEvolve.Core;
+using MetaEvolve.Core.Store;
+using MetaEvolve.Core.Tasks;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+var c = CultureInfo.InvariantCulture;
+var tasks = IntArg("--tasks", 4_000);
+var warmup = IntArg("--warmup", 500);
+var concurrency = IntArg("--concurrency", 64);
+var latencyTasks = IntArg("--latency-tasks", 1_000);
+var latencyConcurrency = IntArg("--latency-concurrency", 4);
+var root = RepoRoot();
+var workerDll = StringArg("--worker", Path.Combine(root, "agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll"));
+var gatewayDll = StringArg("--gateway", Path.Combine(root, "gateway", "MetaEvolve.Gateway", "bin", "Release", "net10.0", "MetaEvolve.Gateway.dll"));
+
+var connections = ConnectionOptions.FromEnvironment();
+var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+var store = new StoreOptions { Schema = $"bench_gw_{suffix}" };
+var ns = $"bench-{suffix}";
+const string Pool = "p";
+const string Agent = "echo";
+var stream = $"BENCH_GW_{suffix.ToUpperInvariant()}";
+var streamOptions = new TaskStreamOptions { StreamName = stream, Subjects = $"{TaskSubjects.Prefix}.{ns}.>", MaxMessages = 10_000_000 };
+var apiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+var keysFile = Path.Combine(Path.GetTempPath(), $"metaevolve-bench-keys-{suffix}.json");
+await File.WriteAllTextAsync(keysFile, $$"""{"keys": [{"name": "bench", "sha256": "{{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)))}}", "namespaces": ["{{ns}}"], "requestsPerSecond": 1000000, "burst": 1000000}]}""");
+
+await using var dataSource = StoreDataSource.Create(connections, store);
+await new StoreMigrator(dataSource, store, NullLogger<StoreMigrator>.Instance).MigrateAsync(CancellationToken.None);
+await new AgentRepository(dataSource).UpsertAsync(ns, Agent, Pool, "d", "{}", "[]", CancellationToken.None);
+
+await using var nats = new NatsConnection(new NatsOpts { Url = connections.NatsUrl, SubPendingChannelCapacity = 10_000 });
+var js = new NatsJSContext(nats);
+var publisher = new TaskPublisher(js, streamOptions);
+await publisher.EnsureStreamAsync();
+
+var worker = ChildProcess.Start("worker", workerDll, connections, new Dictionary<string, string>
+{
+    ["Worker__Namespace"] = ns,
+    ["Worker__Pool"] = Pool,
+    ["Worker__Stream"] = stream,
+    ["Worker__Schema"] = store.Schema,
+    ["Worker__Concurrency"] = concurrency.ToString(c),
+});
+var gateway = ChildProcess.Start("gateway", gatewayDll, connections, new Dictionary<string, string>
+{
+    ["Gateway__Schema"] = store.Schema,
+    ["Gateway__ApiKeysFile"] = keysFile,
+    ["Gateway__TaskStream__StreamName"] = stream,
+    ["Gateway__TaskStream__Subjects"] = streamOptions.Subjects,
+    ["Gateway__MigrateStore"] = "false",
+});
+using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
+using var http = new HttpClient(handler) { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+var submitPath = new Uri($"/v1/namespaces/{ns}/agents/{Agent}/tasks", UriKind.Relative);
+var failures = 0;
+
+try
+{
+    await Task.WhenAll(worker.WaitReadyAsync(TimeSpan.FromSeconds(60)), gateway.WaitReadyAsync(TimeSpan.FromSeconds(60)));
+
+    Console.Error.WriteLine($"warm-up: {warmup} tasks each");
+    await new ClosedLoop(warmup, concurrency).RunAsync(ThroughGatewayAsync);
+    await new ClosedLoop(warmup, concurrency).RunAsync(StraightToJetStreamAsync);
+
+    Console.Error.WriteLine($"latency: {latencyTasks} tasks each, {latencyConcurrency} clients");
+    var oursLatency = await new ClosedLoop(latencyTasks, latencyConcurrency).RunAsync(ThroughGatewayAsync);
+    var baseLatency = await new ClosedLoop(latencyTasks, latencyConcurrency).RunAsync(StraightToJetStreamAsync);
+    Console.Error.WriteLine($"throughput: {tasks} tasks each, {concurrency} clients");
+    var oursThroughput = await new ClosedLoop(tasks, concurrency).RunAsync(ThroughGatewayAsync);
+    var baseThroughput = await new ClosedLoop(tasks, concurrency).RunAsync(StraightToJetStreamAsync);
+    if (failures > 0)
+    {
+        throw new InvalidOperationException($"{failures} tasks did not succeed");
+    }
+
+    foreach (var (name, p) in new[] { ("p50", 0.50), ("p99", 0.99) })
+    {
+        var o = oursLatency.Percentile(p);
+        var b = baseLatency.Percentile(p);
+        Console.WriteLine(string.Format(c, "gateway.latency.{0}: {1:F2} ms (baseline {2:F2} ms, ratio {3:F2})", name, o, b, o / b));
+    }
+    Console.WriteLine(string.Format(c, "gateway.throughput: {0:F0} tasks/s (baseline {1:F0} tasks/s, ratio {2:F2})",
+        oursThroughput.Throughput, baseThroughput.Throughput, oursThroughput.Throughput / baseThroughput.Throughput));
+    Console.Error.WriteLine(string.Format(c, "loaded latency p50/p99 ({0} clients): gateway {1:F1}/{2:F1} ms, baseline {3:F1}/{4:F1} ms",
+        concurrency, oursThroughput.Percentile(0.5), oursThroughput.Percentile(0.99), baseThroughput.Percentile(0.5), baseThroughput.Percentile(0.99)));
+}
+finally
+{
+    gateway.Dispose();
+    worker.Dispose();
+    File.Delete(keysFile);
+    await js.DeleteStreamAsync(stream);
+    await using var drop = dataSource.CreateCommand($"DROP SCHEMA {store.Schema} CASCADE");
+    await drop.ExecuteNonQueryAsync();
+}
+
+// What a client of the gateway does: submit, then long-poll until the task has ended.
+async Task ThroughGatewayAsync(int i)
+{
+    using var content = new StringContent("""{"call":{"skill":"system","function":"echo","arguments":{"i":""" + i.ToString(c) + ""","text":"hello from the benchmark"}}}""", Encoding.UTF8, "application/json");
+    using var accepted = await http.PostAsync(submitPath, content);
+    if (accepted.StatusCode != HttpStatusCode.Accepted)
+    {
+        throw new InvalidOperationException($"submit answered {(int)accepted.StatusCode}: {await accepted.Content.ReadAsStringAsync()}");
+    }
+    var location = accepted.Headers.Location!;
+    while (true)
+    {
+        using var response = await http.GetAsync(new Uri(location + "?wait=30s", UriKind.Relative));
+        using var task = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+        var status = task.RootElement.GetProperty("status").GetString()!;
+        if (TaskStates.IsFinal(status))
+        {
+            if (status != TaskStates.Succeeded)
+            {
+                Interlocked.Increment(ref failures);
+            }
+            return;
+        }
+    }
+}
+
+// The raw path: the same envelope published to JetStream by hand, awaiting the worker's result notice.
+async Task StraightToJetStreamAsync(int i)
+{
+    var envelope = new TaskEnvelope
+    {
+        Id = TaskIds.NewId(),
+        Namespace = ns,
+        Pool = Pool,
+        Agent = Agent,
+        Input = TaskInput.Direct("system", "echo", JsonDocument.Parse(string.Create(c, $$"""{"i":{{i}},"text":"hello from the benchmark"}""")).RootElement),
+    };
+    await using var notice = await nats.SubscribeCoreAsync<byte[]>(TaskSubjects.Result(envelope.Id));
+    await publisher.PublishAsync(envelope);
+    var message = await notice.Msgs.ReadAsync();
+    var result = JsonSerializer.Deserialize(message.Data, TaskJsonContext.Default.TaskResultNotice);
+    if (result?.Status != TaskStates.Succeeded)
+    {
+        Interlocked.Increment(ref failures);
+    }
+}
+
+static string RepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "MetaEvolve.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+    throw new DirectoryNotFoundException("MetaEvolve.sln not found; pass --worker and --gateway");
+}
+
+static int IntArg(string name, int fallback)
+{
+    var args = Environment.GetCommandLineArgs();
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static string StringArg(string name, string fallback)
+{
+    var args = Environment.GetCommandLineArgs();
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MetaEvolve.Cli.Tasks;
+
+namespace MetaEvolve.Cli.Dev;
+
+/// <summary>
+/// The task gateway of <c>metaevolve dev up</c>: a fresh API key (all namespaces) whose hash goes to
+/// <c>.metaevolve/api-keys.json</c>, the gateway as a child process on loopback, and <c>.metaevolve/gateway.json</c>
+/// (url + key), which the task commands read, so <c>metaevolve submit</c> needs no flags while dev up runs.
+/// </summary>
+public sealed class DevGateway(string root, int port, TextWriter output) : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly string[] AllNamespaces = ["*"];
+    private Process? _process;
+
+    public Uri Url { get; } = new($"http://127.0.0.1:{port}");
+
+    public string ConfigPath => Path.Combine(root, GatewaySettings.StateDirectory, GatewaySettings.ConfigFileName);
+
+    public void Start()
+    {
+        var state = Path.Combine(root, GatewaySettings.StateDirectory);
+        Directory.CreateDirectory(state);
+        var key = "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var keysFile = Path.Combine(state, "api-keys.json");
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        File.WriteAllText(keysFile, JsonSerializer.Serialize(new { keys = new[] { new { name = "dev", sha256 = hash, namespaces = AllNamespaces } } }, Json));
+        File.WriteAllText(ConfigPath, JsonSerializer.Serialize(new GatewaySettings.ConfigFile(Url.ToString(), key, "default"), Json));
+        if (!OperatingSystem.IsWindows())
+        {
+            // The key is a credential: readable by this user only.
+            File.SetUnixFileMode(ConfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        // The built gateway when there is one (make build); otherwise `dotnet run` builds it first.
+        var dll = Path.Combine(root, "gateway", "MetaEvolve.Gateway", "bin", "Debug", "net10.0", "MetaEvolve.Gateway.dll");
+        var info = File.Exists(dll)
+            ? new ProcessStartInfo("dotnet", [dll])
+            : new ProcessStartInfo("dotnet", ["run", "--no-launch-profile", "--project", Path.Combine(root, "gateway", "MetaEvolve.Gateway")]);
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.Environment["ASPNETCORE_URLS"] = Url.ToString();
+        info.Environment["Gateway__ApiKeysFile"] = keysFile;
+        var log = Path.Combine(state, "gateway.log");
+        var writer = new StreamWriter(log, append: false) { AutoFlush = true };
+        _process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => Write(writer, e.Data);
+        _process.ErrorDataReceived += (_, e) => Write(writer, e.Data);
+        _process.Exited += (_, _) => writer.Dispose();
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        output.WriteLine($"      gateway on {Url} (logs in {Path.GetRelativePath(root, log)}); task commands read {Path.GetRelativePath(root, ConfigPath)}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(limit.Token);
+        }
+        _process?.Dispose();
+        // A stale config would point the CLI at a gateway that no longer runs.
+        File.Delete(ConfigPath);
+    }
+
+    private static void Write(StreamWriter writer, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (writer)
+        {
+            try
+            {
+                writer.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The process ended while its last lines were in flight.
+            }
+        }
+    }
+}
