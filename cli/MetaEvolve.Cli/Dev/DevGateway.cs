@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -15,7 +14,7 @@ public sealed class DevGateway(string root, int port, TextWriter output) : IAsyn
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private static readonly string[] AllNamespaces = ["*"];
-    private Process? _process;
+    private ChildProcess? _process;
 
     public Uri Url { get; } = new($"http://127.0.0.1:{port}");
 
@@ -36,57 +35,23 @@ public sealed class DevGateway(string root, int port, TextWriter output) : IAsyn
             File.SetUnixFileMode(ConfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        // The built gateway when there is one (make build); otherwise `dotnet run` builds it first.
-        var dll = Path.Combine(root, "gateway", "MetaEvolve.Gateway", "bin", "Debug", "net10.0", "MetaEvolve.Gateway.dll");
-        var info = File.Exists(dll)
-            ? new ProcessStartInfo("dotnet", [dll])
-            : new ProcessStartInfo("dotnet", ["run", "--no-launch-profile", "--project", Path.Combine(root, "gateway", "MetaEvolve.Gateway")]);
-        info.UseShellExecute = false;
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.Environment["ASPNETCORE_URLS"] = Url.ToString();
-        info.Environment["Gateway__ApiKeysFile"] = keysFile;
         var log = Path.Combine(state, "gateway.log");
-        var writer = new StreamWriter(log, append: false) { AutoFlush = true };
-        _process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        _process.OutputDataReceived += (_, e) => Write(writer, e.Data);
-        _process.ErrorDataReceived += (_, e) => Write(writer, e.Data);
-        _process.Exited += (_, _) => writer.Dispose();
-        _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ChildProcess.Start(root, "gateway", "MetaEvolve.Gateway", log, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = Url.ToString(),
+            ["Gateway__ApiKeysFile"] = keysFile,
+        });
         output.WriteLine($"      gateway on {Url} (logs in {Path.GetRelativePath(root, log)}); task commands read {Path.GetRelativePath(root, ConfigPath)}");
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (_process is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _process.WaitForExitAsync(limit.Token);
+            await _process.DisposeAsync();
         }
-        _process?.Dispose();
+
         // A stale config would point the CLI at a gateway that no longer runs.
         File.Delete(ConfigPath);
-    }
-
-    private static void Write(StreamWriter writer, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (writer)
-        {
-            try
-            {
-                writer.WriteLine(line);
-            }
-            catch (ObjectDisposedException)
-            {
-                // The process ended while its last lines were in flight.
-            }
-        }
     }
 }

@@ -20,6 +20,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         DevApiServer? server = null;
         DevWorkloads? workloads = null;
         DevGateway? gateway = null;
+        DevOperator? @operator = null;
         try
         {
             output.WriteLine($"MetaEvolve dev up in {options.Root} (development only: loopback, no authentication)");
@@ -64,9 +65,13 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
                 failures += Apply(5, "Samples from samples/", Path.Combine(options.Root, "samples"), applier);
             }
 
+            Step(6, "Operator (reconciles Agents, Skills and AgentPools into workers, queues and store rows)");
+            @operator = new DevOperator(options.Root, options.KubeconfigPath, options.OperatorPort, output);
+            @operator.Start();
+
             if (options.GatewayPort > 0)
             {
-                Step(6, "Task gateway (metaevolve submit/call/tasks need no flags while this runs)");
+                Step(7, "Task gateway (metaevolve submit/call/tasks need no flags while this runs)");
                 if (Directory.Exists(Path.Combine(options.Root, "gateway", "MetaEvolve.Gateway")))
                 {
                     gateway = new DevGateway(options.Root, options.GatewayPort, output);
@@ -106,6 +111,12 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             {
                 await gateway.DisposeAsync();
                 output.WriteLine("Gateway stopped.");
+            }
+
+            if (@operator is not null)
+            {
+                await @operator.DisposeAsync();
+                output.WriteLine("Operator stopped.");
             }
 
             if (workloads is not null)
@@ -151,7 +162,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         return failures;
     }
 
-    void Step(int number, string title) => output.WriteLine($"[{number}/{(options.GatewayPort > 0 ? 6 : 5)}] {title}");
+    void Step(int number, string title) => output.WriteLine($"[{number}/{(options.GatewayPort > 0 ? 7 : 6)}] {title}");
 
     string Relative(string path) => Path.GetRelativePath(options.Root, path);
 }

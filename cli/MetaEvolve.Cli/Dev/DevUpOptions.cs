@@ -6,6 +6,9 @@ public sealed record DevUpOptions(string Root, int Port, bool StartServices, boo
     /// <summary>Loopback port of the task gateway; 0 means no gateway.</summary>
     public int GatewayPort { get; init; } = 18080;
 
+    /// <summary>Loopback port of the operator's health and metrics endpoints.</summary>
+    public int OperatorPort { get; init; } = 18081;
+
     public string StateDirectory => Path.Combine(Root, ".metaevolve");
     public string KubeconfigPath => Path.Combine(StateDirectory, "kubeconfig");
     public string DataDirectory => Path.Combine(StateDirectory, "cluster");

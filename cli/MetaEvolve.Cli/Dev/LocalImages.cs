@@ -31,6 +31,8 @@ public static class LocalImages
         return
         [
             Built(root, "metaevolve/agent-runtime:*", "agent-runtime", "MetaEvolve.AgentRuntime"),
+            // The operator's production default image, for pools applied without Operator__DefaultImage.
+            Built(root, "ghcr.io/metaevolve/agent-runtime:*", "agent-runtime", "MetaEvolve.AgentRuntime"),
             Built(root, "metaevolve/operator:*", "operator", "MetaEvolve.Operator"),
             Built(root, "metaevolve/gateway:*", "gateway", "MetaEvolve.Gateway"),
         ];

@@ -70,7 +70,28 @@ public static partial class ContainerEnvironment
             }
         }
 
+        RemapAspNetCorePorts(env, ports);
         return env;
+    }
+
+    /// <summary>
+    /// On a node every pod has its own network namespace, so replicas may all listen on their declared
+    /// container port; here they share loopback. ASP.NET Core processes (MetaEvolve's own images) learn
+    /// their port from ASPNETCORE_HTTP_PORTS, so a declared container port there becomes the replica's
+    /// host port, which is also where the runner sends its probes.
+    /// </summary>
+    static void RemapAspNetCorePorts(Dictionary<string, string> env, IReadOnlyList<(JsonObject Port, int HostPort)> ports)
+    {
+        if (!env.TryGetValue("ASPNETCORE_HTTP_PORTS", out var declared))
+        {
+            return;
+        }
+
+        var remapped = declared.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => ports.FirstOrDefault(x => x.Port["containerPort"]?.ToString() == p) is { Port: not null } match
+                ? match.HostPort.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : p);
+        env["ASPNETCORE_HTTP_PORTS"] = string.Join(';', remapped);
     }
 
     static string? ValueFrom(ObjectStore store, JsonObject pod, JsonObject valueFrom)
