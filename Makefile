@@ -32,6 +32,10 @@ lint: ## Check formatting against .editorconfig.
 test: ## Build, start the local services, run every test project, stop the services.
 	hack/test.sh
 
+.PHONY: run-operator
+run-operator: ## Run the operator against the current kubeconfig and the local services (leader-elected, metrics on :8081).
+	$(DOTNET) run --project operator/MetaEvolve.Operator -- --urls http://127.0.0.1:8081
+
 ##@ Local services (NATS JetStream, PostgreSQL, Redis on loopback)
 
 .PHONY: services-up
