@@ -52,6 +52,9 @@ run: ## Run MetaEvolve locally in the foreground: services, dev control plane, C
 .PHONY: bench-skills
 bench-skills: ## Skills engine: cold compile, stored load, call overhead vs a direct call, memory over 1,000 reloads.
 	$(DOTNET) run -c Release --project bench/MetaEvolve.Bench.Skills
+.PHONY: run-operator
+run-operator: ## Run the operator against the current kubeconfig and the local services (leader-elected, metrics on :8081).
+	$(DOTNET) run --project operator/MetaEvolve.Operator -- --urls http://127.0.0.1:8081
 
 ##@ Local services (NATS JetStream, PostgreSQL, Redis on loopback)
 
