@@ -29,7 +29,8 @@ public static class DevCommands
             parse.GetValue(root)?.FullName ?? RepositoryRoot.Find(Directory.GetCurrentDirectory()),
             parse.GetValue(port),
             !parse.GetValue(noServices),
-            !parse.GetValue(noSamples)) { GatewayPort = parse.GetValue(gatewayPort) }, Console.Out).RunAsync(cancellationToken));
+            !parse.GetValue(noSamples))
+        { GatewayPort = parse.GetValue(gatewayPort) }, Console.Out).RunAsync(cancellationToken));
 
         return new Command("dev", "Run MetaEvolve on this machine without a cluster (development only).") { up };
     }

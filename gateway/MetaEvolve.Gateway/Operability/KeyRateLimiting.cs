@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
 using MetaEvolve.Gateway.Auth;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace MetaEvolve.Gateway.Operability;
 

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Diagnostics;
+using System.Text.Json;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Gateway.Operability;
 
