@@ -32,29 +32,37 @@ lint: ## Check formatting against .editorconfig.
 test: ## Build, start the local services, run every test project, stop the services.
 	hack/test.sh
 
-##@ Benchmarks
-
-.PHONY: bench-gateway
-bench-gateway: ## system.echo through the gateway (submit + ?wait) vs straight to JetStream + result notice; starts the local services.
-	$(DOTNET) build -c Release agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
-	$(DOTNET) build -c Release gateway/MetaEvolve.Gateway/MetaEvolve.Gateway.csproj
-	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Gateway/MetaEvolve.Bench.Gateway.csproj
-	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Gateway/bin/Release/net10.0/MetaEvolve.Bench.Gateway.dll $(BENCH_ARGS)
-
 ##@ Run
 
 .PHONY: run
-run: ## Run MetaEvolve locally in the foreground: services, dev control plane, CRDs, samples (Ctrl+C stops).
-	$(DOTNET) run --project cli/MetaEvolve.Cli -- dev up
+run: build ## Run MetaEvolve locally in the foreground: services, dev control plane, runner, operator, gateway, CRDs, samples (Ctrl+C stops).
+	$(DOTNET) run --no-build --project cli/MetaEvolve.Cli -- dev up
 
-##@ Benchmarks
+.PHONY: run-operator
+run-operator: ## Run the operator against the current kubeconfig and the local services (leader-elected, metrics on :8081).
+	$(DOTNET) run --project operator/MetaEvolve.Operator -- --urls http://127.0.0.1:8081
+
+##@ Benchmarks (each prints its figures as ratios against a baseline measured in the same run)
+
+.PHONY: bench
+bench: bench-runtime bench-skills bench-gateway ## Run every benchmark.
+
+.PHONY: bench-runtime
+bench-runtime: ## Task pipeline vs raw NATS.Net + Npgsql (50,000 system.echo tasks), and skill reload latency over three workers.
+	$(DOTNET) build -c Release agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
+	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Runtime/MetaEvolve.Bench.Runtime.csproj
+	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Runtime/bin/Release/net10.0/MetaEvolve.Bench.Runtime.dll $(BENCH_ARGS)
 
 .PHONY: bench-skills
 bench-skills: ## Skills engine: cold compile, stored load, call overhead vs a direct call, memory over 1,000 reloads.
 	$(DOTNET) run -c Release --project bench/MetaEvolve.Bench.Skills
-.PHONY: run-operator
-run-operator: ## Run the operator against the current kubeconfig and the local services (leader-elected, metrics on :8081).
-	$(DOTNET) run --project operator/MetaEvolve.Operator -- --urls http://127.0.0.1:8081
+
+.PHONY: bench-gateway
+bench-gateway: ## system.echo through the gateway (submit + ?wait) vs straight to JetStream + result notice.
+	$(DOTNET) build -c Release agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
+	$(DOTNET) build -c Release gateway/MetaEvolve.Gateway/MetaEvolve.Gateway.csproj
+	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Gateway/MetaEvolve.Bench.Gateway.csproj
+	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Gateway/bin/Release/net10.0/MetaEvolve.Bench.Gateway.dll $(BENCH_ARGS)
 
 ##@ Local services (NATS JetStream, PostgreSQL, Redis on loopback)
 
