@@ -66,8 +66,15 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             }
 
             Step(6, "Operator (reconciles Agents, Skills and AgentPools into workers, queues and store rows)");
-            @operator = new DevOperator(options.Root, options.KubeconfigPath, options.OperatorPort, output);
-            @operator.Start();
+            if (Directory.Exists(Path.Combine(options.Root, "operator", "MetaEvolve.Operator")))
+            {
+                @operator = new DevOperator(options.Root, options.KubeconfigPath, options.OperatorPort, output);
+                @operator.Start();
+            }
+            else
+            {
+                output.WriteLine("      operator/MetaEvolve.Operator not found, skipped");
+            }
 
             if (options.GatewayPort > 0)
             {
