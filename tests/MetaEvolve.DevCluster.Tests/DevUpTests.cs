@@ -84,7 +84,7 @@ public sealed class DevUpTests
         return root;
     }
 
-    static DevUpProcess Start(string root, int port)
+    static DevUpProcess Start(string root, int port, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -93,9 +93,14 @@ public sealed class DevUpTests
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "metaevolve.dll"), "dev", "up", "--no-services", "--root", root, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "metaevolve.dll"), "dev", "up", "--root", root, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(extraArgs))
         {
             info.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         var output = new StringBuilder();
@@ -127,7 +132,7 @@ public sealed class DevUpTests
         var port = FreePort();
         var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
 
-        await using (var devUp = Start(root, port))
+        await using (var devUp = Start(root, port, null, "--no-services"))
         {
             await devUp.WaitForOutputAsync("Ready.");
             Assert.Contains("kubectl --kubeconfig .metaevolve/kubeconfig get agentpools -A", devUp.Snapshot(), StringComparison.Ordinal);
@@ -140,7 +145,7 @@ public sealed class DevUpTests
             Assert.Contains("Control plane stopped.", devUp.Snapshot(), StringComparison.Ordinal);
         }
 
-        await using (var again = Start(root, port))
+        await using (var again = Start(root, port, null, "--no-services"))
         {
             await again.WaitForOutputAsync("Ready.");
             Assert.Contains("agentpool.metaevolve.io/general unchanged", again.Snapshot(), StringComparison.Ordinal);
@@ -148,6 +153,71 @@ public sealed class DevUpTests
             Assert.Contains("agentpool.metaevolve.io/general unchanged", applied, StringComparison.Ordinal);
             await again.TerminateAsync();
         }
+    }
+
+    [Fact]
+    public async Task Make_run_answers_a_direct_call_to_a_sample_agent_through_operator_worker_and_gateway()
+    {
+        var binary = Kubectl.Binary(33);
+        var root = ScratchCheckout();
+        // The operator, the worker image and the gateway run from this checkout's builds; the services come
+        // from its script, in this scratch checkout with ports of their own, so other tests' streams are untouched.
+        foreach (var folder in new[] { "operator", "agent-runtime", "gateway", "hack" })
+        {
+            Directory.CreateSymbolicLink(Path.Combine(root, folder), RepositoryRoot.Combine(folder));
+        }
+
+        var (nats, monitor, postgres, redis) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var environment = new Dictionary<string, string>
+        {
+            ["METAEVOLVE_SERVICES_DIR"] = Path.Combine(root, ".services"),
+            ["METAEVOLVE_NATS_PORT"] = $"{nats}",
+            ["METAEVOLVE_NATS_MONITOR_PORT"] = $"{monitor}",
+            ["METAEVOLVE_POSTGRES_PORT"] = $"{postgres}",
+            ["METAEVOLVE_REDIS_PORT"] = $"{redis}",
+            ["METAEVOLVE_NATS_URL"] = $"nats://127.0.0.1:{nats}",
+            ["METAEVOLVE_POSTGRES"] = $"Host=127.0.0.1;Port={postgres};Username=metaevolve;Password=metaevolve;Database=metaevolve",
+            ["METAEVOLVE_REDIS"] = $"127.0.0.1:{redis}",
+        };
+        var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
+
+        await using var devUp = Start(root, FreePort(), environment, "--gateway-port", $"{FreePort()}");
+        try
+        {
+            await devUp.WaitForOutputAsync("Ready.");
+            await RunKubectl(binary, root, kubeconfig, "wait", "--for=condition=Ready", "agentpool/general", "agent/text-tools", "skill/text-stats", "--timeout=180s");
+
+            var (exit, output) = await RunCli(root, "call", "text-tools", "text-stats.WordCount", "text=hello brave new world", "--wait");
+            Assert.True(exit == 0, $"metaevolve call exited {exit}: {output}\n{devUp.Snapshot()}");
+            Assert.Contains("\"result\":\"4\"", output, StringComparison.Ordinal);
+
+            (exit, output) = await RunCli(root, "call", "text-tools", "system.echo", "message=hi", "--wait");
+            Assert.True(exit == 0, $"metaevolve call exited {exit}: {output}");
+            Assert.Contains("\"message\":\"hi\"", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            var elapsed = await devUp.TerminateAsync();
+            Assert.True(elapsed < TimeSpan.FromSeconds(20), $"stopping took {elapsed}");
+        }
+
+        Assert.Contains("Local services stopped.", devUp.Snapshot(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The task commands, run where dev up wrote .metaevolve/gateway.json, so they need no flags.</summary>
+    static async Task<(int ExitCode, string Output)> RunCli(string workingDirectory, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "metaevolve.dll") }.Concat(args))
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     static async Task<string> RunKubectl(string binary, string home, string kubeconfig, params string[] args)
