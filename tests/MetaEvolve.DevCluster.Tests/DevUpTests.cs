@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using MetaEvolve.AgentRuntime.Tests.Agents;
 
 namespace MetaEvolve.DevCluster.Tests;
 
@@ -156,7 +157,7 @@ public sealed class DevUpTests
     }
 
     [Fact]
-    public async Task Make_run_answers_a_direct_call_to_a_sample_agent_through_operator_worker_and_gateway()
+    public async Task Make_run_answers_a_direct_call_and_a_chat_task_through_operator_worker_and_gateway()
     {
         var binary = Kubectl.Binary(33);
         var root = ScratchCheckout();
@@ -181,7 +182,7 @@ public sealed class DevUpTests
         };
         var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
 
-        await using var devUp = Start(root, FreePort(), environment, "--gateway-port", $"{FreePort()}");
+        await using var devUp = Start(root, FreePort(), environment, "--gateway-port", $"{FreePort()}", "--operator-port", $"{FreePort()}");
         try
         {
             await devUp.WaitForOutputAsync("Ready.");
@@ -194,6 +195,28 @@ public sealed class DevUpTests
             (exit, output) = await RunCli(root, "call", "text-tools", "system.echo", "message=hi", "--wait");
             Assert.True(exit == 0, $"metaevolve call exited {exit}: {output}");
             Assert.Contains("\"message\":\"hi\"", output, StringComparison.Ordinal);
+
+            // A chat agent whose model is a scripted OpenAI-compatible server: submit --wait returns its answer.
+            await using var model = new ScriptedModelServer(_ => ScriptedReply.Text("Hello from the scripted model."));
+            var manifest = Path.Combine(root, "scripted-agent.yaml");
+            await File.WriteAllTextAsync(manifest, $$"""
+                apiVersion: metaevolve.io/v1alpha1
+                kind: Agent
+                metadata:
+                  name: scripted
+                spec:
+                  poolRef: {name: general}
+                  instructions: Answer in one sentence.
+                  model: {provider: OpenAICompatible, model: scripted, endpoint: "{{model.Endpoint}}"}
+                """, Ct);
+            await RunKubectl(binary, root, kubeconfig, "apply", "-f", manifest);
+            await RunKubectl(binary, root, kubeconfig, "wait", "--for=condition=Ready", "agent/scripted", "--timeout=120s");
+
+            (exit, output) = await RunCli(root, "submit", "scripted", "Say hello.", "--wait", "--timeout", "00:02:00");
+            Assert.True(exit == 0, $"metaevolve submit exited {exit}: {output}\n{devUp.Snapshot()}");
+            Assert.Contains("Hello from the scripted model.", output, StringComparison.Ordinal);
+            var request = Assert.Single(model.Requests);
+            Assert.Contains("Answer in one sentence.", request.ToJsonString(), StringComparison.Ordinal);
         }
         finally
         {

@@ -19,18 +19,23 @@ public static class DevCommands
             Description = "Loopback port of the task gateway; 0 = no gateway (env METAEVOLVE_GATEWAY_PORT).",
             DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("METAEVOLVE_GATEWAY_PORT"), out var p) ? p : 18080,
         };
+        var operatorPort = new Option<int>("--operator-port")
+        {
+            Description = "Loopback port of the operator's health and metrics endpoints (env METAEVOLVE_OPERATOR_PORT).",
+            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("METAEVOLVE_OPERATOR_PORT"), out var p) ? p : 18081,
+        };
         var root = new Option<DirectoryInfo?>("--root") { Description = "The MetaEvolve checkout (default: found upwards from the current directory)." };
 
         var up = new Command("up", "Start the dev control plane and local services in the foreground; Ctrl+C stops everything it started.")
         {
-            port, noServices, noSamples, root, gatewayPort,
+            port, noServices, noSamples, root, gatewayPort, operatorPort,
         };
         up.SetAction((parse, cancellationToken) => new DevUp(new DevUpOptions(
             parse.GetValue(root)?.FullName ?? RepositoryRoot.Find(Directory.GetCurrentDirectory()),
             parse.GetValue(port),
             !parse.GetValue(noServices),
             !parse.GetValue(noSamples))
-        { GatewayPort = parse.GetValue(gatewayPort) }, Console.Out).RunAsync(cancellationToken));
+        { GatewayPort = parse.GetValue(gatewayPort), OperatorPort = parse.GetValue(operatorPort) }, Console.Out).RunAsync(cancellationToken));
 
         return new Command("dev", "Run MetaEvolve on this machine without a cluster (development only).") { up };
     }

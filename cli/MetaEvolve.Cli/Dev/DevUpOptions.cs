@@ -7,7 +7,7 @@ public sealed record DevUpOptions(string Root, int Port, bool StartServices, boo
     public int GatewayPort { get; init; } = 18080;
 
     /// <summary>Loopback port of the operator's health and metrics endpoints.</summary>
-    public int OperatorPort { get; init; } = 18081;
+    public int OperatorPort { get; init; }
 
     public string StateDirectory => Path.Combine(Root, ".metaevolve");
     public string KubeconfigPath => Path.Combine(StateDirectory, "kubeconfig");
