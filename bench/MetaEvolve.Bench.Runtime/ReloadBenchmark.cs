@@ -70,7 +70,10 @@ internal sealed class ReloadBenchmark(
             {
                 await publisher.PublishAsync(new TaskEnvelope
                 {
-                    Id = TaskIds.NewId(), Namespace = ns, Pool = pool, Agent = Agent,
+                    Id = TaskIds.NewId(),
+                    Namespace = ns,
+                    Pool = pool,
+                    Agent = Agent,
                     Input = TaskInput.Direct(Skill, "Version", JsonDocument.Parse("{}").RootElement.Clone()),
                 }, cancellationToken: cancellationToken);
             }

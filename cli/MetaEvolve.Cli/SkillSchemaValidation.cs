@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using MetaEvolve.Crds;
 using k8s;
 using k8s.Models;
+using MetaEvolve.Crds;
 using MetaEvolve.Crds.Validation;
 
 namespace MetaEvolve.Cli;

@@ -147,11 +147,13 @@ public sealed class DeploymentRunnerTests
         var marker = Marker();
         await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret
         {
-            Metadata = new V1ObjectMeta { Name = "creds" }, StringData = new Dictionary<string, string> { ["token"] = "s3cret" },
+            Metadata = new V1ObjectMeta { Name = "creds" },
+            StringData = new Dictionary<string, string> { ["token"] = "s3cret" },
         }, "default", cancellationToken: Ct);
         await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
         {
-            Metadata = new V1ObjectMeta { Name = "conf" }, Data = new Dictionary<string, string> { ["mode"] = "fast" },
+            Metadata = new V1ObjectMeta { Name = "conf" },
+            Data = new Dictionary<string, string> { ["mode"] = "fast" },
         }, "default", cancellationToken: Ct);
         var env = new List<V1EnvVar>
         {
@@ -187,7 +189,7 @@ public sealed class DeploymentRunnerTests
         var env = new List<V1EnvVar> { new() { Name = "TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = "token", Name = "absent" } } } };
         await client.AppsV1.CreateNamespacedDeploymentAsync(Deployment("lost", 1, Marker(), extraEnv: env), "default", cancellationToken: Ct);
         await Eventually(async () => (await Pods(client, "lost")).Items.SingleOrDefault()?.Status?.ContainerStatuses?.Single().State.Waiting is
-            { Reason: "CreateContainerConfigError", Message: "secret \"absent\" not found" }, "CreateContainerConfigError");
+        { Reason: "CreateContainerConfigError", Message: "secret \"absent\" not found" }, "CreateContainerConfigError");
     }
 
     [Fact]

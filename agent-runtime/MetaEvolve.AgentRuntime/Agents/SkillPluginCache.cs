@@ -1,7 +1,7 @@
+using System.Text.Json.Nodes;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Sandbox;
 using Microsoft.Extensions.Logging;
-using System.Text.Json.Nodes;
 
 namespace MetaEvolve.AgentRuntime.Agents;
 
@@ -98,44 +98,44 @@ public sealed class SkillPluginCache(CSharpSkillEngine engine, ILogger<SkillPlug
         switch (skill.Type)
         {
             case "CSharp":
-            {
-                var source = (string?)spec["csharp"]?["source"]
-                    ?? throw new SkillUnavailableException($"skill '{skill.Name}' ({skill.Digest}) is CSharp but has no spec.csharp.source");
-                var result = await engine.LoadAsync(pluginName, skill.Digest, source, SkillCallSettings.Default, CancellationToken.None);
-                if (result.Skill is null)
                 {
-                    throw new SkillUnavailableException(
-                        $"skill '{skill.Name}' version {skill.Version} does not compile: {string.Join("; ", result.Diagnostics.Take(3).Select(d => d.ToString()))}");
-                }
+                    var source = (string?)spec["csharp"]?["source"]
+                        ?? throw new SkillUnavailableException($"skill '{skill.Name}' ({skill.Digest}) is CSharp but has no spec.csharp.source");
+                    var result = await engine.LoadAsync(pluginName, skill.Digest, source, SkillCallSettings.Default, CancellationToken.None);
+                    if (result.Skill is null)
+                    {
+                        throw new SkillUnavailableException(
+                            $"skill '{skill.Name}' version {skill.Version} does not compile: {string.Join("; ", result.Diagnostics.Take(3).Select(d => d.ToString()))}");
+                    }
 
-                logger.LogInformation("Loaded C# skill {Namespace}/{Skill} {Version} ({Digest})", skill.Namespace, skill.Name, skill.Version, skill.Digest);
-                return new Loaded(new SkillPlugin(skill, result.Skill.Plugin), result.Skill);
-            }
+                    logger.LogInformation("Loaded C# skill {Namespace}/{Skill} {Version} ({Digest})", skill.Namespace, skill.Name, skill.Version, skill.Digest);
+                    return new Loaded(new SkillPlugin(skill, result.Skill.Plugin), result.Skill);
+                }
 
             case "Prompt":
-            {
-                var prompt = spec["prompt"] as JsonObject
-                    ?? throw new SkillUnavailableException($"skill '{skill.Name}' ({skill.Digest}) is Prompt but has no spec.prompt");
-                var settings = prompt["executionSettings"] as JsonObject;
-                var build = PromptSkillFactory.Build(new PromptSkillDefinition(
-                    pluginName,
-                    description,
-                    (string?)prompt["template"] ?? "",
-                    (string?)prompt["format"],
-                    [.. (prompt["inputVariables"] as JsonArray ?? []).OfType<JsonObject>().Select(v => new PromptSkillVariable(
-                        (string?)v["name"] ?? "", (string?)v["description"], (string?)v["default"], (bool?)v["isRequired"] ?? true))],
-                    settings is null ? null : new PromptSkillSettings(
-                        (double?)settings["temperature"], (double?)settings["topP"], (int?)settings["maxTokens"],
-                        (settings["stopSequences"] as JsonArray)?.Select(s => (string?)s ?? "").ToList())));
-                if (!build.Succeeded)
                 {
-                    throw new SkillUnavailableException(
-                        $"skill '{skill.Name}' version {skill.Version} has an invalid template: {string.Join("; ", build.Diagnostics.Take(3).Select(d => d.ToString()))}");
-                }
+                    var prompt = spec["prompt"] as JsonObject
+                        ?? throw new SkillUnavailableException($"skill '{skill.Name}' ({skill.Digest}) is Prompt but has no spec.prompt");
+                    var settings = prompt["executionSettings"] as JsonObject;
+                    var build = PromptSkillFactory.Build(new PromptSkillDefinition(
+                        pluginName,
+                        description,
+                        (string?)prompt["template"] ?? "",
+                        (string?)prompt["format"],
+                        [.. (prompt["inputVariables"] as JsonArray ?? []).OfType<JsonObject>().Select(v => new PromptSkillVariable(
+                        (string?)v["name"] ?? "", (string?)v["description"], (string?)v["default"], (bool?)v["isRequired"] ?? true))],
+                        settings is null ? null : new PromptSkillSettings(
+                            (double?)settings["temperature"], (double?)settings["topP"], (int?)settings["maxTokens"],
+                            (settings["stopSequences"] as JsonArray)?.Select(s => (string?)s ?? "").ToList())));
+                    if (!build.Succeeded)
+                    {
+                        throw new SkillUnavailableException(
+                            $"skill '{skill.Name}' version {skill.Version} has an invalid template: {string.Join("; ", build.Diagnostics.Take(3).Select(d => d.ToString()))}");
+                    }
 
-                logger.LogInformation("Loaded prompt skill {Namespace}/{Skill} {Version} ({Digest})", skill.Namespace, skill.Name, skill.Version, skill.Digest);
-                return new Loaded(new SkillPlugin(skill, Microsoft.SemanticKernel.KernelPluginFactory.CreateFromFunctions(pluginName, description, [build.Function!])), null);
-            }
+                    logger.LogInformation("Loaded prompt skill {Namespace}/{Skill} {Version} ({Digest})", skill.Namespace, skill.Name, skill.Version, skill.Digest);
+                    return new Loaded(new SkillPlugin(skill, Microsoft.SemanticKernel.KernelPluginFactory.CreateFromFunctions(pluginName, description, [build.Function!])), null);
+                }
 
             default:
                 throw new SkillUnavailableException($"skill '{skill.Name}' has unknown type '{skill.Type}'");

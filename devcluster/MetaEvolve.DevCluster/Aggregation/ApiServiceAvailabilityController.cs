@@ -58,7 +58,11 @@ public sealed class ApiServiceAvailabilityController(ResourceOperations operatio
         {
             ["conditions"] = new JsonArray(new JsonObject
             {
-                ["type"] = "Available", ["status"] = status, ["lastTransitionTime"] = at, ["reason"] = reason, ["message"] = message,
+                ["type"] = "Available",
+                ["status"] = status,
+                ["lastTransitionTime"] = at,
+                ["reason"] = reason,
+                ["message"] = message,
             }),
         });
         return Task.CompletedTask;

@@ -318,8 +318,11 @@ public sealed class HorizontalPodAutoscalerController(
                 ["metadata"] = new JsonObject { ["generateName"] = ObjectMeta.Name(hpa) + "." },
                 ["involvedObject"] = new JsonObject
                 {
-                    ["apiVersion"] = "autoscaling/v2", ["kind"] = "HorizontalPodAutoscaler", ["namespace"] = ObjectMeta.Namespace(hpa),
-                    ["name"] = ObjectMeta.Name(hpa), ["uid"] = ObjectMeta.Uid(hpa),
+                    ["apiVersion"] = "autoscaling/v2",
+                    ["kind"] = "HorizontalPodAutoscaler",
+                    ["namespace"] = ObjectMeta.Namespace(hpa),
+                    ["name"] = ObjectMeta.Name(hpa),
+                    ["uid"] = ObjectMeta.Uid(hpa),
                 },
                 ["reason"] = reason,
                 ["message"] = message,

@@ -23,7 +23,11 @@ public sealed class HpaConditions(JsonArray? existing, DateTimeOffset now)
             : ObjectMeta.Timestamp(now);
         _conditions[type] = new JsonObject
         {
-            ["type"] = type, ["status"] = status, ["lastTransitionTime"] = transition, ["reason"] = reason, ["message"] = message,
+            ["type"] = type,
+            ["status"] = status,
+            ["lastTransitionTime"] = transition,
+            ["reason"] = reason,
+            ["message"] = message,
         };
     }
 

@@ -216,7 +216,9 @@ public sealed class ContainerRunner(
             log.Complete();
             Set(s => s with
             {
-                Phase = "Terminated", Ready = false, Pid = null,
+                Phase = "Terminated",
+                Ready = false,
+                Pid = null,
                 Terminated = new Termination(SafeExitCode(process), "Completed", startedAt, DateTimeOffset.UtcNow),
             });
             await probes;

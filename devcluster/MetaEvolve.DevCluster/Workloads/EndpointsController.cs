@@ -94,7 +94,10 @@ public sealed class EndpointsController(ResourceOperations operations, ILogger<E
                 ["nodeName"] = (string?)pod["spec"]?["nodeName"],
                 ["targetRef"] = new JsonObject
                 {
-                    ["kind"] = "Pod", ["namespace"] = key.Namespace, ["name"] = ObjectMeta.Name(pod), ["uid"] = ObjectMeta.Uid(pod),
+                    ["kind"] = "Pod",
+                    ["namespace"] = key.Namespace,
+                    ["name"] = ObjectMeta.Name(pod),
+                    ["uid"] = ObjectMeta.Uid(pod),
                 },
             };
             subsets.Add(new JsonObject { [ready ? "addresses" : "notReadyAddresses"] = new JsonArray(address), ["ports"] = endpointPorts });
