@@ -13,9 +13,19 @@ public sealed class Kubectl
     readonly string _kubeconfig;
 
     public Kubectl(string binary, DevClusterHost host, string user = "kubectl-user")
+        : this(binary, host.Server.BaseAddress, Path.Combine(host.Directory, "home-" + Path.GetFileName(binary)), "default", user)
+    {
+    }
+
+    /// <param name="binary">A versioned kubectl, from <see cref="Binary"/>.</param>
+    /// <param name="server">The API server.</param>
+    /// <param name="home">This kubectl's own HOME, kubeconfig and discovery cache.</param>
+    /// <param name="ns">The kubeconfig context's namespace.</param>
+    /// <param name="user">The bearer token, which the dev API server records as the user.</param>
+    public Kubectl(string binary, Uri server, string home, string ns, string user = "kubectl-user")
     {
         _binary = binary;
-        _home = Path.Combine(host.Directory, "home-" + Path.GetFileName(binary));
+        _home = home;
         Directory.CreateDirectory(_home);
         _kubeconfig = Path.Combine(_home, "kubeconfig");
         File.WriteAllText(_kubeconfig, $"""
@@ -24,7 +34,7 @@ public sealed class Kubectl
             clusters:
             - name: dev
               cluster:
-                server: {host.Server.BaseAddress.ToString().TrimEnd('/')}
+                server: {server.ToString().TrimEnd('/')}
             users:
             - name: {user}
               user:
@@ -34,7 +44,7 @@ public sealed class Kubectl
               context:
                 cluster: dev
                 user: {user}
-                namespace: default
+                namespace: {ns}
             current-context: dev
             """);
     }
@@ -62,6 +72,9 @@ public sealed class Kubectl
     }
 
     public async Task<KubectlResult> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
+
+    /// <summary>Runs kubectl, asserts success and returns stdout.</summary>
+    public async Task<string> OkAsync(params string[] args) => (await RunAsync(args)).Ok();
 
     public async Task<KubectlResult> RunWithInputAsync(string? stdin, params string[] args)
     {

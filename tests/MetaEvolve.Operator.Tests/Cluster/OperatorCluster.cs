@@ -5,6 +5,7 @@ using k8s.Models;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.DevCluster;
+using MetaEvolve.DevCluster.Tests;
 using MetaEvolve.Operator.Hosting;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Testing;
@@ -40,7 +41,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
         Schema = "op_" + id;
         Stream = "OPTEST_" + id.ToUpperInvariant();
         Bucket = "metaevolve-config-" + id.Replace('_', '-');
-        Kubectl = new Kubectl(server.BaseAddress, directory, Namespace);
+        Kubectl = new Kubectl(Kubectl.Binary(33), server.BaseAddress, Path.Combine(directory, "kubectl-home"), Namespace);
         Connections = Services.Connections;
     }
 
