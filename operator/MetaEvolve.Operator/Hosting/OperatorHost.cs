@@ -6,6 +6,7 @@ using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Operator.Pools;
 using MetaEvolve.Operator.Runtime;
+using MetaEvolve.Operator.Scaling;
 using MetaEvolve.Operator.Skills;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -86,6 +87,8 @@ public static class OperatorHost
         builder.Services.AddSingleton(sp => new ConfigNoticeBoard(sp.GetRequiredService<INatsJSContext>(), options.ConfigBucket));
         builder.Services.AddSingleton(new TaskStreamOptions { StreamName = options.Stream, Subjects = options.StreamSubjects });
         builder.Services.AddSingleton<TaskQueueTopology>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<QueueLagReader>();
         builder.Services.AddSingleton(new PoolRuntimeSettings(options.DefaultImage, options.StoreSchema, options.Stream));
 
         builder.Services.AddSingleton<CSharpSkillCompiler>();
