@@ -80,8 +80,15 @@ public sealed class AgentPoolReconciler(
             throw new TransientException($"consumer of pool {key}: {queueError}");
         }
 
-        // Without KEDA there is nothing to watch for; look again now and then in case it gets installed.
-        return autoscaler.Problem is null ? ReconcileResult.Done : ReconcileResult.After(TimeSpan.FromMinutes(1));
+        if (autoscaler.Problem is not null)
+        {
+            // Without KEDA there is nothing to watch for; look again now and then in case it gets installed.
+            return ReconcileResult.After(TimeSpan.FromMinutes(1));
+        }
+
+        return ZeroScaling.UntilCooledDown(pool, applied.Spec.Replicas, samples.Get(key), DateTime.UtcNow) is { } cooldown
+            ? ReconcileResult.After(cooldown + TimeSpan.FromMilliseconds(100))
+            : ReconcileResult.Done;
     }
 
     /// <summary>

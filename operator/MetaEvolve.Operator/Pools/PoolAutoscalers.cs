@@ -71,7 +71,7 @@ public sealed class PoolAutoscalers(IKubernetes client, ClusterState state, Pool
             }
             catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.Conflict)
             {
-                return await client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name, ns, cancellationToken: cancellationToken);
+                return Cached(await client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name, ns, cancellationToken: cancellationToken));
             }
         }
 
@@ -100,8 +100,9 @@ public sealed class PoolAutoscalers(IKubernetes client, ClusterState state, Pool
             }
             catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.Conflict)
             {
-                return await client.CustomObjects.GetNamespacedCustomObjectAsync<KedaScaledObject>(
-                    KedaScaledObject.Group, KedaScaledObject.Version, ns, KedaScaledObject.Plural, name, cancellationToken);
+                // The watch may not have seen KEDA's API appear yet; caching it now lets a later mode switch delete it.
+                return Cached(await client.CustomObjects.GetNamespacedCustomObjectAsync<KedaScaledObject>(
+                    KedaScaledObject.Group, KedaScaledObject.Version, ns, KedaScaledObject.Plural, name, cancellationToken));
             }
         }
 

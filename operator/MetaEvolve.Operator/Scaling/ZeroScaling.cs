@@ -52,6 +52,22 @@ public static class ZeroScaling
         return null;
     }
 
+    /// <summary>
+    /// When a running pool without lag will have cooled down, so the reconcile can come back then rather than wait for
+    /// a queue poll; null when no step to zero is pending.
+    /// </summary>
+    public static TimeSpan? UntilCooledDown(V1Alpha1AgentPool pool, int? replicas, PoolQueueState? queue, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (!MayIdleAtZero(pool) || replicas is not > 0 || queue is not { Error: null, Lag.Lag: 0 })
+        {
+            return null;
+        }
+
+        var remaining = queue.LastActive + TimeSpan.FromSeconds(PoolDefaults.CooldownSeconds(pool)) - now;
+        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+    }
+
     /// <summary>True for a pool the operator may keep at zero, so a published task must wake it.</summary>
     public static bool MayIdleAtZero(V1Alpha1AgentPool pool) =>
         !PoolDefaults.Suspended(pool) && PoolDefaults.Mode(pool) == AutoscalingMode.Hpa && PoolDefaults.MinReplicas(pool) == 0;
