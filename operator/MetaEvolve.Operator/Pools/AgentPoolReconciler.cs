@@ -139,7 +139,7 @@ public sealed class AgentPoolReconciler(
         try
         {
             var info = await queue.EnsureConsumerAsync(consumer, timeout.Token);
-            samples.Record(key, new QueueLag((long)info.NumPending, info.NumAckPending, info.NumRedelivered, DateTime.UtcNow));
+            samples.Record(key, QueueLagReader.From(info, DateTime.UtcNow));
             return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -79,9 +79,10 @@ public sealed class PoolQueueMonitor(
         {
             var key = ObjectKey.Of(pool);
             live.Add(key);
+            // A pool never read is one the reconciler has not reached yet: it creates the consumer, and says so if it can't.
             var changed = lags is null ? samples.Fail(key, failure!, now)
                 : lags.TryGetValue((key.Namespace!, key.Name), out var lag) ? samples.Record(key, lag)
-                : samples.Fail(key, MissingConsumer(key), now);
+                : samples.Get(key) is not null && samples.Fail(key, MissingConsumer(key), now);
             Changed(pool, key, changed, now);
         }
 

@@ -8,4 +8,5 @@ namespace MetaEvolve.Operator.Scaling;
 /// <param name="Error">Why the last read failed; null when it succeeded.</param>
 /// <param name="LastActive">Last time the lag was above zero — or when the operator first looked, so a new leader
 /// waits a whole cooldown before it scales anything to zero.</param>
-public sealed record PoolQueueState(QueueLag? Lag, string? Error, DateTime LastActive);
+/// <param name="ReadAt">When the consumer was last read, successfully or not; an older reading never replaces it.</param>
+public sealed record PoolQueueState(QueueLag? Lag, string? Error, DateTime LastActive, DateTime ReadAt);

@@ -25,7 +25,7 @@ public sealed class QueueLagReader(INatsJSContext js, TaskStreamOptions stream, 
         try
         {
             var consumer = await js.GetConsumerAsync(stream.StreamName, name, timeout.Token);
-            return From(consumer.Info);
+            return From(consumer.Info, time.GetUtcNow().UtcDateTime);
         }
         catch (NatsJSApiException exception) when (exception.Error.Code == 404)
         {
@@ -46,6 +46,8 @@ public sealed class QueueLagReader(INatsJSContext js, TaskStreamOptions stream, 
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout * 4);
+        // Every figure is stamped with the list's start: none of them is newer than that.
+        var started = time.GetUtcNow().UtcDateTime;
         var lags = new Dictionary<(string, string), QueueLag>();
         try
         {
@@ -53,7 +55,7 @@ public sealed class QueueLagReader(INatsJSContext js, TaskStreamOptions stream, 
             {
                 if (PoolOf(consumer.Info.Config) is { } key && consumer.Info.Name == TaskSubjects.PoolConsumer(key.Namespace, key.Pool))
                 {
-                    lags[key] = From(consumer.Info);
+                    lags[key] = From(consumer.Info, started);
                 }
             }
         }
@@ -78,8 +80,12 @@ public sealed class QueueLagReader(INatsJSContext js, TaskStreamOptions stream, 
             : null;
     }
 
-    private QueueLag From(ConsumerInfo info) =>
-        new((long)info.NumPending, info.NumAckPending, info.NumRedelivered, time.GetUtcNow().UtcDateTime);
+    /// <summary>The figures a consumer info carries (the reconciler reads them from the info it gets anyway).</summary>
+    public static QueueLag From(ConsumerInfo info, DateTime readAt)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return new QueueLag((long)info.NumPending, info.NumAckPending, info.NumRedelivered, readAt);
+    }
 
     private static bool Unreachable(Exception exception, CancellationToken cancellationToken) =>
         exception is NatsException or NatsJSException or TimeoutException

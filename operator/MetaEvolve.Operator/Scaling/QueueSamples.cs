@@ -16,7 +16,10 @@ public sealed class QueueSamples
 
     public IEnumerable<ObjectKey> Pools => _states.Keys;
 
-    /// <summary>Stores a successful read; true when the figures or the error state changed.</summary>
+    /// <summary>
+    /// Stores a successful read; true when the figures or the error state changed. A read older than the stored one
+    /// (a list that began before the reconciler read the consumer itself) is ignored.
+    /// </summary>
     public bool Record(ObjectKey pool, QueueLag lag)
     {
         ArgumentNullException.ThrowIfNull(lag);
@@ -25,32 +28,45 @@ public sealed class QueueSamples
             _ =>
             {
                 changed = true;
-                return new PoolQueueState(lag, null, lag.SampledAt);
+                return new PoolQueueState(lag, null, lag.SampledAt, lag.SampledAt);
             },
             (_, previous) =>
             {
+                if (lag.SampledAt < previous.ReadAt)
+                {
+                    return previous;
+                }
+
                 var same = previous.Lag is { } old && old.Pending == lag.Pending && old.AckPending == lag.AckPending && old.Redelivered == lag.Redelivered;
                 changed = !same || previous.Error is not null;
                 var lastActive = lag.Lag > 0 ? lag.SampledAt : previous.LastActive;
-                return new PoolQueueState(same ? previous.Lag : lag, null, lastActive);
+                return new PoolQueueState(same ? previous.Lag : lag, null, lastActive, lag.SampledAt);
             });
         return changed;
     }
 
-    /// <summary>Stores a failed read, keeping the last figures; true when the error is new or different.</summary>
-    public bool Fail(ObjectKey pool, string error, DateTime now)
+    /// <summary>
+    /// Stores a failed read made at <paramref name="readAt"/>, keeping the last figures; true when the error is new or
+    /// different. Ignored when a newer read is stored.
+    /// </summary>
+    public bool Fail(ObjectKey pool, string error, DateTime readAt)
     {
         var changed = false;
         _states.AddOrUpdate(pool,
             _ =>
             {
                 changed = true;
-                return new PoolQueueState(null, error, now);
+                return new PoolQueueState(null, error, readAt, readAt);
             },
             (_, previous) =>
             {
+                if (readAt < previous.ReadAt)
+                {
+                    return previous;
+                }
+
                 changed = previous.Error != error;
-                return previous with { Error = error };
+                return previous with { Error = error, ReadAt = readAt };
             });
         return changed;
     }

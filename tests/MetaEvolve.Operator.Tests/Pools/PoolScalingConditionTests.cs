@@ -22,7 +22,7 @@ public class PoolScalingConditionTests
     };
 
     private static PoolObservation Observed(int replicas, V2HorizontalPodAutoscaler? hpa = null, string? queueError = null) =>
-        new(Deployment(replicas), null, [], new PoolQueueState(new QueueLag(0, 0, 0, Now), queueError, Now), new AutoscalerObservation(hpa, null, null));
+        new(Deployment(replicas), null, [], new PoolQueueState(new QueueLag(0, 0, 0, Now), queueError, Now, Now), new AutoscalerObservation(hpa, null, null));
 
     [Fact]
     public void In_mode_hpa_the_condition_and_desired_replicas_are_the_hpas()
@@ -63,7 +63,7 @@ public class PoolScalingConditionTests
     [Fact]
     public void The_queue_figures_reach_the_status()
     {
-        var observed = Observed(1) with { Queue = new PoolQueueState(new QueueLag(7, 2, 1, Now), null, Now) };
+        var observed = Observed(1) with { Queue = new PoolQueueState(new QueueLag(7, 2, 1, Now), null, Now, Now) };
 
         var queue = PoolStatusBuilder.Build(Pool(), observed, Now).Queue!;
 

@@ -49,4 +49,16 @@ public class QueueSamplesTests
         Assert.True(samples.Record(Pool, new QueueLag(4, 0, 0, T0.AddSeconds(3))));
         Assert.Null(samples.Get(Pool)!.Error);
     }
+
+    [Fact]
+    public void A_reading_older_than_the_stored_one_changes_nothing()
+    {
+        var samples = new QueueSamples();
+        samples.Record(Pool, new QueueLag(5, 0, 0, T0.AddSeconds(10)));
+
+        Assert.False(samples.Record(Pool, new QueueLag(9, 0, 0, T0.AddSeconds(4))));
+        Assert.False(samples.Fail(Pool, "no consumer", T0.AddSeconds(4)));
+
+        Assert.Equal((5L, (string?)null), (samples.Get(Pool)!.Lag!.Pending, samples.Get(Pool)!.Error));
+    }
 }

@@ -16,7 +16,7 @@ public class ZeroScalingTests
         });
 
     private static PoolQueueState Queue(long pending, long ackPending = 0, TimeSpan? idleFor = null, string? error = null) =>
-        new(new QueueLag(pending, ackPending, 0, Now), error, Now - (idleFor ?? TimeSpan.Zero));
+        new(new QueueLag(pending, ackPending, 0, Now), error, Now - (idleFor ?? TimeSpan.Zero), Now);
 
     [Theory]
     [InlineData(0, 1, true)]
