@@ -12,6 +12,7 @@ namespace MetaEvolve.Bench;
 internal sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
+    private bool _disposed;
 
     private ChildProcess(Process process, int port)
     {
@@ -96,6 +97,11 @@ internal sealed class ChildProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill();
