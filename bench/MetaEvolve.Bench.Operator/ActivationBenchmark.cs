@@ -19,7 +19,7 @@ namespace MetaEvolve.Bench.Operator;
 /// operator.activation: the first task on an idle pool until its result. A control plane of its own with the
 /// local runner on (agent-runtime images run as <c>dev up</c> runs them), the operator, and one pool with
 /// autoscaling {minReplicas: 0, cooldownSeconds: 1}: once the operator has scaled it to zero (Deployment
-/// replicas 0, no pods), one system.echo task is submitted as the gateway does (task row, then publish) and timed
+/// replicas 0, no pods, no worker process left), one system.echo task is submitted as the gateway does (task row, then publish) and timed
 /// until its result notice; then the pool goes back to zero and the next sample starts.
 /// </summary>
 internal sealed class ActivationBenchmark(string root, string operatorDll, ConnectionOptions connections, BenchIsolation names, int samples, int workers)
@@ -64,10 +64,11 @@ internal sealed class ActivationBenchmark(string root, string operatorDll, Conne
         var deploymentKey = new ObjectKey(plane.Resource("apps", "v1", "deployments"), ns, Pool + "-workers");
         var pods = plane.Resource("", "v1", "pods");
         bool AgentReconciled() => store.Get(agentKey) is { } a && (long?)a["status"]?["observedGeneration"] == (long?)a["metadata"]?["generation"];
-        bool Idle() => store.Get(deploymentKey) is { } d && (int?)d["spec"]?["replicas"] == 0 && store.List(pods, ns).Items.Count == 0;
+        bool Idle() => store.Get(deploymentKey) is { } d && (int?)d["spec"]?["replicas"] == 0 && store.List(pods, ns).Items.Count == 0
+            && LocalWorkerProcesses.Count("MetaEvolve.AgentRuntime.dll") == 0;
 
         await UntilAsync(() => AgentReconciled() && Idle(), ToZeroTimeout, @operator,
-            "the pool to be scaled to zero at first (Deployment replicas 0, no pods): does this operator build scale to zero?", cancellationToken);
+            "the pool to be scaled to zero at first (Deployment replicas 0, no pods, no worker process): does this operator build scale to zero?", cancellationToken);
 
         await using var dataSource = StoreDataSource.Create(connections, new StoreOptions { Schema = names.Schema });
         var tasks = new TaskRepository(dataSource, names.Schema);

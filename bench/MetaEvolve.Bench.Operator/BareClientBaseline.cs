@@ -14,7 +14,7 @@ namespace MetaEvolve.Bench.Operator;
 /// The baseline of the cold start: KubernetesClient and NATS.Net alone create the children the operator creates
 /// for the same pools — the same objects, built by the operator's own pure builders — with the operator's
 /// parallelism, in a namespace of their own: one list of pools and of agents, the stream, then per pool its
-/// consumer, Secret and Deployment (the operator's order). No cache, no status, no finalizer, no retries.
+/// consumer, Secret, Deployment and HPA (the operator's order). No cache, no status, no finalizer, no retries.
 /// </summary>
 internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, ConnectionOptions connections, PoolRuntimeSettings settings, int workers)
 {
@@ -38,10 +38,13 @@ internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, C
             var deployment = PoolDeploymentBuilder.Build(pool, [.. agents[source.Metadata.Name]], settings, PoolConnectionSecretBuilder.HashOf(secret));
             // The pools live in another namespace: an owner reference to them would have the garbage collector
             // delete these children at once.
+            var hpa = PoolHpaBuilder.Build(pool);
             secret.Metadata.OwnerReferences = null;
             deployment.Metadata.OwnerReferences = null;
+            hpa.Metadata.OwnerReferences = null;
             await client.CoreV1.CreateNamespacedSecretAsync(secret, targetNamespace, cancellationToken: token);
             await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, targetNamespace, cancellationToken: token);
+            await client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(hpa, targetNamespace, cancellationToken: token);
         });
         return Stopwatch.GetElapsedTime(started);
     }

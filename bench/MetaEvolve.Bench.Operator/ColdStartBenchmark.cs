@@ -36,11 +36,12 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
 
         Console.Error.WriteLine(string.Format(c, "# seeded {0} AgentPools and {0} Agents in {1:F1} s", pools, seeding.Elapsed.TotalSeconds));
 
-        // The lead's HPA per pool in mode Hpa joins this list (and the baseline) once it is on main.
+        // Mode Hpa (the pools' default): an HPA per pool, named like the Deployment.
         var children = new[]
         {
             (plane.Resource("apps", "v1", "deployments"), "-workers"),
             (plane.Resource("", "v1", "secrets"), "-connection"),
+            (plane.Resource("autoscaling", "v2", "horizontalpodautoscalers"), "-workers"),
         };
         using var progress = new ColdStartProgress(plane.Server.Operations.Store, ns, pools,
             plane.Resource("metaevolve.io", "v1alpha1", "agentpools"), plane.Resource("metaevolve.io", "v1alpha1", "agents"), children);
@@ -63,10 +64,15 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
         // Idle means settled: the agents' reconciles may still run after the last pool's; wait for them too.
         var agentsDone = await WhileRunningAsync(@operator, progress.AgentsReconciled, progress, cancellationToken);
         Console.Error.WriteLine(string.Format(c, "# agents reconciled too after {0:F2} s; idle window {1:F0} s", Stopwatch.GetElapsedTime(started, agentsDone).TotalSeconds, idle.TotalSeconds));
+        var eventsBefore = EventNames(plane, ns);
         var idleFrom = DateTimeOffset.UtcNow;
         await Task.Delay(idle, cancellationToken);
         var idleRequests = RequestTally.Of(plane.Server.Requests, OperatorProcess.User, idleFrom, DateTimeOffset.UtcNow);
         Console.Error.WriteLine($"# idle requests: {idleRequests.Describe()}");
+        foreach (var line in NewEvents(plane, ns, eventsBefore))
+        {
+            Console.Error.WriteLine($"# event during the idle window: {line}");
+        }
         if (@operator.HasExited)
         {
             throw new InvalidOperationException("the operator exited during the idle window");
@@ -80,6 +86,19 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
             .RunAsync(ns, names.BaselineNamespace, BenchIsolation.StreamFor(names.BaselineStream, names.BaselineNamespace), cancellationToken);
         return new ColdStartResult(coldStart, baseline, requests.Count, idleRequests.Writes.Count, peak);
     }
+
+    private static List<System.Text.Json.Nodes.JsonObject> Events(BenchControlPlane plane, string ns) =>
+        plane.Server.Operations.Store.List(plane.Resource("", "v1", "events"), ns).Items;
+
+    private static HashSet<string> EventNames(BenchControlPlane plane, string ns) =>
+        [.. Events(plane, ns).Select(e => (string?)e["metadata"]?["name"] ?? "")];
+
+    /// <summary>Events recorded since <paramref name="before"/> was taken, by reason and message: which writes, and why.</summary>
+    private static IEnumerable<string> NewEvents(BenchControlPlane plane, string ns, HashSet<string> before) =>
+        Events(plane, ns)
+            .Where(e => !before.Contains((string?)e["metadata"]?["name"] ?? ""))
+            .GroupBy(e => $"{(string?)e["involvedObject"]?["kind"]} {(string?)e["reason"]}: {(string?)e["message"]}")
+            .Select(g => $"{g.Key} (×{g.Count()})");
 
     /// <summary>Awaits <paramref name="milestone"/>, failing early with the progress so far if the operator dies or stalls.</summary>
     private static async Task<long> WhileRunningAsync(OperatorProcess @operator, Task<long> milestone, ColdStartProgress progress, CancellationToken cancellationToken)
