@@ -45,7 +45,7 @@ run-operator: ## Run the operator against the current kubeconfig and the local s
 ##@ Benchmarks (each prints its figures as ratios against a baseline measured in the same run)
 
 .PHONY: bench
-bench: bench-runtime bench-skills bench-gateway ## Run every benchmark.
+bench: bench-runtime bench-skills bench-gateway bench-operator ## Run every benchmark.
 
 .PHONY: bench-runtime
 bench-runtime: ## Task pipeline vs raw NATS.Net + Npgsql (50,000 system.echo tasks), and skill reload latency over three workers.
@@ -63,6 +63,13 @@ bench-gateway: ## system.echo through the gateway (submit + ?wait) vs straight t
 	$(DOTNET) build -c Release gateway/MetaEvolve.Gateway/MetaEvolve.Gateway.csproj
 	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Gateway/MetaEvolve.Bench.Gateway.csproj
 	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Gateway/bin/Release/net10.0/MetaEvolve.Bench.Gateway.dll $(BENCH_ARGS)
+
+.PHONY: bench-operator
+bench-operator: ## Operator cold start over 1,000 pools + agents vs bare clients, its requests, idle writes, peak memory; scale-from-zero activation.
+	$(DOTNET) build agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
+	$(DOTNET) build -c Release operator/MetaEvolve.Operator/MetaEvolve.Operator.csproj
+	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Operator/MetaEvolve.Bench.Operator.csproj
+	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Operator/bin/Release/net10.0/MetaEvolve.Bench.Operator.dll $(BENCH_ARGS)
 
 ##@ Local services (NATS JetStream, PostgreSQL, Redis on loopback)
 

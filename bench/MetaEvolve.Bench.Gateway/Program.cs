@@ -7,6 +7,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MetaEvolve.Bench;
 using MetaEvolve.Bench.Gateway;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
@@ -16,14 +17,14 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 
 var c = CultureInfo.InvariantCulture;
-var tasks = IntArg("--tasks", 4_000);
-var warmup = IntArg("--warmup", 500);
-var concurrency = IntArg("--concurrency", 64);
-var latencyTasks = IntArg("--latency-tasks", 1_000);
-var latencyConcurrency = IntArg("--latency-concurrency", 4);
-var root = RepoRoot();
-var workerDll = StringArg("--worker", Path.Combine(root, "agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll"));
-var gatewayDll = StringArg("--gateway", Path.Combine(root, "gateway", "MetaEvolve.Gateway", "bin", "Release", "net10.0", "MetaEvolve.Gateway.dll"));
+var tasks = BenchArguments.Int("--tasks", 4_000);
+var warmup = BenchArguments.Int("--warmup", 500);
+var concurrency = BenchArguments.Int("--concurrency", 64);
+var latencyTasks = BenchArguments.Int("--latency-tasks", 1_000);
+var latencyConcurrency = BenchArguments.Int("--latency-concurrency", 4);
+var root = RepositoryRoot.Find();
+var workerDll = BenchArguments.Text("--worker", Path.Combine(root, "agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll"));
+var gatewayDll = BenchArguments.Text("--gateway", Path.Combine(root, "gateway", "MetaEvolve.Gateway", "bin", "Release", "net10.0", "MetaEvolve.Gateway.dll"));
 
 var connections = ConnectionOptions.FromEnvironment();
 var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -153,30 +154,4 @@ async Task StraightToJetStreamAsync(int i)
     {
         Interlocked.Increment(ref failures);
     }
-}
-
-static string RepoRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "MetaEvolve.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-    throw new DirectoryNotFoundException("MetaEvolve.sln not found; pass --worker and --gateway");
-}
-
-static int IntArg(string name, int fallback)
-{
-    var args = Environment.GetCommandLineArgs();
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
-
-static string StringArg(string name, string fallback)
-{
-    var args = Environment.GetCommandLineArgs();
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }

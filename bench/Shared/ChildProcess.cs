@@ -3,12 +3,16 @@ using System.Net;
 using System.Net.Sockets;
 using MetaEvolve.Core;
 
-namespace MetaEvolve.Bench.Gateway;
+namespace MetaEvolve.Bench;
 
-/// <summary>A built MetaEvolve service (worker or gateway) run as a child process on a free loopback port.</summary>
+/// <summary>
+/// A built MetaEvolve service (worker, gateway, operator) run as a child process on a free loopback port, with the
+/// connection settings in its environment. Shared by the benchmarks (linked into each project).
+/// </summary>
 internal sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
+    private bool _disposed;
 
     private ChildProcess(Process process, int port)
     {
@@ -18,11 +22,16 @@ internal sealed class ChildProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The process id (for /proc/&lt;pid&gt;/status).</summary>
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
     public static ChildProcess Start(string name, string dll, ConnectionOptions connections, IDictionary<string, string> settings)
     {
         if (!File.Exists(dll))
         {
-            throw new FileNotFoundException($"{dll} is missing: build it first (make bench-gateway does)", dll);
+            throw new FileNotFoundException($"{dll} is missing: build it first in Release (the make bench-* targets do)", dll);
         }
         int port;
         using (var listener = new TcpListener(IPAddress.Loopback, 0))
@@ -88,6 +97,11 @@ internal sealed class ChildProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill();

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+using MetaEvolve.Core;
+using MetaEvolve.Operator.Pools;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace MetaEvolve.Bench.Operator;
+
+internal sealed record ColdStartResult(TimeSpan Operator, TimeSpan Baseline, int Requests, int IdleWrites, double PeakMemoryMegabytes);
+
+/// <summary>
+/// operator.coldstart, .requests, .idle_writes and .peak_memory: N pools and N agents stored with the runner off,
+/// then the operator process started and timed until every pool is reconciled with its children; its requests
+/// counted over that time and its writes over an idle window after it settled; then the bare-client baseline
+/// creates the same children in a fresh namespace while the operator no longer runs.
+/// </summary>
+internal sealed class ColdStartBenchmark(string root, string operatorDll, ConnectionOptions connections, BenchIsolation names, int pools, int workers, TimeSpan idle)
+{
+    private const string Image = "metaevolve/agent-runtime:bench";
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(15);
+
+    public async Task<ColdStartResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var ns = names.Namespace;
+        await using var plane = await BenchControlPlane.StartAsync(root, images: null, cancellationToken);
+        await plane.CreateNamespaceAsync(ns, cancellationToken);
+        await plane.CreateNamespaceAsync(names.BaselineNamespace, cancellationToken);
+
+        var seeding = Stopwatch.StartNew();
+        using (var seeder = plane.Client("bench-seed"))
+        {
+            await PoolSeeder.SeedAsync(seeder, ns, pools, cancellationToken);
+        }
+
+        Console.Error.WriteLine(string.Format(c, "# seeded {0} AgentPools and {0} Agents in {1:F1} s", pools, seeding.Elapsed.TotalSeconds));
+
+        // Mode Hpa (the pools' default): an HPA per pool, named like the Deployment.
+        var children = new[]
+        {
+            (plane.Resource("apps", "v1", "deployments"), "-workers"),
+            (plane.Resource("", "v1", "secrets"), "-connection"),
+            (plane.Resource("autoscaling", "v2", "horizontalpodautoscalers"), "-workers"),
+        };
+        using var progress = new ColdStartProgress(plane.Server.Operations.Store, ns, pools,
+            plane.Resource("metaevolve.io", "v1alpha1", "agentpools"), plane.Resource("metaevolve.io", "v1alpha1", "agents"), children);
+        await using var nats = new NatsConnection(new NatsOpts { Url = connections.NatsUrl });
+        var js = new NatsJSContext(nats);
+        using var following = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var consumers = progress.FollowConsumersAsync(js, names.Stream, ns, following.Token);
+
+        var stream = BenchIsolation.StreamFor(names.Stream, ns);
+        var startedAt = DateTimeOffset.UtcNow;
+        var started = Stopwatch.GetTimestamp();
+        using var @operator = OperatorProcess.Start(operatorDll, plane.WriteKubeconfig(OperatorProcess.User), connections,
+            OperatorProcess.Settings(names, ns, stream, Image, workers));
+        var poolsDone = await WhileRunningAsync(@operator, progress.PoolsReconciled, progress, cancellationToken);
+        var coldStart = Stopwatch.GetElapsedTime(started, poolsDone);
+        var requests = RequestTally.Of(plane.Server.Requests, OperatorProcess.User, startedAt, startedAt + coldStart);
+        Console.Error.WriteLine(string.Format(c, "# cold start: {0:F2} s; requests: {1}", coldStart.TotalSeconds, requests.Describe()));
+        await consumers;
+
+        // Idle means settled: the agents' reconciles may still run after the last pool's; wait for them too.
+        var agentsDone = await WhileRunningAsync(@operator, progress.AgentsReconciled, progress, cancellationToken);
+        Console.Error.WriteLine(string.Format(c, "# agents reconciled too after {0:F2} s; idle window {1:F0} s", Stopwatch.GetElapsedTime(started, agentsDone).TotalSeconds, idle.TotalSeconds));
+        var eventsBefore = EventNames(plane, ns);
+        var idleFrom = DateTimeOffset.UtcNow;
+        await Task.Delay(idle, cancellationToken);
+        var idleRequests = RequestTally.Of(plane.Server.Requests, OperatorProcess.User, idleFrom, DateTimeOffset.UtcNow);
+        Console.Error.WriteLine($"# idle requests: {idleRequests.Describe()}");
+        foreach (var line in NewEvents(plane, ns, eventsBefore))
+        {
+            Console.Error.WriteLine($"# event during the idle window: {line}");
+        }
+        if (@operator.HasExited)
+        {
+            throw new InvalidOperationException("the operator exited during the idle window");
+        }
+
+        var peak = @operator.PeakMemoryMegabytes();
+        @operator.Dispose();
+
+        using var client = plane.Client("bench-baseline");
+        var baseline = await new BareClientBaseline(client, js, connections, new PoolRuntimeSettings(Image, names.Schema, names.BaselineStream), workers)
+            .RunAsync(ns, names.BaselineNamespace, BenchIsolation.StreamFor(names.BaselineStream, names.BaselineNamespace), cancellationToken);
+        return new ColdStartResult(coldStart, baseline, requests.Count, idleRequests.Writes.Count, peak);
+    }
+
+    private static List<System.Text.Json.Nodes.JsonObject> Events(BenchControlPlane plane, string ns) =>
+        plane.Server.Operations.Store.List(plane.Resource("", "v1", "events"), ns).Items;
+
+    private static HashSet<string> EventNames(BenchControlPlane plane, string ns) =>
+        [.. Events(plane, ns).Select(e => (string?)e["metadata"]?["name"] ?? "")];
+
+    /// <summary>Events recorded since <paramref name="before"/> was taken, by reason and message: which writes, and why.</summary>
+    private static IEnumerable<string> NewEvents(BenchControlPlane plane, string ns, HashSet<string> before) =>
+        Events(plane, ns)
+            .Where(e => !before.Contains((string?)e["metadata"]?["name"] ?? ""))
+            .GroupBy(e => $"{(string?)e["involvedObject"]?["kind"]} {(string?)e["reason"]}: {(string?)e["message"]}")
+            .Select(g => $"{g.Key} (×{g.Count()})");
+
+    /// <summary>Awaits <paramref name="milestone"/>, failing early with the progress so far if the operator dies or stalls.</summary>
+    private static async Task<long> WhileRunningAsync(OperatorProcess @operator, Task<long> milestone, ColdStartProgress progress, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(Timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!milestone.IsCompleted)
+        {
+            if (@operator.HasExited)
+            {
+                throw new InvalidOperationException($"the operator exited; {progress.Describe()}");
+            }
+
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"not reconciled after {Timeout.TotalMinutes:0} min; {progress.Describe()}");
+            }
+
+            await Task.WhenAny(milestone, Task.Delay(500, cancellationToken));
+        }
+
+        return await milestone;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using MetaEvolve.Core;
+using MetaEvolve.Core.Tasks;
+
+namespace MetaEvolve.Bench.Operator;
+
+/// <summary>
+/// The Release-built operator as a real process (<c>dotnet MetaEvolve.Operator.dll</c>), talking to the dev API
+/// server through a kubeconfig of its own user, so the server's request record tells its requests apart.
+/// </summary>
+internal sealed class OperatorProcess : IDisposable
+{
+    public const string User = "bench-operator";
+
+    private readonly ChildProcess _process;
+
+    private OperatorProcess(ChildProcess process) => _process = process;
+
+    /// <param name="settings">OperatorOptions properties (Namespace, Stream, ...), passed as Operator__* variables.</param>
+    public static OperatorProcess Start(string dll, string kubeconfig, ConnectionOptions connections, IReadOnlyDictionary<string, string> settings)
+    {
+        var environment = settings.ToDictionary(s => "Operator__" + s.Key, s => s.Value);
+        environment["KUBECONFIG"] = kubeconfig;
+        return new OperatorProcess(ChildProcess.Start("operator", dll, connections, environment));
+    }
+
+    /// <summary>The settings the tests give an operator: a private lease namespace, store schema, stream and bucket.</summary>
+    public static Dictionary<string, string> Settings(BenchIsolation names, string leaseNamespace, TaskStreamOptions stream, string image, int workers) => new()
+    {
+        ["Namespace"] = leaseNamespace,
+        ["Identity"] = "bench-operator",
+        ["Workers"] = workers.ToString(CultureInfo.InvariantCulture),
+        ["DefaultImage"] = image,
+        ["StoreSchema"] = names.Schema,
+        ["Stream"] = stream.StreamName,
+        ["StreamSubjects"] = stream.Subjects,
+        ["ConfigBucket"] = names.Bucket,
+    };
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>/readyz answers 200 once the operator leads and its caches hold a full list.</summary>
+    public Task WaitReadyAsync(TimeSpan timeout) => _process.WaitReadyAsync(timeout);
+
+    /// <summary>The process's peak resident set so far (VmHWM in /proc/&lt;pid&gt;/status), in MB.</summary>
+    public double PeakMemoryMegabytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var kilobytes = long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        return kilobytes / 1024.0;
+    }
+
+    public void Dispose() => _process.Dispose();
+}

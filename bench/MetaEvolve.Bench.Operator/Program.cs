@@ -1,0 +1,98 @@
+// make bench-operator: the operator's cold start over 1,000 stored pools and agents against the bare clients creating
+// the same children (same run, same parallelism), its API requests, its writes while idle, its peak memory, and the
+// activation of a pool scaled to zero. Diagnostics go to stderr (and lines starting with #); stdout carries the
+// result lines.
+using System.Globalization;
+using MetaEvolve.Bench;
+using MetaEvolve.Bench.Operator;
+using MetaEvolve.Core;
+using MetaEvolve.Core.Store;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+
+var c = CultureInfo.InvariantCulture;
+var pools = BenchArguments.Int("--pools", 1_000);
+var workers = BenchArguments.Int("--workers", 4);
+var idleSeconds = BenchArguments.Int("--idle-seconds", 60);
+var samples = BenchArguments.Int("--activation-samples", 10);
+var root = RepositoryRoot.Find();
+var operatorDll = BenchArguments.Text("--operator", Path.Combine(root, "operator", "MetaEvolve.Operator", "bin", "Release", "net10.0", "MetaEvolve.Operator.dll"));
+var connections = ConnectionOptions.FromEnvironment();
+var names = BenchIsolation.Create();
+var store = new StoreOptions { Schema = names.Schema };
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+Console.WriteLine($"# context: {RunContext.Describe()} at start; {pools} pools, {workers} workers, idle window {idleSeconds} s, {samples} activation samples");
+var exitCode = 0;
+await using var dataSource = StoreDataSource.Create(connections, store);
+try
+{
+    // The schema exists before the operator starts, as on any restart: its cold start is reconciling, not migrating.
+    await new StoreMigrator(dataSource, store, NullLogger<StoreMigrator>.Instance).MigrateAsync(stop.Token);
+
+    var coldStart = await new ColdStartBenchmark(root, operatorDll, connections, names, pools, workers, TimeSpan.FromSeconds(idleSeconds)).RunAsync(stop.Token);
+    Console.WriteLine(string.Format(c, "operator.coldstart: {0:F2} s (baseline {1:F2} s, ratio {2:F2})",
+        coldStart.Operator.TotalSeconds, coldStart.Baseline.TotalSeconds, coldStart.Operator / coldStart.Baseline));
+    Console.WriteLine(string.Format(c, "operator.requests: {0}", coldStart.Requests));
+    Console.WriteLine(string.Format(c, "operator.idle_writes: {0}", coldStart.IdleWrites));
+    Console.WriteLine(string.Format(c, "operator.peak_memory: {0:F0} MB", coldStart.PeakMemoryMegabytes));
+
+    try
+    {
+        var activations = await new ActivationBenchmark(root, operatorDll, connections, names, samples, workers).RunAsync(stop.Token);
+        activations.Sort();
+        Console.WriteLine(string.Format(c, "operator.activation.p50: {0:F0} ms", Percentile(activations, 0.50)));
+        Console.WriteLine(string.Format(c, "operator.activation.p90: {0:F0} ms", Percentile(activations, 0.90)));
+    }
+    catch (Exception exception) when (exception is TimeoutException or InvalidOperationException)
+    {
+        Console.Error.WriteLine($"activation failed: {exception.Message}");
+        exitCode = 1;
+    }
+}
+finally
+{
+    Console.WriteLine($"# context: {RunContext.Describe()} at end");
+    await CleanUpAsync();
+}
+
+return exitCode;
+
+static double Percentile(List<double> sorted, double p) =>
+    sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+// The control planes kept their objects in memory and are gone; what remains is on the shared servers.
+async Task CleanUpAsync()
+{
+    await using var nats = new NatsConnection(new NatsOpts { Url = connections.NatsUrl });
+    var js = new NatsJSContext(nats);
+    foreach (var stream in names.Streams)
+    {
+        try
+        {
+            await js.DeleteStreamAsync(stream);
+        }
+        catch (NatsJSApiException)
+        {
+            // Never created (a phase did not get that far).
+        }
+    }
+
+    try
+    {
+        await new NatsKVContext(js).DeleteStoreAsync(names.Bucket);
+    }
+    catch (NatsJSApiException)
+    {
+    }
+
+    await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {store.Schema} CASCADE");
+    await drop.ExecuteNonQueryAsync();
+}
