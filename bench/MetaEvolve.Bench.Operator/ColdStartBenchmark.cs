@@ -7,7 +7,7 @@ using NATS.Client.JetStream;
 
 namespace MetaEvolve.Bench.Operator;
 
-internal sealed record ColdStartResult(TimeSpan Operator, TimeSpan Baseline, int Requests, int IdleWrites, double PeakMemoryMegabytes);
+internal sealed record ColdStartResult(TimeSpan Operator, TimeSpan Baseline, int Requests, int IdleWrites, int IdleLeaseRenewals, double PeakMemoryMegabytes);
 
 /// <summary>
 /// operator.coldstart, .requests, .idle_writes and .peak_memory: N pools and N agents stored with the runner off,
@@ -84,7 +84,8 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
         using var client = plane.Client("bench-baseline");
         var baseline = await new BareClientBaseline(client, js, connections, new PoolRuntimeSettings(Image, names.Schema, names.BaselineStream), workers)
             .RunAsync(ns, names.BaselineNamespace, BenchIsolation.StreamFor(names.BaselineStream, names.BaselineNamespace), cancellationToken);
-        return new ColdStartResult(coldStart, baseline, requests.Count, idleRequests.Writes.Count, peak);
+        var leases = idleRequests.Writes.LeaseRenewals;
+        return new ColdStartResult(coldStart, baseline, requests.Count, idleRequests.Writes.Except(leases).Count, leases.Count, peak);
     }
 
     private static List<System.Text.Json.Nodes.JsonObject> Events(BenchControlPlane plane, string ns) =>

@@ -41,7 +41,7 @@ try
     Console.WriteLine(string.Format(c, "operator.coldstart: {0:F2} s (baseline {1:F2} s, ratio {2:F2})",
         coldStart.Operator.TotalSeconds, coldStart.Baseline.TotalSeconds, coldStart.Operator / coldStart.Baseline));
     Console.WriteLine(string.Format(c, "operator.requests: {0}", coldStart.Requests));
-    Console.WriteLine(string.Format(c, "operator.idle_writes: {0}", coldStart.IdleWrites));
+    Console.WriteLine(string.Format(c, "operator.idle_writes: {0} (plus {1} Lease renewals: leader election's heartbeat)", coldStart.IdleWrites, coldStart.IdleLeaseRenewals));
     Console.WriteLine(string.Format(c, "operator.peak_memory: {0:F0} MB", coldStart.PeakMemoryMegabytes));
 
     try

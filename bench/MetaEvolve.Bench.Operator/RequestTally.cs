@@ -13,6 +13,11 @@ internal sealed class RequestTally(IReadOnlyList<RequestRecord> records)
     /// <summary>Anything but get, list and watch (non-resource requests carry their HTTP verb, GET for discovery).</summary>
     public RequestTally Writes => new([.. records.Where(r => r.Verb is not ("get" or "list" or "watch"))]);
 
+    /// <summary>Leader election's heartbeat (a Lease update every retry period), which goes on whatever the cluster does.</summary>
+    public RequestTally LeaseRenewals => new([.. records.Where(r => r.Resource == "leases")]);
+
+    public RequestTally Except(RequestTally other) => new([.. records.Except(other.records)]);
+
     /// <summary>"patch agentpools/status 1000, create deployments 1000, ..." — most frequent first.</summary>
     public string Describe() => records.Count == 0 ? "none" : string.Join(", ", records
         .GroupBy(r => $"{r.Verb} {(r.IsResourceRequest ? r.Resource + (r.Subresource is null ? "" : "/" + r.Subresource) : r.Path)}")
