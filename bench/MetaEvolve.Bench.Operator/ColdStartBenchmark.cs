@@ -85,7 +85,7 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
         var baseline = await new BareClientBaseline(client, js, connections, new PoolRuntimeSettings(Image, names.Schema, names.BaselineStream), workers)
             .RunAsync(ns, names.BaselineNamespace, BenchIsolation.StreamFor(names.BaselineStream, names.BaselineNamespace), cancellationToken);
         var leases = idleRequests.Writes.LeaseRenewals;
-        return new ColdStartResult(coldStart, baseline, requests.Count, idleRequests.Writes.Except(leases).Count, leases.Count, peak);
+        return new ColdStartResult(coldStart, baseline, requests.Count, idleRequests.Writes.ExceptLeases.Count, leases.Count, peak);
     }
 
     private static List<System.Text.Json.Nodes.JsonObject> Events(BenchControlPlane plane, string ns) =>

@@ -16,7 +16,7 @@ internal sealed class RequestTally(IReadOnlyList<RequestRecord> records)
     /// <summary>Leader election's heartbeat (a Lease update every retry period), which goes on whatever the cluster does.</summary>
     public RequestTally LeaseRenewals => new([.. records.Where(r => r.Resource == "leases")]);
 
-    public RequestTally Except(RequestTally other) => new([.. records.Except(other.records)]);
+    public RequestTally ExceptLeases => new([.. records.Where(r => r.Resource != "leases")]);
 
     /// <summary>"patch agentpools/status 1000, create deployments 1000, ..." — most frequent first.</summary>
     public string Describe() => records.Count == 0 ? "none" : string.Join(", ", records
