@@ -105,7 +105,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
         Queue = new WorkQueueSettings { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(2) },
         ReconcileTimeout = TimeSpan.FromSeconds(15),
         // Several instances share this process and machine: each serves the external metrics API on its own port.
-        ExternalMetrics = new ExternalMetrics.ExternalMetricsOptions { Port = 0, LoopbackOnly = true },
+        ExternalMetrics = new Operator.ExternalMetrics.ExternalMetricsOptions { Port = 0, LoopbackOnly = true },
     };
 
     public async Task<OperatorInstance> StartOperatorAsync(string identity = "operator-a")
