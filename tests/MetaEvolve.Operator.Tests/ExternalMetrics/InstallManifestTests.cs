@@ -20,7 +20,8 @@ public sealed class InstallManifestTests
         Assert.Equal((string?)service["metadata"]!["name"], (string?)apiService["spec"]!["service"]!["name"]);
         Assert.Equal((string?)service["metadata"]!["namespace"], (string?)apiService["spec"]!["service"]!["namespace"]);
         var port = service["spec"]!["ports"]!.AsArray().Single()!;
-        Assert.Equal((int?)apiService["spec"]!["service"]!["port"], (int?)port["port"]);
+        Assert.Equal(443L, (long?)apiService["spec"]!["service"]!["port"]);
+        Assert.Equal(443L, (long?)port["port"]);
         Assert.Equal("https", (string?)port["targetPort"]);
         Assert.NotNull(service["spec"]!["selector"]);
     }
