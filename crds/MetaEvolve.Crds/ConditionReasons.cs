@@ -24,4 +24,19 @@ public static class ConditionReasons
     public const string DeploymentUnavailable = "DeploymentUnavailable";
     public const string ConsumerMissing = "ConsumerMissing";
     public const string QueueUnavailable = "QueueUnavailable";
+
+    /// <summary>ScalingActive: the operator stopped an idle pool's workers; its next task starts one.</summary>
+    public const string ScaledToZero = "ScaledToZero";
+
+    /// <summary>ScalingActive: autoscaling mode None, the replica count is spec.replicas.</summary>
+    public const string ScalingDisabled = "ScalingDisabled";
+
+    /// <summary>ScalingActive: mode Keda, but KEDA's ScaledObject API is not installed.</summary>
+    public const string KedaNotInstalled = "KedaNotInstalled";
+
+    /// <summary>ScalingActive: the autoscaler exists and has not reported yet.</summary>
+    public const string AutoscalerPending = "AutoscalerPending";
+
+    /// <summary>ScalingActive: KEDA reports its ScaledObject ready.</summary>
+    public const string ScaledObjectReady = "ScaledObjectReady";
 }

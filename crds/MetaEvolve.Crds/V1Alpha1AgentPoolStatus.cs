@@ -20,7 +20,7 @@ public sealed class V1Alpha1AgentPoolStatus
     [Description("Label selector of the worker pods, for the scale subresource.")]
     public string? Selector { get; set; }
 
-    [Description("Queue depth of the pool's JetStream consumer when last sampled.")]
+    [Description("Queue depth of the pool's JetStream consumer; its lag (pending plus ackPending) drives the autoscaler.")]
     public AgentPoolQueueStatus? Queue { get; set; }
 
     [Description("Agents bound to this pool.")]
@@ -41,6 +41,6 @@ public sealed class AgentPoolQueueStatus
     [Description("Tasks delivered more than once (consumer num_redelivered).")]
     public long? Redelivered { get; set; }
 
-    [Description("When the queue was sampled.")]
+    [Description("When these figures were first read; kept while they do not change, so an idle pool's status is not rewritten.")]
     public DateTime? SampledAt { get; set; }
 }

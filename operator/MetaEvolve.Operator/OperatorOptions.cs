@@ -47,6 +47,15 @@ public sealed record OperatorOptions
     /// <summary>How often a Ready object is looked at again even without a change (drift repair).</summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How often the leader reads every pool's queue lag (status, gauges, the 0↔1 step); one paged request.</summary>
+    public TimeSpan QueuePollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// NATS monitoring endpoint (host:port) that KEDA's nats-jetstream scaler reads for pools in mode Keda; by default
+    /// the NATS server's host on port 8222.
+    /// </summary>
+    public string? NatsMonitoringEndpoint { get; init; }
+
     public WatchSettings Watch { get; init; } = new();
 
     public WorkQueueSettings Queue { get; init; } = new();

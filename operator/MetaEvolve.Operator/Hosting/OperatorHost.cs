@@ -84,6 +84,7 @@ public static class OperatorHost
             ReconnectWaitMax = TimeSpan.FromSeconds(2),
             LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
         }));
+        builder.Services.AddSingleton<INatsConnection>(sp => sp.GetRequiredService<NatsConnection>());
         builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequiredService<NatsConnection>()));
         builder.Services.AddSingleton(sp => new ConfigNoticeBoard(sp.GetRequiredService<INatsJSContext>(), options.ConfigBucket));
         builder.Services.AddSingleton(new TaskStreamOptions { StreamName = options.Stream, Subjects = options.StreamSubjects });
@@ -92,7 +93,8 @@ public static class OperatorHost
         builder.Services.AddSingleton<QueueLagReader>();
         builder.Services.AddSingleton<ExternalMetricsServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExternalMetricsServer>());
-        builder.Services.AddSingleton(new PoolRuntimeSettings(options.DefaultImage, options.StoreSchema, options.Stream));
+        builder.Services.AddSingleton(new PoolRuntimeSettings(options.DefaultImage, options.StoreSchema, options.Stream,
+            options.NatsMonitoringEndpoint ?? $"{new Uri(settings.Connections.NatsUrl).Host}:8222"));
 
         builder.Services.AddSingleton<CSharpSkillCompiler>();
         builder.Services.AddSingleton<SkillValidator>();

@@ -2,8 +2,10 @@ using k8s;
 using k8s.Models;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Agents;
+using MetaEvolve.Operator.Keda;
 using MetaEvolve.Operator.Pools;
 using MetaEvolve.Operator.Runtime;
+using MetaEvolve.Operator.Scaling;
 using MetaEvolve.Operator.Skills;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -21,6 +23,8 @@ namespace MetaEvolve.Operator.Hosting;
 [RequiresPermission("apps", "deployments", "get,list,watch")]
 [RequiresPermission("", "secrets", "get,list,watch")]
 [RequiresPermission("", "configmaps", "get,list,watch")]
+[RequiresPermission("autoscaling", "horizontalpodautoscalers", "get,list,watch")]
+[RequiresPermission(KedaScaledObject.Group, KedaScaledObject.Plural, "get,list,watch")]
 public sealed class OperatorRuntime : IDisposable
 {
     private readonly List<Func<CancellationToken, Task>> _loops = [];
@@ -32,8 +36,11 @@ public sealed class OperatorRuntime : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var settings = new ControllerSettings { Workers = options.Workers, Queue = options.Queue, ReconcileTimeout = options.ReconcileTimeout };
         State = new ClusterState();
-        // Reconcilers read this term's caches, so they are made with it.
-        var pools = ActivatorUtilities.CreateInstance<AgentPoolReconciler>(services, State);
+        // Reconcilers read this term's caches, so they are made with it; so are the queue readings.
+        var samples = new QueueSamples();
+        QueueMonitor = ActivatorUtilities.CreateInstance<PoolQueueMonitor>(services, State, samples);
+        var autoscalers = ActivatorUtilities.CreateInstance<PoolAutoscalers>(services, State);
+        var pools = ActivatorUtilities.CreateInstance<AgentPoolReconciler>(services, State, samples, QueueMonitor, autoscalers);
         var agents = ActivatorUtilities.CreateInstance<AgentReconciler>(services, State);
         var skills = ActivatorUtilities.CreateInstance<SkillReconciler>(services, State);
         Pools = new Controller<V1Alpha1AgentPool>(V1Alpha1AgentPool.KubeKind, State.Pools, pools, settings, metrics, loggers.CreateLogger("Controller.AgentPool"));
@@ -47,6 +54,12 @@ public sealed class OperatorRuntime : IDisposable
         var deploymentWatch = Watch(new ApiWatchSource<V1Deployment>(client, "apps", "v1", "deployments", $"{PoolNames.ManagedByLabel}={PoolNames.ManagedBy}"), State.Deployments, options, metrics, watchLogger);
         var secretWatch = Watch(new SecretWatchSource(client), State.Secrets, options, metrics, watchLogger);
         var configMapWatch = Watch(new ConfigMapWatchSource(client), State.ConfigMaps, options, metrics, watchLogger);
+        var hpaWatch = Watch(new ApiWatchSource<V2HorizontalPodAutoscaler>(client, "autoscaling", "v2", "horizontalpodautoscalers", $"{PoolNames.ManagedByLabel}={PoolNames.ManagedBy}"), State.Autoscalers, options, metrics, watchLogger);
+        var scaledObjectWatch = Watch(new OptionalApiWatchSource<KedaScaledObject>(
+            new ApiWatchSource<KedaScaledObject>(client, KedaScaledObject.Group, KedaScaledObject.Version, KedaScaledObject.Plural, $"{PoolNames.ManagedByLabel}={PoolNames.ManagedBy}"),
+            TimeSpan.FromMinutes(1), TimeProvider.System), State.ScaledObjects, options, metrics, watchLogger);
+        QueueMonitor.OnChange(Pools.Enqueue);
+        _loops.Add(QueueMonitor.RunAsync);
 
         poolWatch.Subscribe((_, pool) =>
         {
@@ -88,6 +101,8 @@ public sealed class OperatorRuntime : IDisposable
             }
         });
         deploymentWatch.Subscribe((_, deployment) => EnqueueOwnerPool(deployment.Metadata));
+        hpaWatch.Subscribe((_, hpa) => EnqueueOwnerPool(hpa.Metadata));
+        scaledObjectWatch.Subscribe((_, scaledObject) => EnqueueOwnerPool(scaledObject.Metadata));
         secretWatch.Subscribe((_, secret) =>
         {
             EnqueueOwnerPool(secret.Metadata);
@@ -106,6 +121,7 @@ public sealed class OperatorRuntime : IDisposable
     }
 
     public ClusterState State { get; }
+    public PoolQueueMonitor QueueMonitor { get; }
     public Controller<V1Alpha1AgentPool> Pools { get; }
     public Controller<V1Alpha1Agent> Agents { get; }
     public Controller<V1Alpha1Skill> Skills { get; }
@@ -163,6 +179,7 @@ public sealed class OperatorRuntime : IDisposable
 
     public void Dispose()
     {
+        QueueMonitor.Dispose();
         Pools.Dispose();
         Agents.Dispose();
         Skills.Dispose();

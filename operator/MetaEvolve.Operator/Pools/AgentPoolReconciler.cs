@@ -1,9 +1,11 @@
+using System.Globalization;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using MetaEvolve.Core;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
+using MetaEvolve.Operator.Scaling;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -11,16 +13,21 @@ using NATS.Client.JetStream;
 namespace MetaEvolve.Operator.Pools;
 
 /// <summary>
-/// AgentPool → the pool's JetStream consumer, the Secret with connection settings, and the agent-runtime
-/// Deployment. Replicas are written only in mode None (and when suspended); an autoscaler owns them otherwise.
+/// AgentPool → the pool's JetStream consumer, the Secret with connection settings, the agent-runtime Deployment and
+/// its autoscaler (HPA or KEDA ScaledObject). Replicas are written only in mode None (and when suspended); an
+/// autoscaler owns them otherwise, apart from the 0↔1 step of a pool that may scale to zero.
 /// </summary>
 [RequiresPermission(ApiGroup.Group, V1Alpha1AgentPool.KubePlural, "get,list,watch,patch,update")]
 [RequiresPermission(ApiGroup.Group, V1Alpha1AgentPool.KubePlural + "/status", "get,patch,update")]
 [RequiresPermission("apps", "deployments", "get,list,watch,create,update,patch,delete")]
+[RequiresPermission("apps", "deployments/scale", "get,update,patch")]
 [RequiresPermission("", "secrets", "get,list,watch,create,update,patch,delete")]
 public sealed class AgentPoolReconciler(
     IKubernetes client,
     ClusterState state,
+    QueueSamples samples,
+    PoolQueueMonitor monitor,
+    PoolAutoscalers autoscalers,
     TaskQueueTopology queue,
     ConnectionOptions connections,
     PoolRuntimeSettings settings,
@@ -35,7 +42,8 @@ public sealed class AgentPoolReconciler(
     {
         if (pool is null)
         {
-            // The Deployment and Secret follow their owner reference; the finalizer already removed the consumer.
+            // The children follow their owner reference; the finalizer already removed the consumer.
+            samples.Forget(key);
             return ReconcileResult.Done;
         }
 
@@ -53,11 +61,13 @@ public sealed class AgentPoolReconciler(
         var deployment = PoolDeploymentBuilder.Build(pool, agents, settings, PoolConnectionSecretBuilder.HashOf(secret));
         var consumer = PoolConsumerBuilder.Build(pool);
 
-        var queueError = await ApplyConsumerAsync(consumer, cancellationToken);
+        var queueError = await ApplyConsumerAsync(key, consumer, cancellationToken);
         await ApplySecretAsync(secret, cancellationToken);
         var applied = await ApplyDeploymentAsync(deployment, cancellationToken);
+        var autoscaler = await autoscalers.ApplyAsync(pool, cancellationToken);
+        applied = await ScaleBetweenZeroAndOneAsync(key, pool, applied, cancellationToken);
 
-        var observed = new PoolObservation(applied, queueError, [.. agents.Select(a => a.Metadata.Name)]);
+        var observed = new PoolObservation(applied, queueError, [.. agents.Select(a => a.Metadata.Name)], samples.Get(key), autoscaler);
         var status = PoolStatusBuilder.Build(pool, observed, DateTime.UtcNow);
         if (await statusWriter.WriteIfChangedAsync(pool, status, cancellationToken) is { } written)
         {
@@ -65,9 +75,47 @@ public sealed class AgentPoolReconciler(
             await events.RecordTransitionsAsync(pool, pool.Status?.Conditions, status.Conditions!, cancellationToken);
         }
 
-        return queueError is null
-            ? ReconcileResult.Done
-            : throw new TransientException($"consumer of pool {key}: {queueError}");
+        if (queueError is not null)
+        {
+            throw new TransientException($"consumer of pool {key}: {queueError}");
+        }
+
+        if (autoscaler.Problem is not null)
+        {
+            // Without KEDA there is nothing to watch for; look again now and then in case it gets installed.
+            return ReconcileResult.After(TimeSpan.FromMinutes(1));
+        }
+
+        return ZeroScaling.UntilCooledDown(pool, applied.Spec.Replicas, samples.Get(key), DateTime.UtcNow) is { } cooldown
+            ? ReconcileResult.After(cooldown + TimeSpan.FromMilliseconds(100))
+            : ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// The step an HPA cannot take (see <see cref="ZeroScaling"/>), through the Deployment's /scale so nothing else
+    /// of the Deployment is touched. Before a pool goes to zero it starts listening for its next task.
+    /// </summary>
+    private async Task<V1Deployment> ScaleBetweenZeroAndOneAsync(ObjectKey key, V1Alpha1AgentPool pool, V1Deployment deployment, CancellationToken cancellationToken)
+    {
+        var step = ZeroScaling.Decide(pool, deployment.Spec.Replicas, samples.Get(key), DateTime.UtcNow);
+        var atZero = (step?.Replicas ?? deployment.Spec.Replicas) == 0;
+        await monitor.WakeOnTaskAsync(pool, atZero && ZeroScaling.MayIdleAtZero(pool), cancellationToken);
+        if (step is null)
+        {
+            return deployment;
+        }
+
+        var ns = deployment.Metadata.NamespaceProperty;
+        var name = deployment.Metadata.Name;
+        logger.LogInformation("Scaling Deployment {Namespace}/{Name} to {Replicas}: {Message}", ns, name, step.Replicas, step.Message);
+        var patch = new V1Patch("{\"spec\":{\"replicas\":" + step.Replicas.ToString(CultureInfo.InvariantCulture) + "}}", V1Patch.PatchType.MergePatch);
+        await client.AppsV1.PatchNamespacedDeploymentScaleAsync(patch, name, ns, cancellationToken: cancellationToken);
+        await events.RecordAsync(pool, EventRecorder.Normal, step.Reason, step.Message, cancellationToken);
+
+        // Until the watch brings the Deployment back, the cache must not offer the same step again.
+        var scaled = KubernetesJson.Deserialize<V1Deployment>(KubernetesJson.Serialize(deployment));
+        scaled.Spec.Replicas = step.Replicas;
+        return Cached(scaled);
     }
 
     private async Task CleanUpAsync(ObjectKey key, V1Alpha1AgentPool pool, CancellationToken cancellationToken)
@@ -82,14 +130,16 @@ public sealed class AgentPoolReconciler(
         logger.LogInformation("Removed the consumer of pool {Pool}", key);
     }
 
-    private async Task<string?> ApplyConsumerAsync(NATS.Client.JetStream.Models.ConsumerConfig consumer, CancellationToken cancellationToken)
+    /// <summary>Applies the consumer and records the queue figures its info carries; returns why it failed, if it did.</summary>
+    private async Task<string?> ApplyConsumerAsync(ObjectKey key, NATS.Client.JetStream.Models.ConsumerConfig consumer, CancellationToken cancellationToken)
     {
         // While NATS is unreachable the client waits for a reconnect; bound the wait so the pool can say why.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(NatsTimeout);
         try
         {
-            await queue.EnsureConsumerAsync(consumer, timeout.Token);
+            var info = await queue.EnsureConsumerAsync(consumer, timeout.Token);
+            samples.Record(key, new QueueLag((long)info.NumPending, info.NumAckPending, info.NumRedelivered, DateTime.UtcNow));
             return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -11,7 +11,15 @@ public static class PoolDefaults
 
     public static int Replicas(V1Alpha1AgentPool pool) => pool?.Spec.Replicas ?? 1;
 
+    public static int MinReplicas(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.MinReplicas ?? 1;
+
     public static int MaxReplicas(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.MaxReplicas ?? 10;
+
+    public static int TargetLagPerReplica(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.TargetLagPerReplica ?? 5;
+
+    public static int ActivationLag(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.ActivationLag ?? 0;
+
+    public static int CooldownSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.CooldownSeconds ?? 300;
 
     public static int AckWaitSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Task?.AckWaitSeconds ?? 60;
 

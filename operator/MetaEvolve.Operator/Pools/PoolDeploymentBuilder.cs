@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using k8s;
 using k8s.Models;
 using MetaEvolve.Core.Config;
@@ -78,7 +76,7 @@ public static class PoolDeploymentBuilder
             },
         };
 
-        var hash = ConfigHash(deployment, connectionHash);
+        var hash = DeploymentHash(deployment, connectionHash);
         deployment.Metadata.Annotations[PoolNames.ConfigHashAnnotation] = hash;
         deployment.Spec.Template.Metadata.Annotations[PoolNames.ConfigHashAnnotation] = hash;
         return deployment;
@@ -162,16 +160,15 @@ public static class PoolDeploymentBuilder
     };
 
     /// <summary>
-    /// sha256 of everything the operator decides about the Deployment except the replica count (an autoscaler may
-    /// own it), plus the connection settings' hash, so a changed Secret rolls the workers too.
+    /// Everything the operator decides about the Deployment except the replica count (an autoscaler may own it), plus
+    /// the connection settings' hash, so a changed Secret rolls the workers too.
     /// </summary>
-    private static string ConfigHash(V1Deployment deployment, string connectionHash)
+    private static string DeploymentHash(V1Deployment deployment, string connectionHash)
     {
         var replicas = deployment.Spec.Replicas;
         deployment.Spec.Replicas = null;
-        var json = KubernetesJson.Serialize(deployment);
+        var hash = ConfigHash.Of(deployment, connectionHash);
         deployment.Spec.Replicas = replicas;
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(json + "\n" + connectionHash));
-        return Convert.ToHexStringLower(bytes)[..16];
+        return hash;
     }
 }

@@ -1,3 +1,4 @@
+using k8s.Models;
 using MetaEvolve.Crds;
 
 namespace MetaEvolve.Operator.Pools;
@@ -19,6 +20,22 @@ public static class PoolNames
 
     /// <summary>The owned Secret carrying the connection settings into the pool's namespace.</summary>
     public static string ConnectionSecret(V1Alpha1AgentPool pool) => $"{pool?.Metadata.Name}-connection";
+
+    /// <summary>Metadata of a child named <paramref name="name"/>: the pool's namespace, our labels, owned by the pool.</summary>
+    public static V1ObjectMeta ChildMetadata(V1Alpha1AgentPool pool, string name) => new()
+    {
+        Name = name,
+        NamespaceProperty = pool?.Metadata.NamespaceProperty,
+        Labels = new Dictionary<string, string>
+        {
+            [NameLabel] = ComponentName,
+            [PoolLabel] = pool?.Metadata.Name ?? "",
+            [InstanceLabel] = pool?.Metadata.Name ?? "",
+            [ManagedByLabel] = ManagedBy,
+        },
+        Annotations = new Dictionary<string, string>(),
+        OwnerReferences = [PoolDeploymentBuilder.OwnerReference(pool!)],
+    };
 
     public static IDictionary<string, string> Selector(V1Alpha1AgentPool pool) => new Dictionary<string, string>
     {

@@ -5,7 +5,8 @@ namespace MetaEvolve.Operator.Pools;
 
 /// <summary>
 /// A pool's status from what the reconcile observed. Pure. Ready means the children are applied, the consumer is
-/// present, and the desired number of replicas (0 included) is available in the current rollout.
+/// present, and the Deployment's replicas (0 included) are available in the current rollout; desiredReplicas is what
+/// the autoscaler asks for, which may run ahead of the Deployment.
 /// </summary>
 public static class PoolStatusBuilder
 {
@@ -15,27 +16,36 @@ public static class PoolStatusBuilder
         ArgumentNullException.ThrowIfNull(observed);
         var generation = pool.Metadata.Generation;
         var deployment = observed.Deployment;
-        var desired = deployment?.Spec.Replicas ?? PoolDefaults.DeploymentReplicas(pool) ?? 1;
-        var (ready, reason, message) = Readiness(pool, observed, desired);
+        var replicas = deployment?.Spec.Replicas ?? PoolDefaults.DeploymentReplicas(pool) ?? 1;
+        var (ready, reason, message) = Readiness(pool, observed, replicas);
+        var (scaling, scalingReason, scalingMessage) = PoolScalingCondition.Evaluate(pool, observed);
 
         var conditions = Conditions.Set(pool.Status?.Conditions, ConditionTypes.Ready, ready, reason, message, generation, now);
         conditions = Conditions.Set(conditions, ConditionTypes.Reconciling, !ready,
             ready ? ConditionReasons.Reconciled : ConditionReasons.Progressing,
             ready ? "the pool matches its spec" : message, generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.ScalingActive, scaling, scalingReason, scalingMessage, generation, now);
 
         return new V1Alpha1AgentPoolStatus
         {
             ObservedGeneration = generation,
             Replicas = deployment?.Status?.Replicas ?? 0,
             ReadyReplicas = deployment?.Status?.ReadyReplicas ?? 0,
-            DesiredReplicas = desired,
+            DesiredReplicas = Desired(pool, observed, replicas),
             Selector = PoolNames.SelectorString(pool),
-            // Issue 9 samples the queue; keep what is there so this reconcile does not erase it.
-            Queue = pool.Status?.Queue,
+            Queue = observed.Queue?.Lag is { } lag
+                ? new AgentPoolQueueStatus { Pending = lag.Pending, AckPending = lag.AckPending, Redelivered = lag.Redelivered, SampledAt = lag.SampledAt }
+                : pool.Status?.Queue,
             Agents = [.. observed.Agents],
             Conditions = conditions,
         };
     }
+
+    /// <summary>The HPA's desired count while it owns a running pool; otherwise the Deployment's own.</summary>
+    private static int Desired(V1Alpha1AgentPool pool, PoolObservation observed, int replicas) =>
+        replicas > 0 && !PoolDefaults.Suspended(pool) && observed.Autoscaler?.Hpa?.Status?.DesiredReplicas is { } desired
+            ? desired
+            : replicas;
 
     private static (bool Ready, string Reason, string Message) Readiness(V1Alpha1AgentPool pool, PoolObservation observed, int desired)
     {

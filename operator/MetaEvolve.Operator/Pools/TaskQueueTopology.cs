@@ -24,8 +24,8 @@ public sealed class TaskQueueTopology(INatsJSContext js, TaskStreamOptions strea
         _streamReady = true;
     }
 
-    /// <summary>Creates or updates the consumer; returns false when it already matched.</summary>
-    public async Task<bool> EnsureConsumerAsync(ConsumerConfig desired, CancellationToken cancellationToken)
+    /// <summary>Creates or updates the consumer; returns its info (with the queue's figures) as the server has it.</summary>
+    public async Task<ConsumerInfo> EnsureConsumerAsync(ConsumerConfig desired, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(desired);
         try
@@ -36,7 +36,7 @@ public sealed class TaskQueueTopology(INatsJSContext js, TaskStreamOptions strea
                 var existing = await js.GetConsumerAsync(stream.StreamName, desired.Name!, cancellationToken);
                 if (PoolConsumerBuilder.Matches(existing.Info.Config, desired))
                 {
-                    return false;
+                    return existing.Info;
                 }
             }
             catch (NatsJSApiException exception) when (exception.Error.Code == 404 && exception.Error.ErrCode == 10014)
@@ -46,27 +46,13 @@ public sealed class TaskQueueTopology(INatsJSContext js, TaskStreamOptions strea
 
             logger.LogInformation("Applying consumer {Stream}/{Consumer} (filter {Filter}, max ack pending {MaxAckPending})",
                 stream.StreamName, desired.Name, desired.FilterSubject, desired.MaxAckPending);
-            await js.CreateOrUpdateConsumerAsync(stream.StreamName, desired, cancellationToken);
-            return true;
+            return (await js.CreateOrUpdateConsumerAsync(stream.StreamName, desired, cancellationToken)).Info;
         }
         catch (NatsJSApiException exception) when (exception.Error.Code == 404)
         {
             // The stream vanished (a NATS restart without storage, someone deleted it): make it again next time.
             _streamReady = false;
             throw;
-        }
-    }
-
-    public async Task<bool> ConsumerExistsAsync(string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await js.GetConsumerAsync(stream.StreamName, name, cancellationToken);
-            return true;
-        }
-        catch (NatsJSApiException exception) when (exception.Error.Code == 404)
-        {
-            return false;
         }
     }
 

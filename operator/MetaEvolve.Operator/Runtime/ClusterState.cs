@@ -1,5 +1,6 @@
 using k8s.Models;
 using MetaEvolve.Crds;
+using MetaEvolve.Operator.Keda;
 
 namespace MetaEvolve.Operator.Runtime;
 
@@ -12,8 +13,11 @@ public sealed class ClusterState
     public ObjectCache<V1Deployment> Deployments { get; } = new();
     public ObjectCache<V1Secret> Secrets { get; } = new();
     public ObjectCache<V1ConfigMap> ConfigMaps { get; } = new();
+    public ObjectCache<V2HorizontalPodAutoscaler> Autoscalers { get; } = new();
+    public ObjectCache<KedaScaledObject> ScaledObjects { get; } = new();
 
-    public bool Synced => Pools.Synced && Agents.Synced && Skills.Synced && Deployments.Synced && Secrets.Synced && ConfigMaps.Synced;
+    public bool Synced => Pools.Synced && Agents.Synced && Skills.Synced && Deployments.Synced && Secrets.Synced && ConfigMaps.Synced
+        && Autoscalers.Synced && ScaledObjects.Synced;
 
     /// <summary>The agents bound to a pool, by name.</summary>
     public IReadOnlyList<V1Alpha1Agent> AgentsOfPool(ObjectKey pool) =>

@@ -18,6 +18,9 @@ public sealed class OperatorMetrics
         QueueDepth = factory.CreateGauge("metaevolve_operator_workqueue_depth", "Keys waiting for a worker, by kind.", "kind");
         WatchRestarts = factory.CreateCounter("metaevolve_operator_watch_restarts_total", "Watch streams restarted, by resource and reason (closed, gone, error).", "resource", "reason");
         IsLeader = factory.CreateGauge("metaevolve_operator_leader", "1 while this instance holds the leader lease.");
+        QueueLag = factory.CreateGauge("metaevolve_pool_queue_lag", "Tasks waiting plus tasks in flight in a pool's queue (the autoscaling metric); absent while it cannot be read.", "namespace", "pool");
+        QueuePending = factory.CreateGauge("metaevolve_pool_queue_pending", "Tasks waiting in a pool's queue, not yet delivered to a worker.", "namespace", "pool");
+        QueueAckPending = factory.CreateGauge("metaevolve_pool_queue_ack_pending", "Tasks delivered to a pool's workers and not yet acknowledged.", "namespace", "pool");
     }
 
     public CollectorRegistry Registry { get; }
@@ -26,4 +29,22 @@ public sealed class OperatorMetrics
     public Gauge QueueDepth { get; }
     public Counter WatchRestarts { get; }
     public Gauge IsLeader { get; }
+    public Gauge QueueLag { get; }
+    public Gauge QueuePending { get; }
+    public Gauge QueueAckPending { get; }
+
+    public void SetQueue(string ns, string pool, Scaling.QueueLag lag)
+    {
+        ArgumentNullException.ThrowIfNull(lag);
+        QueueLag.WithLabels(ns, pool).Set(lag.Lag);
+        QueuePending.WithLabels(ns, pool).Set(lag.Pending);
+        QueueAckPending.WithLabels(ns, pool).Set(lag.AckPending);
+    }
+
+    public void RemoveQueue(string ns, string pool)
+    {
+        QueueLag.RemoveLabelled(ns, pool);
+        QueuePending.RemoveLabelled(ns, pool);
+        QueueAckPending.RemoveLabelled(ns, pool);
+    }
 }

@@ -108,9 +108,10 @@ internal sealed class OperatorCluster : IAsyncDisposable
         ExternalMetrics = new Operator.ExternalMetrics.ExternalMetricsOptions { Port = 0, LoopbackOnly = true },
     };
 
-    public async Task<OperatorInstance> StartOperatorAsync(string identity = "operator-a")
+    public async Task<OperatorInstance> StartOperatorAsync(string identity = "operator-a", Func<OperatorOptions, OperatorOptions>? configure = null)
     {
         var options = OperatorOptions(identity);
+        options = configure?.Invoke(options) ?? options;
         var registry = Metrics.NewCustomRegistry();
         var app = OperatorHost.Build(["--urls", "http://127.0.0.1:0"], s =>
         {

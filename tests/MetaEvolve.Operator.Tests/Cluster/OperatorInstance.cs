@@ -24,6 +24,16 @@ internal sealed class OperatorInstance(WebApplication app, OperatorOptions optio
 
     public Task StartAsync() => app.StartAsync(TestContext.Current.CancellationToken);
 
+    /// <summary>The value of one series as /metrics exposes it (labels as written there), or null when absent.</summary>
+    public async Task<double?> MetricAsync(string name, string labels)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(BaseAddress.TrimEnd('/') + "/metrics", TestContext.Current.CancellationToken);
+        var prefix = $"{name}{{{labels}}} ";
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? null : double.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A clean shutdown: the current reconciles finish and the Lease is released.</summary>
     public async Task StopAsync()
     {

@@ -19,7 +19,13 @@ public class ClusterRoleTests
     [InlineData("create", "", "events", null, true)]
     [InlineData("delete", "metaevolve.io", "agentpools", null, false)]
     [InlineData("create", "", "pods", null, false)]
-    [InlineData("patch", "apps", "deployments", "scale", false)]
+    // The 0↔1 step of scale to zero goes through /scale; nothing else of the Deployment's subresources is touched.
+    [InlineData("patch", "apps", "deployments", "scale", true)]
+    [InlineData("update", "apps", "deployments", "status", false)]
+    [InlineData("create", "autoscaling", "horizontalpodautoscalers", null, true)]
+    [InlineData("update", "autoscaling", "horizontalpodautoscalers", "status", false)]
+    [InlineData("delete", "keda.sh", "scaledobjects", null, true)]
+    [InlineData("create", "keda.sh", "triggerauthentications", null, false)]
     public void The_role_allows_what_the_operator_does_and_nothing_it_does_not(string verb, string group, string resource, string? subresource, bool allowed)
     {
         Assert.Equal(allowed, OperatorClusterRole.Allows(OperatorClusterRole.Generate().Rules, verb, group, resource, subresource));
