@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Models;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.DevCluster.Autoscaling;
 using NATS.Client.JetStream;
@@ -31,7 +29,7 @@ public sealed class ExternalMetricsApiTests
         var leader = await cluster.StartOperatorAsync("operator-a");
         await OperatorCluster.EventuallyAsync(() => Task.FromResult(leader.Leader.IsLeader), "operator-a leads");
         var standby = await cluster.StartOperatorAsync("operator-b");
-        await RegisterAsync(cluster, standby.ExternalMetricsPort);
+        await cluster.RegisterExternalMetricsAsync(standby.ExternalMetricsPort);
         await PoolConsumerAsync(cluster, "alpha", tasks: 3);
         await PoolConsumerAsync(cluster, "beta", tasks: 5);
 
@@ -56,7 +54,7 @@ public sealed class ExternalMetricsApiTests
     {
         await using var cluster = await OperatorCluster.StartAsync();
         var instance = await cluster.StartOperatorAsync();
-        await RegisterAsync(cluster, instance.ExternalMetricsPort);
+        await cluster.RegisterExternalMetricsAsync(instance.ExternalMetricsPort);
         await PoolConsumerAsync(cluster, "alpha", tasks: 2);
         await PoolConsumerAsync(cluster, "beta", tasks: 0);
         await PoolConsumerAsync(cluster, "gamma", tasks: 1);
@@ -78,7 +76,7 @@ public sealed class ExternalMetricsApiTests
     {
         await using var cluster = await OperatorCluster.StartAsync();
         var instance = await cluster.StartOperatorAsync();
-        await RegisterAsync(cluster, instance.ExternalMetricsPort);
+        await cluster.RegisterExternalMetricsAsync(instance.ExternalMetricsPort);
         await PoolConsumerAsync(cluster, "alpha", tasks: 1);
         var consumer = TaskSubjects.PoolConsumer(cluster.Namespace, "ghost");
 
@@ -106,7 +104,7 @@ public sealed class ExternalMetricsApiTests
     {
         await using var cluster = await OperatorCluster.StartAsync();
         var instance = await cluster.StartOperatorAsync();
-        await RegisterAsync(cluster, instance.ExternalMetricsPort);
+        await cluster.RegisterExternalMetricsAsync(instance.ExternalMetricsPort);
 
         var resources = await RawAsync(cluster, "");
         Assert.Equal("APIResourceList", (string?)resources["kind"]);
@@ -129,7 +127,7 @@ public sealed class ExternalMetricsApiTests
     {
         await using var cluster = await OperatorCluster.StartAsync();
         var instance = await cluster.StartOperatorAsync();
-        await RegisterAsync(cluster, instance.ExternalMetricsPort);
+        await cluster.RegisterExternalMetricsAsync(instance.ExternalMetricsPort);
         await PoolConsumerAsync(cluster, "alpha", tasks: 1);
 
         var kubectl = await cluster.Kubectl.RunAsync("get", "--raw", $"{ApiPath}/namespaces/{cluster.Namespace}/queue_depth");
@@ -143,39 +141,6 @@ public sealed class ExternalMetricsApiTests
         Assert.Equal("NotFound", (string?)status["reason"]);
         Assert.Contains("queue_depth", (string?)status["message"], StringComparison.Ordinal);
         await Assert.ThrowsAsync<HttpRequestException>(() => MetricsClient(cluster).GetAsync(cluster.Namespace, "queue_depth", "", Ct));
-    }
-
-    /// <summary>
-    /// What <c>metaevolve dev up</c> does for the operator it runs as a local process: a Service without selector,
-    /// hand-written Endpoints at the loopback port, and the APIService (self-signed certificate, so no CA check).
-    /// </summary>
-    private static async Task RegisterAsync(OperatorCluster cluster, int port)
-    {
-        Assert.True(port > 0, "the external metrics API is bound");
-        var client = cluster.Client("setup");
-        await client.CoreV1.CreateNamespacedServiceAsync(new V1Service
-        {
-            Metadata = new V1ObjectMeta { Name = "metaevolve-operator" },
-            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Name = "https", Port = 443, TargetPort = port }] },
-        }, cluster.Namespace, cancellationToken: Ct);
-        await client.CoreV1.CreateNamespacedEndpointsAsync(new V1Endpoints
-        {
-            Metadata = new V1ObjectMeta { Name = "metaevolve-operator" },
-            Subsets = [new V1EndpointSubset { Addresses = [new V1EndpointAddress { Ip = "127.0.0.1" }], Ports = [new Corev1EndpointPort { Name = "https", Port = port }] }],
-        }, cluster.Namespace, cancellationToken: Ct);
-        await client.ApiregistrationV1.CreateAPIServiceAsync(new V1APIService
-        {
-            Metadata = new V1ObjectMeta { Name = "v1beta1.external.metrics.k8s.io" },
-            Spec = new V1APIServiceSpec
-            {
-                Group = "external.metrics.k8s.io",
-                Version = "v1beta1",
-                GroupPriorityMinimum = 100,
-                VersionPriority = 100,
-                InsecureSkipTLSVerify = true,
-                Service = new Apiregistrationv1ServiceReference { NamespaceProperty = cluster.Namespace, Name = "metaevolve-operator", Port = 443 },
-            },
-        }, cancellationToken: Ct);
     }
 
     /// <summary>A pool's durable consumer in the test's stream, as the AgentPool reconciler names and filters it, holding <paramref name="tasks"/> tasks.</summary>
