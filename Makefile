@@ -91,6 +91,14 @@ services-status: ## Show whether each local service runs.
 install: ## Install the CRDs into the cluster of the current kubeconfig context.
 	$(KUBECTL) apply -f crds/
 
+.PHONY: install-external-metrics
+install-external-metrics: ## Register the operator as the cluster's external.metrics.k8s.io adapter (optional: not where KEDA or prometheus-adapter owns it).
+	$(KUBECTL) apply -f config/external-metrics/
+
+.PHONY: uninstall-external-metrics
+uninstall-external-metrics: ## Remove the operator's external.metrics.k8s.io APIService and Service.
+	$(KUBECTL) delete --ignore-not-found -f config/external-metrics/
+
 .PHONY: uninstall
 uninstall: ## Remove the CRDs (and with them every Agent, Skill and AgentPool) from the cluster.
 	$(KUBECTL) delete --ignore-not-found -f crds/

@@ -1,6 +1,7 @@
 using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Runtime;
 
 namespace MetaEvolve.Operator;
@@ -61,4 +62,7 @@ public sealed record OperatorOptions
 
     /// <summary>Longest one reconcile may take before it is abandoned and retried with backoff.</summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The HTTPS <c>external.metrics.k8s.io</c> endpoint the pools' HPAs read queue lag from.</summary>
+    public ExternalMetricsOptions ExternalMetrics { get; init; } = new();
 }

@@ -182,11 +182,19 @@ public sealed class DevUpTests
         };
         var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
 
-        await using var devUp = Start(root, FreePort(), environment, "--gateway-port", $"{FreePort()}", "--operator-port", $"{FreePort()}");
+        await using var devUp = Start(root, FreePort(), environment, "--gateway-port", $"{FreePort()}", "--operator-port", $"{FreePort()}",
+            "--metrics-api-port", $"{FreePort()}");
         try
         {
             await devUp.WaitForOutputAsync("Ready.");
             await RunKubectl(binary, root, kubeconfig, "wait", "--for=condition=Ready", "agentpool/general", "agent/text-tools", "skill/text-stats", "--timeout=180s");
+
+            // dev up registered the operator's external metrics API: the aggregated path answers the sample pool's lag.
+            var lag = System.Text.Json.Nodes.JsonNode.Parse(await RunKubectl(binary, root, kubeconfig, "get", "--raw",
+                "/apis/external.metrics.k8s.io/v1beta1/namespaces/default/metaevolve_pool_queue_lag?labelSelector=metaevolve.io%2Fpool%3Dgeneral"))!;
+            var series = Assert.Single(lag["items"]!.AsArray())!;
+            Assert.Equal("general", (string?)series["metricLabels"]!["metaevolve.io/pool"]);
+            Assert.Matches("^[0-9]+$", (string?)series["value"]);
 
             var (exit, output) = await RunCli(root, "call", "text-tools", "text-stats.WordCount", "text=hello brave new world", "--wait");
             Assert.True(exit == 0, $"metaevolve call exited {exit}: {output}\n{devUp.Snapshot()}");

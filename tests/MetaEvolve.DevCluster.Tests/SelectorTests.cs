@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MetaEvolve.Crds.Labels;
 using MetaEvolve.DevCluster.Semantics;
 
 namespace MetaEvolve.DevCluster.Tests;
@@ -20,8 +21,16 @@ public sealed class SelectorTests
     [InlineData("!tier", false)]
     [InlineData("missing!=x", true)]
     [InlineData("", true)]
-    public void Label_selectors_match_like_the_api_server(string selector, bool matches) =>
+    public void Label_selectors_match_an_objects_metadata_labels(string selector, bool matches) =>
         Assert.Equal(matches, LabelSelector.Parse(selector).Matches(Pod));
+
+    [Fact]
+    public void A_bad_label_selector_parameter_is_a_bad_request()
+    {
+        var error = Assert.Throws<Http.ApiException>(() => LabelSelector.ParseRequest("app in web"));
+        Assert.Equal(400, error.Code);
+        Assert.StartsWith("unable to parse requirement", error.Message, StringComparison.Ordinal);
+    }
 
     [Theory]
     [InlineData("metadata.name=p", true)]

@@ -24,18 +24,27 @@ public static class DevCommands
             Description = "Loopback port of the operator's health and metrics endpoints (env METAEVOLVE_OPERATOR_PORT).",
             DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("METAEVOLVE_OPERATOR_PORT"), out var p) ? p : 18081,
         };
+        var metricsApiPort = new Option<int>("--metrics-api-port")
+        {
+            Description = "Loopback HTTPS port of the operator's external metrics API, registered as the APIService v1beta1.external.metrics.k8s.io; 0 = none (env METAEVOLVE_METRICS_API_PORT).",
+            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("METAEVOLVE_METRICS_API_PORT"), out var p) ? p : 18443,
+        };
         var root = new Option<DirectoryInfo?>("--root") { Description = "The MetaEvolve checkout (default: found upwards from the current directory)." };
 
         var up = new Command("up", "Start the dev control plane and local services in the foreground; Ctrl+C stops everything it started.")
         {
-            port, noServices, noSamples, root, gatewayPort, operatorPort,
+            port, noServices, noSamples, root, gatewayPort, operatorPort, metricsApiPort,
         };
         up.SetAction((parse, cancellationToken) => new DevUp(new DevUpOptions(
             parse.GetValue(root)?.FullName ?? RepositoryRoot.Find(Directory.GetCurrentDirectory()),
             parse.GetValue(port),
             !parse.GetValue(noServices),
             !parse.GetValue(noSamples))
-        { GatewayPort = parse.GetValue(gatewayPort), OperatorPort = parse.GetValue(operatorPort) }, Console.Out).RunAsync(cancellationToken));
+        {
+            GatewayPort = parse.GetValue(gatewayPort),
+            OperatorPort = parse.GetValue(operatorPort),
+            MetricsApiPort = parse.GetValue(metricsApiPort),
+        }, Console.Out).RunAsync(cancellationToken));
 
         return new Command("dev", "Run MetaEvolve on this machine without a cluster (development only).") { up };
     }

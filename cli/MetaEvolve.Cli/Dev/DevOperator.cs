@@ -6,7 +6,7 @@ namespace MetaEvolve.Cli.Dev;
 /// environment, whose defaults match hack/services.sh). Worker pods get the image the runner maps to the
 /// built agent-runtime.
 /// </summary>
-public sealed class DevOperator(string root, string kubeconfigPath, int port, TextWriter output) : IAsyncDisposable
+public sealed class DevOperator(string root, string kubeconfigPath, int port, int metricsApiPort, TextWriter output) : IAsyncDisposable
 {
     /// <summary>The image the operator gives pools without spec.image; LocalImages maps it to the built agent-runtime.</summary>
     public const string WorkerImage = "metaevolve/agent-runtime:dev";
@@ -21,8 +21,15 @@ public sealed class DevOperator(string root, string kubeconfigPath, int port, Te
             ["KUBECONFIG"] = kubeconfigPath,
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["Operator__DefaultImage"] = WorkerImage,
+            ["Operator__ExternalMetrics__Enabled"] = metricsApiPort > 0 ? "true" : "false",
+            ["Operator__ExternalMetrics__Port"] = metricsApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Operator__ExternalMetrics__LoopbackOnly"] = "true",
         });
         output.WriteLine($"      operator on http://127.0.0.1:{port} (logs in {Path.GetRelativePath(root, log)}); pools run {WorkerImage}");
+        if (metricsApiPort > 0)
+        {
+            output.WriteLine($"      its external metrics API on https://127.0.0.1:{metricsApiPort}");
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -68,8 +68,16 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             Step(6, "Operator (reconciles Agents, Skills and AgentPools into workers, queues and store rows)");
             if (Directory.Exists(Path.Combine(options.Root, "operator", "MetaEvolve.Operator")))
             {
-                @operator = new DevOperator(options.Root, options.KubeconfigPath, options.OperatorPort, output);
+                @operator = new DevOperator(options.Root, options.KubeconfigPath, options.OperatorPort, options.MetricsApiPort, output);
                 @operator.Start();
+                if (options.MetricsApiPort > 0)
+                {
+                    foreach (var outcome in DevMetricsApi.Register(applier, options.MetricsApiPort))
+                    {
+                        output.WriteLine(outcome.Succeeded ? $"      {outcome.Result}" : $"      FAILED {outcome.Resource}/{outcome.Name}: {outcome.Result}");
+                        failures += outcome.Succeeded ? 0 : 1;
+                    }
+                }
             }
             else
             {

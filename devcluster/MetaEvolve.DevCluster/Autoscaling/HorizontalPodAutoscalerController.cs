@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using MetaEvolve.Crds.Labels;
 using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Http;
 using MetaEvolve.DevCluster.Semantics;

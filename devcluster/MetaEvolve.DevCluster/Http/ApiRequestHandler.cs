@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MetaEvolve.Crds.Labels;
 using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Semantics;
 using Microsoft.AspNetCore.Http;
@@ -283,7 +284,7 @@ public sealed class ApiRequestHandler(
         }
 
         return new ListOptions(
-            LabelSelector.Parse(query["labelSelector"]),
+            LabelSelector.ParseRequest(query["labelSelector"]),
             FieldSelector.Parse(fields),
             int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var limit) ? limit : 0,
             query["continue"].ToString());

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MetaEvolve.Crds.Labels;
 using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Http;
 using MetaEvolve.DevCluster.Patching;

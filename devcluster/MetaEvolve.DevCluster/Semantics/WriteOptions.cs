@@ -1,3 +1,5 @@
+using MetaEvolve.Crds.Labels;
+
 namespace MetaEvolve.DevCluster.Semantics;
 
 /// <summary>Per-request options of a write: dry run, field validation, and where warnings are collected.</summary>

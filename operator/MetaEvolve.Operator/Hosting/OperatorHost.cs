@@ -4,6 +4,7 @@ using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Pools;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Scaling;
@@ -90,6 +91,8 @@ public static class OperatorHost
         builder.Services.AddSingleton<TaskQueueTopology>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<QueueLagReader>();
+        builder.Services.AddSingleton<ExternalMetricsServer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ExternalMetricsServer>());
         builder.Services.AddSingleton(new PoolRuntimeSettings(options.DefaultImage, options.StoreSchema, options.Stream,
             options.NatsMonitoringEndpoint ?? $"{new Uri(settings.Connections.NatsUrl).Host}:8222"));
 

@@ -104,6 +104,8 @@ internal sealed class OperatorCluster : IAsyncDisposable
         Watch = new WatchSettings { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1) },
         Queue = new WorkQueueSettings { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(2) },
         ReconcileTimeout = TimeSpan.FromSeconds(15),
+        // Several instances share this process and machine: each serves the external metrics API on its own port.
+        ExternalMetrics = new Operator.ExternalMetrics.ExternalMetricsOptions { Port = 0, LoopbackOnly = true },
     };
 
     public async Task<OperatorInstance> StartOperatorAsync(string identity = "operator-a", Func<OperatorOptions, OperatorOptions>? configure = null)
@@ -123,6 +125,39 @@ internal sealed class OperatorCluster : IAsyncDisposable
         await instance.StartAsync();
         _operators.Add(instance);
         return instance;
+    }
+
+    /// <summary>
+    /// What <c>metaevolve dev up</c> does for the operator it runs as a local process: a Service without selector,
+    /// hand-written Endpoints at the loopback port, and the APIService (self-signed certificate, so no CA check).
+    /// </summary>
+    public async Task RegisterExternalMetricsAsync(int port)
+    {
+        Assert.True(port > 0, "the external metrics API is bound");
+        var client = Client("setup");
+        await client.CoreV1.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "metaevolve-operator" },
+            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Name = "https", Port = 443, TargetPort = port }] },
+        }, Namespace, cancellationToken: TestContext.Current.CancellationToken);
+        await client.CoreV1.CreateNamespacedEndpointsAsync(new V1Endpoints
+        {
+            Metadata = new V1ObjectMeta { Name = "metaevolve-operator" },
+            Subsets = [new V1EndpointSubset { Addresses = [new V1EndpointAddress { Ip = "127.0.0.1" }], Ports = [new Corev1EndpointPort { Name = "https", Port = port }] }],
+        }, Namespace, cancellationToken: TestContext.Current.CancellationToken);
+        await client.ApiregistrationV1.CreateAPIServiceAsync(new V1APIService
+        {
+            Metadata = new V1ObjectMeta { Name = "v1beta1.external.metrics.k8s.io" },
+            Spec = new V1APIServiceSpec
+            {
+                Group = "external.metrics.k8s.io",
+                Version = "v1beta1",
+                GroupPriorityMinimum = 100,
+                VersionPriority = 100,
+                InsecureSkipTLSVerify = true,
+                Service = new Apiregistrationv1ServiceReference { NamespaceProperty = Namespace, Name = "metaevolve-operator", Port = 443 },
+            },
+        }, cancellationToken: TestContext.Current.CancellationToken);
     }
 
     /// <summary>Stops the dev API server and starts it again on the same port with the same stored objects.</summary>

@@ -1,3 +1,4 @@
+using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,9 @@ internal sealed class OperatorInstance(WebApplication app, OperatorOptions optio
     public CollectorRegistry Metrics => metrics;
 
     public string BaseAddress => app.Urls.First();
+
+    /// <summary>The HTTPS port of the external metrics API (ephemeral in tests).</summary>
+    public int ExternalMetricsPort => app.Services.GetRequiredService<ExternalMetricsServer>().Port;
 
     public Task StartAsync() => app.StartAsync(TestContext.Current.CancellationToken);
 
