@@ -5,6 +5,7 @@ using k8s.Models;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.DevCluster;
+using MetaEvolve.DevCluster.Workloads;
 using MetaEvolve.DevCluster.Tests;
 using MetaEvolve.Operator.Hosting;
 using MetaEvolve.Operator.Runtime;
@@ -30,6 +31,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
     private readonly string _id;
     private DevApiServer _server;
     private KubeletStandIn? _kubelet;
+    private DevWorkloads? _workloads;
 
     private OperatorCluster(DevApiServer server, string directory, string id, int port)
     {
@@ -56,7 +58,9 @@ internal sealed class OperatorCluster : IAsyncDisposable
     public DevApiServer Server => _server;
     public IReadOnlyList<OperatorInstance> Operators => _operators;
 
-    public static async Task<OperatorCluster> StartAsync()
+    /// <param name="runWorkers">Run Deployments as real agent-runtime processes with the dev runner and HPA emulation
+    /// (HPA sync every second) instead of the kubelet stand-in.</param>
+    public static async Task<OperatorCluster> StartAsync(bool runWorkers = false)
     {
         await Services.RequireNatsAsync();
         await Services.RequirePostgresAsync();
@@ -69,8 +73,23 @@ internal sealed class OperatorCluster : IAsyncDisposable
         await cluster.Kubectl.OkAsync("apply", "-f", Path.Combine(RepositoryRoot.Path, "crds"));
         await cluster.Client("setup").CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = cluster.Namespace } },
             cancellationToken: TestContext.Current.CancellationToken);
-        cluster._kubelet = new KubeletStandIn(cluster.Client("kubelet"), cluster.Namespace);
-        cluster._kubelet.Start();
+        if (runWorkers)
+        {
+            var worker = Path.Combine(RepositoryRoot.Path, "agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Debug", "net10.0", "MetaEvolve.AgentRuntime.dll");
+            Assert.True(File.Exists(worker), $"{worker} is not built");
+            cluster._workloads = new DevWorkloads(server, new WorkloadOptions
+            {
+                Images = [new ImageCommand("example/agent-runtime:*", ["dotnet", worker])],
+                HpaSyncPeriod = TimeSpan.FromSeconds(1),
+                HpaDownscaleStabilization = TimeSpan.FromSeconds(5),
+            });
+            cluster._workloads.Start();
+        }
+        else
+        {
+            cluster._kubelet = new KubeletStandIn(cluster.Client("kubelet"), cluster.Namespace);
+            cluster._kubelet.Start();
+        }
         return cluster;
     }
 
@@ -242,6 +261,11 @@ internal sealed class OperatorCluster : IAsyncDisposable
         foreach (var instance in _operators)
         {
             await instance.DisposeAsync();
+        }
+
+        if (_workloads is not null)
+        {
+            await _workloads.DisposeAsync();
         }
 
         if (_kubelet is not null)
