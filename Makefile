@@ -39,8 +39,8 @@ run: build ## Run MetaEvolve locally in the foreground: services, dev control pl
 	$(DOTNET) run --no-build --project cli/MetaEvolve.Cli -- dev up
 
 .PHONY: run-operator
-run-operator: ## Run the operator against the current kubeconfig and the local services (leader-elected, metrics on :8081).
-	$(DOTNET) run --project operator/MetaEvolve.Operator -- --urls http://127.0.0.1:8081
+run-operator: ## Run the operator against the current kubeconfig and the local services (leader-elected, metrics on :8081, external metrics API on 127.0.0.1:6443).
+	Operator__ExternalMetrics__LoopbackOnly=true $(DOTNET) run --project operator/MetaEvolve.Operator -- --urls http://127.0.0.1:8081
 
 ##@ Benchmarks (each prints its figures as ratios against a baseline measured in the same run)
 
