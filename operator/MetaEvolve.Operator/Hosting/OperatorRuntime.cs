@@ -37,7 +37,7 @@ public sealed class OperatorRuntime : IDisposable
         var settings = new ControllerSettings { Workers = options.Workers, Queue = options.Queue, ReconcileTimeout = options.ReconcileTimeout };
         State = new ClusterState();
         // Reconcilers read this term's caches, so they are made with it; so are the queue readings.
-        var samples = new QueueSamples();
+        var samples = new QueueSamples(metrics);
         QueueMonitor = ActivatorUtilities.CreateInstance<PoolQueueMonitor>(services, State, samples);
         var autoscalers = ActivatorUtilities.CreateInstance<PoolAutoscalers>(services, State);
         var pools = ActivatorUtilities.CreateInstance<AgentPoolReconciler>(services, State, samples, QueueMonitor, autoscalers);

@@ -19,7 +19,6 @@ public sealed class PoolQueueMonitor(
     INatsConnection nats,
     ClusterState state,
     QueueSamples samples,
-    OperatorMetrics metrics,
     OperatorOptions options,
     TimeProvider time,
     ILogger<PoolQueueMonitor> logger) : IDisposable
@@ -89,7 +88,6 @@ public sealed class PoolQueueMonitor(
         foreach (var gone in samples.Pools.Where(k => !live.Contains(k)).ToList())
         {
             samples.Forget(gone);
-            metrics.RemoveQueue(gone.Namespace!, gone.Name);
             StopWaking(gone);
         }
     }
@@ -188,16 +186,6 @@ public sealed class PoolQueueMonitor(
 
     private void Changed(V1Alpha1AgentPool pool, ObjectKey key, bool changed, DateTime now)
     {
-        if (samples.Get(key) is { Error: null, Lag: { } lag })
-        {
-            metrics.SetQueue(key.Namespace!, key.Name, lag);
-        }
-        else
-        {
-            // A stale number would read as a real one; no series says "unknown".
-            metrics.RemoveQueue(key.Namespace!, key.Name);
-        }
-
         if (changed || StepDue(pool, now))
         {
             _reconcile(key);

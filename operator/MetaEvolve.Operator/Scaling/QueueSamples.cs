@@ -5,10 +5,10 @@ namespace MetaEvolve.Operator.Scaling;
 
 /// <summary>
 /// The latest <see cref="PoolQueueState"/> of every pool, shared by the queue monitor (which reads NATS) and the pool
-/// reconciler (which writes status and takes the 0↔1 step). Record and Fail say whether anything a status shows
-/// changed, so an idle queue causes no reconcile and no write.
+/// reconciler (which writes status and takes the 0↔1 step), and mirrored in the queue gauges whoever read them. Record
+/// and Fail say whether anything a status shows changed, so an idle queue causes no reconcile and no write.
 /// </summary>
-public sealed class QueueSamples
+public sealed class QueueSamples(OperatorMetrics metrics)
 {
     private readonly ConcurrentDictionary<ObjectKey, PoolQueueState> _states = new();
 
@@ -42,6 +42,7 @@ public sealed class QueueSamples
                 var lastActive = lag.Lag > 0 ? lag.SampledAt : previous.LastActive;
                 return new PoolQueueState(same ? previous.Lag : lag, null, lastActive, lag.SampledAt);
             });
+        Publish(pool);
         return changed;
     }
 
@@ -68,8 +69,26 @@ public sealed class QueueSamples
                 changed = previous.Error != error;
                 return previous with { Error = error, ReadAt = readAt };
             });
+        Publish(pool);
         return changed;
     }
 
-    public void Forget(ObjectKey pool) => _states.TryRemove(pool, out _);
+    public void Forget(ObjectKey pool)
+    {
+        _states.TryRemove(pool, out _);
+        metrics.RemoveQueue(pool.Namespace!, pool.Name);
+    }
+
+    private void Publish(ObjectKey pool)
+    {
+        if (Get(pool) is { Error: null, Lag: { } lag })
+        {
+            metrics.SetQueue(pool.Namespace!, pool.Name, lag);
+        }
+        else
+        {
+            // A stale number would read as a real one; no series says "unknown".
+            metrics.RemoveQueue(pool.Namespace!, pool.Name);
+        }
+    }
 }
