@@ -43,7 +43,7 @@ public sealed class AgentPoolReconciler(
         if (pool is null)
         {
             // The children follow their owner reference; the finalizer already removed the consumer.
-            samples.Forget(key);
+            monitor.Forget(key);
             return ReconcileResult.Done;
         }
 

@@ -87,8 +87,7 @@ public sealed class PoolQueueMonitor(
 
         foreach (var gone in samples.Pools.Where(k => !live.Contains(k)).ToList())
         {
-            samples.Forget(gone);
-            StopWaking(gone);
+            Forget(gone);
         }
     }
 
@@ -196,6 +195,13 @@ public sealed class PoolQueueMonitor(
     {
         var deployment = state.Deployments.Get(new ObjectKey(pool.Metadata.NamespaceProperty, PoolNames.Deployment(pool)));
         return ZeroScaling.Decide(pool, deployment?.Spec.Replicas, samples.Get(ObjectKey.Of(pool)), now) is not null;
+    }
+
+    /// <summary>Drops a deleted pool's readings, gauges and task subscription.</summary>
+    public void Forget(ObjectKey key)
+    {
+        samples.Forget(key);
+        StopWaking(key);
     }
 
     private string MissingConsumer(ObjectKey key) =>
