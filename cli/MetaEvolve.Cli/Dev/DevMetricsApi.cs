@@ -12,25 +12,25 @@ namespace MetaEvolve.Cli.Dev;
 public static class DevMetricsApi
 {
     private const string Name = "metaevolve-operator";
-    private const string Namespace = "default";
 
-    public static IEnumerable<ApplyOutcome> Register(ManifestApplier applier, int port) =>
-        Manifests(port).Select(m => applier.Apply(m, Namespace)).ToList();
+    /// <param name="ns">Where the Service and Endpoints go (the operator tests use their own namespace).</param>
+    public static IEnumerable<ApplyOutcome> Register(ManifestApplier applier, int port, string ns = "default") =>
+        Manifests(port, ns).Select(m => applier.Apply(m, ns)).ToList();
 
-    public static IReadOnlyList<JsonObject> Manifests(int port) =>
+    public static IReadOnlyList<JsonObject> Manifests(int port, string ns = "default") =>
     [
         new()
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Service",
-            ["metadata"] = new JsonObject { ["name"] = Name, ["namespace"] = Namespace },
+            ["metadata"] = new JsonObject { ["name"] = Name, ["namespace"] = ns },
             ["spec"] = new JsonObject { ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = 443, ["targetPort"] = port }) },
         },
         new()
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Endpoints",
-            ["metadata"] = new JsonObject { ["name"] = Name, ["namespace"] = Namespace },
+            ["metadata"] = new JsonObject { ["name"] = Name, ["namespace"] = ns },
             ["subsets"] = new JsonArray(new JsonObject
             {
                 ["addresses"] = new JsonArray(new JsonObject { ["ip"] = "127.0.0.1" }),
@@ -50,7 +50,7 @@ public static class DevMetricsApi
                 ["versionPriority"] = 100,
                 // The operator generates a self-signed certificate at every start.
                 ["insecureSkipTLSVerify"] = true,
-                ["service"] = new JsonObject { ["namespace"] = Namespace, ["name"] = Name, ["port"] = 443 },
+                ["service"] = new JsonObject { ["namespace"] = ns, ["name"] = Name, ["port"] = 443 },
             },
         },
     ];

@@ -195,8 +195,7 @@ public sealed class AgentPoolReconciler(
             }
         }
 
-        var sameConfig = existing.Metadata.Annotations?.TryGetValue(PoolNames.ConfigHashAnnotation, out var hash) == true
-            && hash == desired.Metadata.Annotations[PoolNames.ConfigHashAnnotation];
+        var sameConfig = ConfigHash.Read(existing.Metadata) == ConfigHash.Read(desired.Metadata);
         var replicasWanted = desired.Spec.Replicas;
         if (sameConfig && (replicasWanted is null || replicasWanted == existing.Spec.Replicas))
         {

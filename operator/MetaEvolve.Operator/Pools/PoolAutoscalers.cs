@@ -57,64 +57,63 @@ public sealed class PoolAutoscalers(IKubernetes client, ClusterState state, Pool
         return new AutoscalerObservation(hpa, null, null);
     }
 
-    private async Task<V2HorizontalPodAutoscaler> ApplyHpaAsync(V2HorizontalPodAutoscaler desired, CancellationToken cancellationToken)
+    private Task<V2HorizontalPodAutoscaler> ApplyHpaAsync(V2HorizontalPodAutoscaler desired, CancellationToken cancellationToken)
     {
-        var ns = desired.Metadata.NamespaceProperty;
-        var name = desired.Metadata.Name;
-        var existing = state.Autoscalers.Get(new ObjectKey(ns, name));
-        if (existing is null)
-        {
-            try
-            {
-                logger.LogInformation("Creating HorizontalPodAutoscaler {Namespace}/{Name}", ns, name);
-                return Cached(await client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(desired, ns, cancellationToken: cancellationToken));
-            }
-            catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.Conflict)
-            {
-                return Cached(await client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name, ns, cancellationToken: cancellationToken));
-            }
-        }
-
-        if (ConfigHash.Read(existing.Metadata) == ConfigHash.Read(desired.Metadata))
-        {
-            return existing;
-        }
-
-        logger.LogInformation("Updating HorizontalPodAutoscaler {Namespace}/{Name}", ns, name);
-        desired.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
-        return Cached(await client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(desired, name, ns, cancellationToken: cancellationToken));
+        var (ns, name) = (desired.Metadata.NamespaceProperty, desired.Metadata.Name);
+        return ApplyAsync("HorizontalPodAutoscaler", desired, state.Autoscalers,
+            () => client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(desired, ns, cancellationToken: cancellationToken),
+            () => client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name, ns, cancellationToken: cancellationToken),
+            () => client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(desired, name, ns, cancellationToken: cancellationToken));
     }
 
-    private async Task<KedaScaledObject> ApplyScaledObjectAsync(KedaScaledObject desired, CancellationToken cancellationToken)
+    private Task<KedaScaledObject> ApplyScaledObjectAsync(KedaScaledObject desired, CancellationToken cancellationToken)
     {
-        var ns = desired.Metadata.NamespaceProperty;
-        var name = desired.Metadata.Name;
-        var existing = state.ScaledObjects.Get(new ObjectKey(ns, name));
+        var (ns, name) = (desired.Metadata.NamespaceProperty, desired.Metadata.Name);
+        return ApplyAsync(KedaScaledObject.KubeKind, desired, state.ScaledObjects,
+            () => client.CustomObjects.CreateNamespacedCustomObjectAsync<KedaScaledObject>(desired,
+                KedaScaledObject.Group, KedaScaledObject.Version, ns, KedaScaledObject.Plural, cancellationToken: cancellationToken),
+            () => client.CustomObjects.GetNamespacedCustomObjectAsync<KedaScaledObject>(
+                KedaScaledObject.Group, KedaScaledObject.Version, ns, KedaScaledObject.Plural, name, cancellationToken),
+            () => client.CustomObjects.ReplaceNamespacedCustomObjectAsync<KedaScaledObject>(desired,
+                KedaScaledObject.Group, KedaScaledObject.Version, ns, KedaScaledObject.Plural, name, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Creates the child, or replaces it when its config hash differs. Whatever the server answers is cached at once,
+    /// so the next reconcile — which may come before the watch event, or before the watch has seen an optional API
+    /// appear — neither creates it again nor misses it when a mode switch must delete it.
+    /// </summary>
+    private async Task<T> ApplyAsync<T>(string kind, T desired, ObjectCache<T> cache, Func<Task<T>> create, Func<Task<T>> read, Func<Task<T>> replace)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var (ns, name) = (desired.Metadata.NamespaceProperty, desired.Metadata.Name);
+        var existing = cache.Get(new ObjectKey(ns, name));
+        T applied;
         if (existing is null)
         {
             try
             {
-                logger.LogInformation("Creating ScaledObject {Namespace}/{Name}", ns, name);
-                return Cached(await client.CustomObjects.CreateNamespacedCustomObjectAsync<KedaScaledObject>(desired,
-                    KedaScaledObject.Group, KedaScaledObject.Version, ns, KedaScaledObject.Plural, cancellationToken: cancellationToken));
+                logger.LogInformation("Creating {Kind} {Namespace}/{Name}", kind, ns, name);
+                applied = await create();
             }
             catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.Conflict)
             {
-                // The watch may not have seen KEDA's API appear yet; caching it now lets a later mode switch delete it.
-                return Cached(await client.CustomObjects.GetNamespacedCustomObjectAsync<KedaScaledObject>(
-                    KedaScaledObject.Group, KedaScaledObject.Version, ns, KedaScaledObject.Plural, name, cancellationToken));
+                applied = await read();
             }
         }
-
-        if (ConfigHash.Read(existing.Metadata) == ConfigHash.Read(desired.Metadata))
+        else if (ConfigHash.Read(existing.Metadata) == ConfigHash.Read(desired.Metadata))
         {
             return existing;
         }
+        else
+        {
+            logger.LogInformation("Updating {Kind} {Namespace}/{Name}", kind, ns, name);
+            desired.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+            applied = await replace();
+        }
 
-        logger.LogInformation("Updating ScaledObject {Namespace}/{Name}", ns, name);
-        desired.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
-        return Cached(await client.CustomObjects.ReplaceNamespacedCustomObjectAsync<KedaScaledObject>(desired,
-            KedaScaledObject.Group, KedaScaledObject.Version, ns, KedaScaledObject.Plural, name, cancellationToken: cancellationToken));
+        cache.Remember(applied);
+        return applied;
     }
 
     private async Task DeleteAsync(string kind, ObjectKey key, Func<Task> delete)
@@ -128,18 +127,5 @@ public sealed class PoolAutoscalers(IKubernetes client, ClusterState state, Pool
         {
             // Already gone; the watch removes it from the cache.
         }
-    }
-
-    // Cached at once so the next reconcile, which may come before the watch event, does not create it again.
-    private V2HorizontalPodAutoscaler Cached(V2HorizontalPodAutoscaler hpa)
-    {
-        state.Autoscalers.Remember(hpa);
-        return hpa;
-    }
-
-    private KedaScaledObject Cached(KedaScaledObject scaledObject)
-    {
-        state.ScaledObjects.Remember(scaledObject);
-        return scaledObject;
     }
 }

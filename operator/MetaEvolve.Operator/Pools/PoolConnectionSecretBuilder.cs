@@ -22,24 +22,19 @@ public static class PoolConnectionSecretBuilder
             [ConnectionOptions.PostgresVariable] = connections.Postgres,
             [ConnectionOptions.RedisVariable] = connections.Redis,
         };
+        var metadata = PoolNames.ChildMetadata(pool, PoolNames.ConnectionSecret(pool));
+        metadata.Annotations[PoolNames.ConfigHashAnnotation] = Hash(data);
         return new V1Secret
         {
             ApiVersion = "v1",
             Kind = "Secret",
             Type = "Opaque",
-            Metadata = new V1ObjectMeta
-            {
-                Name = PoolNames.ConnectionSecret(pool),
-                NamespaceProperty = pool.Metadata.NamespaceProperty,
-                Labels = new Dictionary<string, string>(PoolNames.Selector(pool)) { [PoolNames.ManagedByLabel] = PoolNames.ManagedBy },
-                OwnerReferences = [PoolDeploymentBuilder.OwnerReference(pool)],
-                Annotations = new Dictionary<string, string> { [PoolNames.ConfigHashAnnotation] = Hash(data) },
-            },
+            Metadata = metadata,
             Data = data.ToDictionary(p => p.Key, p => Encoding.UTF8.GetBytes(p.Value)),
         };
     }
 
-    public static string HashOf(V1Secret secret) => secret?.Metadata.Annotations?[PoolNames.ConfigHashAnnotation] ?? "";
+    public static string HashOf(V1Secret secret) => ConfigHash.Read(secret?.Metadata) ?? "";
 
     private static string Hash(SortedDictionary<string, string> data) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", data.Select(p => p.Key + "=" + p.Value)))))[..16];

@@ -29,7 +29,7 @@ public sealed class ExternalMetricsApiTests
         var leader = await cluster.StartOperatorAsync("operator-a");
         await OperatorCluster.EventuallyAsync(() => Task.FromResult(leader.Leader.IsLeader), "operator-a leads");
         var standby = await cluster.StartOperatorAsync("operator-b");
-        await cluster.RegisterExternalMetricsAsync(standby.ExternalMetricsPort);
+        cluster.RegisterExternalMetrics(standby.ExternalMetricsPort);
         await PoolConsumerAsync(cluster, "alpha", tasks: 3);
         await PoolConsumerAsync(cluster, "beta", tasks: 5);
 
@@ -54,7 +54,7 @@ public sealed class ExternalMetricsApiTests
     {
         await using var cluster = await OperatorCluster.StartAsync();
         var instance = await cluster.StartOperatorAsync();
-        await cluster.RegisterExternalMetricsAsync(instance.ExternalMetricsPort);
+        cluster.RegisterExternalMetrics(instance.ExternalMetricsPort);
         await PoolConsumerAsync(cluster, "alpha", tasks: 2);
         await PoolConsumerAsync(cluster, "beta", tasks: 0);
         await PoolConsumerAsync(cluster, "gamma", tasks: 1);
@@ -76,7 +76,7 @@ public sealed class ExternalMetricsApiTests
     {
         await using var cluster = await OperatorCluster.StartAsync();
         var instance = await cluster.StartOperatorAsync();
-        await cluster.RegisterExternalMetricsAsync(instance.ExternalMetricsPort);
+        cluster.RegisterExternalMetrics(instance.ExternalMetricsPort);
         await PoolConsumerAsync(cluster, "alpha", tasks: 1);
         var consumer = TaskSubjects.PoolConsumer(cluster.Namespace, "ghost");
 
@@ -104,7 +104,7 @@ public sealed class ExternalMetricsApiTests
     {
         await using var cluster = await OperatorCluster.StartAsync();
         var instance = await cluster.StartOperatorAsync();
-        await cluster.RegisterExternalMetricsAsync(instance.ExternalMetricsPort);
+        cluster.RegisterExternalMetrics(instance.ExternalMetricsPort);
 
         var resources = await RawAsync(cluster, "");
         Assert.Equal("APIResourceList", (string?)resources["kind"]);
@@ -127,7 +127,7 @@ public sealed class ExternalMetricsApiTests
     {
         await using var cluster = await OperatorCluster.StartAsync();
         var instance = await cluster.StartOperatorAsync();
-        await cluster.RegisterExternalMetricsAsync(instance.ExternalMetricsPort);
+        cluster.RegisterExternalMetrics(instance.ExternalMetricsPort);
         await PoolConsumerAsync(cluster, "alpha", tasks: 1);
 
         var kubectl = await cluster.Kubectl.RunAsync("get", "--raw", $"{ApiPath}/namespaces/{cluster.Namespace}/queue_depth");

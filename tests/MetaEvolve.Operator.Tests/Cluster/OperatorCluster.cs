@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using k8s;
 using k8s.Models;
+using MetaEvolve.Cli.Dev;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.DevCluster;
+using MetaEvolve.DevCluster.Manifests;
 using MetaEvolve.DevCluster.Tests;
 using MetaEvolve.DevCluster.Workloads;
 using MetaEvolve.Operator.Hosting;
@@ -147,36 +149,14 @@ internal sealed class OperatorCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// What <c>metaevolve dev up</c> does for the operator it runs as a local process: a Service without selector,
-    /// hand-written Endpoints at the loopback port, and the APIService (self-signed certificate, so no CA check).
+    /// What <c>metaevolve dev up</c> does for the operator it runs as a local process (a Service without selector,
+    /// hand-written Endpoints at the loopback port, the APIService), with the Service in this test's namespace.
     /// </summary>
-    public async Task RegisterExternalMetricsAsync(int port)
+    public void RegisterExternalMetrics(int port)
     {
         Assert.True(port > 0, "the external metrics API is bound");
-        var client = Client("setup");
-        await client.CoreV1.CreateNamespacedServiceAsync(new V1Service
-        {
-            Metadata = new V1ObjectMeta { Name = "metaevolve-operator" },
-            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Name = "https", Port = 443, TargetPort = port }] },
-        }, Namespace, cancellationToken: TestContext.Current.CancellationToken);
-        await client.CoreV1.CreateNamespacedEndpointsAsync(new V1Endpoints
-        {
-            Metadata = new V1ObjectMeta { Name = "metaevolve-operator" },
-            Subsets = [new V1EndpointSubset { Addresses = [new V1EndpointAddress { Ip = "127.0.0.1" }], Ports = [new Corev1EndpointPort { Name = "https", Port = port }] }],
-        }, Namespace, cancellationToken: TestContext.Current.CancellationToken);
-        await client.ApiregistrationV1.CreateAPIServiceAsync(new V1APIService
-        {
-            Metadata = new V1ObjectMeta { Name = "v1beta1.external.metrics.k8s.io" },
-            Spec = new V1APIServiceSpec
-            {
-                Group = "external.metrics.k8s.io",
-                Version = "v1beta1",
-                GroupPriorityMinimum = 100,
-                VersionPriority = 100,
-                InsecureSkipTLSVerify = true,
-                Service = new Apiregistrationv1ServiceReference { NamespaceProperty = Namespace, Name = "metaevolve-operator", Port = 443 },
-            },
-        }, cancellationToken: TestContext.Current.CancellationToken);
+        var failed = DevMetricsApi.Register(new ManifestApplier(_server.Operations), port, Namespace).Where(o => !o.Succeeded).ToList();
+        Assert.True(failed.Count == 0, string.Join("; ", failed.Select(o => $"{o.Resource}/{o.Name}: {o.Result}")));
     }
 
     /// <summary>Stops the dev API server and starts it again on the same port with the same stored objects.</summary>

@@ -24,7 +24,7 @@ public class QueueDrivenScalingTests
     {
         await using var cluster = await OperatorCluster.StartAsync(runWorkers: true);
         var instance = await cluster.StartOperatorAsync(configure: o => o with { QueuePollInterval = TimeSpan.FromSeconds(1) });
-        await cluster.RegisterExternalMetricsAsync(instance.ExternalMetricsPort);
+        cluster.RegisterExternalMetrics(instance.ExternalMetricsPort);
         var client = cluster.Client("test");
         await cluster.ApplyAsync($"""
             apiVersion: metaevolve.io/v1alpha1
