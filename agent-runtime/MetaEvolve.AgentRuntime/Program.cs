@@ -10,7 +10,6 @@ using MetaEvolve.Core.Tasks;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
-using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
 using Serilog.Events;

@@ -5,7 +5,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Threading.Channels;
 using MetaEvolve.Bench.Runtime;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
@@ -14,7 +13,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
-using Npgsql;
 
 var tasks = IntArg("--tasks", 50_000);
 // A fresh worker and a fresh tasks partition run at about half speed for their first tens of thousands of

@@ -16,9 +16,9 @@ namespace MetaEvolve.DevCluster;
 public sealed class DevApiExtensions(ResourceRegistry registry, ObjectStore store, PodLogRegistry podLogs, RequestLog requests,
     DevClusterOptions options, ILoggerFactory loggerFactory) : IDisposable
 {
-    readonly AggregatorClients _clients = new();
-    readonly PodLogEndpoint _logs = new(store, podLogs);
-    AggregationProxy Proxy => new(registry, store, _clients, loggerFactory.CreateLogger<AggregationProxy>());
+    private readonly AggregatorClients _clients = new();
+    private readonly PodLogEndpoint _logs = new(store, podLogs);
+    private AggregationProxy Proxy => new(registry, store, _clients, loggerFactory.CreateLogger<AggregationProxy>());
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -57,11 +57,11 @@ public sealed class DevApiExtensions(ResourceRegistry registry, ObjectStore stor
         await next(context);
     }
 
-    void Record(HttpContext context, string user, string verb, string group, string version, string resource, string? sub, string? ns, string? name) =>
+    private void Record(HttpContext context, string user, string verb, string group, string version, string resource, string? sub, string? ns, string? name) =>
         requests.Add(new RequestRecord(DateTimeOffset.UtcNow, user, verb, group, version, resource, sub, ns, name,
             context.Request.Path.Value ?? "", context.Response.StatusCode));
 
-    string User(HttpRequest request)
+    private string User(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))

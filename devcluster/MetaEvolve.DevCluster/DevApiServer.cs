@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,13 +22,13 @@ namespace MetaEvolve.DevCluster;
 /// </summary>
 public sealed class DevApiServer : IAsyncDisposable
 {
-    readonly DevClusterOptions _options;
-    readonly ILoggerFactory _loggerFactory;
-    readonly ObjectStore _store;
-    readonly CancellationTokenSource _stopping = new();
-    WebApplication? _app;
-    Task? _collector;
-    DevApiExtensions? _extensions;
+    private readonly DevClusterOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ObjectStore _store;
+    private readonly CancellationTokenSource _stopping = new();
+    private WebApplication? _app;
+    private Task? _collector;
+    private DevApiExtensions? _extensions;
 
     public DevApiServer(DevClusterOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -80,7 +79,7 @@ public sealed class DevApiServer : IAsyncDisposable
     }
 
     /// <summary>Serves stored CRDs again and makes sure the initial namespaces exist.</summary>
-    void Bootstrap()
+    private void Bootstrap()
     {
         var crdType = Registry.Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
         foreach (var crd in _store.List(crdType.GroupResource, null).Items)

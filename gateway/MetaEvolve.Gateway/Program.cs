@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Authentication;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
-using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
 using Serilog.Events;

@@ -1,6 +1,5 @@
 using System.Text;
 using MetaEvolve.Core.Tasks;
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 
 namespace MetaEvolve.AgentRuntime.Tests;

@@ -1,5 +1,3 @@
-using MetaEvolve.Cli;
-
 namespace MetaEvolve.Cli.Tests;
 
 /// <summary>Runs the real <c>metaevolve</c> command tree in process and captures what it prints.</summary>

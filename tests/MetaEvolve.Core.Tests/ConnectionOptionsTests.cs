@@ -1,5 +1,3 @@
-using MetaEvolve.Core;
-
 namespace MetaEvolve.Core.Tests;
 
 public class ConnectionOptionsTests

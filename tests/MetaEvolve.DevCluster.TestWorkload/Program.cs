@@ -92,7 +92,7 @@ await app.RunAsync();
 Console.WriteLine("stopped");
 
 /// <summary>A host lifetime that ignores SIGTERM (and SIGINT).</summary>
-sealed class DeafLifetime : IHostLifetime
+internal sealed class DeafLifetime : IHostLifetime
 {
     public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -6,7 +6,7 @@ namespace MetaEvolve.DevCluster.Tests;
 
 public sealed class ClientBasicsTests
 {
-    static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Created_configmap_reads_back_with_server_fields()

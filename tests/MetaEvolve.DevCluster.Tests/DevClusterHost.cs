@@ -1,12 +1,11 @@
 using k8s;
-using MetaEvolve.DevCluster;
 
 namespace MetaEvolve.DevCluster.Tests;
 
 /// <summary>A dev control plane on a free loopback port for one test, with a client and kubeconfig for it.</summary>
 public sealed class DevClusterHost : IAsyncDisposable
 {
-    DevClusterHost(DevApiServer server, string directory)
+    private DevClusterHost(DevApiServer server, string directory)
     {
         Server = server;
         Directory = directory;

@@ -9,9 +9,9 @@ namespace MetaEvolve.DevCluster.Tests;
 /// <summary><c>metaevolve dev up</c> as a process: it comes up, serves kubectl, stops on SIGTERM and keeps its objects.</summary>
 public sealed class DevUpTests
 {
-    static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    sealed class DevUpProcess(Process process, StringBuilder output) : IAsyncDisposable
+    private sealed class DevUpProcess(Process process, StringBuilder output) : IAsyncDisposable
     {
         public StringBuilder Output { get; } = output;
 
@@ -63,14 +63,14 @@ public sealed class DevUpTests
         }
     }
 
-    static int FreePort()
+    private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    static string ScratchCheckout()
+    private static string ScratchCheckout()
     {
         var root = Directory.CreateTempSubdirectory("devup-").FullName;
         foreach (var folder in new[] { "crds", "samples" })
@@ -85,7 +85,7 @@ public sealed class DevUpTests
         return root;
     }
 
-    static DevUpProcess Start(string root, int port, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArgs)
+    private static DevUpProcess Start(string root, int port, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -236,7 +236,7 @@ public sealed class DevUpTests
     }
 
     /// <summary>The task commands, run where dev up wrote .metaevolve/gateway.json, so they need no flags.</summary>
-    static async Task<(int ExitCode, string Output)> RunCli(string workingDirectory, params string[] args)
+    private static async Task<(int ExitCode, string Output)> RunCli(string workingDirectory, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
         foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "metaevolve.dll") }.Concat(args))
@@ -251,7 +251,7 @@ public sealed class DevUpTests
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    static async Task<string> RunKubectl(string binary, string home, string kubeconfig, params string[] args)
+    private static async Task<string> RunKubectl(string binary, string home, string kubeconfig, params string[] args)
     {
         var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--kubeconfig", kubeconfig, "--cache-dir", Path.Combine(home, "kube-cache") }.Concat(args))

@@ -8,9 +8,9 @@ namespace MetaEvolve.DevCluster.Tests;
 /// </summary>
 public sealed class Kubectl
 {
-    readonly string _binary;
-    readonly string _home;
-    readonly string _kubeconfig;
+    private readonly string _binary;
+    private readonly string _home;
+    private readonly string _kubeconfig;
 
     public Kubectl(string binary, DevClusterHost host, string user = "kubectl-user")
         : this(binary, host.Server.BaseAddress, Path.Combine(host.Directory, "home-" + Path.GetFileName(binary)), "default", user)
@@ -120,7 +120,7 @@ public sealed class Kubectl
         return new KubectlResult(process.ExitCode, await stdout, await stderr, string.Join(' ', args));
     }
 
-    static string? FindFolder()
+    private static string? FindFolder()
     {
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/lib/google-cloud-sdk/bin"))
         {

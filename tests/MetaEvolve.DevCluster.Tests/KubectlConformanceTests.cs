@@ -7,9 +7,9 @@ public sealed class KubectlConformanceTests
 {
     public static TheoryData<int> Versions => [27, 33];
 
-    static string Widgets => Path.Combine(AppContext.BaseDirectory, "TestData", "widgets-crd.yaml");
+    private static string Widgets => Path.Combine(AppContext.BaseDirectory, "TestData", "widgets-crd.yaml");
 
-    static async Task<(DevClusterHost Host, Kubectl Kubectl)> StartAsync(int minor)
+    private static async Task<(DevClusterHost Host, Kubectl Kubectl)> StartAsync(int minor)
     {
         var binary = Kubectl.Binary(minor);
         var host = await DevClusterHost.StartAsync();
@@ -19,7 +19,7 @@ public sealed class KubectlConformanceTests
         return (host, kubectl);
     }
 
-    static string Widget(string name, int size, string? color = null) => $"""
+    private static string Widget(string name, int size, string? color = null) => $"""
         apiVersion: test.metaevolve.io/v1
         kind: Widget
         metadata:

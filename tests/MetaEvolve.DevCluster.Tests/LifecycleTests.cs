@@ -8,9 +8,9 @@ namespace MetaEvolve.DevCluster.Tests;
 
 public sealed class LifecycleTests
 {
-    static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan? within = null)
+    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan? within = null)
     {
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
         while (DateTime.UtcNow < deadline)
@@ -26,7 +26,7 @@ public sealed class LifecycleTests
         return false;
     }
 
-    static async Task<bool> ExistsAsync(Func<Task> read)
+    private static async Task<bool> ExistsAsync(Func<Task> read)
     {
         try
         {
@@ -39,7 +39,7 @@ public sealed class LifecycleTests
         }
     }
 
-    static V1OwnerReference Owner(V1ConfigMap owner) => new()
+    private static V1OwnerReference Owner(V1ConfigMap owner) => new()
     {
         ApiVersion = "v1",
         Kind = "ConfigMap",

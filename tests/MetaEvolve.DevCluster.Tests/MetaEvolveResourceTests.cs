@@ -5,7 +5,7 @@ public sealed class MetaEvolveResourceTests
 {
     public static TheoryData<int> Versions => [27, 33];
 
-    static async Task<(DevClusterHost Host, Kubectl Kubectl)> StartAsync(int minor)
+    private static async Task<(DevClusterHost Host, Kubectl Kubectl)> StartAsync(int minor)
     {
         var binary = Kubectl.Binary(minor);
         var host = await DevClusterHost.StartAsync();

@@ -5,7 +5,7 @@ namespace MetaEvolve.DevCluster.Tests;
 
 public sealed class PatchTests
 {
-    static JsonObject J(string json) => JsonNode.Parse(json)!.AsObject();
+    private static JsonObject J(string json) => JsonNode.Parse(json)!.AsObject();
 
     [Fact]
     public void Merge_patch_merges_objects_removes_nulls_and_replaces_lists()

@@ -5,7 +5,7 @@ internal static class RepositoryRoot
 {
     public static string Path { get; } = Find();
 
-    static string Find()
+    private static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -5,7 +5,7 @@ namespace MetaEvolve.DevCluster.Tests;
 
 public sealed class RequestRecordTests
 {
-    static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Every_request_is_recorded_with_user_verb_and_resource()

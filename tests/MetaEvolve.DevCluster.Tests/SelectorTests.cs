@@ -6,7 +6,7 @@ namespace MetaEvolve.DevCluster.Tests;
 
 public sealed class SelectorTests
 {
-    static readonly JsonObject Pod = JsonNode.Parse("""
+    private static readonly JsonObject Pod = JsonNode.Parse("""
         {"metadata":{"name":"p","namespace":"n","labels":{"app":"web","tier":"front"}},"status":{"phase":"Running"},
          "status2":{"conditions":[{"type":"Ready","status":"True"},{"type":"Other","status":"False"}]}}
         """)!.AsObject();

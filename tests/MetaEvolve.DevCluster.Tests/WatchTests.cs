@@ -6,9 +6,9 @@ namespace MetaEvolve.DevCluster.Tests;
 
 public sealed class WatchTests
 {
-    static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static V1ConfigMap Map(string name, string value = "v") =>
+    private static V1ConfigMap Map(string name, string value = "v") =>
         new() { Metadata = new V1ObjectMeta { Name = name }, Data = new Dictionary<string, string> { ["k"] = value } };
 
     [Fact]

@@ -1,25 +1,24 @@
 using System.Diagnostics;
 using k8s;
 using k8s.Models;
-using MetaEvolve.DevCluster.Workloads;
 using static MetaEvolve.DevCluster.Workloads.Tests.WorkloadCluster;
 
 namespace MetaEvolve.DevCluster.Workloads.Tests;
 
 public sealed class DeploymentRunnerTests
 {
-    static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static string Marker() => "t" + Guid.NewGuid().ToString("N")[..10];
+    private static string Marker() => "t" + Guid.NewGuid().ToString("N")[..10];
 
-    static async Task<V1PodList> Pods(Kubernetes client, string app) =>
+    private static async Task<V1PodList> Pods(Kubernetes client, string app) =>
         await client.CoreV1.ListNamespacedPodAsync("default", labelSelector: $"app={app}", cancellationToken: Ct);
 
-    static async Task Scale(Kubernetes client, string name, int replicas) =>
+    private static async Task Scale(Kubernetes client, string name, int replicas) =>
         await client.AppsV1.PatchNamespacedDeploymentScaleAsync(
             new V1Patch($"{{\"spec\":{{\"replicas\":{replicas}}}}}", V1Patch.PatchType.MergePatch), name, "default", cancellationToken: Ct);
 
-    static async Task<bool> Settled(Kubernetes client, string name, int replicas, string marker)
+    private static async Task<bool> Settled(Kubernetes client, string name, int replicas, string marker)
     {
         var d = await client.AppsV1.ReadNamespacedDeploymentAsync(name, "default", cancellationToken: Ct);
         var pods = await Pods(client, name);

@@ -5,13 +5,13 @@ namespace MetaEvolve.DevCluster.Workloads.Tests;
 /// <summary>Writes the control plane's log to a file in the test's folder, for reading when a test fails.</summary>
 public sealed class FileLoggerProvider(string path) : ILoggerProvider
 {
-    readonly Lock _gate = new();
+    private readonly Lock _gate = new();
 
     public string Path { get; } = path;
 
     public ILogger CreateLogger(string categoryName) => new FileLogger(this, categoryName);
 
-    void Write(string line)
+    private void Write(string line)
     {
         lock (_gate)
         {
@@ -23,7 +23,7 @@ public sealed class FileLoggerProvider(string path) : ILoggerProvider
     {
     }
 
-    sealed class FileLogger(FileLoggerProvider provider, string category) : ILogger
+    private sealed class FileLogger(FileLoggerProvider provider, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 

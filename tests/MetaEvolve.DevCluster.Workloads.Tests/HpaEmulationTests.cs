@@ -11,9 +11,9 @@ namespace MetaEvolve.DevCluster.Workloads.Tests;
 /// </summary>
 public sealed class HpaEmulationTests
 {
-    static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static V2HorizontalPodAutoscaler Hpa(string target, int min, int max, string averageValue, V2HorizontalPodAutoscalerBehavior? behavior = null) => new()
+    private static V2HorizontalPodAutoscaler Hpa(string target, int min, int max, string averageValue, V2HorizontalPodAutoscalerBehavior? behavior = null) => new()
     {
         Metadata = new V1ObjectMeta { Name = target },
         Spec = new V2HorizontalPodAutoscalerSpec
@@ -41,13 +41,13 @@ public sealed class HpaEmulationTests
         },
     };
 
-    static async Task<int> Replicas(Kubernetes client, string name) =>
+    private static async Task<int> Replicas(Kubernetes client, string name) =>
         (await client.AppsV1.ReadNamespacedDeploymentScaleAsync(name, "default", cancellationToken: Ct)).Spec.Replicas ?? 0;
 
-    static async Task<V2HorizontalPodAutoscaler> Read(Kubernetes client, string name) =>
+    private static async Task<V2HorizontalPodAutoscaler> Read(Kubernetes client, string name) =>
         await client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name, "default", cancellationToken: Ct);
 
-    static async Task<List<string>> RescaleEvents(Kubernetes client, string hpa) =>
+    private static async Task<List<string>> RescaleEvents(Kubernetes client, string hpa) =>
         (await client.CoreV1.ListNamespacedEventAsync("default", cancellationToken: Ct)).Items
             .Where(e => e.InvolvedObject.Name == hpa && e.Reason == "SuccessfulRescale")
             .OrderBy(e => e.Metadata.CreationTimestamp).ThenBy(e => int.Parse(e.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture))

@@ -9,9 +9,9 @@ namespace MetaEvolve.DevCluster.Workloads.Tests;
 /// <summary>Real kubectl 1.27 and 1.33 see the runner's replicas, their logs (also followed) and the aggregated API.</summary>
 public sealed class KubectlWorkloadTests
 {
-    static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static async Task<List<string>> ReadyPods(Kubernetes client, string app, int count)
+    private static async Task<List<string>> ReadyPods(Kubernetes client, string app, int count)
     {
         await Eventually(async () =>
         {
@@ -117,7 +117,7 @@ public sealed class KubectlWorkloadTests
         }
     }
 
-    static int ReplicaPortsOf(k8s.Models.V1Pod pod) => ReplicaPorts.FromPod(DeploymentRunnerTests.JsonOf(pod)).HostPorts[8080];
+    private static int ReplicaPortsOf(k8s.Models.V1Pod pod) => ReplicaPorts.FromPod(DeploymentRunnerTests.JsonOf(pod)).HostPorts[8080];
 
     [Theory]
     [InlineData(27)]

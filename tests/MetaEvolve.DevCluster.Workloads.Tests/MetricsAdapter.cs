@@ -13,9 +13,9 @@ namespace MetaEvolve.DevCluster.Workloads.Tests;
 /// </summary>
 public sealed class MetricsAdapter
 {
-    readonly string _valueFile;
+    private readonly string _valueFile;
 
-    MetricsAdapter(string valueFile) => _valueFile = valueFile;
+    private MetricsAdapter(string valueFile) => _valueFile = valueFile;
 
     public void Set(string quantity) => File.WriteAllText(_valueFile, quantity);
 
@@ -59,7 +59,7 @@ public sealed class MetricsAdapter
     }
 
     /// <summary>A CA and a server certificate for <paramref name="dnsName"/>; returns the PKCS#12 path and the CA's PEM.</summary>
-    static (string Pfx, string CaPem) Certificates(string directory, string dnsName)
+    private static (string Pfx, string CaPem) Certificates(string directory, string dnsName)
     {
         var now = DateTimeOffset.UtcNow;
         using var caKey = RSA.Create(2048);

@@ -5,10 +5,10 @@ namespace MetaEvolve.DevCluster.Workloads.Tests;
 /// <summary>Stabilization and rate limits as upstream's normalizeDesiredReplicas(WithBehaviors) apply them.</summary>
 public sealed class ReplicaNormalizerTests
 {
-    static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
-    static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
-    static AutoscalerHistory History(params (int Replicas, int SecondsAgo)[] recommendations)
+    private static AutoscalerHistory History(params (int Replicas, int SecondsAgo)[] recommendations)
     {
         var history = new AutoscalerHistory();
         foreach (var (replicas, ago) in recommendations)
@@ -53,7 +53,7 @@ public sealed class ReplicaNormalizerTests
         Assert.Equal(expected == desired ? "False" : "True", result.ScalingLimited.Status);
     }
 
-    static HpaBehavior Behavior(ScalingRules? up = null, ScalingRules? down = null) =>
+    private static HpaBehavior Behavior(ScalingRules? up = null, ScalingRules? down = null) =>
         new(up ?? HpaBehavior.DefaultScaleUp, down ?? HpaBehavior.DefaultScaleDown);
 
     [Theory]

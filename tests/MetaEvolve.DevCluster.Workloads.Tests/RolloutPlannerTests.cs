@@ -4,7 +4,7 @@ namespace MetaEvolve.DevCluster.Workloads.Tests;
 
 public sealed class RolloutPlannerTests
 {
-    static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public void Strategy_defaults_are_a_quarter_surge_rounded_up_and_a_quarter_unavailable_rounded_down()

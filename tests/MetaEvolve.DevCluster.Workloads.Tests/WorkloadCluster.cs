@@ -2,7 +2,6 @@ using System.Diagnostics;
 using k8s;
 using k8s.Models;
 using MetaEvolve.DevCluster.Tests;
-using MetaEvolve.DevCluster.Workloads;
 using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.DevCluster.Workloads.Tests;
@@ -15,7 +14,7 @@ public sealed class WorkloadCluster : IAsyncDisposable
 {
     public const string Image = "metaevolve/test-workload:dev";
 
-    WorkloadCluster(DevClusterHost host, DevWorkloads workloads)
+    private WorkloadCluster(DevClusterHost host, DevWorkloads workloads)
     {
         Host = host;
         Workloads = workloads;
@@ -118,10 +117,10 @@ public sealed class WorkloadCluster : IAsyncDisposable
         return pids;
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> and the last observation.</summary>
     /// <summary>The log of the runner and controllers (printed by failing tests).</summary>
     public static string? CurrentLog { get; private set; }
 
+    /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> and the last observation.</summary>
     public static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var watch = Stopwatch.StartNew();

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using MetaEvolve.Core.Config;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;

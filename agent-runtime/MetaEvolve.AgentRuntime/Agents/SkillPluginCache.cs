@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Sandbox;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.AgentRuntime.Agents;
 

@@ -4,5 +4,5 @@ namespace MetaEvolve.AgentRuntime.Execution;
 public interface IAgentDirectory
 {
     /// <summary>Null when the agent is served; otherwise why not (recorded on the task).</summary>
-    ValueTask<string?> RefuseAsync(string ns, string pool, string agent, CancellationToken cancellationToken);
+    public ValueTask<string?> RefuseAsync(string ns, string pool, string agent, CancellationToken cancellationToken);
 }

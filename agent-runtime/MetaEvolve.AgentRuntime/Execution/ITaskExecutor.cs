@@ -11,7 +11,7 @@ namespace MetaEvolve.AgentRuntime.Execution;
 /// </summary>
 public interface ITaskExecutor
 {
-    ValueTask<TaskOutput> ExecuteAsync(TaskExecution task, CancellationToken cancellationToken);
+    public ValueTask<TaskOutput> ExecuteAsync(TaskExecution task, CancellationToken cancellationToken);
 }
 
 /// <summary>A task as an executor sees it: the envelope and which attempt this is (1-based).</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using MetaEvolve.Core.Tasks;
 
 namespace MetaEvolve.AgentRuntime.Execution;
 

@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using MetaEvolve.AgentRuntime.Execution;
 using MetaEvolve.Core.Tasks;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.Core.Tasks;
-using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 

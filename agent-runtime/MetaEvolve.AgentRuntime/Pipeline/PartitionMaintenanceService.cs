@@ -1,6 +1,4 @@
 using MetaEvolve.Core.Tasks;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;
 

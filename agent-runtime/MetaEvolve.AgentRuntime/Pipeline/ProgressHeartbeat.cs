@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.Core.Tasks;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
 using Npgsql;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;

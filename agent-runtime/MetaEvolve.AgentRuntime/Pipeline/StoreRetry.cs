@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using MetaEvolve.AgentRuntime.Operability;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;

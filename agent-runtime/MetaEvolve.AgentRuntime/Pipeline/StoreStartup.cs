@@ -1,6 +1,5 @@
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;
 

@@ -1,7 +1,5 @@
 using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.Core.Tasks;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;

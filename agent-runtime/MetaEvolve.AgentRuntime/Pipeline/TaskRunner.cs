@@ -2,7 +2,6 @@ using System.Diagnostics;
 using MetaEvolve.AgentRuntime.Execution;
 using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.Core.Tasks;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;
 

@@ -11,7 +11,7 @@ namespace MetaEvolve.Cli.Dev;
 /// </summary>
 public sealed class DevUp(DevUpOptions options, TextWriter output)
 {
-    const string User = "developer";
+    private const string User = "developer";
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -157,7 +157,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         }
     }
 
-    int Apply(int step, string title, string directory, ManifestApplier applier)
+    private int Apply(int step, string title, string directory, ManifestApplier applier)
     {
         Step(step, title);
         if (!Directory.Exists(directory))
@@ -177,7 +177,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         return failures;
     }
 
-    void Step(int number, string title) => output.WriteLine($"[{number}/{(options.GatewayPort > 0 ? 7 : 6)}] {title}");
+    private void Step(int number, string title) => output.WriteLine($"[{number}/{(options.GatewayPort > 0 ? 7 : 6)}] {title}");
 
-    string Relative(string path) => Path.GetRelativePath(options.Root, path);
+    private string Relative(string path) => Path.GetRelativePath(options.Root, path);
 }

@@ -38,7 +38,7 @@ public static class LocalImages
         ];
     }
 
-    static ImageCommand Built(string root, string image, string folder, string project)
+    private static ImageCommand Built(string root, string image, string folder, string project)
     {
         var directory = Path.Combine(root, folder, project);
         return new ImageCommand(image, ["dotnet", Path.Combine(directory, "bin", "Debug", "net10.0", project + ".dll")], directory);

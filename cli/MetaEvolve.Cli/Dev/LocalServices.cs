@@ -8,7 +8,7 @@ namespace MetaEvolve.Cli.Dev;
 /// </summary>
 public sealed class LocalServices(string root, TextWriter output)
 {
-    string Script => Path.Combine(root, "hack", "services.sh");
+    private string Script => Path.Combine(root, "hack", "services.sh");
 
     public bool Available => File.Exists(Script);
 
@@ -31,7 +31,7 @@ public sealed class LocalServices(string root, TextWriter output)
 
     public async Task DownAsync(CancellationToken cancellationToken) => await RunAsync("down", echo: true, cancellationToken);
 
-    async Task<(int ExitCode, string Stdout)> RunAsync(string verb, bool echo, CancellationToken cancellationToken)
+    private async Task<(int ExitCode, string Stdout)> RunAsync(string verb, bool echo, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo("bash")
         {

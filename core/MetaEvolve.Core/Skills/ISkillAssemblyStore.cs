@@ -7,9 +7,9 @@ namespace MetaEvolve.Core.Skills;
 public interface ISkillAssemblyStore
 {
     /// <summary>The stored assembly for <paramref name="digest"/>, or null when none was stored yet.</summary>
-    Task<byte[]?> TryGetAsync(string digest, CancellationToken cancellationToken);
+    public Task<byte[]?> TryGetAsync(string digest, CancellationToken cancellationToken);
 
     /// <summary>Stores (or replaces) the assembly for <paramref name="digest"/>; concurrent writers store the same bytes.</summary>
     /// <returns>False when the store had nowhere to keep it (no published version with this digest).</returns>
-    Task<bool> SaveAsync(string digest, byte[] assembly, CancellationToken cancellationToken);
+    public Task<bool> SaveAsync(string digest, byte[] assembly, CancellationToken cancellationToken);
 }

@@ -16,13 +16,13 @@ namespace MetaEvolve.DevCluster.Aggregation;
 /// </summary>
 public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore store, AggregatorClients clients, ILogger logger)
 {
-    static readonly GroupResource ApiServices = new("apiregistration.k8s.io", "apiservices");
-    static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly GroupResource ApiServices = new("apiregistration.k8s.io", "apiservices");
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
         "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "TE", "Trailer", "Host", "Authorization", "Content-Length",
     };
 
-    List<JsonObject> Aggregated() => store.List(ApiServices, null).Items.Where(a => ApiServiceBackend.Served(a) is not null).ToList();
+    private List<JsonObject> Aggregated() => store.List(ApiServices, null).Items.Where(a => ApiServiceBackend.Served(a) is not null).ToList();
 
     /// <summary>Handles the request when it belongs to the aggregator; false lets the local server answer.</summary>
     public async Task<bool> TryHandleAsync(HttpContext context, string user)
@@ -74,7 +74,7 @@ public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore stor
         return true;
     }
 
-    JsonObject GroupList(List<JsonObject> aggregated)
+    private JsonObject GroupList(List<JsonObject> aggregated)
     {
         var list = Discovery.Groups(registry.All);
         var groups = list["groups"]!.AsArray();
@@ -90,7 +90,7 @@ public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore stor
         return list;
     }
 
-    static JsonObject? GroupDocument(string group, List<JsonObject> aggregated)
+    private static JsonObject? GroupDocument(string group, List<JsonObject> aggregated)
     {
         var versions = aggregated.Where(a => ApiServiceBackend.Served(a)!.Value.Group == group)
             .OrderByDescending(a => a["spec"]?["versionPriority"]?.GetValue<int>() ?? 0)
@@ -112,7 +112,7 @@ public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore stor
         };
     }
 
-    async Task ProxyAsync(HttpContext context, JsonObject apiService, string user)
+    private async Task ProxyAsync(HttpContext context, JsonObject apiService, string user)
     {
         var target = ApiServiceBackend.Resolve(store, apiService);
         if (target.BaseAddress is null)
@@ -175,7 +175,7 @@ public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore stor
         }
     }
 
-    static async Task Write(HttpContext context, int code, JsonObject body)
+    private static async Task Write(HttpContext context, int code, JsonObject body)
     {
         context.Response.StatusCode = code;
         context.Response.ContentType = "application/json";

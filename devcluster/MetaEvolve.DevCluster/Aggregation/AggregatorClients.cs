@@ -14,7 +14,7 @@ namespace MetaEvolve.DevCluster.Aggregation;
 /// </summary>
 public sealed class AggregatorClients : IDisposable
 {
-    readonly ConcurrentDictionary<string, (string Version, HttpClient Client)> _clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Version, HttpClient Client)> _clients = new(StringComparer.Ordinal);
 
     public HttpClient For(JsonObject apiService, string serverName)
     {
@@ -30,7 +30,7 @@ public sealed class AggregatorClients : IDisposable
         return client;
     }
 
-    static SocketsHttpHandler Handler(JsonObject apiService, string serverName)
+    private static SocketsHttpHandler Handler(JsonObject apiService, string serverName)
     {
         var spec = apiService["spec"];
         var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, UseCookies = false };

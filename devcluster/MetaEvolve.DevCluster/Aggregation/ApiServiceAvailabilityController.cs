@@ -13,10 +13,10 @@ namespace MetaEvolve.DevCluster.Aggregation;
 /// </summary>
 public sealed class ApiServiceAvailabilityController(ResourceOperations operations, ILogger<ApiServiceAvailabilityController> logger) : IAsyncDisposable
 {
-    readonly PendingKeys<string> _queue = new();
-    readonly CancellationTokenSource _stop = new();
-    readonly List<Task> _loops = [];
-    ResourceType ApiServices { get; } = operations.Registry.Find("apiregistration.k8s.io", "v1", "apiservices")!;
+    private readonly PendingKeys<string> _queue = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private ResourceType ApiServices { get; } = operations.Registry.Find("apiregistration.k8s.io", "v1", "apiservices")!;
 
     public void Start()
     {
@@ -34,7 +34,7 @@ public sealed class ApiServiceAvailabilityController(ResourceOperations operatio
         _loops.Add(StoreWatch.Work(_queue, ReconcileAsync, logger, _stop.Token));
     }
 
-    Task ReconcileAsync(string name, CancellationToken cancellationToken)
+    private Task ReconcileAsync(string name, CancellationToken cancellationToken)
     {
         var apiService = operations.Store.Get(ResourceOperations.Key(ApiServices, "", name));
         if (apiService is null)

@@ -8,10 +8,10 @@ namespace MetaEvolve.DevCluster.Api;
 public static class BuiltInResources
 {
     // Declared before All: static initializers run in textual order.
-    static readonly PrinterColumn Name = new("Name", "string", ".metadata.name",
+    private static readonly PrinterColumn Name = new("Name", "string", ".metadata.name",
         "Name must be unique within a namespace.", 0, "name");
 
-    static readonly PrinterColumn Age = new("Age", "date", ".metadata.creationTimestamp",
+    private static readonly PrinterColumn Age = new("Age", "date", ".metadata.creationTimestamp",
         "CreationTimestamp is a timestamp representing the server time when this object was created.");
 
     public static IReadOnlyList<ResourceType> All { get; } =
@@ -76,7 +76,7 @@ public static class BuiltInResources
         Rbac("RoleBinding", "rolebindings", namespaced: true, columns: [Name, new("Role", "string", "=roleRef"), Age]),
     ];
 
-    static ResourceType Core(string kind, string plural, bool namespaced = true, IReadOnlyList<string>? shortNames = null,
+    private static ResourceType Core(string kind, string plural, bool namespaced = true, IReadOnlyList<string>? shortNames = null,
         bool hasStatus = false, IReadOnlyList<string>? categories = null, IReadOnlyList<PrinterColumn>? columns = null)
     {
         return new ResourceType
@@ -94,7 +94,7 @@ public static class BuiltInResources
         };
     }
 
-    static ResourceType Rbac(string kind, string plural, bool namespaced, IReadOnlyList<PrinterColumn> columns) => new()
+    private static ResourceType Rbac(string kind, string plural, bool namespaced, IReadOnlyList<PrinterColumn> columns) => new()
     {
         Group = "rbac.authorization.k8s.io",
         Version = "v1",

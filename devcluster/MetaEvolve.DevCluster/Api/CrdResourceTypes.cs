@@ -52,7 +52,7 @@ public static class CrdResourceTypes
         return types;
     }
 
-    static List<PrinterColumn> Columns(JsonArray? declared)
+    private static List<PrinterColumn> Columns(JsonArray? declared)
     {
         List<PrinterColumn> columns =
         [
@@ -78,6 +78,6 @@ public static class CrdResourceTypes
         return columns;
     }
 
-    static List<string> Strings(JsonNode? node) =>
+    private static List<string> Strings(JsonNode? node) =>
         node is JsonArray a ? a.Select(x => (string?)x ?? "").Where(x => x.Length > 0).ToList() : [];
 }

@@ -8,8 +8,8 @@ namespace MetaEvolve.DevCluster.Api;
 /// </summary>
 public sealed class ResourceRegistry
 {
-    readonly Lock _gate = new();
-    IReadOnlyList<ResourceType> _custom = [];
+    private readonly Lock _gate = new();
+    private IReadOnlyList<ResourceType> _custom = [];
 
     /// <summary>Bumped on every change, so documents derived from the registry can be cached by it.</summary>
     public long Revision { get; private set; }
@@ -66,7 +66,7 @@ public sealed class ResourceRegistry
         }
     }
 
-    static bool IsStorageVersion(ResourceType type)
+    private static bool IsStorageVersion(ResourceType type)
     {
         foreach (var v in type.Crd!["spec"]?["versions"]?.AsArray() ?? [])
         {

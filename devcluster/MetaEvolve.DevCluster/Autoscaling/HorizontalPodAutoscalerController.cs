@@ -25,12 +25,12 @@ public sealed class HorizontalPodAutoscalerController(
     TimeProvider time,
     ILogger<HorizontalPodAutoscalerController> logger) : IAsyncDisposable
 {
-    readonly PendingKeys<(string Namespace, string Name)> _queue = new();
-    readonly ConcurrentDictionary<(string, string), AutoscalerHistory> _histories = new();
-    readonly CancellationTokenSource _stop = new();
-    readonly List<Task> _loops = [];
-    readonly ScaleOperations _scales = new(operations);
-    ResourceType Hpas { get; } = operations.Registry.Find("autoscaling", "v2", "horizontalpodautoscalers")!;
+    private readonly PendingKeys<(string Namespace, string Name)> _queue = new();
+    private readonly ConcurrentDictionary<(string, string), AutoscalerHistory> _histories = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private readonly ScaleOperations _scales = new(operations);
+    private ResourceType Hpas { get; } = operations.Registry.Find("autoscaling", "v2", "horizontalpodautoscalers")!;
 
     public void Start()
     {
@@ -50,7 +50,7 @@ public sealed class HorizontalPodAutoscalerController(
         _loops.Add(StoreWatch.Work(_queue, ReconcileAsync, logger, _stop.Token));
     }
 
-    async Task ResyncAsync()
+    private async Task ResyncAsync()
     {
         using var timer = new PeriodicTimer(options.HpaSyncPeriod, time);
         try
@@ -69,7 +69,7 @@ public sealed class HorizontalPodAutoscalerController(
         }
     }
 
-    async Task ReconcileAsync((string Namespace, string Name) key, CancellationToken cancellationToken)
+    private async Task ReconcileAsync((string Namespace, string Name) key, CancellationToken cancellationToken)
     {
         var hpa = operations.Store.Get(ResourceOperations.Key(Hpas, key.Namespace, key.Name));
         if (hpa is null || ObjectMeta.IsDeleting(hpa))
@@ -191,7 +191,7 @@ public sealed class HorizontalPodAutoscalerController(
     }
 
     /// <summary>computeReplicasForMetrics: the largest proposal wins; -1 when all metrics (or some, scaling down) are invalid.</summary>
-    async Task<(int Replicas, string Metric, JsonArray Statuses, string? Error)> ComputeReplicasForMetricsAsync(
+    private async Task<(int Replicas, string Metric, JsonArray Statuses, string? Error)> ComputeReplicasForMetricsAsync(
         string ns, JsonObject spec, int specReplicas, int statusReplicas, string selector, HpaConditions conditions, CancellationToken cancellationToken)
     {
         var specs = (spec["metrics"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
@@ -237,7 +237,7 @@ public sealed class HorizontalPodAutoscalerController(
         return (replicas, metric, statuses, null);
     }
 
-    async Task<(int Replicas, string Name, JsonObject Status)> ComputeExternalAsync(string ns, JsonObject metricSpec, int specReplicas, int statusReplicas,
+    private async Task<(int Replicas, string Name, JsonObject Status)> ComputeExternalAsync(string ns, JsonObject metricSpec, int specReplicas, int statusReplicas,
         string podSelector, CancellationToken cancellationToken)
     {
         if ((string?)metricSpec["type"] != "External" || metricSpec["external"] is not JsonObject external)
@@ -282,14 +282,14 @@ public sealed class HorizontalPodAutoscalerController(
         throw new InvalidOperationException("invalid external metric source: neither a value target nor an average value target was set");
     }
 
-    int ReadyPods(string ns, string selector)
+    private int ReadyPods(string ns, string selector)
     {
         var match = LabelSelector.Parse(selector);
         return operations.Store.List(new GroupResource("", "pods"), ns).Items.Count(p => match.Matches(p)
             && (p["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().Any(c => (string?)c["type"] == "Ready" && (string?)c["status"] == "True") == true);
     }
 
-    void WriteStatus((string Namespace, string Name) key, JsonObject hpa, JsonObject status, HpaConditions conditions)
+    private void WriteStatus((string Namespace, string Name) key, JsonObject hpa, JsonObject status, HpaConditions conditions)
     {
         status["conditions"] = conditions.ToJson();
         if (status["currentMetrics"] is null)
@@ -308,7 +308,7 @@ public sealed class HorizontalPodAutoscalerController(
         });
     }
 
-    void Event(JsonObject hpa, string type, string reason, string message)
+    private void Event(JsonObject hpa, string type, string reason, string message)
     {
         var now = ObjectMeta.Timestamp(time.GetUtcNow());
         var events = operations.Registry.Find("", "v1", "events")!;

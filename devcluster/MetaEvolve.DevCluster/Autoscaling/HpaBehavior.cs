@@ -31,7 +31,7 @@ public sealed record HpaBehavior(ScalingRules ScaleUp, ScalingRules ScaleDown)
         return new HpaBehavior(Rules(b["scaleUp"], DefaultScaleUp), Rules(b["scaleDown"], DefaultScaleDown));
     }
 
-    static ScalingRules Rules(JsonNode? node, ScalingRules defaults)
+    private static ScalingRules Rules(JsonNode? node, ScalingRules defaults)
     {
         if (node is not JsonObject rules)
         {

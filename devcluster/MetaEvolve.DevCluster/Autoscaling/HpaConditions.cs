@@ -9,8 +9,8 @@ namespace MetaEvolve.DevCluster.Autoscaling;
 /// </summary>
 public sealed class HpaConditions(JsonArray? existing, DateTimeOffset now)
 {
-    static readonly string[] Order = ["AbleToScale", "ScalingActive", "ScalingLimited"];
-    readonly Dictionary<string, JsonObject> _conditions = (existing?.OfType<JsonObject>() ?? [])
+    private static readonly string[] Order = ["AbleToScale", "ScalingActive", "ScalingLimited"];
+    private readonly Dictionary<string, JsonObject> _conditions = (existing?.OfType<JsonObject>() ?? [])
         .Where(c => c["type"] is not null)
         .ToDictionary(c => (string)c["type"]!, c => c.DeepClone().AsObject(), StringComparer.Ordinal);
 

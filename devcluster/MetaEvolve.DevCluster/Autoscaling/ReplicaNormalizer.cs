@@ -14,8 +14,8 @@ public sealed record Normalization(int Replicas, HpaCondition AbleToScale, HpaCo
 /// </summary>
 public static class ReplicaNormalizer
 {
-    const double ScaleUpLimitFactor = 2.0;
-    const double ScaleUpLimitMinimum = 4.0;
+    private const double ScaleUpLimitFactor = 2.0;
+    private const double ScaleUpLimitMinimum = 4.0;
 
     /// <summary>recordInitialRecommendation: the first sync remembers the current size.</summary>
     public static void RecordInitial(AutoscalerHistory history, int currentReplicas, DateTimeOffset now)
@@ -39,7 +39,7 @@ public static class ReplicaNormalizer
     }
 
     /// <summary>stabilizeRecommendation: the highest recommendation within the window wins.</summary>
-    static int Stabilize(AutoscalerHistory history, DateTimeOffset now, TimeSpan window, int prenormalized)
+    private static int Stabilize(AutoscalerHistory history, DateTimeOffset now, TimeSpan window, int prenormalized)
     {
         var max = prenormalized;
         var cutoff = now - window;
@@ -61,7 +61,7 @@ public static class ReplicaNormalizer
         return max;
     }
 
-    static (int, string, string) ConvertWithRules(int current, int desired, int min, int max)
+    private static (int, string, string) ConvertWithRules(int current, int desired, int min, int max)
     {
         var scaleUpLimit = (int)Math.Max(ScaleUpLimitFactor * current, ScaleUpLimitMinimum);
         int maximumAllowed;
@@ -105,7 +105,7 @@ public static class ReplicaNormalizer
         return new Normalization(desired, able, new HpaCondition("ScalingLimited", desired == stabilized ? "False" : "True", reason, message));
     }
 
-    static (int, string, string) StabilizeWithBehaviors(AutoscalerHistory history, DateTimeOffset now, ScalingRules scaleUp, ScalingRules scaleDown,
+    private static (int, string, string) StabilizeWithBehaviors(AutoscalerHistory history, DateTimeOffset now, ScalingRules scaleUp, ScalingRules scaleDown,
         int current, int desired)
     {
         var upRecommendation = desired;
@@ -149,7 +149,7 @@ public static class ReplicaNormalizer
             : (recommendation, "ScaleDownStabilized", "recent recommendations were higher than current one, applying the highest recent recommendation");
     }
 
-    static (int, string, string) ConvertWithBehaviorRate(AutoscalerHistory history, DateTimeOffset now, ScalingRules scaleUp, ScalingRules scaleDown,
+    private static (int, string, string) ConvertWithBehaviorRate(AutoscalerHistory history, DateTimeOffset now, ScalingRules scaleUp, ScalingRules scaleDown,
         int current, int desired, int min, int max)
     {
         if (desired > current)
@@ -248,7 +248,7 @@ public static class ReplicaNormalizer
         return result;
     }
 
-    static int ChangeInPeriod(int periodSeconds, IReadOnlyList<ScaleEvent> events, DateTimeOffset now)
+    private static int ChangeInPeriod(int periodSeconds, IReadOnlyList<ScaleEvent> events, DateTimeOffset now)
     {
         var cutoff = now - TimeSpan.FromSeconds(periodSeconds);
         return events.Where(e => e.At > cutoff).Sum(e => e.Change);
@@ -296,7 +296,7 @@ public static class ReplicaNormalizer
         }
     }
 
-    static void Record(AutoscalerHistory history, int oldIndex, TimedRecommendation recommendation)
+    private static void Record(AutoscalerHistory history, int oldIndex, TimedRecommendation recommendation)
     {
         if (oldIndex >= 0)
         {

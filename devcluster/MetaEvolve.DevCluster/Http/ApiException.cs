@@ -25,7 +25,7 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
         ["code"] = Code,
     };
 
-    static JsonObject Detail(ResourceType type, string name, JsonArray? causes = null)
+    private static JsonObject Detail(ResourceType type, string name, JsonArray? causes = null)
     {
         var details = new JsonObject { ["name"] = name, ["group"] = type.Group, ["kind"] = type.Plural };
         if (causes is not null)

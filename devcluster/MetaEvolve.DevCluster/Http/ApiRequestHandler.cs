@@ -63,7 +63,7 @@ public sealed class ApiRequestHandler(
         }
     }
 
-    string Identity(HttpRequest request)
+    private string Identity(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -75,10 +75,10 @@ public sealed class ApiRequestHandler(
         return options.Users.TryGetValue(token, out var user) ? user : token;
     }
 
-    bool? IsNamespaced(string group, string version, string resource) =>
+    private bool? IsNamespaced(string group, string version, string resource) =>
         registry.All.FirstOrDefault(t => t.Group == group && t.Version == version && t.Plural == resource)?.Namespaced;
 
-    static string Verb(HttpRequest request, ResourcePath path)
+    private static string Verb(HttpRequest request, ResourcePath path)
     {
         var named = path.Name is not null;
         return request.Method switch
@@ -93,9 +93,9 @@ public sealed class ApiRequestHandler(
         };
     }
 
-    static bool IsTrue(string? value) => value is "true" or "1";
+    private static bool IsTrue(string? value) => value is "true" or "1";
 
-    async Task NonResource(HttpContext context, string path, string group, string version)
+    private async Task NonResource(HttpContext context, string path, string group, string version)
     {
         var all = registry.All;
         var trimmed = path.TrimEnd('/');
@@ -158,7 +158,7 @@ public sealed class ApiRequestHandler(
     /// kubectl 1.27 loads OpenAPI v2 (as protobuf) before explain; an empty document is a valid
     /// protobuf message that says "no v2 models", after which it uses v3.
     /// </summary>
-    static async Task OpenApiV2(HttpContext context)
+    private static async Task OpenApiV2(HttpContext context)
     {
         if (context.Request.Headers.Accept.ToString().Contains("protobuf", StringComparison.Ordinal))
         {
@@ -175,7 +175,7 @@ public sealed class ApiRequestHandler(
         });
     }
 
-    async Task Resource(HttpContext context, ResourcePath path, string verb)
+    private async Task Resource(HttpContext context, ResourcePath path, string verb)
     {
         var type = registry.Find(path.Group, path.Version, path.Resource)
             ?? throw ApiException.NotFound("the server could not find the requested resource");
@@ -262,7 +262,7 @@ public sealed class ApiRequestHandler(
         await WriteJson(context, code, result);
     }
 
-    async Task Watch(HttpContext context, ResourceType type, ResourcePath path, bool asTable, string includeObject)
+    private async Task Watch(HttpContext context, ResourceType type, ResourcePath path, bool asTable, string includeObject)
     {
         var query = context.Request.Query;
         var timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
@@ -274,7 +274,7 @@ public sealed class ApiRequestHandler(
         await watches.StreamAsync(context, request, subscription, context.RequestAborted);
     }
 
-    static ListOptions ListOptionsOf(IQueryCollection query, ResourcePath path)
+    private static ListOptions ListOptionsOf(IQueryCollection query, ResourcePath path)
     {
         var fields = query["fieldSelector"].ToString();
         if (path.Name is not null)
@@ -290,7 +290,7 @@ public sealed class ApiRequestHandler(
             query["continue"].ToString());
     }
 
-    static FieldValidation FieldValidationOf(string? value) => value switch
+    private static FieldValidation FieldValidationOf(string? value) => value switch
     {
         "Ignore" => FieldValidation.Ignore,
         "Warn" => FieldValidation.Warn,
@@ -299,7 +299,7 @@ public sealed class ApiRequestHandler(
         _ => FieldValidation.Warn,
     };
 
-    static async Task<DeleteOptions> DeleteOptionsOf(HttpContext context)
+    private static async Task<DeleteOptions> DeleteOptionsOf(HttpContext context)
     {
         var query = context.Request.Query;
         var text = await Text(context);
@@ -315,15 +315,15 @@ public sealed class ApiRequestHandler(
         return new DeleteOptions(policy, (string?)body?["preconditions"]?["uid"], (string?)body?["preconditions"]?["resourceVersion"], dryRun);
     }
 
-    static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
-    static async Task<string> Text(HttpContext context)
+    private static async Task<string> Text(HttpContext context)
     {
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         return await reader.ReadToEndAsync(context.RequestAborted);
     }
 
-    static async Task<JsonObject> Body(HttpContext context)
+    private static async Task<JsonObject> Body(HttpContext context)
     {
         var contentType = context.Request.ContentType ?? "application/json";
         if (contentType.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
@@ -341,7 +341,7 @@ public sealed class ApiRequestHandler(
         return JsonNode.Parse(await Text(context)) as JsonObject ?? throw ApiException.BadRequest("request body must be a JSON object");
     }
 
-    static async Task WriteJson(HttpContext context, int code, JsonObject body)
+    private static async Task WriteJson(HttpContext context, int code, JsonObject body)
     {
         if (context.Response.HasStarted)
         {

@@ -10,8 +10,8 @@ namespace MetaEvolve.DevCluster.Http;
 /// </summary>
 public static class Discovery
 {
-    static readonly string[] ResourceVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
-    static readonly string[] SubresourceVerbs = ["get", "patch", "update"];
+    private static readonly string[] ResourceVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+    private static readonly string[] SubresourceVerbs = ["get", "patch", "update"];
 
     public static JsonObject Version(int minor) => new()
     {
@@ -60,7 +60,7 @@ public static class Discovery
         };
     }
 
-    static JsonObject GroupVersion(string group, string version) =>
+    private static JsonObject GroupVersion(string group, string version) =>
         new() { ["groupVersion"] = $"{group}/{version}", ["version"] = version };
 
     /// <summary>Kubernetes version ordering: GA above beta above alpha, higher numbers first.</summary>
@@ -128,7 +128,7 @@ public static class Discovery
         };
     }
 
-    static JsonObject Subresource(ResourceType t, string name, string kind, (string Group, string Version)? gv)
+    private static JsonObject Subresource(ResourceType t, string name, string kind, (string Group, string Version)? gv)
     {
         var o = new JsonObject
         {

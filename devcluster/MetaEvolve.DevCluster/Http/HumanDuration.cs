@@ -67,5 +67,5 @@ public static class HumanDuration
         return F($"{hours / 24 / 365}y");
     }
 
-    static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

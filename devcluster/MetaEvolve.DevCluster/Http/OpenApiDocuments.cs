@@ -14,16 +14,16 @@ namespace MetaEvolve.DevCluster.Http;
 /// </summary>
 public sealed class OpenApiDocuments(ResourceRegistry registry)
 {
-    const string ObjectMetaRef = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
-    const string ListMetaRef = "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta";
-    const string PatchRef = "io.k8s.apimachinery.pkg.apis.meta.v1.Patch";
-    const string StatusRef = "io.k8s.apimachinery.pkg.apis.meta.v1.Status";
-    const string DeleteOptionsRef = "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions";
-    const string ScaleRef = "io.k8s.api.autoscaling.v1.Scale";
+    private const string ObjectMetaRef = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+    private const string ListMetaRef = "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta";
+    private const string PatchRef = "io.k8s.apimachinery.pkg.apis.meta.v1.Patch";
+    private const string StatusRef = "io.k8s.apimachinery.pkg.apis.meta.v1.Status";
+    private const string DeleteOptionsRef = "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions";
+    private const string ScaleRef = "io.k8s.api.autoscaling.v1.Scale";
 
-    readonly Lock _gate = new();
-    long _builtAt = -1;
-    Dictionary<string, (JsonObject Document, string Hash)> _documents = [];
+    private readonly Lock _gate = new();
+    private long _builtAt = -1;
+    private Dictionary<string, (JsonObject Document, string Hash)> _documents = [];
 
     /// <summary>The <c>/openapi/v3</c> index: one entry per group/version with a content hash.</summary>
     public JsonObject Index()
@@ -40,7 +40,7 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
     /// <summary>The document for "api/v1" or "apis/group/version", or null.</summary>
     public JsonObject? Document(string key) => Documents().TryGetValue(key, out var d) ? d.Document : null;
 
-    Dictionary<string, (JsonObject Document, string Hash)> Documents()
+    private Dictionary<string, (JsonObject Document, string Hash)> Documents()
     {
         lock (_gate)
         {
@@ -62,7 +62,7 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
         }
     }
 
-    static JsonObject Build(List<ResourceType> types)
+    private static JsonObject Build(List<ResourceType> types)
     {
         var schemas = new JsonObject
         {
@@ -104,7 +104,7 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
         };
     }
 
-    static string SchemaName(ResourceType t)
+    private static string SchemaName(ResourceType t)
     {
         if (t.IsCustom)
         {
@@ -116,14 +116,14 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
         return $"io.k8s.api.{group}.{t.Version}.{t.Kind}";
     }
 
-    static JsonObject Gvk(string group, string version, string kind) =>
+    private static JsonObject Gvk(string group, string version, string kind) =>
         new() { ["group"] = group, ["kind"] = kind, ["version"] = version };
 
-    static JsonObject Ref(string name) => new() { ["$ref"] = "#/components/schemas/" + name };
+    private static JsonObject Ref(string name) => new() { ["$ref"] = "#/components/schemas/" + name };
 
-    static JsonObject Str(string description) => new() { ["type"] = "string", ["description"] = description };
+    private static JsonObject Str(string description) => new() { ["type"] = "string", ["description"] = description };
 
-    static JsonObject KindSchema(ResourceType t)
+    private static JsonObject KindSchema(ResourceType t)
     {
         var schema = t.Schema?.DeepClone().AsObject() ?? new JsonObject
         {
@@ -148,7 +148,7 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
         return schema;
     }
 
-    static JsonObject ListSchema(ResourceType t, string itemName) => new()
+    private static JsonObject ListSchema(ResourceType t, string itemName) => new()
     {
         ["type"] = "object",
         ["description"] = $"{t.ListKind} is a list of {t.Kind}",
@@ -163,7 +163,7 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
         ["x-kubernetes-group-version-kind"] = new JsonArray(Gvk(t.Group, t.Version, t.ListKind)),
     };
 
-    static void AddPaths(JsonObject paths, ResourceType t, string schemaName)
+    private static void AddPaths(JsonObject paths, ResourceType t, string schemaName)
     {
         var prefix = t.Group.Length == 0 ? "/api/v1" : $"/apis/{t.Group}/{t.Version}";
         var scope = t.Namespaced ? "Namespaced" : "";
@@ -198,7 +198,7 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
         }
     }
 
-    static JsonObject ItemPaths(string scope, string kind, JsonObject gvk, JsonObject schema, bool namespaced, string suffix, bool withDelete = true)
+    private static JsonObject ItemPaths(string scope, string kind, JsonObject gvk, JsonObject schema, bool namespaced, string suffix, bool withDelete = true)
     {
         var patchContent = new JsonObject
         {
@@ -221,12 +221,12 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
         return item;
     }
 
-    static JsonObject JsonBody(JsonObject schema) => new()
+    private static JsonObject JsonBody(JsonObject schema) => new()
     {
         ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schema.DeepClone() } },
     };
 
-    static JsonObject Operation(string id, string action, JsonObject gvk, JsonObject response, JsonObject? body,
+    private static JsonObject Operation(string id, string action, JsonObject gvk, JsonObject response, JsonObject? body,
         bool namespaced, bool named, bool write = false)
     {
         var parameters = new JsonArray();
@@ -280,7 +280,7 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
         return operation;
     }
 
-    static JsonObject Parameter(string name, string location, string description, bool required = false)
+    private static JsonObject Parameter(string name, string location, string description, bool required = false)
     {
         var p = new JsonObject
         {
@@ -297,7 +297,7 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
         return p;
     }
 
-    static JsonObject ObjectMetaSchema() => new()
+    private static JsonObject ObjectMetaSchema() => new()
     {
         ["type"] = "object",
         ["description"] = "ObjectMeta is metadata that all persisted resources must have, which includes all objects users must create.",
@@ -318,7 +318,7 @@ public sealed class OpenApiDocuments(ResourceRegistry registry)
         },
     };
 
-    static JsonObject ScaleSchema() => new()
+    private static JsonObject ScaleSchema() => new()
     {
         ["type"] = "object",
         ["description"] = "Scale represents a scaling request for a resource.",

@@ -11,7 +11,7 @@ namespace MetaEvolve.DevCluster.Http;
 /// </summary>
 public static class ProtobufBodies
 {
-    static readonly byte[] Magic = [0x6b, 0x38, 0x73, 0x00];
+    private static readonly byte[] Magic = [0x6b, 0x38, 0x73, 0x00];
 
     public static JsonObject Decode(byte[] body)
     {
@@ -64,10 +64,10 @@ public static class ProtobufBodies
         return obj;
     }
 
-    static ApiException Unsupported(string? kind, string? apiVersion) => new(415, "UnsupportedMediaType",
+    private static ApiException Unsupported(string? kind, string? apiVersion) => new(415, "UnsupportedMediaType",
         $"the MetaEvolve dev control plane decodes protobuf bodies only for v1 Namespace, ConfigMap, Secret and ServiceAccount (got {apiVersion} {kind}); use kubectl apply");
 
-    static JsonObject Namespace(byte[] raw)
+    private static JsonObject Namespace(byte[] raw)
     {
         var obj = new JsonObject();
         foreach (var (field, value) in Fields(raw))
@@ -95,7 +95,7 @@ public static class ProtobufBodies
         return obj;
     }
 
-    static JsonObject ConfigMap(byte[] raw)
+    private static JsonObject ConfigMap(byte[] raw)
     {
         var obj = new JsonObject();
         foreach (var (field, value) in Fields(raw))
@@ -120,7 +120,7 @@ public static class ProtobufBodies
         return obj;
     }
 
-    static JsonObject Secret(byte[] raw)
+    private static JsonObject Secret(byte[] raw)
     {
         var obj = new JsonObject();
         foreach (var (field, value) in Fields(raw))
@@ -148,7 +148,7 @@ public static class ProtobufBodies
         return obj;
     }
 
-    static JsonObject ServiceAccount(byte[] raw)
+    private static JsonObject ServiceAccount(byte[] raw)
     {
         var obj = new JsonObject();
         foreach (var (field, value) in Fields(raw))
@@ -177,7 +177,7 @@ public static class ProtobufBodies
         return obj;
     }
 
-    static JsonObject Metadata(ReadOnlyMemory<byte> bytes)
+    private static JsonObject Metadata(ReadOnlyMemory<byte> bytes)
     {
         var meta = new JsonObject();
         foreach (var (field, value) in Fields(bytes))
@@ -218,7 +218,7 @@ public static class ProtobufBodies
     }
 
     /// <summary>Adds one map entry (a message with key = 1, value = 2) to <c>obj[name]</c>.</summary>
-    static void AddEntry(JsonObject obj, string name, ReadOnlyMemory<byte> entry, bool base64)
+    private static void AddEntry(JsonObject obj, string name, ReadOnlyMemory<byte> entry, bool base64)
     {
         if (obj[name] is not JsonObject map)
         {
@@ -242,13 +242,13 @@ public static class ProtobufBodies
         map[key] = value;
     }
 
-    readonly record struct WireValue(ulong Varint, ReadOnlyMemory<byte> Bytes)
+    private readonly record struct WireValue(ulong Varint, ReadOnlyMemory<byte> Bytes)
     {
         public string Text => Encoding.UTF8.GetString(Bytes.Span);
     }
 
     /// <summary>The fields of one protobuf message: varints and length-delimited values (others skipped).</summary>
-    static List<(int Field, WireValue Value)> Fields(ReadOnlyMemory<byte> message)
+    private static List<(int Field, WireValue Value)> Fields(ReadOnlyMemory<byte> message)
     {
         var fields = new List<(int, WireValue)>();
         var span = message.Span;
@@ -286,7 +286,7 @@ public static class ProtobufBodies
         return fields;
     }
 
-    static ulong ReadVarint(ReadOnlySpan<byte> span, ref int i)
+    private static ulong ReadVarint(ReadOnlySpan<byte> span, ref int i)
     {
         ulong result = 0;
         for (var shift = 0; shift < 64; shift += 7)

@@ -30,9 +30,9 @@ public sealed record RequestRecord(
 /// </summary>
 public sealed class RequestLog(int capacity = 200_000, string? path = null) : IDisposable
 {
-    readonly ConcurrentQueue<RequestRecord> _records = new();
-    readonly Lock _fileGate = new();
-    StreamWriter? _file = path is null ? null : OpenFile(path);
+    private readonly ConcurrentQueue<RequestRecord> _records = new();
+    private readonly Lock _fileGate = new();
+    private StreamWriter? _file = path is null ? null : OpenFile(path);
 
     public void Add(RequestRecord record)
     {
@@ -55,9 +55,9 @@ public sealed class RequestLog(int capacity = 200_000, string? path = null) : ID
 
     public IReadOnlyList<RequestRecord> ForUser(string user) => [.. _records.Where(r => r.User == user)];
 
-    static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    static StreamWriter OpenFile(string path)
+    private static StreamWriter OpenFile(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         return new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };

@@ -69,7 +69,7 @@ public sealed class TableConverter(TimeProvider time)
         ["metadata"] = obj["metadata"]?.DeepClone(),
     };
 
-    JsonNode? Cell(PrinterColumn column, JsonObject obj)
+    private JsonNode? Cell(PrinterColumn column, JsonObject obj)
     {
         if (column.JsonPath.StartsWith('='))
         {
@@ -107,7 +107,7 @@ public sealed class TableConverter(TimeProvider time)
         };
     }
 
-    static JsonNode? Computed(string name, JsonObject obj)
+    private static JsonNode? Computed(string name, JsonObject obj)
     {
         switch (name)
         {

@@ -120,7 +120,7 @@ public sealed class WatchStreamer(ObjectStore store, TableConverter tables, Time
         }
     }
 
-    static string? Transition(WatchEvent e, ListOptions filter)
+    private static string? Transition(WatchEvent e, ListOptions filter)
     {
         bool Matches(JsonObject? o) => o is not null && filter.Labels.Matches(o) && filter.Fields.Matches(o);
         return e.Type switch
@@ -137,7 +137,7 @@ public sealed class WatchStreamer(ObjectStore store, TableConverter tables, Time
         };
     }
 
-    async Task Write(HttpContext context, Request request, string type, JsonObject stored, CancellationToken cancellationToken)
+    private async Task Write(HttpContext context, Request request, string type, JsonObject stored, CancellationToken cancellationToken)
     {
         // Every watcher of the resource gets the same event object: stamp a copy, never the shared one
         // (concurrent writes to it broke other watchers' streams mid-event).
@@ -148,7 +148,7 @@ public sealed class WatchStreamer(ObjectStore store, TableConverter tables, Time
         await WriteLine(context, new JsonObject { ["type"] = type, ["object"] = payload }, cancellationToken);
     }
 
-    static async Task WriteBookmark(HttpContext context, Request request, long rv, bool initialEventsEnd, CancellationToken cancellationToken)
+    private static async Task WriteBookmark(HttpContext context, Request request, long rv, bool initialEventsEnd, CancellationToken cancellationToken)
     {
         var metadata = new JsonObject { ["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture) };
         if (initialEventsEnd)
@@ -160,7 +160,7 @@ public sealed class WatchStreamer(ObjectStore store, TableConverter tables, Time
         await WriteLine(context, new JsonObject { ["type"] = "BOOKMARK", ["object"] = obj }, cancellationToken);
     }
 
-    static async Task WriteLine(HttpContext context, JsonObject line, CancellationToken cancellationToken)
+    private static async Task WriteLine(HttpContext context, JsonObject line, CancellationToken cancellationToken)
     {
         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line.ToJsonString() + "\n"), cancellationToken);
         await context.Response.Body.FlushAsync(cancellationToken);

@@ -18,7 +18,7 @@ public static class GoJson
         return builder.ToString();
     }
 
-    static void Write(StringBuilder b, JsonNode? node)
+    private static void Write(StringBuilder b, JsonNode? node)
     {
         switch (node)
         {
@@ -75,7 +75,7 @@ public static class GoJson
         }
     }
 
-    static void String(StringBuilder b, string s)
+    private static void String(StringBuilder b, string s)
     {
         b.Append('"');
         foreach (var c in s)

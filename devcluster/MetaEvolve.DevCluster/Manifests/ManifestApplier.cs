@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Http;
 using MetaEvolve.DevCluster.Semantics;
 
@@ -15,7 +14,7 @@ public sealed record ApplyOutcome(string Resource, string Name, string Result, b
 /// </summary>
 public sealed class ManifestApplier(ResourceOperations operations)
 {
-    const string LastApplied = "kubectl.kubernetes.io/last-applied-configuration";
+    private const string LastApplied = "kubectl.kubernetes.io/last-applied-configuration";
 
     public ApplyOutcome Apply(JsonObject manifest, string defaultNamespace = "default")
     {

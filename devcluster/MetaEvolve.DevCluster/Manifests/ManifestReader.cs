@@ -45,7 +45,7 @@ public static class ManifestReader
         return objects;
     }
 
-    static JsonNode? Convert(YamlNode node) => node switch
+    private static JsonNode? Convert(YamlNode node) => node switch
     {
         YamlMappingNode map => new JsonObject(map.Children.Select(p =>
             KeyValuePair.Create(((YamlScalarNode)p.Key).Value ?? "", Convert(p.Value)))),
@@ -54,7 +54,7 @@ public static class ManifestReader
         _ => null,
     };
 
-    static JsonValue? Scalar(YamlScalarNode scalar)
+    private static JsonValue? Scalar(YamlScalarNode scalar)
     {
         var value = scalar.Value ?? "";
         if (scalar.Style is YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted

@@ -60,7 +60,7 @@ public static class JsonPatch
         return doc;
     }
 
-    static string[] Tokens(string pointer)
+    private static string[] Tokens(string pointer)
     {
         if (pointer.Length == 0)
         {
@@ -75,7 +75,7 @@ public static class JsonPatch
         return pointer[1..].Split('/').Select(t => t.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
     }
 
-    static JsonNode? Get(JsonNode doc, string pointer)
+    private static JsonNode? Get(JsonNode doc, string pointer)
     {
         JsonNode? node = doc;
         foreach (var token in Tokens(pointer))
@@ -91,7 +91,7 @@ public static class JsonPatch
         return node;
     }
 
-    static JsonNode Add(JsonNode doc, string pointer, JsonNode? value)
+    private static JsonNode Add(JsonNode doc, string pointer, JsonNode? value)
     {
         var tokens = Tokens(pointer);
         if (tokens.Length == 0)
@@ -119,7 +119,7 @@ public static class JsonPatch
         return doc;
     }
 
-    static void Remove(JsonNode doc, string pointer)
+    private static void Remove(JsonNode doc, string pointer)
     {
         var tokens = Tokens(pointer);
         var parent = Get(doc, Parent(tokens));
@@ -136,14 +136,14 @@ public static class JsonPatch
         }
     }
 
-    static bool RemoveAt(JsonArray a, int i)
+    private static bool RemoveAt(JsonArray a, int i)
     {
         a.RemoveAt(i);
         return true;
     }
 
-    static string Parent(string[] tokens) =>
+    private static string Parent(string[] tokens) =>
         string.Concat(tokens[..^1].Select(t => "/" + Escape(t)));
 
-    static string Escape(string token) => token.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+    private static string Escape(string token) => token.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 }

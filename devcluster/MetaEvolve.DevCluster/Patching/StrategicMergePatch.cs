@@ -11,7 +11,7 @@ namespace MetaEvolve.DevCluster.Patching;
 /// </summary>
 public static class StrategicMergePatch
 {
-    static readonly Dictionary<string, string[]> MergeKeys = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string[]> MergeKeys = new(StringComparer.Ordinal)
     {
         ["containers"] = ["name"],
         ["initContainers"] = ["name"],
@@ -31,11 +31,11 @@ public static class StrategicMergePatch
     };
 
     /// <summary>Primitive lists the real types tag with patchStrategy=merge.</summary>
-    static readonly HashSet<string> MergedPrimitiveLists = new(StringComparer.Ordinal) { "finalizers" };
+    private static readonly HashSet<string> MergedPrimitiveLists = new(StringComparer.Ordinal) { "finalizers" };
 
     public static JsonObject Apply(JsonObject target, JsonObject patch) => MergeObject(target.DeepClone().AsObject(), patch);
 
-    static JsonObject MergeObject(JsonObject original, JsonObject patch)
+    private static JsonObject MergeObject(JsonObject original, JsonObject patch)
     {
         var directive = (string?)patch["$patch"];
         if (directive == "replace")
@@ -113,7 +113,7 @@ public static class StrategicMergePatch
         return original;
     }
 
-    static JsonArray MergeList(string field, JsonArray original, JsonArray patch)
+    private static JsonArray MergeList(string field, JsonArray original, JsonArray patch)
     {
         if (patch.Any(e => e is JsonObject o && (string?)o["$patch"] == "replace"))
         {
@@ -171,7 +171,7 @@ public static class StrategicMergePatch
         return merged;
     }
 
-    static JsonArray Reorder(string field, JsonArray list, JsonArray order)
+    private static JsonArray Reorder(string field, JsonArray list, JsonArray order)
     {
         var mergeKey = MergeKey(field, list, order);
         string Identity(JsonNode? n) => mergeKey is not null && n is JsonObject o ? JsonPathText(o[mergeKey]) : JsonPathText(n);
@@ -185,7 +185,7 @@ public static class StrategicMergePatch
         return new JsonArray(sorted);
     }
 
-    static string? MergeKey(string field, JsonArray original, JsonArray patch)
+    private static string? MergeKey(string field, JsonArray original, JsonArray patch)
     {
         if (!MergeKeys.TryGetValue(field, out var candidates))
         {
@@ -196,7 +196,7 @@ public static class StrategicMergePatch
         return candidates.FirstOrDefault(k => patch.Concat(original).OfType<JsonObject>().Any(e => e.ContainsKey(k)));
     }
 
-    static int IndexOf(JsonArray list, string key, string value)
+    private static int IndexOf(JsonArray list, string key, string value)
     {
         for (var i = 0; i < list.Count; i++)
         {
@@ -210,7 +210,7 @@ public static class StrategicMergePatch
     }
 
     /// <summary>A copy without directive keys, for content that replaces rather than merges.</summary>
-    static JsonObject Strip(JsonObject patch)
+    private static JsonObject Strip(JsonObject patch)
     {
         var result = new JsonObject();
         foreach (var (key, value) in patch)
@@ -226,5 +226,5 @@ public static class StrategicMergePatch
         return result;
     }
 
-    static string JsonPathText(JsonNode? node) => node?.ToJsonString() ?? "null";
+    private static string JsonPathText(JsonNode? node) => node?.ToJsonString() ?? "null";
 }

@@ -71,7 +71,7 @@ public static class BuiltInDefaults
         };
     }
 
-    static JsonObject Condition(string type, string reason, string message, string now) => new()
+    private static JsonObject Condition(string type, string reason, string message, string now) => new()
     {
         ["type"] = type,
         ["status"] = "True",
@@ -80,7 +80,7 @@ public static class BuiltInDefaults
         ["message"] = message,
     };
 
-    static void ValidateCrd(ResourceType type, JsonObject crd)
+    private static void ValidateCrd(ResourceType type, JsonObject crd)
     {
         var name = ObjectMeta.Name(crd);
         var group = (string?)crd["spec"]?["group"];

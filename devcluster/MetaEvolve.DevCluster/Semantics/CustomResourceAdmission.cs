@@ -17,7 +17,7 @@ namespace MetaEvolve.DevCluster.Semantics;
 /// </summary>
 public sealed class CustomResourceAdmission : IObjectAdmission
 {
-    readonly ConcurrentDictionary<string, CustomResourceValidator> _validators = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CustomResourceValidator> _validators = new(StringComparer.Ordinal);
 
     public (JsonObject Object, IReadOnlyList<string> Warnings) Admit(ResourceType type, JsonObject obj, FieldValidation fieldValidation)
     {
@@ -61,7 +61,7 @@ public sealed class CustomResourceAdmission : IObjectAdmission
         return (result.Object, warnings);
     }
 
-    CustomResourceValidator Validator(ResourceType type)
+    private CustomResourceValidator Validator(ResourceType type)
     {
         // A CRD update changes its resourceVersion, so a stale validator is never used again.
         var key = $"{(string?)type.Crd!["metadata"]?["uid"]}/{(string?)type.Crd["metadata"]?["resourceVersion"]}/{type.Version}";

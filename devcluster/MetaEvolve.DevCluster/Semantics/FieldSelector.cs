@@ -10,7 +10,7 @@ namespace MetaEvolve.DevCluster.Semantics;
 /// </summary>
 public sealed class FieldSelector
 {
-    readonly List<(string Path, string Value, bool Equal)> _terms = [];
+    private readonly List<(string Path, string Value, bool Equal)> _terms = [];
 
     public static FieldSelector Everything { get; } = new();
 
@@ -48,7 +48,7 @@ public sealed class FieldSelector
 
     public bool Matches(JsonObject obj) => _terms.All(t => (Resolve(obj, t.Path) == t.Value) == t.Equal);
 
-    static string Resolve(JsonObject obj, string path)
+    private static string Resolve(JsonObject obj, string path)
     {
         JsonNode? node = obj;
         foreach (var part in path.Split('.'))

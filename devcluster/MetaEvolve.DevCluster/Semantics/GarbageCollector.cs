@@ -15,10 +15,10 @@ namespace MetaEvolve.DevCluster.Semantics;
 /// </summary>
 public sealed class GarbageCollector(ResourceOperations operations, ILogger<GarbageCollector> logger)
 {
-    readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    static readonly GroupResource Namespaces = new("", "namespaces");
-    static readonly GroupResource Crds = new("apiextensions.k8s.io", "customresourcedefinitions");
+    private static readonly GroupResource Namespaces = new("", "namespaces");
+    private static readonly GroupResource Crds = new("apiextensions.k8s.io", "customresourcedefinitions");
 
     public void Signal() => _signal.Writer.TryWrite(true);
 
@@ -112,7 +112,7 @@ public sealed class GarbageCollector(ResourceOperations operations, ILogger<Garb
         return changed;
     }
 
-    static void RemoveOwner(JsonObject obj, string uid)
+    private static void RemoveOwner(JsonObject obj, string uid)
     {
         var remaining = ObjectMeta.OwnerReferences(obj).Where(r => (string?)r["uid"] != uid).Select(r => (JsonNode)r.DeepClone()).ToArray();
         if (remaining.Length == 0)
@@ -125,7 +125,7 @@ public sealed class GarbageCollector(ResourceOperations operations, ILogger<Garb
         }
     }
 
-    bool DeleteAll(List<(ObjectKey Key, JsonObject Object)> objects)
+    private bool DeleteAll(List<(ObjectKey Key, JsonObject Object)> objects)
     {
         var changed = false;
         foreach (var (key, obj) in objects.Where(p => !ObjectMeta.IsDeleting(p.Object)))
@@ -150,7 +150,7 @@ public sealed class GarbageCollector(ResourceOperations operations, ILogger<Garb
         return changed;
     }
 
-    bool Mutate(ObjectKey key, Action<JsonObject> change)
+    private bool Mutate(ObjectKey key, Action<JsonObject> change)
     {
         var type = operations.Registry.Storage(key.Resource);
         return type is not null && operations.Mutate(type, key.Namespace, key.Name, change);

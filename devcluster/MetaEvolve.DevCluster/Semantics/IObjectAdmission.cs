@@ -18,5 +18,5 @@ public enum FieldValidation
 /// </summary>
 public interface IObjectAdmission
 {
-    (JsonObject Object, IReadOnlyList<string> Warnings) Admit(ResourceType type, JsonObject obj, FieldValidation fieldValidation);
+    public (JsonObject Object, IReadOnlyList<string> Warnings) Admit(ResourceType type, JsonObject obj, FieldValidation fieldValidation);
 }

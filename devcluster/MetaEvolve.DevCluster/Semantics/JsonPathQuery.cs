@@ -79,7 +79,7 @@ public static class JsonPathQuery
         _ => node.ToJsonString(),
     };
 
-    static int FindClose(string p, int open)
+    private static int FindClose(string p, int open)
     {
         var depth = 0;
         var quote = '\0';
@@ -110,7 +110,7 @@ public static class JsonPathQuery
         throw new FormatException($"unclosed '[' in JSONPath {p}");
     }
 
-    static List<JsonNode?> Bracket(List<JsonNode?> current, string inner)
+    private static List<JsonNode?> Bracket(List<JsonNode?> current, string inner)
     {
         inner = inner.Trim();
         if (inner == "*")
@@ -146,7 +146,7 @@ public static class JsonPathQuery
     }
 
     /// <summary>Filters of the form <c>@.a.b=="v"</c>, <c>@.a!='v'</c> or <c>@.a</c> (exists).</summary>
-    static bool FilterMatches(JsonNode? element, string filter)
+    private static bool FilterMatches(JsonNode? element, string filter)
     {
         foreach (var op in new[] { "==", "!=" })
         {
@@ -166,6 +166,6 @@ public static class JsonPathQuery
         return Evaluate(element, filter.Trim().TrimStart('@')).Any(n => n is not null);
     }
 
-    static List<JsonNode?> Select(List<JsonNode?> nodes, Func<JsonNode?, List<JsonNode?>> step) =>
+    private static List<JsonNode?> Select(List<JsonNode?> nodes, Func<JsonNode?, List<JsonNode?>> step) =>
         nodes.SelectMany(step).ToList();
 }

@@ -6,8 +6,8 @@ namespace MetaEvolve.DevCluster.Semantics;
 /// <summary>Object and namespace names checked as the API server does, with its messages.</summary>
 public static partial class NameValidation
 {
-    const string SubdomainPattern = @"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-    const string LabelPattern = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+    private const string SubdomainPattern = @"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+    private const string LabelPattern = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 
     [GeneratedRegex("^" + SubdomainPattern + "$")]
     private static partial Regex Subdomain();
@@ -52,6 +52,6 @@ public static partial class NameValidation
         return errors;
     }
 
-    static FieldCause Invalid(string name, string detail, string field) =>
+    private static FieldCause Invalid(string name, string detail, string field) =>
         new("FieldValueInvalid", $"Invalid value: \"{name}\": {detail}", field);
 }

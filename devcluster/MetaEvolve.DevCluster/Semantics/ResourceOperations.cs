@@ -24,8 +24,8 @@ public sealed partial class ResourceOperations(
     public ObjectStore Store => store;
     public ResourceRegistry Registry => registry;
 
-    static readonly GroupResource Namespaces = new("", "namespaces");
-    static readonly GroupResource Crds = new("apiextensions.k8s.io", "customresourcedefinitions");
+    private static readonly GroupResource Namespaces = new("", "namespaces");
+    private static readonly GroupResource Crds = new("apiextensions.k8s.io", "customresourcedefinitions");
 
     public static ObjectKey Key(ResourceType type, string ns, string name) =>
         new(type.GroupResource, type.Namespaced ? ns : "", name);
@@ -67,7 +67,7 @@ public sealed partial class ResourceOperations(
         };
     }
 
-    static string SortKey(JsonObject o) => ObjectMeta.Namespace(o) + "/" + ObjectMeta.Name(o);
+    private static string SortKey(JsonObject o) => ObjectMeta.Namespace(o) + "/" + ObjectMeta.Name(o);
 
     public JsonObject Create(ResourceType type, string ns, JsonObject body, WriteOptions options)
     {
@@ -219,7 +219,7 @@ public sealed partial class ResourceOperations(
     /// The shared update path: <paramref name="desired"/> produces the requested object from the
     /// current one (under the store lock); the server then keeps what clients may not change.
     /// </summary>
-    JsonObject Write(ResourceType type, string ns, string name, WriteOptions options, Func<JsonObject, JsonObject> desired, string? subresource)
+    private JsonObject Write(ResourceType type, string ns, string name, WriteOptions options, Func<JsonObject, JsonObject> desired, string? subresource)
     {
         var key = Key(type, ns, name);
         JsonObject? Mutate(JsonObject current)
@@ -267,7 +267,7 @@ public sealed partial class ResourceOperations(
         return Served(type, result!);
     }
 
-    static JsonObject StatusUpdate(JsonObject current, JsonObject incoming)
+    private static JsonObject StatusUpdate(JsonObject current, JsonObject incoming)
     {
         var next = current.DeepClone().AsObject();
         if (incoming["status"] is { } status)
@@ -282,10 +282,10 @@ public sealed partial class ResourceOperations(
         return next;
     }
 
-    static readonly string[] ImmutableMetadata =
+    private static readonly string[] ImmutableMetadata =
         ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "name", "namespace", "resourceVersion"];
 
-    static JsonObject MainUpdate(ResourceType type, JsonObject current, JsonObject incoming)
+    private static JsonObject MainUpdate(ResourceType type, JsonObject current, JsonObject incoming)
     {
         var meta = ObjectMeta.Metadata(incoming);
         var currentMeta = ObjectMeta.Metadata(current);
@@ -319,7 +319,7 @@ public sealed partial class ResourceOperations(
         return incoming;
     }
 
-    static bool SpecChanged(ResourceType type, JsonObject current, JsonObject next)
+    private static bool SpecChanged(ResourceType type, JsonObject current, JsonObject next)
     {
         static JsonObject Body(JsonObject o, bool dropStatus)
         {
@@ -341,7 +341,7 @@ public sealed partial class ResourceOperations(
     }
 
     /// <summary>An object marked for deletion goes once no finalizer (nor a namespace's spec finalizer) holds it.</summary>
-    static bool ReadyToRemove(ResourceType type, JsonObject obj)
+    private static bool ReadyToRemove(ResourceType type, JsonObject obj)
     {
         if (ObjectMeta.Finalizers(obj).Count > 0)
         {
@@ -351,7 +351,7 @@ public sealed partial class ResourceOperations(
         return type.GroupResource != Namespaces || obj["spec"]?["finalizers"] is not JsonArray { Count: > 0 };
     }
 
-    static void CheckKind(ResourceType type, JsonObject body)
+    private static void CheckKind(ResourceType type, JsonObject body)
     {
         var apiVersion = (string?)body["apiVersion"];
         var kind = (string?)body["kind"];
@@ -369,7 +369,7 @@ public sealed partial class ResourceOperations(
         body["kind"] = type.Kind;
     }
 
-    void RequireLiveNamespace(ResourceType type, string ns, string name)
+    private void RequireLiveNamespace(ResourceType type, string ns, string name)
     {
         var namespaceObject = store.Get(new ObjectKey(Namespaces, "", ns))
             ?? throw ApiException.NotFound($"namespaces \"{ns}\" not found");
@@ -380,14 +380,14 @@ public sealed partial class ResourceOperations(
         }
     }
 
-    JsonObject Admit(ResourceType type, JsonObject obj, WriteOptions options)
+    private JsonObject Admit(ResourceType type, JsonObject obj, WriteOptions options)
     {
         var (admitted, warnings) = admission.Admit(type, obj, options.FieldValidation);
         options.Warnings.AddRange(warnings);
         return admitted;
     }
 
-    void AfterWrite(ResourceType type, JsonObject obj, bool deleted)
+    private void AfterWrite(ResourceType type, JsonObject obj, bool deleted)
     {
         if (type.GroupResource == Crds)
         {
@@ -405,14 +405,14 @@ public sealed partial class ResourceOperations(
     }
 
     /// <summary>Objects are stored in one version and served in the requested one (no conversion: same schema).</summary>
-    static JsonObject Served(ResourceType type, JsonObject obj)
+    private static JsonObject Served(ResourceType type, JsonObject obj)
     {
         obj["apiVersion"] = type.GroupVersion;
         obj["kind"] = type.Kind;
         return obj;
     }
 
-    static string RandomSuffix()
+    private static string RandomSuffix()
     {
         const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
         return string.Create(5, 0, (span, _) =>

@@ -36,7 +36,7 @@ public sealed class ScaleOperations(ResourceOperations operations)
         return Apply(type, ns, name, ObjectMeta.ResourceVersion(patched), replicas, options);
     }
 
-    JsonObject Apply(ResourceType type, string ns, string name, string expectedRv, long replicas, WriteOptions options)
+    private JsonObject Apply(ResourceType type, string ns, string name, string expectedRv, long replicas, WriteOptions options)
     {
         var scale = type.Scale!;
         var patch = BuildPatch(scale.SpecReplicasPath, replicas);
@@ -50,7 +50,7 @@ public sealed class ScaleOperations(ResourceOperations operations)
         return ToScale(type, updated);
     }
 
-    static JsonObject BuildPatch(string path, long replicas)
+    private static JsonObject BuildPatch(string path, long replicas)
     {
         var parts = path.TrimStart('.').Split('.');
         var root = new JsonObject();
@@ -66,7 +66,7 @@ public sealed class ScaleOperations(ResourceOperations operations)
         return root;
     }
 
-    static JsonObject ToScale(ResourceType type, JsonObject obj)
+    private static JsonObject ToScale(ResourceType type, JsonObject obj)
     {
         var scale = type.Scale!;
         var spec = JsonPathQuery.Evaluate(obj, scale.SpecReplicasPath).FirstOrDefault();

@@ -12,10 +12,10 @@ namespace MetaEvolve.DevCluster.Storage;
 /// </summary>
 public sealed class Journal : IDisposable
 {
-    readonly string _path;
-    FileStream _stream;
+    private readonly string _path;
+    private FileStream _stream;
 
-    Journal(string path, FileStream stream)
+    private Journal(string path, FileStream stream)
     {
         _path = path;
         _stream = stream;
@@ -86,7 +86,7 @@ public sealed class Journal : IDisposable
 
     public void Delete(ObjectKey key, long rv) => Write(Entry("del", key, rv, null));
 
-    void Write(JsonObject entry)
+    private void Write(JsonObject entry)
     {
         var bytes = Encoding.UTF8.GetBytes(entry.ToJsonString() + "\n");
         _stream.Write(bytes);
@@ -94,7 +94,7 @@ public sealed class Journal : IDisposable
         _stream.Flush();
     }
 
-    static JsonObject Entry(string op, ObjectKey key, long rv, JsonObject? obj)
+    private static JsonObject Entry(string op, ObjectKey key, long rv, JsonObject? obj)
     {
         var entry = new JsonObject
         {
@@ -113,7 +113,7 @@ public sealed class Journal : IDisposable
         return entry;
     }
 
-    static long ParseRv(JsonObject obj) =>
+    private static long ParseRv(JsonObject obj) =>
         long.TryParse((string?)obj["metadata"]?["resourceVersion"], out var rv) ? rv : 0;
 
     public override string ToString() => _path;

@@ -15,16 +15,16 @@ namespace MetaEvolve.DevCluster.Storage;
 /// </summary>
 public sealed class ObjectStore : IDisposable
 {
-    readonly Lock _gate = new();
-    readonly Dictionary<ObjectKey, JsonObject> _objects;
-    readonly Queue<WatchEvent> _history = new();
-    readonly int _historySize;
-    readonly List<WatchSubscription> _subscribers = [];
-    readonly Journal? _journal;
-    long _resourceVersion;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ObjectKey, JsonObject> _objects;
+    private readonly Queue<WatchEvent> _history = new();
+    private readonly int _historySize;
+    private readonly List<WatchSubscription> _subscribers = [];
+    private readonly Journal? _journal;
+    private long _resourceVersion;
 
     /// <summary>Newest resourceVersion no longer in the history; watches must start at or after it.</summary>
-    long _compacted;
+    private long _compacted;
 
     public ObjectStore(string? directory, int historySize)
     {
@@ -202,7 +202,7 @@ public sealed class ObjectStore : IDisposable
         }
     }
 
-    JsonObject Put(ObjectKey key, JsonObject built, JsonObject? previous)
+    private JsonObject Put(ObjectKey key, JsonObject built, JsonObject? previous)
     {
         // Re-parsed so every value is JSON-backed: numbers built in code as int read back as long too.
         var obj = JsonNode.Parse(built.ToJsonString())!.AsObject();
@@ -215,7 +215,7 @@ public sealed class ObjectStore : IDisposable
         return obj.DeepClone().AsObject();
     }
 
-    JsonObject RemoveLocked(ObjectKey key, JsonObject current)
+    private JsonObject RemoveLocked(ObjectKey key, JsonObject current)
     {
         var rv = ++_resourceVersion;
         _objects.Remove(key);
@@ -227,7 +227,7 @@ public sealed class ObjectStore : IDisposable
         return last.DeepClone().AsObject();
     }
 
-    void Publish(WatchEvent e)
+    private void Publish(WatchEvent e)
     {
         _history.Enqueue(e);
         while (_history.Count > _historySize)
@@ -262,7 +262,7 @@ public sealed class ObjectStore : IDisposable
 /// <summary>A live watch: events in resourceVersion order until disposed (or the store closes).</summary>
 public sealed class WatchSubscription(ObjectStore store, GroupResource resource, string? ns) : IDisposable
 {
-    readonly Channel<WatchEvent> _events = Channel.CreateUnbounded<WatchEvent>(new() { SingleReader = true });
+    private readonly Channel<WatchEvent> _events = Channel.CreateUnbounded<WatchEvent>(new() { SingleReader = true });
 
     public GroupResource Resource { get; } = resource;
     public string? Namespace { get; } = ns;

@@ -80,7 +80,7 @@ public static partial class ContainerEnvironment
     /// their port from ASPNETCORE_HTTP_PORTS, so a declared container port there becomes the replica's
     /// host port, which is also where the runner sends its probes.
     /// </summary>
-    static void RemapAspNetCorePorts(Dictionary<string, string> env, IReadOnlyList<(JsonObject Port, int HostPort)> ports)
+    private static void RemapAspNetCorePorts(Dictionary<string, string> env, IReadOnlyList<(JsonObject Port, int HostPort)> ports)
     {
         if (!env.TryGetValue("ASPNETCORE_HTTP_PORTS", out var declared))
         {
@@ -94,7 +94,7 @@ public static partial class ContainerEnvironment
         env["ASPNETCORE_HTTP_PORTS"] = string.Join(';', remapped);
     }
 
-    static string? ValueFrom(ObjectStore store, JsonObject pod, JsonObject valueFrom)
+    private static string? ValueFrom(ObjectStore store, JsonObject pod, JsonObject valueFrom)
     {
         var ns = ObjectMeta.Namespace(pod);
         if (valueFrom["secretKeyRef"] is JsonObject s)
@@ -136,7 +136,7 @@ public static partial class ContainerEnvironment
         return valueFrom["resourceFieldRef"] is not null ? "0" : null;
     }
 
-    static string? Key(Dictionary<string, string> data, string key, string source, bool optional)
+    private static string? Key(Dictionary<string, string> data, string key, string source, bool optional)
     {
         if (data.TryGetValue(key, out var value))
         {
@@ -146,7 +146,7 @@ public static partial class ContainerEnvironment
         return optional ? null : throw new ContainerConfigException("CreateContainerConfigError", $"couldn't find key {key} in {source}");
     }
 
-    static Dictionary<string, string> ConfigMapData(ObjectStore store, string ns, string name, bool optional)
+    private static Dictionary<string, string> ConfigMapData(ObjectStore store, string ns, string name, bool optional)
     {
         var cm = store.Get(new ObjectKey(new("", "configmaps"), ns, name));
         if (cm is null)
@@ -157,7 +157,7 @@ public static partial class ContainerEnvironment
         return (cm["data"] as JsonObject)?.ToDictionary(p => p.Key, p => (string?)p.Value ?? "", StringComparer.Ordinal) ?? [];
     }
 
-    static Dictionary<string, string> SecretData(ObjectStore store, string ns, string name, bool optional)
+    private static Dictionary<string, string> SecretData(ObjectStore store, string ns, string name, bool optional)
     {
         var secret = store.Get(new ObjectKey(new("", "secrets"), ns, name));
         if (secret is null)

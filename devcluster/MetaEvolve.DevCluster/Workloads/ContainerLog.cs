@@ -9,11 +9,11 @@ public readonly record struct LogLine(long Sequence, DateTimeOffset At, string T
 /// </summary>
 public sealed class ContainerLog(int capacity)
 {
-    readonly Lock _gate = new();
-    readonly Queue<LogLine> _lines = new();
-    long _next;
-    bool _completed;
-    TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private readonly Queue<LogLine> _lines = new();
+    private long _next;
+    private bool _completed;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Append(string text)
     {

@@ -22,11 +22,11 @@ public sealed class ContainerRunner(
     Prober prober,
     ILogger logger)
 {
-    static readonly string? SetSid = File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : null;
-    readonly Lock _gate = new();
-    ContainerState _state = new();
-    ContainerLog _current = new(options.LogLines);
-    ContainerLog? _previous;
+    private static readonly string? SetSid = File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : null;
+    private readonly Lock _gate = new();
+    private ContainerState _state = new();
+    private ContainerLog _current = new(options.LogLines);
+    private ContainerLog? _previous;
 
     public string Name { get; } = (string?)container["name"] ?? "";
     public string Image { get; } = (string?)container["image"] ?? "";
@@ -56,7 +56,7 @@ public sealed class ContainerRunner(
         }
     }
 
-    void Set(Func<ContainerState, ContainerState> change)
+    private void Set(Func<ContainerState, ContainerState> change)
     {
         lock (_gate)
         {
@@ -121,7 +121,7 @@ public sealed class ContainerRunner(
         }
     }
 
-    static async Task<bool> Delay(TimeSpan delay, CancellationToken stop)
+    private static async Task<bool> Delay(TimeSpan delay, CancellationToken stop)
     {
         try
         {
@@ -135,7 +135,7 @@ public sealed class ContainerRunner(
     }
 
     /// <summary>One instance; null when stopped by <paramref name="stop"/>.</summary>
-    async Task<Termination?> RunOnceAsync(Func<TimeSpan> grace, CancellationToken stop)
+    private async Task<Termination?> RunOnceAsync(Func<TimeSpan> grace, CancellationToken stop)
     {
         var env = ContainerEnvironment.Build(store, pod, container, ownPorts);
         var argv = Command(env);
@@ -235,7 +235,7 @@ public sealed class ContainerRunner(
     }
 
     /// <summary>Output already written by an exited process is read to the end (bounded: a grandchild may hold the pipe).</summary>
-    static async Task Drain(Process process)
+    private static async Task Drain(Process process)
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
@@ -248,7 +248,7 @@ public sealed class ContainerRunner(
         }
     }
 
-    static int SafeExitCode(Process process)
+    private static int SafeExitCode(Process process)
     {
         try
         {
@@ -261,7 +261,7 @@ public sealed class ContainerRunner(
         }
     }
 
-    async Task StopAsync(Process process, Task exited, TimeSpan grace)
+    private async Task StopAsync(Process process, Task exited, TimeSpan grace)
     {
         var group = SetSid is not null;
         PosixSignals.Terminate(process.Id, group);
@@ -278,7 +278,7 @@ public sealed class ContainerRunner(
         }
     }
 
-    async Task ProbeLoopAsync(string kind, IReadOnlyDictionary<string, string> env, Action<bool> report, CancellationToken cancellationToken)
+    private async Task ProbeLoopAsync(string kind, IReadOnlyDictionary<string, string> env, Action<bool> report, CancellationToken cancellationToken)
     {
         if (container[kind] is not JsonObject probe)
         {
@@ -315,7 +315,7 @@ public sealed class ContainerRunner(
         }
     }
 
-    List<string> Command(IReadOnlyDictionary<string, string> env)
+    private List<string> Command(IReadOnlyDictionary<string, string> env)
     {
         var command = (container["command"] as JsonArray)?.Select(n => ContainerEnvironment.Expand((string?)n ?? "", env)).ToList();
         var args = (container["args"] as JsonArray)?.Select(n => ContainerEnvironment.Expand((string?)n ?? "", env)).ToList() ?? [];
@@ -329,7 +329,7 @@ public sealed class ContainerRunner(
             : argv;
     }
 
-    string WorkingDirectory()
+    private string WorkingDirectory()
     {
         if ((string?)container["workingDir"] is { Length: > 0 } dir && Directory.Exists(dir))
         {

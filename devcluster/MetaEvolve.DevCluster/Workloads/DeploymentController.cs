@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Semantics;
-using MetaEvolve.DevCluster.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.DevCluster.Workloads;
@@ -16,11 +15,11 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// </summary>
 public sealed class DeploymentController(ResourceOperations operations, WorkloadOptions options, ILogger<DeploymentController> logger) : IAsyncDisposable
 {
-    readonly PendingKeys<(string Namespace, string Name)> _queue = new();
-    readonly CancellationTokenSource _stop = new();
-    readonly List<Task> _loops = [];
-    ResourceType Deployments { get; } = operations.Registry.Find("apps", "v1", "deployments")!;
-    ResourceType Pods { get; } = operations.Registry.Find("", "v1", "pods")!;
+    private readonly PendingKeys<(string Namespace, string Name)> _queue = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private ResourceType Deployments { get; } = operations.Registry.Find("apps", "v1", "deployments")!;
+    private ResourceType Pods { get; } = operations.Registry.Find("", "v1", "pods")!;
 
     public void Start()
     {
@@ -36,7 +35,7 @@ public sealed class DeploymentController(ResourceOperations operations, Workload
         _loops.Add(StoreWatch.Work(_queue, ReconcileAsync, logger, _stop.Token));
     }
 
-    Task ReconcileAsync((string Namespace, string Name) key, CancellationToken cancellationToken)
+    private Task ReconcileAsync((string Namespace, string Name) key, CancellationToken cancellationToken)
     {
         var deployment = operations.Store.Get(ResourceOperations.Key(Deployments, key.Namespace, key.Name));
         if (deployment is null || ObjectMeta.IsDeleting(deployment))
@@ -88,7 +87,7 @@ public sealed class DeploymentController(ResourceOperations operations, Workload
         return Task.CompletedTask;
     }
 
-    List<JsonObject> OwnedPods(JsonObject deployment)
+    private List<JsonObject> OwnedPods(JsonObject deployment)
     {
         var uid = ObjectMeta.Uid(deployment);
         return operations.Store.List(Pods.GroupResource, ObjectMeta.Namespace(deployment)).Items
@@ -97,9 +96,9 @@ public sealed class DeploymentController(ResourceOperations operations, Workload
             .ToList();
     }
 
-    static string Hash(JsonObject pod) => (string?)pod["metadata"]?["labels"]?[PodTemplateHash.Label] ?? "";
+    private static string Hash(JsonObject pod) => (string?)pod["metadata"]?["labels"]?[PodTemplateHash.Label] ?? "";
 
-    static ReplicaInfo Info(JsonObject pod, TimeSpan minReady, DateTimeOffset now)
+    private static ReplicaInfo Info(JsonObject pod, TimeSpan minReady, DateTimeOffset now)
     {
         var ready = (pod["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>()
             .FirstOrDefault(c => (string?)c["type"] == "Ready" && (string?)c["status"] == "True");
@@ -108,7 +107,7 @@ public sealed class DeploymentController(ResourceOperations operations, Workload
         return new ReplicaInfo(ObjectMeta.Name(pod), ready is not null, ready is not null && now - since >= minReady, created);
     }
 
-    void TryDelete(string ns, string name)
+    private void TryDelete(string ns, string name)
     {
         try
         {
@@ -120,7 +119,7 @@ public sealed class DeploymentController(ResourceOperations operations, Workload
         }
     }
 
-    JsonObject NewPod(JsonObject deployment, string hash)
+    private JsonObject NewPod(JsonObject deployment, string hash)
     {
         var template = deployment["spec"]?["template"]?.DeepClone() as JsonObject ?? [];
         var meta = template["metadata"] as JsonObject ?? [];
@@ -155,7 +154,7 @@ public sealed class DeploymentController(ResourceOperations operations, Workload
         return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = podMeta, ["spec"] = spec.DeepClone() };
     }
 
-    void WriteStatus((string Namespace, string Name) key, JsonObject deployment, int desired, string hash, List<ReplicaInfo> current, List<ReplicaInfo> old)
+    private void WriteStatus((string Namespace, string Name) key, JsonObject deployment, int desired, string hash, List<ReplicaInfo> current, List<ReplicaInfo> old)
     {
         var all = current.Concat(old).ToList();
         var available = all.Count(p => p.Available);

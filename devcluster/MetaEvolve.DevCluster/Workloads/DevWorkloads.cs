@@ -15,12 +15,12 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// </summary>
 public sealed class DevWorkloads : IAsyncDisposable
 {
-    readonly DevApiServer _server;
-    readonly HttpClient _apiClient;
-    readonly DeploymentController _deployments;
-    readonly EndpointsController _endpoints;
-    readonly ApiServiceAvailabilityController _apiServices;
-    readonly HorizontalPodAutoscalerController _hpa;
+    private readonly DevApiServer _server;
+    private readonly HttpClient _apiClient;
+    private readonly DeploymentController _deployments;
+    private readonly EndpointsController _endpoints;
+    private readonly ApiServiceAvailabilityController _apiServices;
+    private readonly HorizontalPodAutoscalerController _hpa;
 
     public DevWorkloads(DevApiServer server, WorkloadOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {

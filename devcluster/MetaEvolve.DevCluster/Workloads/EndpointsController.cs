@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using MetaEvolve.Crds.Labels;
 using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Semantics;
-using MetaEvolve.DevCluster.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.DevCluster.Workloads;
@@ -16,12 +15,12 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// </summary>
 public sealed class EndpointsController(ResourceOperations operations, ILogger<EndpointsController> logger) : IAsyncDisposable
 {
-    readonly PendingKeys<(string Namespace, string Name)> _queue = new();
-    readonly CancellationTokenSource _stop = new();
-    readonly List<Task> _loops = [];
-    ResourceType Services { get; } = operations.Registry.Find("", "v1", "services")!;
-    ResourceType Endpoints { get; } = operations.Registry.Find("", "v1", "endpoints")!;
-    ResourceType Pods { get; } = operations.Registry.Find("", "v1", "pods")!;
+    private readonly PendingKeys<(string Namespace, string Name)> _queue = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private ResourceType Services { get; } = operations.Registry.Find("", "v1", "services")!;
+    private ResourceType Endpoints { get; } = operations.Registry.Find("", "v1", "endpoints")!;
+    private ResourceType Pods { get; } = operations.Registry.Find("", "v1", "pods")!;
 
     public void Start()
     {
@@ -36,7 +35,7 @@ public sealed class EndpointsController(ResourceOperations operations, ILogger<E
         _loops.Add(StoreWatch.Work(_queue, ReconcileAsync, logger, _stop.Token));
     }
 
-    Task ReconcileAsync((string Namespace, string Name) key, CancellationToken cancellationToken)
+    private Task ReconcileAsync((string Namespace, string Name) key, CancellationToken cancellationToken)
     {
         var service = operations.Store.Get(ResourceOperations.Key(Services, key.Namespace, key.Name));
         var existing = operations.Store.Get(ResourceOperations.Key(Endpoints, key.Namespace, key.Name));
@@ -143,7 +142,7 @@ public sealed class EndpointsController(ResourceOperations operations, ILogger<E
         return Task.CompletedTask;
     }
 
-    void TryDelete((string Namespace, string Name) key)
+    private void TryDelete((string Namespace, string Name) key)
     {
         try
         {

@@ -15,11 +15,11 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// </summary>
 public sealed class LocalKubelet(ResourceOperations operations, PodLogRegistry logs, WorkloadOptions options, ILogger<LocalKubelet> logger) : IAsyncDisposable
 {
-    readonly ConcurrentDictionary<string, PodSandbox> _sandboxes = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<string, Task> _stopping = new(StringComparer.Ordinal);
-    readonly PendingKeys<(string Namespace, string Name, string Uid)> _statusQueue = new();
-    readonly PortAllocator _ports = new();
-    readonly HttpClient _probeClient = new(new SocketsHttpHandler
+    private readonly ConcurrentDictionary<string, PodSandbox> _sandboxes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _stopping = new(StringComparer.Ordinal);
+    private readonly PendingKeys<(string Namespace, string Name, string Uid)> _statusQueue = new();
+    private readonly PortAllocator _ports = new();
+    private readonly HttpClient _probeClient = new(new SocketsHttpHandler
     {
         // Probes, like the kubelet's, do not verify certificates.
 #pragma warning disable CA5359
@@ -27,9 +27,9 @@ public sealed class LocalKubelet(ResourceOperations operations, PodLogRegistry l
 #pragma warning restore CA5359
         AllowAutoRedirect = false,
     });
-    readonly CancellationTokenSource _stop = new();
-    readonly List<Task> _loops = [];
-    ResourceType Pods { get; } = operations.Registry.Find("", "v1", "pods")!;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private ResourceType Pods { get; } = operations.Registry.Find("", "v1", "pods")!;
 
     public void Start()
     {
@@ -40,7 +40,7 @@ public sealed class LocalKubelet(ResourceOperations operations, PodLogRegistry l
     /// <summary>Processes running now (tests count them).</summary>
     public IReadOnlyCollection<PodSandbox> Sandboxes => _sandboxes.Values.ToList();
 
-    void OnPod(WatchEvent e)
+    private void OnPod(WatchEvent e)
     {
         var pod = e.Current;
         var uid = ObjectMeta.Uid(pod);
@@ -80,7 +80,7 @@ public sealed class LocalKubelet(ResourceOperations operations, PodLogRegistry l
         sandbox.Start();
     }
 
-    void Stop(string uid)
+    private void Stop(string uid)
     {
         if (!_sandboxes.TryRemove(uid, out var sandbox))
         {
@@ -104,7 +104,7 @@ public sealed class LocalKubelet(ResourceOperations operations, PodLogRegistry l
         });
     }
 
-    Task WriteStatusAsync((string Namespace, string Name, string Uid) key, CancellationToken cancellationToken)
+    private Task WriteStatusAsync((string Namespace, string Name, string Uid) key, CancellationToken cancellationToken)
     {
         if (!_sandboxes.TryGetValue(key.Uid, out var sandbox))
         {

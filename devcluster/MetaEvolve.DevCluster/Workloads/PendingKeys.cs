@@ -8,10 +8,10 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// </summary>
 public sealed class PendingKeys<TKey> where TKey : notnull
 {
-    readonly Channel<TKey> _channel = Channel.CreateUnbounded<TKey>(new() { SingleReader = true });
-    readonly HashSet<TKey> _pending = [];
-    readonly HashSet<TKey> _delayed = [];
-    readonly Lock _gate = new();
+    private readonly Channel<TKey> _channel = Channel.CreateUnbounded<TKey>(new() { SingleReader = true });
+    private readonly HashSet<TKey> _pending = [];
+    private readonly HashSet<TKey> _delayed = [];
+    private readonly Lock _gate = new();
 
     public void Add(TKey key)
     {

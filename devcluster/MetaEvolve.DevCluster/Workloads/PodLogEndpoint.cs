@@ -119,5 +119,5 @@ public sealed class PodLogEndpoint(ObjectStore store, PodLogRegistry registry)
         }
     }
 
-    static bool IsTrue(string? value) => value is "true" or "1";
+    private static bool IsTrue(string? value) => value is "true" or "1";
 }

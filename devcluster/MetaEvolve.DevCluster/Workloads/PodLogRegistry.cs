@@ -11,7 +11,7 @@ public sealed record ContainerLogs(ContainerLog Current, ContainerLog? Previous)
 /// </summary>
 public sealed class PodLogRegistry
 {
-    readonly ConcurrentDictionary<string, Func<string, ContainerLogs?>> _pods = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<string, ContainerLogs?>> _pods = new(StringComparer.Ordinal);
 
     public void Register(string podUid, Func<string, ContainerLogs?> containerLogs) => _pods[podUid] = containerLogs;
 

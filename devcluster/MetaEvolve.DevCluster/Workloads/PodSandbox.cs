@@ -11,9 +11,9 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// </summary>
 public sealed class PodSandbox : IDisposable
 {
-    readonly CancellationTokenSource _stop = new();
-    readonly List<Task> _running = [];
-    readonly PortAllocator _allocator;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _running = [];
+    private readonly PortAllocator _allocator;
 
     public PodSandbox(ObjectStore store, JsonObject pod, WorkloadOptions options, PortAllocator allocator, Prober prober, ILogger logger)
     {
@@ -82,7 +82,7 @@ public sealed class PodSandbox : IDisposable
     /// <summary>A shorter grace period for a node shutdown (the pod's own still applies when shorter).</summary>
     public TimeSpan? ShutdownGracePeriod { get; set; }
 
-    TimeSpan EffectiveGrace => ShutdownGracePeriod is { } cap && cap < GracePeriod ? cap : GracePeriod;
+    private TimeSpan EffectiveGrace => ShutdownGracePeriod is { } cap && cap < GracePeriod ? cap : GracePeriod;
 
     public void Start()
     {
@@ -104,7 +104,7 @@ public sealed class PodSandbox : IDisposable
 
     public ContainerLogs? Logs(string container) => Containers.FirstOrDefault(c => c.Name == container)?.Logs;
 
-    static int? ProbePort(JsonObject container)
+    private static int? ProbePort(JsonObject container)
     {
         foreach (var kind in new[] { "readinessProbe", "livenessProbe", "startupProbe" })
         {
@@ -165,7 +165,7 @@ public sealed class PodSandbox : IDisposable
         };
     }
 
-    static JsonObject ContainerStatus(ContainerRunner runner, ContainerState state)
+    private static JsonObject ContainerStatus(ContainerRunner runner, ContainerState state)
     {
         var status = new JsonObject
         {
@@ -191,7 +191,7 @@ public sealed class PodSandbox : IDisposable
         return status;
     }
 
-    static JsonObject Waiting(ContainerState state)
+    private static JsonObject Waiting(ContainerState state)
     {
         var waiting = new JsonObject { ["reason"] = state.Reason ?? "ContainerCreating" };
         if (state.Message is not null)
@@ -202,7 +202,7 @@ public sealed class PodSandbox : IDisposable
         return waiting;
     }
 
-    static JsonObject Terminated(Termination t) => new()
+    private static JsonObject Terminated(Termination t) => new()
     {
         ["exitCode"] = t.ExitCode,
         ["reason"] = t.Reason,

@@ -11,7 +11,7 @@ namespace MetaEvolve.DevCluster.Workloads;
 public static class PodTemplateHash
 {
     public const string Label = "pod-template-hash";
-    const string Alphanumerics = "bcdfghjklmnpqrstvwxz2456789";
+    private const string Alphanumerics = "bcdfghjklmnpqrstvwxz2456789";
 
     public static string Compute(JsonNode? template, long collisionCount = 0)
     {
@@ -34,7 +34,7 @@ public static class PodTemplateHash
     }
 
     /// <summary>Keys sorted at every level: the same template hashes the same however a patch ordered it.</summary>
-    static string Canonical(JsonNode? node) => node switch
+    private static string Canonical(JsonNode? node) => node switch
     {
         JsonObject o => "{" + string.Join(",", o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"\"{p.Key}\":{Canonical(p.Value)}")) + "}",
         JsonArray a => "[" + string.Join(",", a.Select(Canonical)) + "]",

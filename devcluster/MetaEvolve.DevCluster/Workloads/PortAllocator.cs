@@ -9,8 +9,8 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// </summary>
 public sealed class PortAllocator
 {
-    readonly HashSet<int> _inUse = [];
-    readonly Lock _gate = new();
+    private readonly HashSet<int> _inUse = [];
+    private readonly Lock _gate = new();
 
     public int Allocate()
     {

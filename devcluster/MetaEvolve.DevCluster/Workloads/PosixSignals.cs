@@ -8,8 +8,8 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// </summary>
 internal static partial class PosixSignals
 {
-    const int SigTerm = 15;
-    const int SigKill = 9;
+    private const int SigTerm = 15;
+    private const int SigKill = 9;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
@@ -19,7 +19,7 @@ internal static partial class PosixSignals
 
     public static void ForceKill(int pid, bool group) => Send(pid, SigKill, group);
 
-    static void Send(int pid, int signal, bool group)
+    private static void Send(int pid, int signal, bool group)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
         {

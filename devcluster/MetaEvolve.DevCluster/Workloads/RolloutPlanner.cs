@@ -30,7 +30,7 @@ public sealed record RolloutStrategy(bool Recreate, int MaxSurge, int MaxUnavail
         return new RolloutStrategy(false, surge, unavailable);
     }
 
-    static int Value(System.Text.Json.Nodes.JsonNode? node, int total, bool roundUp, string fallback)
+    private static int Value(System.Text.Json.Nodes.JsonNode? node, int total, bool roundUp, string fallback)
     {
         var text = node is null ? fallback : node.GetValueKind() == System.Text.Json.JsonValueKind.Number ? null : (string?)node;
         if (text is null)

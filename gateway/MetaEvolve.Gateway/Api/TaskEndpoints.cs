@@ -3,7 +3,6 @@ using MetaEvolve.Core.Tasks;
 using MetaEvolve.Gateway.Operability;
 using MetaEvolve.Gateway.Tasks;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using NATS.Client.Core;
 
 namespace MetaEvolve.Gateway.Api;

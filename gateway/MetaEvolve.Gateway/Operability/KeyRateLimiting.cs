@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using MetaEvolve.Gateway.Auth;
-using Microsoft.AspNetCore.RateLimiting;
 
 namespace MetaEvolve.Gateway.Operability;
 

@@ -5,7 +5,6 @@ using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.Operator.Agents;
 

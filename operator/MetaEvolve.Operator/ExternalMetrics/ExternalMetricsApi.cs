@@ -1,10 +1,6 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.Crds.Labels;
 using MetaEvolve.Operator.Scaling;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.Operator.ExternalMetrics;
 

@@ -2,9 +2,6 @@ using k8s;
 using k8s.LeaderElection.ResourceLock;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Operator.Runtime;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.Operator.Hosting;
 

@@ -7,8 +7,6 @@ using MetaEvolve.Operator.Pools;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Scaling;
 using MetaEvolve.Operator.Skills;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.Operator.Hosting;
 

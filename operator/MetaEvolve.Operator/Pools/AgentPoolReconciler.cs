@@ -6,7 +6,6 @@ using MetaEvolve.Core;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Scaling;
-using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 

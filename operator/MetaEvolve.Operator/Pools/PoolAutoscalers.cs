@@ -5,7 +5,6 @@ using k8s.Models;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Keda;
 using MetaEvolve.Operator.Runtime;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.Operator.Pools;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using k8s;
 using k8s.Models;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Crds;

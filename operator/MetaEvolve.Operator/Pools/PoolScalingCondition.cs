@@ -1,6 +1,5 @@
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
-using MetaEvolve.Operator.Scaling;
 
 namespace MetaEvolve.Operator.Pools;
 

@@ -1,5 +1,4 @@
 using MetaEvolve.Core.Tasks;
-using Microsoft.Extensions.Logging;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.Operator.Runtime;
 

@@ -7,7 +7,7 @@ namespace MetaEvolve.Operator.Runtime;
 public interface IReconciler<in T> where T : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <param name="resource">The cached object, or null when it no longer exists.</param>
-    Task<ReconcileResult> ReconcileAsync(ObjectKey key, T? resource, CancellationToken cancellationToken);
+    public Task<ReconcileResult> ReconcileAsync(ObjectKey key, T? resource, CancellationToken cancellationToken);
 }
 
 /// <summary>What the controller does after a reconcile that did not throw.</summary>

@@ -6,10 +6,10 @@ namespace MetaEvolve.Operator.Runtime;
 public interface IWatchSource<T>
 {
     /// <summary>A name for logs and metrics, e.g. <c>apps/deployments</c>.</summary>
-    string Resource { get; }
+    public string Resource { get; }
 
-    Task<(IReadOnlyList<T> Items, string ResourceVersion)> ListAsync(CancellationToken cancellationToken);
+    public Task<(IReadOnlyList<T> Items, string ResourceVersion)> ListAsync(CancellationToken cancellationToken);
 
     /// <summary>Streams changes after <paramref name="resourceVersion"/>, with bookmarks, ending after <paramref name="timeout"/>.</summary>
-    IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(string resourceVersion, TimeSpan timeout, Action<Exception> onError, CancellationToken cancellationToken);
+    public IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(string resourceVersion, TimeSpan timeout, Action<Exception> onError, CancellationToken cancellationToken);
 }

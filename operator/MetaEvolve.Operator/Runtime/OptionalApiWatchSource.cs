@@ -2,7 +2,6 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using k8s;
 using k8s.Autorest;
-using k8s.Models;
 
 namespace MetaEvolve.Operator.Runtime;
 

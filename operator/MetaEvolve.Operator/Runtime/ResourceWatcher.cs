@@ -1,6 +1,5 @@
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.Operator.Runtime;
 

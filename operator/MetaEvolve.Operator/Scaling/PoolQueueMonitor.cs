@@ -3,7 +3,6 @@ using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Pools;
 using MetaEvolve.Operator.Runtime;
-using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 
 namespace MetaEvolve.Operator.Scaling;

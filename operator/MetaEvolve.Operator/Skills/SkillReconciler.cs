@@ -4,7 +4,6 @@ using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
-using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.Operator.Skills;
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Tasks;
 using static MetaEvolve.AgentRuntime.Tests.Agents.ChatRequest;

@@ -1,5 +1,3 @@
-using MetaEvolve.Core.Skills;
-
 namespace MetaEvolve.Core.Tests.Skills;
 
 /// <summary>Sources built to hurt the compiler side (operator, worker) rather than the call.</summary>

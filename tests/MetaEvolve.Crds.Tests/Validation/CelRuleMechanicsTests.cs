@@ -1,5 +1,3 @@
-using MetaEvolve.Crds.Validation;
-
 namespace MetaEvolve.Crds.Tests.Validation;
 
 /// <summary>How rules are bound, worded and reported: messages, reasons, field paths and failures.</summary>

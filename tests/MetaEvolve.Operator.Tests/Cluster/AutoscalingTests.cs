@@ -1,6 +1,5 @@
 using k8s;
 using k8s.Autorest;
-using k8s.Models;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Keda;

@@ -1,5 +1,3 @@
-using k8s;
-
 namespace MetaEvolve.Operator.Tests.Cluster;
 
 public class NatsRestartTests
