@@ -1,0 +1,12 @@
+namespace MetaEvolve.Core.Skills.Hosting;
+
+/// <summary>The functions a loaded skill offers, or why it could not be loaded (<see cref="Failure"/>).</summary>
+public sealed record SkillDescription(IReadOnlyList<SkillFunctionSignature> Functions, SkillCallOutcome? Failure)
+{
+    public bool Loaded => Failure is null;
+}
+
+/// <summary>A function as the model sees it: its parameters carry the JSON schema Semantic Kernel derived in the host.</summary>
+public sealed record SkillFunctionSignature(string Name, string? Description, IReadOnlyList<SkillParameterSignature> Parameters, string? ReturnDescription);
+
+public sealed record SkillParameterSignature(string Name, string? Description, string? Schema, bool IsRequired, string? DefaultValue);
