@@ -5,6 +5,7 @@ using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.AgentRuntime.Pipeline;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using NATS.Client.Core;
@@ -79,6 +80,9 @@ builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
 builder.Services.AddSingleton<ISkillAssemblyStore>(sp => new PostgresSkillAssemblyStore(sp.GetRequiredService<NpgsqlDataSource>()));
 builder.Services.AddSingleton(_ => new CSharpSkillCompiler());
 builder.Services.AddSingleton<CSharpSkillEngine>();
+// C# skill code runs only in skill hosts; the pool also marks this process non-dumpable (see NonDumpable).
+builder.Services.AddSingleton(builder.Configuration.GetSection("SkillHost").Get<SkillHostOptions>() ?? new SkillHostOptions());
+builder.Services.AddSingleton<ISkillExecutor, SkillHostPool>();
 builder.Services.AddSingleton<SkillPluginCache>();
 builder.Services.AddSingleton<AgentStoreReader>();
 builder.Services.AddSingleton<ChatModelFactory>();
@@ -103,6 +107,9 @@ builder.Services.AddHostedService<CancelListener>();
 builder.Services.AddHostedService<PartitionMaintenanceService>();
 
 var app = builder.Build();
+
+// Now, not at the first skill load: the pool marks this process non-dumpable before anything else starts.
+app.Services.GetRequiredService<ISkillExecutor>();
 
 app.MapGet("/healthz", () => Results.Text("ok"));
 app.MapGet("/readyz", (ReadinessState readiness) =>

@@ -9,7 +9,7 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// current snapshot; a rebuild swaps in the new one without waiting for running tasks, which finish on theirs.
 /// A rebuild that fails (a skill version that does not load) keeps the last good snapshot.
 /// </summary>
-public sealed class AgentCatalog(AgentStoreReader reader, SkillPluginCache skills, ChatModelFactory models, ILogger<AgentCatalog> logger)
+public sealed class AgentCatalog(AgentStoreReader reader, SkillPluginCache skills, ChatModelFactory models, AgentOptions options, ILogger<AgentCatalog> logger)
 {
     private readonly ConcurrentDictionary<(string Ns, string Name), Slot> _slots = new();
 
@@ -167,7 +167,9 @@ public sealed class AgentCatalog(AgentStoreReader reader, SkillPluginCache skill
                 builder.Plugins.Add(skill.Plugin);
             }
 
-            return new AgentSnapshot(definition, rented, builder.Build(), chat, skills);
+            var kernel = builder.Build();
+            new SkillCallScope($"{definition.Namespace}/{definition.Name}", options.SkillLimits).Attach(kernel);
+            return new AgentSnapshot(definition, rented, kernel, chat, skills);
         }
         catch
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using MetaEvolve.AgentRuntime.Execution;
 using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Skills.Sandbox;
 using MetaEvolve.Core.Tasks;
 using Microsoft.SemanticKernel;
@@ -16,7 +17,7 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// skill function without a model. Output: <c>{"answer", "toolCalls", "skills"}</c> for chat,
 /// <c>{"result", "skill"}</c> for direct calls; token usage goes to the task's columns.
 /// </summary>
-public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory, AgentOptions options) : ITaskExecutor
+public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory, AgentOptions options, ISkillExecutor executor) : ITaskExecutor
 {
     public async ValueTask<TaskOutput> ExecuteAsync(TaskExecution task, CancellationToken cancellationToken)
     {
@@ -138,7 +139,10 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             throw new TaskFailedException($"skill '{call.Skill}' is a prompt skill and needs a model, but agent '{definition.Namespace}/{definition.Name}' has none", transient: false);
         }
 
-        var outcome = await SkillCallRunner.InvokeAsync(agent.Kernel, function, Arguments(call.Arguments), options.SkillLimits, cancellationToken);
+        // C# skills run in a skill host (the executor); prompt skills run here, since they run no user code.
+        var outcome = skill.Assembly is { } assembly
+            ? await executor.CallAsync(new SkillCallRequest(assembly, function.Name, HostedSkillPlugin.Text(Arguments(call.Arguments)), options.SkillLimits, $"{definition.Namespace}/{definition.Name}"), cancellationToken)
+            : await SkillCallRunner.InvokeAsync(agent.Kernel, function, Arguments(call.Arguments), options.SkillLimits, cancellationToken);
         return outcome.Status switch
         {
             SkillCallStatus.Completed => new TaskOutput(JsonSerializer.Serialize(

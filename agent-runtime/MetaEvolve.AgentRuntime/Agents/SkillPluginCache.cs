@@ -1,15 +1,15 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Skills;
-using MetaEvolve.Core.Skills.Sandbox;
+using MetaEvolve.Core.Skills.Hosting;
 
 namespace MetaEvolve.AgentRuntime.Agents;
 
 /// <summary>
 /// Loaded skill versions shared by every agent of the worker, by (skill, digest). Reference counted: agent
-/// snapshots rent the versions they use and return them when retired, and a C# skill's load context is
-/// unloaded only after the last snapshot using it (and so the last task running on it) has let go.
+/// snapshots rent the versions they use and return them when retired. A C# skill's code never loads here: the
+/// cache holds its compiled bytes and the functions a skill host reported, and calls run in skill hosts.
 /// </summary>
-public sealed class SkillPluginCache(CSharpSkillEngine engine, ILogger<SkillPluginCache> logger)
+public sealed class SkillPluginCache(CSharpSkillEngine engine, ISkillExecutor executor, AgentOptions options, ILogger<SkillPluginCache> logger)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Ns, string Name, string Digest), Entry> _entries = [];
@@ -78,8 +78,7 @@ public sealed class SkillPluginCache(CSharpSkillEngine engine, ILogger<SkillPlug
     {
         try
         {
-            var loaded = await entry.Load;
-            loaded.Assembly?.Dispose();
+            await entry.Load;
             logger.LogInformation("Unloaded skill {Namespace}/{Skill} {Digest}", skill.Namespace, skill.Name, skill.Digest);
         }
 #pragma warning disable CA1031 // A load that failed has nothing to unload; its error went to the renters.
@@ -100,15 +99,22 @@ public sealed class SkillPluginCache(CSharpSkillEngine engine, ILogger<SkillPlug
                 {
                     var source = (string?)spec["csharp"]?["source"]
                         ?? throw new SkillUnavailableException($"skill '{skill.Name}' ({skill.Digest}) is CSharp but has no spec.csharp.source");
-                    var result = await engine.LoadAsync(pluginName, skill.Digest, source, SkillCallSettings.Default, CancellationToken.None);
-                    if (result.Skill is null)
+                    var compilation = await engine.EnsureCompiledAsync(skill.Digest, source, CancellationToken.None);
+                    if (!compilation.Succeeded)
                     {
                         throw new SkillUnavailableException(
-                            $"skill '{skill.Name}' version {skill.Version} does not compile: {string.Join("; ", result.Diagnostics.Take(3).Select(d => d.ToString()))}");
+                            $"skill '{skill.Name}' version {skill.Version} does not compile: {string.Join("; ", compilation.Diagnostics.Take(3).Select(d => d.ToString()))}");
+                    }
+
+                    var assembly = new SkillAssembly(skill.Digest, pluginName, compilation.Assembly!);
+                    var described = await executor.DescribeAsync(assembly, options.SkillLimits, CancellationToken.None);
+                    if (!described.Loaded)
+                    {
+                        throw new SkillUnavailableException($"skill '{skill.Name}' version {skill.Version} cannot be loaded: {described.Failure!.Error}");
                     }
 
                     logger.LogInformation("Loaded C# skill {Namespace}/{Skill} {Version} ({Digest})", skill.Namespace, skill.Name, skill.Version, skill.Digest);
-                    return new Loaded(new SkillPlugin(skill, result.Skill.Plugin), result.Skill);
+                    return new Loaded(new SkillPlugin(skill, HostedSkillPlugin.Create(executor, assembly, description, described.Functions), assembly));
                 }
 
             case "Prompt":
@@ -133,7 +139,7 @@ public sealed class SkillPluginCache(CSharpSkillEngine engine, ILogger<SkillPlug
                     }
 
                     logger.LogInformation("Loaded prompt skill {Namespace}/{Skill} {Version} ({Digest})", skill.Namespace, skill.Name, skill.Version, skill.Digest);
-                    return new Loaded(new SkillPlugin(skill, Microsoft.SemanticKernel.KernelPluginFactory.CreateFromFunctions(pluginName, description, [build.Function!])), null);
+                    return new Loaded(new SkillPlugin(skill, Microsoft.SemanticKernel.KernelPluginFactory.CreateFromFunctions(pluginName, description, [build.Function!])));
                 }
 
             default:
@@ -141,7 +147,7 @@ public sealed class SkillPluginCache(CSharpSkillEngine engine, ILogger<SkillPlug
         }
     }
 
-    private sealed record Loaded(SkillPlugin Plugin, LoadedCSharpSkill? Assembly);
+    private sealed record Loaded(SkillPlugin Plugin);
 
     private sealed class Entry(Task<Loaded> load)
     {
