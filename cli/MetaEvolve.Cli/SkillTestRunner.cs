@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Skills.Sandbox;
 using MetaEvolve.Crds;
 using Microsoft.SemanticKernel;
@@ -7,8 +7,9 @@ using Microsoft.SemanticKernel;
 namespace MetaEvolve.Cli;
 
 /// <summary>
-/// Runs a Skill's declared tests the way a worker would run the skill: C# through the sandbox (policy,
-/// instrumented compile, collectible load, limits), prompts through Semantic Kernel with a real model.
+/// Runs a Skill's declared tests the way a worker would run the skill: C# through the sandbox policy and the
+/// instrumented compile, then in a skill host process (<see cref="SkillHostPool"/>); prompts through Semantic
+/// Kernel with a real model.
 /// </summary>
 internal sealed class SkillTestRunner(TextWriter output, SkillTestOptions options)
 {
@@ -40,36 +41,60 @@ internal sealed class SkillTestRunner(TextWriter output, SkillTestOptions option
         }
 
         var digest = SkillDigest.Compute(manifest.Json["spec"]);
-        var engine = new CSharpSkillEngine(new InMemorySkillAssemblyStore(), new CSharpSkillCompiler());
-        var settings = new SkillCallSettings(options.Limits, cancellationToken);
-        var loaded = await engine.LoadAsync(SkillNames.ToKernelName(name), digest, source, settings, cancellationToken);
-        if (loaded.Skill is not { } skill)
+        var pluginName = SkillNames.ToKernelName(name);
+        var compilation = new CSharpSkillCompiler().Compile(source, "skill_" + new string([.. digest.Where(char.IsAsciiLetterOrDigit).Skip("sha256".Length).Take(24)]), cancellationToken);
+        if (!compilation.Succeeded)
         {
-            return Reject(file, [.. loaded.Diagnostics.Select(d => InFile(manifest, "spec.csharp.source", d))]);
+            return Reject(file, [.. compilation.Diagnostics.Select(d => InFile(manifest, "spec.csharp.source", d))]);
         }
 
-        using (skill)
+        // The tests run where a worker would run the calls: in a skill host, under limits enforced from outside.
+        await using var hosts = new SkillHostPool(new SkillHostOptions { MaxHosts = 2 });
+        var assembly = new SkillAssembly(digest, pluginName, compilation.Assembly!);
+        var described = await hosts.DescribeAsync(assembly, options.Limits, cancellationToken);
+        if (!described.Loaded)
         {
-            await output.WriteLineAsync($"{file}: compiled {name} ({digest}), functions: {string.Join(", ", skill.Plugin.Select(f => f.Name))}");
-            var kernel = new Kernel();
-            var results = new List<SkillCallStatus>();
-            for (var i = 0; i < tests.Count; i++)
-            {
-                var test = tests[i];
-                var label = test.Name ?? $"{test.Function}#{i + 1}";
-                if (!skill.Plugin.TryGetFunction(test.Function, out var function))
-                {
-                    await output.WriteLineAsync($"FAIL {label}: the skill has no function '{test.Function}'");
-                    results.Add(SkillCallStatus.Failed);
-                    continue;
-                }
+            var failure = described.Failure!;
+            var stopped = failure.Status == SkillCallStatus.Stopped;
+            await output.WriteLineAsync($"{(stopped ? "STOP" : "FAIL")} load: {failure.Error}");
+            return stopped ? SkillTestExitCode.Stopped : SkillTestExitCode.Failed;
+        }
 
-                var outcome = await SkillCallRunner.InvokeAsync(kernel, function, Arguments(test), options.Limits, cancellationToken);
-                results.Add(await ReportAsync(label, test.Expect, outcome));
+        await output.WriteLineAsync($"{file}: compiled {name} ({digest}), functions: {string.Join(", ", described.Functions.Select(f => f.Name))}");
+        var cases = new List<SkillTestCaseDefinition>();
+        var results = new List<SkillCallStatus>();
+        for (var i = 0; i < tests.Count; i++)
+        {
+            var test = tests[i];
+            var label = test.Name ?? $"{test.Function}#{i + 1}";
+            if (!described.Functions.Any(f => f.Name == test.Function))
+            {
+                await output.WriteLineAsync($"FAIL {label}: the skill has no function '{test.Function}'");
+                results.Add(SkillCallStatus.Failed);
+                continue;
             }
 
-            return await SummarizeAsync(results, skipped: 0);
+            cases.Add(new SkillTestCaseDefinition(label, test.Function, (test.Arguments ?? new Dictionary<string, string>()).ToDictionary(a => a.Key, a => (string?)a.Value),
+                new SkillTestExpectation(test.Expect.EqualTo, test.Expect.Contains, test.Expect.Matches)));
         }
+
+        foreach (var outcome in await hosts.RunTestsAsync(assembly, cases, options.Limits, tenant: "metaevolve skill test", cancellationToken))
+        {
+            await output.WriteLineAsync(outcome.Verdict switch
+            {
+                SkillTestVerdict.Passed => $"PASS {outcome.Label}",
+                SkillTestVerdict.Stopped => $"STOP {outcome.Label}: {outcome.Message}",
+                _ => $"FAIL {outcome.Label}: {outcome.Message}",
+            });
+            results.Add(outcome.Verdict switch
+            {
+                SkillTestVerdict.Passed => SkillCallStatus.Completed,
+                SkillTestVerdict.Stopped => SkillCallStatus.Stopped,
+                _ => SkillCallStatus.Failed,
+            });
+        }
+
+        return await SummarizeAsync(results, skipped: 0);
     }
 
     private async Task<int> RunPromptAsync(string file, SkillManifest manifest, string name, IList<SkillTestCase> tests, CancellationToken cancellationToken)
@@ -169,26 +194,19 @@ internal sealed class SkillTestRunner(TextWriter output, SkillTestOptions option
 
     private async Task<SkillCallStatus> ReportAsync(string label, SkillExpectation expect, SkillCallOutcome outcome)
     {
-        switch (outcome.Status)
+        var verdict = SkillTestJudge.Judge(new SkillTestCaseDefinition(label, "", new Dictionary<string, string?>(), new SkillTestExpectation(expect.EqualTo, expect.Contains, expect.Matches)), outcome);
+        switch (verdict.Verdict)
         {
-            case SkillCallStatus.Stopped:
-                await output.WriteLineAsync($"STOP {label}: {outcome.Error}");
+            case SkillTestVerdict.Stopped:
+                await output.WriteLineAsync($"STOP {label}: {verdict.Message}");
                 return SkillCallStatus.Stopped;
-            case SkillCallStatus.Failed:
-                await output.WriteLineAsync($"FAIL {label}: the function threw {outcome.Error}");
+            case SkillTestVerdict.Failed:
+                await output.WriteLineAsync($"FAIL {label}: {verdict.Message}");
                 return SkillCallStatus.Failed;
+            default:
+                await output.WriteLineAsync($"PASS {label}");
+                return SkillCallStatus.Completed;
         }
-
-        var actual = outcome.Value ?? "";
-        var (passed, expectation) = expect switch
-        {
-            { EqualTo: { } equalTo } => (actual == equalTo, $"equals {Quote(equalTo)}"),
-            { Contains: { } contains } => (actual.Contains(contains, StringComparison.Ordinal), $"contains {Quote(contains)}"),
-            { Matches: { } pattern } => (Regex.IsMatch(actual, pattern, RegexOptions.None, TimeSpan.FromSeconds(1)), $"matches {Quote(pattern)}"),
-            _ => (false, "an expectation (equals, contains or matches)"),
-        };
-        await output.WriteLineAsync(passed ? $"PASS {label}" : $"FAIL {label}: expected result that {expectation}, got {Quote(actual)}");
-        return passed ? SkillCallStatus.Completed : SkillCallStatus.Failed;
     }
 
     private async Task<int> SummarizeAsync(List<SkillCallStatus> results, int skipped)
@@ -227,5 +245,4 @@ internal sealed class SkillTestRunner(TextWriter output, SkillTestOptions option
         return arguments;
     }
 
-    private static string Quote(string text) => System.Text.Json.JsonSerializer.Serialize(text);
 }

@@ -89,7 +89,13 @@ internal static unsafe class Landlock
         "/lib", "/lib64", "/usr/lib", "/usr/lib64",
     ];
 
-    private static string RuntimeEnvironment() => System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
+    /// <summary>Every shared framework (NETCore and ASP.NET Core), or the app folder of a self-contained host.</summary>
+    private static string RuntimeEnvironment()
+    {
+        var runtime = System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory().TrimEnd('/');
+        var shared = Path.GetDirectoryName(Path.GetDirectoryName(runtime));
+        return shared is not null && Path.GetFileName(shared) == "shared" ? shared : runtime;
+    }
 
     private static void Allow(int ruleset, string path, ulong rights)
     {

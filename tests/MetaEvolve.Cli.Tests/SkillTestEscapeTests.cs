@@ -44,6 +44,13 @@ public sealed partial class SkillTestEscapeTests
         { "deep recursion", Body("return Deep(1).ToString();", "    private static int Deep(int n) => Deep(n + 1) + 1;"), 3, "recursion" },
         { "allocation bomb", Body("var l = new List<byte[]>(); while (true) { l.Add(new byte[1 << 20]); }"), 3, "allocated" },
         { "huge single allocation", Body("return new long[int.MaxValue].Length.ToString();"), 3, "array" },
+        // Found by trying (issue #16): the policy passes each, the skill host stops it, or a later rule rejects it.
+        { "framework hash over a deep tuple graph", Body("object x = 0; for (int i = 0; i < 64; i++) x = Tuple.Create(x, x); return x.GetHashCode().ToString();"), 3, "timeout" },
+        { "stack overflow inside the framework", Body("object x = 0; for (int i = 0; i < 1_000_000; i++) x = Tuple.Create(x, 0); return x.GetHashCode().ToString();"), 3, "crashed" },
+        { "regex through a method group", "using System.Text.RegularExpressions;\n" + Body("Func<string, string, RegexOptions, TimeSpan, bool> m = Regex.IsMatch; return m(new string('a', 40) + \"!\", \"^(a+)+$\", RegexOptions.None, Regex.InfiniteMatchTimeout).ToString();"), 2, "SBX004" },
+        { "a type shadowing the injected guard", "public static class MetaEvolve { public static class Core { public static class Skills { public static class Sandbox { public static class SkillGuard { public static void Check() { } } } } } }\n" + Body("while (true) { }"), 2, "SBX006" },
+        { "huge field initializer", Body("return _b.Length.ToString();", "    private readonly long[] _b = Enumerable.Repeat(0L, 300_000_000).ToArray();"), 3, "out of memory" },
+        { "static array written per call", Body("Seen[0] = \"x\"; return Seen[0];", "    private static readonly string[] Seen = new string[16];"), 2, "SBX005" },
         { "narrow catch does not swallow the stop", Body("while (true) { try { while (true) { } } catch (InvalidOperationException) { } }"), 3, "time limit" },
     };
 
@@ -55,7 +62,7 @@ public sealed partial class SkillTestEscapeTests
         try
         {
             // Only the time-limit cases get a short clock, so a busy machine cannot turn the others into timeouts.
-            var timeout = evidence == "time limit" ? "500" : "20000";
+            var timeout = evidence is "time limit" or "timeout" ? "500" : "20000";
             var run = await CliRun.SkillTestAsync(file, "--timeout-ms", timeout, "--max-alloc-mb", "64");
 
             Assert.True(run.ExitCode == exitCode, $"{name}: exit {run.ExitCode}\n{string.Join('\n', run.Lines)}{run.Error}");

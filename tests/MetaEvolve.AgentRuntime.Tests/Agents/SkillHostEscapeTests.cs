@@ -24,12 +24,12 @@ public sealed class SkillHostEscapeTests : IAsyncLifetime
     public static readonly (string Name, string Source, string Evidence)[] Escapes =
     [
         ("tuple-hang", Run("object x = 0; for (int i = 0; i < 64; i++) x = Tuple.Create(x, x); return x.GetHashCode().ToString();"), "skill call stopped: timeout"),
-        ("tuple-overflow", Run("object x = 0; for (int i = 0; i < 1_000_000; i++) x = Tuple.Create(x, 0); return x.GetHashCode().ToString();"), "skill call stopped: crashed"),
+        ("tuple-overflow", Run("object x = 0; for (int i = 0; i < 300_000; i++) x = Tuple.Create(x, 0); return x.GetHashCode().ToString();"), "skill call stopped: crashed"),
         ("regex-group", Run("Func<string, string, RegexOptions, TimeSpan, bool> m = Regex.IsMatch; return m(new string('a', 40) + \"!\", \"^(a+)+$\", RegexOptions.None, Regex.InfiniteMatchTimeout).ToString();"), "SBX004"),
-        ("guard-shadow", "namespace MetaEvolve.Core.Skills.Sandbox { public static class SkillGuard { public static object? Enter() => null; public static void Exit(object? o) { } public static void Check() { } } }\n" + Run("while (true) { }"), "SBX006"),
+        ("guard-shadow", "public static class MetaEvolve { public static class Core { public static class Skills { public static class Sandbox { public static class SkillGuard { public static object? Enter() => null; public static void Exit(object? o) { } public static void Check() { } } } } } }\n" + Run("while (true) { }"), "SBX006"),
         ("field-bomb", Run("return _b.Length.ToString();", "    private readonly long[] _b = Enumerable.Repeat(0L, 300_000_000).ToArray();"), "out of memory"),
         ("static-array", Run("Seen[0] = \"x\"; return Seen[0];", "    private static readonly string[] Seen = new string[16];"), "SBX005"),
-        ("infinite-loop", Run("while (true) { }"), "time limit of 1000 ms exceeded"),
+        ("infinite-loop", Run("while (true) { }"), "time limit of 3000 ms exceeded"),
         ("deep-recursion", Run("return Deep(1).ToString();", "    private static int Deep(int n) => Deep(n + 1) + 1;"), "recursion too deep"),
         ("allocation-bomb", Run("var l = new List<byte[]>(); while (true) { l.Add(new byte[1 << 20]); }"), "skill call stopped: allocated"),
         ("huge-array", Run("return new long[int.MaxValue].Length.ToString();"), "exceeds the limit"),
@@ -50,7 +50,7 @@ public sealed class SkillHostEscapeTests : IAsyncLifetime
             await _env.SetAgentAsync(name, DirectAgent(name));
         }
 
-        var worker = _env.StartWorker(concurrency: 64, extra: new Dictionary<string, string> { ["Agents__SkillTimeout"] = "00:00:01" });
+        var worker = _env.StartWorker(concurrency: 64, extra: new Dictionary<string, string> { ["Agents__SkillTimeout"] = "00:00:03" });
         await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
         var pid = worker.Id;
 
@@ -87,6 +87,8 @@ public sealed class SkillHostEscapeTests : IAsyncLifetime
         await _env.SetAgentAsync(PipelineEnvironment.Agent, DirectAgent("spinner", "calc"));
         var worker = _env.StartWorker(extra: new Dictionary<string, string> { ["Agents__SkillTimeout"] = "00:00:30" });
         await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        // Loads the agent (a host per skill describes it) first, so the one host burning CPU later is the call's.
+        Assert.Equal(TaskStates.Succeeded, (await _env.RunAsync(_env.Call("calc", "Add", """{"a": 1, "b": 1}"""))).Status);
 
         var spin = _env.Call("spinner", "Run", "{}");
         await _env.Pipeline.Publisher.PublishAsync(spin);
@@ -122,40 +124,59 @@ public sealed class SkillHostEscapeTests : IAsyncLifetime
         Assert.DoesNotContain(AgentEnvironment.ApiKey, hostEnvironment, StringComparison.Ordinal);
         Assert.Contains("DOTNET_GCHeapHardLimit=", hostEnvironment, StringComparison.Ordinal);
         // Dumpability is not visible from outside to a root test; the worker reports what prctl said.
-        Assert.Contains("this process non-dumpable: true", worker.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"NonDumpable\":true", worker.Output, StringComparison.Ordinal);
     }
 
-    /// <summary>The pid of a skill host child of the worker that has run for a moment (its call is under way).</summary>
+    /// <summary>The pid of the worker's skill host that is burning CPU (running a call, not idle after a load).</summary>
     private static async Task<int> BusySkillHostAsync(int workerPid)
     {
-        for (var i = 0; i < 400; i++)
+        for (var i = 0; i < 100; i++)
         {
-            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            var before = await SkillHostCpuAsync(workerPid);
+            await Task.Delay(300);
+            var after = await SkillHostCpuAsync(workerPid);
+            foreach (var (pid, ticks) in after)
             {
-                if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                // A spinning call uses the whole 300 ms (30 ticks at 100 Hz); an idle host none.
+                if (before.TryGetValue(pid, out var earlier) && ticks - earlier >= 15)
+                {
+                    return pid;
+                }
+            }
+        }
+
+        throw new TimeoutException("no skill host of the worker got busy");
+    }
+
+    /// <summary>CPU time (user + system, in clock ticks) of each skill host child of the worker.</summary>
+    private static async Task<Dictionary<int, long>> SkillHostCpuAsync(int workerPid)
+    {
+        var hosts = new Dictionary<int, long>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = await File.ReadAllTextAsync(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[1] != workerPid.ToString(CultureInfo.InvariantCulture)
+                    || !(await File.ReadAllTextAsync(Path.Combine(directory, "cmdline"))).Contains("MetaEvolve.SkillHost", StringComparison.Ordinal))
                 {
                     continue;
                 }
 
-                try
-                {
-                    var stat = await File.ReadAllTextAsync(Path.Combine(directory, "stat"));
-                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    var commandLine = await File.ReadAllTextAsync(Path.Combine(directory, "cmdline"));
-                    if (fields[1] == workerPid.ToString(CultureInfo.InvariantCulture) && commandLine.Contains("MetaEvolve.SkillHost", StringComparison.Ordinal))
-                    {
-                        await Task.Delay(500);
-                        return pid;
-                    }
-                }
-                catch (IOException)
-                {
-                }
+                hosts[pid] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             }
-
-            await Task.Delay(50);
+            catch (IOException)
+            {
+                // The process ended while being read.
+            }
         }
 
-        throw new TimeoutException("the worker started no skill host");
+        return hosts;
     }
 }

@@ -50,6 +50,7 @@ internal sealed partial class SandboxPolicy
         {
             cancellationToken.ThrowIfCancellationRequested();
             CheckConstruct(node);
+            CheckReservedName(node);
             if (IsInsideNameOf(node) || (_reportedExpressions.Count > 0 && _reportedExpressions.Exists(span => span.Contains(node.Span))))
             {
                 continue;
@@ -61,6 +62,7 @@ internal sealed partial class SandboxPolicy
                 foreach (var operation in rootOperation.DescendantsAndSelf())
                 {
                     CheckOperation(operation);
+                    CheckEscapes(operation);
                 }
 
                 CheckFrameSize(rootOperation);
