@@ -22,11 +22,15 @@ public sealed record SkillHostOptions
     /// <summary>An idle host older than this is stopped.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>GC heap hard limit of each host (<c>DOTNET_GCHeapHardLimit</c>): allocation past it is an out-of-memory stop.</summary>
-    public long HeapHardLimitBytes { get; init; } = 256L * 1024 * 1024;
+    /// <summary>
+    /// GC heap hard limit of each host (<c>DOTNET_GCHeapHardLimit</c>): allocation past it is an out-of-memory stop.
+    /// Above the per-call allocation budget (256 MB by default), so a call that allocates too much in skill code
+    /// is stopped by the budget with the precise message, and only allocation inside framework code meets this limit.
+    /// </summary>
+    public long HeapHardLimitBytes { get; init; } = 384L * 1024 * 1024;
 
     /// <summary>Resident memory at which the pool kills a host (checked every <see cref="MemoryWatchInterval"/>).</summary>
-    public long MaxResidentBytes { get; init; } = 512L * 1024 * 1024;
+    public long MaxResidentBytes { get; init; } = 640L * 1024 * 1024;
 
     /// <summary>Address-space limit (RLIMIT_AS) applied before the host execs; 0 leaves it unlimited.</summary>
     public long AddressSpaceLimitBytes { get; init; } = 8L * 1024 * 1024 * 1024;
