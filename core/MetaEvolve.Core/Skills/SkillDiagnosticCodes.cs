@@ -44,4 +44,7 @@ public static class SkillDiagnosticCodes
 
     /// <summary>A prompt template format this engine does not support.</summary>
     public const string TemplateFormat = "TPL002";
+
+    /// <summary>A declared test case that failed or was stopped when the Skill was validated.</summary>
+    public const string TestFailed = "TestFailed";
 }

@@ -2,6 +2,7 @@ using k8s;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Operator.ExternalMetrics;
@@ -91,6 +92,9 @@ public static class OperatorHost
             options.NatsMonitoringEndpoint ?? $"{new Uri(settings.Connections.NatsUrl).Host}:8222"));
 
         builder.Services.AddSingleton<CSharpSkillCompiler>();
+        // Skill tests run in skill hosts, as on the workers (the host ships beside the operator).
+        builder.Services.AddSingleton(builder.Configuration.GetSection("SkillHost").Get<SkillHostOptions>() ?? new SkillHostOptions { MaxHosts = 2 });
+        builder.Services.AddSingleton<ISkillExecutor, SkillHostPool>();
         builder.Services.AddSingleton<SkillValidator>();
         builder.Services.AddSingleton<StatusWriter>();
         builder.Services.AddSingleton<Finalizers>();

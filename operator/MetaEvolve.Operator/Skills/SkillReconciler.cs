@@ -54,7 +54,7 @@ public sealed class SkillReconciler(
         IReadOnlyList<SkillFunctionInfo> functions;
         if (stored is null)
         {
-            var validation = validator.Validate(skill, digest, cancellationToken);
+            var validation = await validator.ValidateAsync(skill, digest, cancellationToken);
             if (!validation.Succeeded)
             {
                 logger.LogInformation("Skill {Skill} rejected: {Reason} with {Count} diagnostics", key, validation.Reason, validation.Diagnostics.Count);

@@ -1,15 +1,19 @@
 using k8s.Models;
 using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Skills;
 
 namespace MetaEvolve.Operator.Tests.Skills;
 
-public class SkillValidationTests
+public sealed class SkillValidationTests : IAsyncDisposable
 {
     private static readonly DateTime Now = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-    private static readonly SkillValidator Validator = new(new CSharpSkillCompiler());
+    private readonly SkillHostPool _hosts = new(new SkillHostOptions { MaxHosts = 2 });
+    private SkillValidator Validator => new(new CSharpSkillCompiler(), _hosts);
+
+    public ValueTask DisposeAsync() => _hosts.DisposeAsync();
 
     private static V1Alpha1Skill CSharp(string source) => new()
     {
@@ -26,10 +30,10 @@ public class SkillValidationTests
         """;
 
     [Fact]
-    public void Valid_csharp_compiles_with_the_shared_compiler_and_lists_its_functions()
+    public async Task Valid_csharp_compiles_with_the_shared_compiler_and_lists_its_functions()
     {
         var skill = CSharp(Valid);
-        var validation = Validator.Validate(skill, SkillSpecDigest.Compute(skill.Spec), TestContext.Current.CancellationToken);
+        var validation = await Validator.ValidateAsync(skill, SkillSpecDigest.Compute(skill.Spec), TestContext.Current.CancellationToken);
 
         Assert.True(validation.Succeeded);
         Assert.NotNull(validation.Assembly);
@@ -37,7 +41,7 @@ public class SkillValidationTests
     }
 
     [Fact]
-    public void Code_outside_the_sandbox_is_a_policy_violation_with_a_position()
+    public async Task Code_outside_the_sandbox_is_a_policy_violation_with_a_position()
     {
         var skill = CSharp("""
             public sealed class Bad
@@ -46,24 +50,56 @@ public class SkillValidationTests
                 public string Read(string path) => System.IO.File.ReadAllText(path);
             }
             """);
-        var validation = Validator.Validate(skill, SkillSpecDigest.Compute(skill.Spec), TestContext.Current.CancellationToken);
+        var validation = await Validator.ValidateAsync(skill, SkillSpecDigest.Compute(skill.Spec), TestContext.Current.CancellationToken);
 
         Assert.Equal(ConditionReasons.PolicyViolation, validation.Reason);
         Assert.Contains(validation.Diagnostics, d => d.Line == 4);
     }
 
     [Fact]
-    public void Code_that_does_not_compile_fails_compilation()
+    public async Task Declared_tests_run_in_a_skill_host_and_a_wrong_result_or_a_stop_is_TestsFailed()
+    {
+        var skill = CSharp(Valid + "\npublic sealed class Spin { [KernelFunction] public string Forever() { while (true) { } } }");
+        skill.Spec.Tests =
+        [
+            new SkillTestCase { Name = "counts", Function = "WordCount", Arguments = new Dictionary<string, string> { ["text"] = "a b c" }, Expect = new SkillExpectation { EqualTo = "3" } },
+            new SkillTestCase { Name = "wrong", Function = "WordCount", Arguments = new Dictionary<string, string> { ["text"] = "a b" }, Expect = new SkillExpectation { EqualTo = "3" } },
+            new SkillTestCase { Name = "spins", Function = "Forever", Expect = new SkillExpectation { EqualTo = "" } },
+        ];
+
+        var validation = await Validator.ValidateAsync(skill, SkillSpecDigest.Compute(skill.Spec), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ConditionReasons.TestsFailed, validation.Reason);
+        Assert.Null(validation.Assembly);
+        Assert.Collection(validation.Diagnostics,
+            d => Assert.Equal("test 'wrong' failed: expected result that equals \"3\", got \"2\"", d.Message),
+            d => Assert.StartsWith("test 'spins' stopped: skill call stopped: time limit", d.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Passing_declared_tests_publish()
+    {
+        var skill = CSharp(Valid);
+        skill.Spec.Tests = [new SkillTestCase { Function = "WordCount", Arguments = new Dictionary<string, string> { ["text"] = "a b" }, Expect = new SkillExpectation { EqualTo = "2" } }];
+
+        var validation = await Validator.ValidateAsync(skill, SkillSpecDigest.Compute(skill.Spec), TestContext.Current.CancellationToken);
+
+        Assert.True(validation.Succeeded, string.Join("; ", validation.Diagnostics));
+        Assert.NotNull(validation.Assembly);
+    }
+
+    [Fact]
+    public async Task Code_that_does_not_compile_fails_compilation()
     {
         var skill = CSharp("public sealed class Broken { [KernelFunction] public int F() => undefined; }");
-        var validation = Validator.Validate(skill, SkillSpecDigest.Compute(skill.Spec), TestContext.Current.CancellationToken);
+        var validation = await Validator.ValidateAsync(skill, SkillSpecDigest.Compute(skill.Spec), TestContext.Current.CancellationToken);
 
         Assert.Equal(ConditionReasons.CompilationFailed, validation.Reason);
         Assert.Contains(validation.Diagnostics, d => d.Code == "CS0103");
     }
 
     [Fact]
-    public void A_prompt_template_that_parses_has_one_function_named_after_the_skill()
+    public async Task A_prompt_template_that_parses_has_one_function_named_after_the_skill()
     {
         var skill = new V1Alpha1Skill
         {
@@ -74,7 +110,7 @@ public class SkillValidationTests
                 Prompt = new PromptSkill { Template = "Summarize {{$input}}", InputVariables = [new PromptInputVariable { Name = "input" }] },
             },
         };
-        var validation = Validator.Validate(skill, "sha256:x", TestContext.Current.CancellationToken);
+        var validation = await Validator.ValidateAsync(skill, "sha256:x", TestContext.Current.CancellationToken);
 
         Assert.True(validation.Succeeded);
         var function = Assert.Single(validation.Functions);
@@ -83,27 +119,27 @@ public class SkillValidationTests
     }
 
     [Fact]
-    public void A_broken_template_is_rejected_with_its_position()
+    public async Task A_broken_template_is_rejected_with_its_position()
     {
         var skill = new V1Alpha1Skill
         {
             Metadata = new V1ObjectMeta { Name = "summarize" },
             Spec = new V1Alpha1SkillSpec { Type = SkillType.Prompt, Prompt = new PromptSkill { Template = "line one\n  then {{ $input $sentences }} end" } },
         };
-        var validation = Validator.Validate(skill, "sha256:x", TestContext.Current.CancellationToken);
+        var validation = await Validator.ValidateAsync(skill, "sha256:x", TestContext.Current.CancellationToken);
 
         Assert.Equal(ConditionReasons.TemplateInvalid, validation.Reason);
         Assert.Equal((2, 8), (validation.Diagnostics[0].Line, validation.Diagnostics[0].Column));
     }
 
     [Fact]
-    public void A_rejected_edit_keeps_the_last_published_version_and_says_why()
+    public async Task A_rejected_edit_keeps_the_last_published_version_and_says_why()
     {
         var skill = CSharp(Valid);
         skill.Status = SkillStatusBuilder.Published(skill, "sha256:good", [new SkillFunctionInfo("WordCount", null, ["text"])], Now);
         skill.Spec.CSharp!.Source = "public sealed class Broken { [KernelFunction] public int F() => undefined; }";
         skill.Metadata.Generation = 3;
-        var validation = Validator.Validate(skill, "sha256:bad", TestContext.Current.CancellationToken);
+        var validation = await Validator.ValidateAsync(skill, "sha256:bad", TestContext.Current.CancellationToken);
 
         var status = SkillStatusBuilder.Rejected(skill, "sha256:bad", validation, Now);
 
@@ -119,7 +155,7 @@ public class SkillValidationTests
     }
 
     [Fact]
-    public void The_digest_ignores_formatting_but_follows_content()
+    public async Task The_digest_ignores_formatting_but_follows_content()
     {
         var a = CSharp(Valid);
         var b = CSharp(Valid);
