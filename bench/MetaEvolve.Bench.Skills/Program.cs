@@ -29,14 +29,14 @@ await publisher.EnsureCompiledAsync(Digest, TextStats.Source, CancellationToken.
 var worker = new CSharpSkillEngine(store, new CSharpSkillCompiler());
 for (var i = 0; i < 20; i++)
 {
-    (await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallSettings.Default, CancellationToken.None)).Skill!.Dispose();
+    (await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallOptions.Default, CancellationToken.None)).Skill!.Dispose();
 }
 
 var loadTimes = new List<double>();
 for (var i = 0; i < 200; i++)
 {
     var start = Stopwatch.GetTimestamp();
-    var loaded = await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallSettings.Default, CancellationToken.None);
+    var loaded = await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallOptions.Default, CancellationToken.None);
     loadTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     loaded.Skill!.Dispose();
 }
@@ -46,7 +46,7 @@ Console.Error.WriteLine($"# load: median of {loadTimes.Count} loads of stored by
 
 // skills.call.overhead: one call through the sandboxed skill (KernelFunction.InvokeAsync under limits, budget
 // checks compiled in) against the same method called directly on a host object.
-using var skill = (await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallSettings.Default, CancellationToken.None)).Skill!;
+using var skill = (await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallOptions.Default, CancellationToken.None)).Skill!;
 var function = skill.Plugin["WordCount"];
 var kernel = new Kernel();
 var arguments = new KernelArguments { ["text"] = Text };
@@ -163,6 +163,6 @@ static int DirectCall(TextStats target, string text) => target.WordCount(text);
 [MethodImpl(MethodImplOptions.NoInlining)]
 static async Task CycleAsync(CSharpSkillEngine engine, Kernel kernel, KernelArguments arguments)
 {
-    using var loaded = (await engine.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallSettings.Default, CancellationToken.None)).Skill!;
+    using var loaded = (await engine.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallOptions.Default, CancellationToken.None)).Skill!;
     await SkillCallRunner.InvokeAsync(kernel, loaded.Plugin["WordCount"], arguments, SkillLimits.Default, CancellationToken.None);
 }

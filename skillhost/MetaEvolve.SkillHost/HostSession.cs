@@ -45,7 +45,7 @@ internal sealed class HostSession
 
         try
         {
-            _skill = CSharpSkillLoader.Load(request.Digest ?? actual, bytes, request.PluginName ?? "skill", null, new SkillCallSettings(request.Limits, CancellationToken.None));
+            _skill = CSharpSkillLoader.Load(request.Digest ?? actual, bytes, request.PluginName ?? "skill", null, new SkillCallOptions(request.Limits, CancellationToken.None));
         }
 #pragma warning disable CA1031 // Whatever the skill's constructors did becomes the load's outcome.
         catch (Exception exception)

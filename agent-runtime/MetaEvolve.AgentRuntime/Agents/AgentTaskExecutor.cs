@@ -85,7 +85,7 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         };
 
         ChatMessageContent reply;
-        using (new SkillCallSettings(options.SkillLimits, cancellationToken).Use())
+        using (new SkillCallOptions(options.SkillLimits, cancellationToken).Use())
         {
             try
             {

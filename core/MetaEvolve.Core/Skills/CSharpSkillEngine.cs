@@ -43,11 +43,11 @@ public sealed class CSharpSkillEngine(ISkillAssemblyStore store, CSharpSkillComp
     }
 
     /// <summary>Ensures the assembly exists, then loads it into its own collectible context.</summary>
-    public async Task<CSharpSkillLoadResult> LoadAsync(string pluginName, string digest, string source, SkillCallSettings settings, CancellationToken cancellationToken)
+    public async Task<CSharpSkillLoadResult> LoadAsync(string pluginName, string digest, string source, SkillCallOptions options, CancellationToken cancellationToken)
     {
         var compilation = await EnsureCompiledAsync(digest, source, cancellationToken);
         return compilation.Succeeded
-            ? new CSharpSkillLoadResult(CSharpSkillLoader.Load(digest, compilation.Assembly!, pluginName, description: null, settings), [])
+            ? new CSharpSkillLoadResult(CSharpSkillLoader.Load(digest, compilation.Assembly!, pluginName, description: null, options), [])
             : new CSharpSkillLoadResult(null, compilation.Diagnostics);
     }
 

@@ -8,11 +8,11 @@ namespace MetaEvolve.Core.Skills;
 public static class CSharpSkillLoader
 {
     /// <param name="pluginName">The plugin name agents call the functions under (the Skill's name).</param>
-    /// <param name="settings">Limits for the constructors of the skill's classes, which run at load.</param>
-    public static LoadedCSharpSkill Load(string digest, byte[] assembly, string pluginName, string? description, SkillCallSettings settings)
+    /// <param name="options">Limits for the constructors of the skill's classes, which run at load.</param>
+    public static LoadedCSharpSkill Load(string digest, byte[] assembly, string pluginName, string? description, SkillCallOptions options)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(options);
         var context = new SkillLoadContext($"skill:{pluginName}:{digest}");
         try
         {
@@ -31,7 +31,7 @@ public static class CSharpSkillLoader
 
                     if (!method.IsStatic)
                     {
-                        instance ??= SkillGuard.RunSandboxed(settings, () => Activator.CreateInstance(type)!);
+                        instance ??= SkillGuard.RunSandboxed(options, () => Activator.CreateInstance(type)!);
                     }
 
                     functions.Add(KernelFunctionFactory.CreateFromMethod(method, method.IsStatic ? null : instance));

@@ -11,14 +11,14 @@ public static class SkillCallRunner
         Kernel kernel, KernelFunction function, KernelArguments arguments, SkillLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var settings = new SkillCallSettings(limits, cancellationToken);
-        using var ambient = settings.Use();
+        var options = new SkillCallOptions(limits, cancellationToken);
+        using var ambient = options.Use();
         try
         {
             var result = await function.InvokeAsync(kernel, arguments, cancellationToken);
 
             // The value may be a skill object whose ToString is skill code: run it under a budget too.
-            return new SkillCallOutcome(SkillCallStatus.Completed, SkillGuard.RunSandboxed(settings, result.ToString), null, null);
+            return new SkillCallOutcome(SkillCallStatus.Completed, SkillGuard.RunSandboxed(options, result.ToString), null, null);
         }
 #pragma warning disable CA1031 // The call boundary: whatever the skill did must become an outcome, not crash the worker.
         catch (Exception exception)
@@ -54,7 +54,7 @@ public static class SkillCallRunner
     {
         try
         {
-            return SkillGuard.RunSandboxed(MessageSettings, () => exception.Message);
+            return SkillGuard.RunSandboxed(MessageOptions, () => exception.Message);
         }
 #pragma warning disable CA1031 // Whatever the override does, the call's outcome must still be reported.
         catch (Exception)
@@ -64,7 +64,7 @@ public static class SkillCallRunner
         }
     }
 
-    private static readonly SkillCallSettings MessageSettings =
+    private static readonly SkillCallOptions MessageOptions =
         new(new SkillLimits(TimeSpan.FromMilliseconds(100), 16L * 1024 * 1024, 1024 * 1024), CancellationToken.None);
 
     private static Exception? Unwrap(Exception exception) => exception switch

@@ -33,8 +33,8 @@ public sealed class SkillAssemblyStoreTests
         var first = new CSharpSkillEngine(new PostgresSkillAssemblyStore(schema.DataSource), new CSharpSkillCompiler());
         var second = new CSharpSkillEngine(new PostgresSkillAssemblyStore(secondDataSource), new CSharpSkillCompiler());
 
-        var one = await first.LoadAsync("greeter", digest, Source, SkillCallSettings.Default, Cancellation);
-        var two = await second.LoadAsync("greeter", digest, Source, SkillCallSettings.Default, Cancellation);
+        var one = await first.LoadAsync("greeter", digest, Source, SkillCallOptions.Default, Cancellation);
+        var two = await second.LoadAsync("greeter", digest, Source, SkillCallOptions.Default, Cancellation);
         using var firstSkill = one.Skill!;
         using var secondSkill = two.Skill!;
 

@@ -16,7 +16,7 @@ internal static class SkillHarness
     {
         var compilation = Compile(source);
         Assert.True(compilation.Succeeded, string.Join(Environment.NewLine, compilation.Diagnostics));
-        return CSharpSkillLoader.Load("sha256:test", compilation.Assembly!, "test", null, new SkillCallSettings(FastLimits, CancellationToken.None));
+        return CSharpSkillLoader.Load("sha256:test", compilation.Assembly!, "test", null, new SkillCallOptions(FastLimits, CancellationToken.None));
     }
 
     public static async Task<SkillCallOutcome> RunAsync(string source, string function, SkillLimits? limits = null, KernelArguments? arguments = null)

@@ -77,7 +77,7 @@ public sealed class SkillUnloadTests
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<WeakReference> LoadCallAndDisposeAsync(byte[] bytes)
     {
-        using var skill = CSharpSkillLoader.Load("sha256:unload", bytes, "math", null, SkillCallSettings.Default);
+        using var skill = CSharpSkillLoader.Load("sha256:unload", bytes, "math", null, SkillCallOptions.Default);
         var outcome = await SkillCallRunner.InvokeAsync(new Kernel(), skill.Plugin["Add"], new KernelArguments { ["a"] = "2", ["b"] = "3" },
             SkillLimits.Default, CancellationToken.None);
         Assert.Equal("5", outcome.Value);

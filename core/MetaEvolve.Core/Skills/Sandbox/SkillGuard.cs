@@ -12,10 +12,10 @@ public static class SkillGuard
     [ThreadStatic]
     private static SkillCallBudget? t_budget;
 
-    // Limits chosen by the host for calls started below this execution context (see SkillCallSettings.Use).
-    private static readonly AsyncLocal<SkillCallSettings?> s_ambient = new();
+    // Limits chosen by the host for calls started below this execution context (see SkillCallOptions.Use).
+    private static readonly AsyncLocal<SkillCallOptions?> s_ambient = new();
 
-    internal static SkillCallSettings? Ambient
+    internal static SkillCallOptions? Ambient
     {
         get => s_ambient.Value;
         set => s_ambient.Value = value;
@@ -31,8 +31,8 @@ public static class SkillGuard
             return null;
         }
 
-        var settings = s_ambient.Value ?? SkillCallSettings.Default;
-        var budget = new SkillCallBudget(settings.Limits, settings.Cancellation);
+        var options = s_ambient.Value ?? SkillCallOptions.Default;
+        var budget = new SkillCallBudget(options.Limits, options.Cancellation);
         t_budget = budget;
         return budget;
     }
@@ -90,14 +90,14 @@ public static class SkillGuard
     }
 
     /// <summary>Runs host-initiated skill code (constructors, field initializers) under a fresh budget.</summary>
-    internal static T RunSandboxed<T>(SkillCallSettings settings, Func<T> body)
+    internal static T RunSandboxed<T>(SkillCallOptions options, Func<T> body)
     {
         if (t_budget is not null)
         {
             throw new InvalidOperationException("A sandboxed call is already running on this thread.");
         }
 
-        var budget = new SkillCallBudget(settings.Limits, settings.Cancellation);
+        var budget = new SkillCallBudget(options.Limits, options.Cancellation);
         t_budget = budget;
         try
         {
