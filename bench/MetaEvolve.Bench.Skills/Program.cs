@@ -3,10 +3,11 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using MetaEvolve.Bench.Skills;
 using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Skills.Sandbox;
 using Microsoft.SemanticKernel;
 
-// Stopwatch harness for the skills engine. Prints exactly four lines on stdout (invariant culture);
+// Stopwatch harness for the skills engine. Prints exactly six lines on stdout (invariant culture);
 // details on how each figure was taken go to stderr.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -109,6 +110,40 @@ for (var round = 0; round < 12; round++)
 context.Unload();
 Console.Error.WriteLine($"# call breakdown: instrumented method through a delegate {Median(instrumentedRounds.Skip(2).ToList()):0.000} µs; the rest of {callOverhead:0.000} µs is Semantic Kernel's InvokeAsync and the runner");
 
+// skills.host.start: a cold skill host (process start, runtime start, load of the stored bytes) to the first
+// answer, each in its own pool. skills.call.overhead.host: a warm call through the pool — one frame each way over
+// the host's pipes, the same sandboxed call inside the host — p50 of single calls, against the in-process
+// sandboxed call measured above (the baseline: what a call cost before skills moved out of the worker).
+var hostAssembly = new SkillAssembly(Digest, "text_stats", bytes);
+var hostArguments = new Dictionary<string, string?> { ["text"] = Text };
+var hostStarts = new List<double>();
+for (var i = 0; i < 7; i++)
+{
+    await using var cold = new SkillHostPool(new SkillHostOptions());
+    var start = Stopwatch.GetTimestamp();
+    var first = await cold.CallAsync(new SkillCallRequest(hostAssembly, "WordCount", hostArguments, SkillLimits.Default, "bench"), CancellationToken.None);
+    hostStarts.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    sink += first.Value!.Length;
+}
+
+var hostStart = Median(hostStarts.Skip(1).ToList());
+await using var hosts = new SkillHostPool(new SkillHostOptions());
+var hostCalls = new List<double>();
+for (var i = 0; i < 12_000; i++)
+{
+    var start = Stopwatch.GetTimestamp();
+    var outcome = await hosts.CallAsync(new SkillCallRequest(hostAssembly, "WordCount", hostArguments, SkillLimits.Default, "bench"), CancellationToken.None);
+    var elapsed = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+    sink += outcome.Value!.Length;
+    if (i >= 2_000)
+    {
+        hostCalls.Add(elapsed);
+    }
+}
+
+var hostCall = Median(hostCalls);
+Console.Error.WriteLine($"# host: start median of {hostStarts.Count - 1} cold hosts after one warm-up; call p50 of {hostCalls.Count} warm calls after 2000 warm-up, hosts started {hosts.HostsStarted}, p99 {hostCalls.Order().ElementAt(hostCalls.Count * 99 / 100):0.0} µs");
+
 // skills.reload.memory_growth: 1,000 load/call/unload cycles of one skill version.
 for (var i = 0; i < 50; i++)
 {
@@ -128,6 +163,8 @@ Console.Error.WriteLine($"# reload: GC.GetTotalMemory after full collections, be
 Console.WriteLine(FormattableString.Invariant($"skills.compile.cold: {compileCold:0.0} ms"));
 Console.WriteLine(FormattableString.Invariant($"skills.load.stored: {loadStored:0.000} ms"));
 Console.WriteLine(FormattableString.Invariant($"skills.call.overhead: {callOverhead:0.000} µs (baseline {baseline:0.000} µs, ratio {callOverhead / baseline:0.0})"));
+Console.WriteLine(FormattableString.Invariant($"skills.call.overhead.host: {hostCall:0.0} µs (baseline {callOverhead:0.0} µs, ratio {hostCall / callOverhead:0.0})"));
+Console.WriteLine(FormattableString.Invariant($"skills.host.start: {hostStart:0.0} ms"));
 Console.WriteLine(FormattableString.Invariant($"skills.reload.memory_growth: {growth:0.00} MB"));
 return 0;
 

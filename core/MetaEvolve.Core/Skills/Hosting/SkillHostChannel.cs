@@ -28,11 +28,12 @@ internal static class SkillHostChannel
 
     public static void Write<T>(Stream stream, T message)
     {
+        // One write per message: a pipe write is a system call, and the reader wakes once.
         var body = JsonSerializer.SerializeToUtf8Bytes(message, Json);
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(length, body.Length);
-        stream.Write(length);
-        stream.Write(body);
+        var frame = new byte[4 + body.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, body.Length);
+        body.CopyTo(frame, 4);
+        stream.Write(frame);
         stream.Flush();
     }
 
