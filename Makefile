@@ -58,7 +58,7 @@ bench-runtime: ## Task pipeline vs raw NATS.Net + Npgsql (50,000 system.echo tas
 	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Runtime/bin/Release/net10.0/MetaEvolve.Bench.Runtime.dll $(BENCH_ARGS)
 
 .PHONY: bench-skills
-bench-skills: ## Skills engine: cold compile, stored load, call overhead vs a direct call, memory over 1,000 reloads.
+bench-skills: ## Skills engine: cold compile, stored load, call overhead vs a direct call, a call through a skill host vs in-process, host start, memory over 1,000 reloads.
 	$(DOTNET) run -c Release --project bench/MetaEvolve.Bench.Skills
 
 .PHONY: bench-gateway
