@@ -14,6 +14,21 @@ internal sealed class HostSession
     private readonly Kernel _kernel = new();
     private LoadedCSharpSkill? _skill;
 
+    /// <summary>
+    /// Runs the call path once on a built-in function (the JIT compiles Semantic Kernel's invocation and the wire
+    /// format) while the host waits for its load, so a skill's first call does not pay for it.
+    /// </summary>
+    public static void WarmUp()
+    {
+        var function = KernelFunctionFactory.CreateFromMethod((string text) => text, "warm_up");
+        var outcome = SkillCallRunner.InvokeAsync(new Kernel(), function, new KernelArguments { ["text"] = "x" }, SkillLimits.Default, CancellationToken.None).GetAwaiter().GetResult();
+        SkillHostChannel.Write(Stream.Null, SkillHostResponse.From(outcome));
+        using var request = new MemoryStream();
+        SkillHostChannel.Write(request, SkillHostRequest.Call("warm_up", new Dictionary<string, string?> { ["text"] = "x" }, SkillLimits.Default));
+        request.Position = 0;
+        _ = SkillHostChannel.Read<SkillHostRequest>(request, MaxRequestBytes);
+    }
+
     public int Serve(Stream input, Stream output)
     {
         while (SkillHostChannel.Read<SkillHostRequest>(input, MaxRequestBytes) is { } request)

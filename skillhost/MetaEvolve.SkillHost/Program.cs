@@ -18,6 +18,7 @@ Console.SetIn(TextReader.Null);
 NonDumpable.TryApply();
 // Loads OpenSSL (and its configuration) while /etc is still readable: the load's digest check needs it.
 _ = SkillAssembly.HashOf([]);
+HostSession.WarmUp();
 var confinement = Landlock.Confine(workDirectory);
 if (confinement is not null)
 {

@@ -19,6 +19,12 @@ public sealed record SkillHostOptions
     /// <summary>Warm hosts kept per (tenant, digest) between calls.</summary>
     public int MaxIdleHostsPerSkill { get; init; } = 2;
 
+    /// <summary>
+    /// Keep one host started ahead of need (not counted in <see cref="MaxHosts"/>), so that a new skill version
+    /// (a live reload) pays for its load only, not for a process and runtime start.
+    /// </summary>
+    public bool SpareHost { get; init; } = true;
+
     /// <summary>An idle host older than this is stopped.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -23,6 +23,10 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
     private long _started;
     private bool _disposed;
 
+    // A host started ahead of need, runtime up and waiting for its load: a new skill version (a reload) then pays
+    // for the load only, not for a process and runtime start. It has loaded nothing, so anyone may take it.
+    private SkillHostProcess? _spare;
+
     public SkillHostPool(SkillHostOptions options, ILogger<SkillHostPool>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -32,6 +36,11 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
         _capacity = new SemaphoreSlim(options.MaxHosts, options.MaxHosts);
         NonDumpableApplied = NonDumpable.TryApply();
         _watch = new Timer(_ => Watch(), null, options.MemoryWatchInterval, options.MemoryWatchInterval);
+        if (options.SpareHost)
+        {
+            _spare = SkillHostProcess.Start(_launch, digest: "");
+        }
+
         _logger.LogInformation(
             "Skill hosts: {HostPath}, at most {MaxHosts}, heap limit {HeapMb} MB, resident limit {ResidentMb} MB, address-space limit {AddressSpace}, this process non-dumpable: {NonDumpable}",
             _launch.HostPath, options.MaxHosts, options.HeapHardLimitBytes >> 20, options.MaxResidentBytes >> 20,
@@ -115,7 +124,7 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
         SkillHostProcess host;
         try
         {
-            host = SkillHostProcess.Start(_launch, assembly.Digest);
+            host = TakeSpare(assembly.Digest) ?? SkillHostProcess.Start(_launch, assembly.Digest);
         }
         catch
         {
@@ -198,6 +207,31 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
 #pragma warning restore CA1031
         {
         }
+    }
+
+    /// <summary>The spare host for <paramref name="digest"/>, with a new spare started in its place.</summary>
+    private SkillHostProcess? TakeSpare(string digest)
+    {
+        if (!_options.SpareHost)
+        {
+            return null;
+        }
+
+        SkillHostProcess? spare;
+        lock (_lock)
+        {
+            spare = _spare;
+            _spare = _disposed ? null : SkillHostProcess.Start(_launch, digest: "");
+        }
+
+        if (spare is null || spare.HasExited)
+        {
+            spare?.Dispose();
+            return null;
+        }
+
+        spare.Digest = digest;
+        return spare;
     }
 
     private SkillHostProcess? TakeIdle(string? tenant, string digest)
@@ -364,8 +398,9 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
             }
 
             _disposed = true;
-            all = [.. _idle.Values.SelectMany(s => s), .. _busy];
+            all = [.. _idle.Values.SelectMany(s => s), .. _busy, .. _spare is null ? Array.Empty<SkillHostProcess>() : [_spare]];
             _idle.Clear();
+            _spare = null;
         }
 
         _watch.Dispose();

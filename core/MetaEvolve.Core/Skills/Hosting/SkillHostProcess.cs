@@ -27,7 +27,8 @@ internal sealed class SkillHostProcess : IDisposable
         Digest = digest;
     }
 
-    public string Digest { get; }
+    /// <summary>The version this host serves (empty for a spare that has loaded nothing yet).</summary>
+    public string Digest { get; set; }
 
     /// <summary>The tenant this host has served; null until its first call (a host that only loaded holds no one's state).</summary>
     public string? Tenant { get; set; }
