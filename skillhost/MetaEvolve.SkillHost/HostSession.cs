@@ -69,15 +69,7 @@ internal sealed class HostSession
             return SkillHostResponse.From(SkillCallRunner.Classify(exception));
         }
 
-        return new SkillHostResponse
-        {
-            Status = SkillCallStatus.Completed,
-            Functions = [.. _skill.Plugin.Select(f => new SkillFunctionSignature(
-                f.Name,
-                f.Description,
-                [.. f.Metadata.Parameters.Select(p => new SkillParameterSignature(p.Name, p.Description, p.Schema?.ToString(), p.IsRequired, p.DefaultValue?.ToString()))],
-                f.Metadata.ReturnParameter.Description))],
-        };
+        return new SkillHostResponse { Status = SkillCallStatus.Completed };
     }
 
     private SkillHostResponse Call(SkillHostRequest request)

@@ -9,7 +9,7 @@ namespace MetaEvolve.Core.Skills.Hosting;
 /// </summary>
 public interface ISkillExecutor
 {
-    /// <summary>Loads the assembly in a host and lists its functions as the model should see them.</summary>
+    /// <summary>Lists the assembly's functions as the model should see them (without running its code).</summary>
     public Task<SkillDescription> DescribeAsync(SkillAssembly assembly, SkillLimits limits, CancellationToken cancellationToken);
 
     /// <summary>Calls one function; every ending (value, exception, stop, host death) is an outcome, never a throw.</summary>

@@ -50,14 +50,13 @@ internal enum SkillHostRequestKind
     Call,
 }
 
-/// <summary>A host's answer: the call's outcome, and after a load, the functions.</summary>
+/// <summary>A host's answer: the call's (or the load's) outcome.</summary>
 internal sealed record SkillHostResponse
 {
     public required SkillCallStatus Status { get; init; }
     public string? Value { get; init; }
     public string? Error { get; init; }
     public SkillStopReason? StopReason { get; init; }
-    public IReadOnlyList<SkillFunctionSignature>? Functions { get; init; }
 
     [JsonIgnore]
     public SkillCallOutcome Outcome => new(Status, Value, Error, StopReason);

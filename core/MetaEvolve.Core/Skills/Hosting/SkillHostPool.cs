@@ -68,18 +68,15 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
         }
     }
 
-    public async Task<SkillDescription> DescribeAsync(SkillAssembly assembly, SkillLimits limits, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the functions from the assembly's metadata without running its code (see <see cref="SkillSignatureReader"/>);
+    /// a version whose constructors fail shows that at its first call, as a stop or failure of that call.
+    /// </summary>
+    public Task<SkillDescription> DescribeAsync(SkillAssembly assembly, SkillLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        var (host, failure) = await AcquireAsync(assembly, tenant: null, limits, cancellationToken);
-        if (host is null)
-        {
-            return new SkillDescription([], failure);
-        }
-
-        var functions = host.Functions;
-        Release(host, reusable: true);
-        return new SkillDescription(functions, null);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Task.FromResult(SkillSignatureReader.Read(assembly));
     }
 
     public async Task<SkillCallOutcome> CallAsync(SkillCallRequest request, CancellationToken cancellationToken)
@@ -146,7 +143,6 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
             return (null, loaded.Outcome);
         }
 
-        host.Functions = loaded.Functions ?? [];
         host.Tenant = tenant;
         return (host, null);
     }

@@ -33,8 +33,6 @@ internal sealed class SkillHostProcess : IDisposable
     /// <summary>The tenant this host has served; null until its first call (a host that only loaded holds no one's state).</summary>
     public string? Tenant { get; set; }
 
-    public IReadOnlyList<SkillFunctionSignature> Functions { get; set; } = [];
-
     public long IdleSince { get; set; }
 
     public int Id => _process.Id;

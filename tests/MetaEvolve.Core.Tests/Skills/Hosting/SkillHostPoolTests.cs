@@ -49,6 +49,24 @@ public sealed class SkillHostPoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Describing_a_skill_runs_none_of_its_code_in_the_caller()
+    {
+        // Its constructor would end this process; describing must not construct it.
+        var deadly = UnsandboxedAssembly.Compile(
+            "public sealed class S { public S() { Environment.FailFast(\"constructed\"); } [KernelFunction, System.ComponentModel.Description(\"Runs.\")] public string Run(int times) => times.ToString(); }");
+
+        var description = await _pool.DescribeAsync(deadly, Limits, Cancellation);
+        var hostsForDescribing = _pool.HostsStarted;
+        var called = await CallAsync(deadly);
+
+        var run = Assert.Single(description.Functions);
+        Assert.Equal(("Run", "Runs."), (run.Name, run.Description));
+        Assert.Contains("integer", Assert.Single(run.Parameters).Schema, StringComparison.Ordinal);
+        Assert.Equal(0, hostsForDescribing);
+        AssertStopped(called, SkillStopReason.Crashed);
+    }
+
+    [Fact]
     public async Task A_framework_hang_the_budget_cannot_reach_is_killed_at_the_deadline()
     {
         var hang = Sandboxed(
