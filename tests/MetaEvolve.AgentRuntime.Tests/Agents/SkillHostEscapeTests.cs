@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.AgentRuntime.Tests.Agents;
 
@@ -9,6 +10,7 @@ namespace MetaEvolve.AgentRuntime.Tests.Agents;
 /// ends failed with the limit named, while tasks beside them on the same worker succeed at the first attempt and
 /// the worker process lives on.
 /// </summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class SkillHostEscapeTests : IAsyncLifetime
 {
     private readonly AgentEnvironment _env = new();
