@@ -1,8 +1,14 @@
+using MetaEvolve.Core.Packaging;
 using MetaEvolve.Crds.Generation;
 using MetaEvolve.Operator.Rbac;
 
 // `make manifests`: regenerates the checked-in manifests from the code that defines them.
 // Usage: MetaEvolve.Manifests <repository root>
+if (ProductVersion.TryPrint(args, "metaevolve-manifests", Console.Out))
+{
+    return;
+}
+
 var root = args.Length > 0 ? args[0] : Directory.GetCurrentDirectory();
 var crds = Path.Combine(root, "crds");
 
