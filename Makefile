@@ -17,12 +17,12 @@ build: ## Build every project (warnings are errors).
 	$(DOTNET) build MetaEvolve.sln
 
 .PHONY: manifests
-manifests: ## Regenerate the CRDs in crds/ and the operator ClusterRole in config/rbac/ from the code.
+manifests: ## Regenerate the CRDs in crds/, the operator's ClusterRole and Role in config/rbac/ and their copies in charts/metaevolve/ from the code.
 	$(DOTNET) run --project tools/MetaEvolve.Manifests -- $(CURDIR)
 
 .PHONY: verify-manifests
 verify-manifests: manifests ## Fail when the checked-in manifests differ from what the code generates.
-	@git diff --exit-code -- crds/ config/rbac/ || { echo "crds/ or config/rbac/ is stale: run 'make manifests' and commit the result"; exit 1; }
+	@git diff --exit-code -- crds/ config/rbac/ charts/metaevolve/templates/generated/ && test -z "$$(git ls-files --others --exclude-standard -- crds/ config/rbac/ charts/metaevolve/templates/generated/)" || { echo "crds/, config/rbac/ or charts/metaevolve/templates/generated/ is stale: run 'make manifests' and commit the result"; exit 1; }
 
 .PHONY: lint
 lint: ## Check formatting against .editorconfig.
