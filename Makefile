@@ -29,8 +29,21 @@ lint: ## Check formatting against .editorconfig.
 	$(DOTNET) format MetaEvolve.sln --verify-no-changes
 
 .PHONY: test
-test: ## Build, start the local services, run every test project, stop the services.
+test: ## Build, install helm and lua5.1 (hack/tools.sh), start the local services, run every test project, stop the services.
 	hack/test.sh
+
+##@ Packaging
+
+CHART := charts/metaevolve
+
+.PHONY: chart-lint
+chart-lint: ## helm lint --strict and render the chart with the defaults and with every option on (pinned helm into bin/).
+	@helm="$$(hack/tools.sh helm)" \
+	  && "$$helm" lint --strict $(CHART) \
+	  && "$$helm" lint --strict $(CHART) --values $(CHART)/ci/all-on-values.yaml \
+	  && "$$helm" template metaevolve $(CHART) --namespace metaevolve-system >/dev/null \
+	  && "$$helm" template metaevolve $(CHART) --namespace metaevolve-system --values $(CHART)/ci/all-on-values.yaml >/dev/null \
+	  && echo "chart-lint: $(CHART) lints and renders with the defaults and with every option on"
 
 ##@ Run
 
