@@ -45,6 +45,14 @@ chart-lint: ## helm lint --strict and render the chart with the defaults and wit
 	  && "$$helm" template metaevolve $(CHART) --namespace metaevolve-system --values $(CHART)/ci/all-on-values.yaml >/dev/null \
 	  && echo "chart-lint: $(CHART) lints and renders with the defaults and with every option on"
 
+.PHONY: images
+images: ## Build ghcr.io/metaevolve/{operator,agent-runtime,gateway}:<version> offline into artifacts/images/*.tar (OCI archives).
+	hack/images.sh
+
+.PHONY: images-test
+images-test: ## Run each image of `make images` under chroot: non-root user, --version, /healthz against the local services.
+	eval "$$(hack/services.sh up)" && hack/images-test.sh
+
 ##@ Run
 
 .PHONY: run

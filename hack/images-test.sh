@@ -14,8 +14,18 @@ port="${METAEVOLVE_IMAGES_TEST_PORT:-15480}"
 
 work="$(mktemp -d)"
 pids=()
+# unshare --fork ignores SIGTERM while it waits: stop the image's process (PID 1 of its namespace) instead, and
+# unshare ends with it.
+stop() {
+  local pid="$1" child
+  child="$(cat "/proc/$pid/task/$pid/children" 2>/dev/null || true)"
+  if [[ -n $child ]]; then kill $child 2>/dev/null || true; fi
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  if [[ -n $child ]]; then kill -KILL $child 2>/dev/null || true; fi
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
-  for pid in "${pids[@]}"; do kill -- "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do stop "$pid"; done
   for rootfs in "$work"/*/rootfs; do
     [[ -d $rootfs ]] && umount -R "$rootfs/dev" 2>/dev/null || true
   done
@@ -42,7 +52,8 @@ run() {
   local env=()
   while [[ $1 != -- ]]; do env+=("$1"); shift; done
   shift
-  unshare --fork --pid --mount --mount-proc="$rootfs/proc" \
+  # exec: the caller's $! is unshare itself; --kill-child: its namespace dies with it.
+  exec unshare --fork --kill-child --pid --mount --mount-proc="$rootfs/proc" \
     sh -c 'rootfs="$1"; user="$2"; shift 2; mount --rbind /dev "$rootfs/dev" && exec chroot --userspec="$user" "$rootfs" "$@"' \
     sh "$rootfs" "$user" env -i "${env[@]}" "$@"
 }
@@ -55,14 +66,14 @@ for component in operator agent-runtime gateway; do
   skopeo copy --quiet "oci-archive:$archive" "oci:$work/layout-$component:$version"
   umoci unpack --image "$work/layout-$component:$version" "$dir" >/dev/null
   config="$dir/config.json"
-  user="$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["process"]["user"]; print(f"{p["uid"]}:{p["gid"]}")' "$config")"
+  user="$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["process"]["user"]; print("%d:%d" % (p["uid"], p["gid"]))' "$config")"
   entrypoint="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["args"][0])' "$config")"
   mapfile -t image_env < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["process"]["env"]))' "$config")
   if [[ ${user%%:*} == 0 ]]; then
     echo "FAIL $component: runs as root ($user)"; failures=$((failures + 1)); continue
   fi
 
-  printed="$(run "$dir/rootfs" "$user" "${image_env[@]}" -- "$entrypoint" --version 2>&1)" || true
+  printed="$( (run "$dir/rootfs" "$user" "${image_env[@]}" -- "$entrypoint" --version) 2>&1)" || true
   if [[ $printed != "$component $version" ]]; then
     echo "FAIL $component: --version printed '$printed', expected '$component $version'"; failures=$((failures + 1)); continue
   fi
@@ -70,12 +81,12 @@ for component in operator agent-runtime gateway; do
   port=$((port + 1))
   printf '%s\n' "$kubeconfig" >"$dir/rootfs/tmp/kubeconfig"
   chmod 644 "$dir/rootfs/tmp/kubeconfig"
-  run "$dir/rootfs" "$user" "${image_env[@]}" HOME=/tmp KUBECONFIG=/tmp/kubeconfig \
+  (run "$dir/rootfs" "$user" "${image_env[@]}" HOME=/tmp KUBECONFIG=/tmp/kubeconfig \
     ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_HTTP_PORTS= \
     METAEVOLVE_NATS_URL="$METAEVOLVE_NATS_URL" METAEVOLVE_POSTGRES="$METAEVOLVE_POSTGRES" METAEVOLVE_REDIS="$METAEVOLVE_REDIS" \
     Operator__ExternalMetrics__Enabled=false Operator__Namespace=default Gateway__ApiKeysFile=/tmp/api-keys.json \
     Worker__Namespace=images-test Worker__Pool=images-test \
-    -- "$entrypoint" >"$work/$component.log" 2>&1 &
+    -- "$entrypoint") >"$work/$component.log" 2>&1 &
   pids+=("$!")
   healthy=false
   for _ in $(seq 1 60); do
@@ -83,8 +94,7 @@ for component in operator agent-runtime gateway; do
     kill -0 "${pids[-1]}" 2>/dev/null || break
     sleep 0.5
   done
-  kill -- "${pids[-1]}" 2>/dev/null || true
-  wait "${pids[-1]}" 2>/dev/null || true
+  stop "${pids[-1]}"
   if [[ $healthy != true ]]; then
     echo "FAIL $component: no /healthz on port $port; its output:"; tail -20 "$work/$component.log"; failures=$((failures + 1)); continue
   fi

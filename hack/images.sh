@@ -94,7 +94,7 @@ done
 skopeo copy --quiet --dest-tls-verify=false "oci:$base_dir/oci:bookworm" "docker://$registry/metaevolve/base:bookworm"
 
 # 3. The components.
-export SDK_CONTAINER_INSECURE_REGISTRIES="$registry" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export DOTNET_CONTAINER_INSECURE_REGISTRIES="$registry" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 for entry in "${components[@]}"; do
   component="${entry%%:*}"
   project="${entry#*:}"
@@ -106,16 +106,19 @@ for entry in "${components[@]}"; do
     -p:ContainerRegistry=ghcr.io \
     -p:ContainerRepository="metaevolve/$component" \
     -p:ContainerImageTags="$version" \
-    -p:ContainerArchiveOutputPath="$archive" \
+    -p:ContainerArchiveOutputPath="$work/$component.tar" \
     -p:ContainerUser="$nonroot" \
-    -p:ContainerTitle="$component" \
+    -p:ContainerTitle="$component" -p:ContainerAuthors=MetaEvolve -p:ContainerDescription="MetaEvolve $component" \
     -p:PublishRepositoryUrl=true -p:RepositoryType=git -p:PrivateRepositoryUrl="$source_url" \
     -p:SourceRevisionId="$revision" \
     -p:ContainerGenerateLabelsImageBaseName=false \
     -p:IncludeSourceRevisionInInformationalVersion=false \
     -nologo -v:quiet >"$work/$component.log" 2>&1 \
     || { tail -30 "$work/$component.log" >&2; exit 1; }
-  [[ -f $archive ]] || { echo "error: $project published no archive at $archive" >&2; exit 1; }
+  [[ -f $work/$component.tar ]] || { echo "error: $project published no archive" >&2; exit 1; }
+  # The SDK names an archive's image docker.io/<repository>; the reference is the full ghcr.io name, so
+  # `ctr images import` (k3s, containerd) and `docker load` give it the name the chart deploys.
+  skopeo copy --quiet "oci-archive:$work/$component.tar" "oci-archive:$archive:ghcr.io/metaevolve/$component:$version"
 done
 
 for entry in "${extra_file_sets[@]}"; do
