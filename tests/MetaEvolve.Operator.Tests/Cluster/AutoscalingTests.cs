@@ -5,6 +5,7 @@ using MetaEvolve.Crds;
 using MetaEvolve.Operator.Keda;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 
@@ -13,6 +14,7 @@ namespace MetaEvolve.Operator.Tests.Cluster;
 /// reports replicas without running workers, so queued tasks stay queued — which is what lets these tests hold a
 /// lag still. The HPA's own scaling is tested end to end with running workers in the dev up tests.
 /// </summary>
+[Trait(Services.Trait, Services.Needed)]
 public class AutoscalingTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

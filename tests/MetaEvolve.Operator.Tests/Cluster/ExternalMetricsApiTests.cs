@@ -6,6 +6,7 @@ using MetaEvolve.Core.Tasks;
 using MetaEvolve.DevCluster.Autoscaling;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 
@@ -15,6 +16,7 @@ namespace MetaEvolve.Operator.Tests.Cluster;
 /// devcluster's <see cref="ExternalMetricsClient"/>, which is what the HPA emulation uses. Queue lags come from real
 /// JetStream consumers in the test's private stream.
 /// </summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class ExternalMetricsApiTests
 {
     private const string Metric = "metaevolve_pool_queue_lag";

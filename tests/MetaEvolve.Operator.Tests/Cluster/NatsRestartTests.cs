@@ -1,5 +1,8 @@
+using MetaEvolve.Testing;
+
 namespace MetaEvolve.Operator.Tests.Cluster;
 
+[Trait(Services.Trait, Services.Needed)]
 public class NatsRestartTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using MetaEvolve.Crds;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 
@@ -14,6 +15,7 @@ namespace MetaEvolve.Operator.Tests.Cluster;
 /// emulation reads the operator's external metric through the aggregated API every second, and the tasks run on
 /// real NATS and PostgreSQL.
 /// </summary>
+[Trait(Services.Trait, Services.Needed)]
 public class QueueDrivenScalingTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
