@@ -36,6 +36,8 @@ trap cleanup EXIT
 eval "$(hack/services.sh env)"
 hack/services.sh status >/dev/null 2>&1 || { echo "error: the local services do not run: hack/services.sh up" >&2; exit 1; }
 
+# Every start uses its own store schema and creates no stream or consumer: a developer's task stream
+# (metaevolve.tasks.>) and the tests' private ones must never overlap with anything this leaves behind.
 # Reachable from inside the chroot (same network namespace), pointing nowhere: the operator starts and keeps
 # retrying its Lease, which is enough for /healthz.
 kubeconfig='apiVersion: v1
@@ -84,8 +86,10 @@ for component in operator agent-runtime gateway; do
   (run "$dir/rootfs" "$user" "${image_env[@]}" HOME=/tmp KUBECONFIG=/tmp/kubeconfig \
     ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_HTTP_PORTS= \
     METAEVOLVE_NATS_URL="$METAEVOLVE_NATS_URL" METAEVOLVE_POSTGRES="$METAEVOLVE_POSTGRES" METAEVOLVE_REDIS="$METAEVOLVE_REDIS" \
-    Operator__ExternalMetrics__Enabled=false Operator__Namespace=default Gateway__ApiKeysFile=/tmp/api-keys.json \
-    Worker__Namespace=images-test Worker__Pool=images-test \
+    Operator__ExternalMetrics__Enabled=false Operator__Namespace=default Operator__StoreSchema=metaevolve_images_test \
+    Operator__Stream=METAEVOLVE_IMAGES_TEST Operator__StreamSubjects='metaevolve-images-test.tasks.>' \
+    Gateway__ApiKeysFile=/tmp/api-keys.json Gateway__Schema=metaevolve_images_test Gateway__CreateStream=false \
+    Worker__Namespace=images-test Worker__Pool=images-test Worker__Schema=metaevolve_images_test Worker__CreateConsumer=false \
     -- "$entrypoint") >"$work/$component.log" 2>&1 &
   pids+=("$!")
   healthy=false
