@@ -1,7 +1,7 @@
 using System.Text;
 using MetaEvolve.Core.Tasks;
-using NATS.Client.JetStream;
 using MetaEvolve.Testing;
+using NATS.Client.JetStream;
 
 namespace MetaEvolve.AgentRuntime.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Tasks;
-using static MetaEvolve.AgentRuntime.Tests.Agents.ChatRequest;
 using MetaEvolve.Testing;
+using static MetaEvolve.AgentRuntime.Tests.Agents.ChatRequest;
 
 namespace MetaEvolve.AgentRuntime.Tests.Agents;
 

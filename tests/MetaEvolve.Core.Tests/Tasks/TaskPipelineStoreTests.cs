@@ -1,9 +1,9 @@
 using System.Text.Json;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Core.Tests.Store;
+using MetaEvolve.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using MetaEvolve.Testing;
 
 namespace MetaEvolve.Core.Tests.Tasks;
 

@@ -3,9 +3,9 @@ using k8s.Autorest;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Keda;
+using MetaEvolve.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
-using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 

@@ -4,9 +4,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.DevCluster.Autoscaling;
+using MetaEvolve.Testing;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
-using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 

@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 using k8s;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
+using MetaEvolve.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
-using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 
