@@ -17,24 +17,45 @@ build: ## Build every project (warnings are errors).
 	$(DOTNET) build MetaEvolve.sln
 
 .PHONY: manifests
-manifests: ## Regenerate the CRDs in crds/ and the operator ClusterRole in config/rbac/ from the code.
+manifests: ## Regenerate the CRDs in crds/, the operator's ClusterRole and Role in config/rbac/ and their copies in charts/metaevolve/ from the code.
 	$(DOTNET) run --project tools/MetaEvolve.Manifests -- $(CURDIR)
 
 .PHONY: verify-manifests
 verify-manifests: manifests ## Fail when the checked-in manifests differ from what the code generates.
-	@git diff --exit-code -- crds/ config/rbac/ || { echo "crds/ or config/rbac/ is stale: run 'make manifests' and commit the result"; exit 1; }
+	@git diff --exit-code -- crds/ config/rbac/ charts/metaevolve/templates/generated/ && test -z "$$(git ls-files --others --exclude-standard -- crds/ config/rbac/ charts/metaevolve/templates/generated/)" || { echo "crds/, config/rbac/ or charts/metaevolve/templates/generated/ is stale: run 'make manifests' and commit the result"; exit 1; }
 
 .PHONY: lint
 lint: ## Check formatting against .editorconfig.
 	$(DOTNET) format MetaEvolve.sln --verify-no-changes
 
 .PHONY: test
-test: ## Build, start the local services, run every test project, stop the services.
+test: ## Build, install helm and lua5.1 (hack/tools.sh), start the local services, run every test project, stop the services.
 	hack/test.sh
 
 .PHONY: test-unit
 test-unit: build ## The fast loop: only the tests that need no NATS, PostgreSQL or Redis (starts no services).
 	METAEVOLVE_TEST_TIER=unit $(DOTNET) test --solution MetaEvolve.sln --no-build -- --filter-not-trait "Needs=Services" --ignore-exit-code 8
+
+##@ Packaging
+
+CHART := charts/metaevolve
+
+.PHONY: chart-lint
+chart-lint: ## helm lint --strict and render the chart with the defaults and with every option on (pinned helm into bin/).
+	@helm="$$(hack/tools.sh helm)" \
+	  && "$$helm" lint --strict $(CHART) \
+	  && "$$helm" lint --strict $(CHART) --values $(CHART)/ci/all-on-values.yaml \
+	  && "$$helm" template metaevolve $(CHART) --namespace metaevolve-system >/dev/null \
+	  && "$$helm" template metaevolve $(CHART) --namespace metaevolve-system --values $(CHART)/ci/all-on-values.yaml >/dev/null \
+	  && echo "chart-lint: $(CHART) lints and renders with the defaults and with every option on"
+
+.PHONY: images
+images: ## Build ghcr.io/metaevolve/{operator,agent-runtime,gateway}:<version> offline into artifacts/images/*.tar (OCI archives).
+	hack/images.sh
+
+.PHONY: images-test
+images-test: ## Run each image of `make images` under chroot: non-root user, --version, /healthz against the local services.
+	eval "$$(hack/services.sh up)" && hack/images-test.sh
 
 ##@ Run
 

@@ -8,6 +8,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 mkdir -p .test-results
 
 dotnet build MetaEvolve.sln
+# helm (pinned, into bin/) and lua5.1: the chart and Argo CD health-check tests drive them.
+hack/tools.sh all >/dev/null
 
 hack/services.sh up
 trap 'hack/services.sh down' EXIT

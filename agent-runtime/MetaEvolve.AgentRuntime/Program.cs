@@ -4,6 +4,7 @@ using MetaEvolve.AgentRuntime.Execution;
 using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.AgentRuntime.Pipeline;
 using MetaEvolve.Core;
+using MetaEvolve.Core.Packaging;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Store;
@@ -16,6 +17,11 @@ using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 using StackExchange.Redis;
+
+if (ProductVersion.TryPrint(args, ContainerImages.AgentRuntime, Console.Out))
+{
+    return;
+}
 
 var builder = WebApplication.CreateSlimBuilder(args);
 

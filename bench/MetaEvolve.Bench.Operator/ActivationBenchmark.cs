@@ -26,7 +26,7 @@ internal sealed class ActivationBenchmark(string root, string operatorDll, Conne
 {
     private const string Pool = "idle";
     private const string Agent = "echo";
-    private const string Image = "metaevolve/agent-runtime:bench";
+    private const string Image = "ghcr.io/metaevolve/agent-runtime:bench";
     private static readonly TimeSpan ToZeroTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan TaskTimeout = TimeSpan.FromMinutes(1);
 

@@ -17,7 +17,7 @@ internal sealed record ColdStartResult(TimeSpan Operator, TimeSpan Baseline, int
 /// </summary>
 internal sealed class ColdStartBenchmark(string root, string operatorDll, ConnectionOptions connections, BenchIsolation names, int pools, int workers, TimeSpan idle)
 {
-    private const string Image = "metaevolve/agent-runtime:bench";
+    private const string Image = "ghcr.io/metaevolve/agent-runtime:bench";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(15);
 
     public async Task<ColdStartResult> RunAsync(CancellationToken cancellationToken)

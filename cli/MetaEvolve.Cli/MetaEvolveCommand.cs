@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MetaEvolve.Core.Packaging;
 
 namespace MetaEvolve.Cli;
 
@@ -13,6 +14,12 @@ public static class MetaEvolveCommand
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        // Ahead of System.CommandLine's own --version, which would print the informational version with its commit suffix.
+        if (ProductVersion.TryPrint(args, "metaevolve", output))
+        {
+            return 0;
+        }
+
         var skill = new Command("skill", "Work with Skill manifests.") { SkillTestCommand.Create(output) };
         var root = new RootCommand("MetaEvolve: AI agents on Kubernetes.") { skill, Dev.DevCommands.Create() };
         foreach (var command in Tasks.TaskCommands.Create(output, error))

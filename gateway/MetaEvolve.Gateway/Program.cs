@@ -1,4 +1,5 @@
 using MetaEvolve.Core;
+using MetaEvolve.Core.Packaging;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Gateway;
@@ -14,6 +15,11 @@ using Prometheus;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+
+if (ProductVersion.TryPrint(args, ContainerImages.Gateway, Console.Out))
+{
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 

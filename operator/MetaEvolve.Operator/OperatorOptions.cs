@@ -1,4 +1,5 @@
 using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Packaging;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Operator.ExternalMetrics;
@@ -27,8 +28,8 @@ public sealed record OperatorOptions
     /// <summary>Keys of one kind reconciled at once.</summary>
     public int Workers { get; init; } = 4;
 
-    /// <summary>agent-runtime image for pools that do not name one.</summary>
-    public string DefaultImage { get; init; } = "ghcr.io/metaevolve/agent-runtime:latest";
+    /// <summary>agent-runtime image for pools that do not name one: the image of this release.</summary>
+    public string DefaultImage { get; init; } = ContainerImages.Reference(ContainerImages.AgentRuntime);
 
     /// <summary>Store schema the operator writes and the workers read.</summary>
     public string StoreSchema { get; init; } = StoreOptions.DefaultSchema;

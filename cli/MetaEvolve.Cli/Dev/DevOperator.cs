@@ -1,3 +1,5 @@
+using MetaEvolve.Core.Packaging;
+
 namespace MetaEvolve.Cli.Dev;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace MetaEvolve.Cli.Dev;
 public sealed class DevOperator(string root, string kubeconfigPath, int port, int metricsApiPort, TextWriter output) : IAsyncDisposable
 {
     /// <summary>The image the operator gives pools without spec.image; LocalImages maps it to the built agent-runtime.</summary>
-    public const string WorkerImage = "metaevolve/agent-runtime:dev";
+    public const string WorkerImage = ContainerImages.Repository + "/" + ContainerImages.AgentRuntime + ":dev";
 
     private ChildProcess? _process;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MetaEvolve.Core.Packaging;
 using MetaEvolve.DevCluster.Workloads;
 
 namespace MetaEvolve.Cli.Dev;
@@ -30,11 +31,10 @@ public static class LocalImages
 
         return
         [
-            Built(root, "metaevolve/agent-runtime:*", "agent-runtime", "MetaEvolve.AgentRuntime"),
-            // The operator's production default image, for pools applied without Operator__DefaultImage.
-            Built(root, "ghcr.io/metaevolve/agent-runtime:*", "agent-runtime", "MetaEvolve.AgentRuntime"),
-            Built(root, "metaevolve/operator:*", "operator", "MetaEvolve.Operator"),
-            Built(root, "metaevolve/gateway:*", "gateway", "MetaEvolve.Gateway"),
+            // Any tag, with or without the registry (ImageCommand.Matches): the chart's images and the pools' default alike.
+            Built(root, ContainerImages.Reference(ContainerImages.AgentRuntime, "*"), "agent-runtime", "MetaEvolve.AgentRuntime"),
+            Built(root, ContainerImages.Reference(ContainerImages.Operator, "*"), "operator", "MetaEvolve.Operator"),
+            Built(root, ContainerImages.Reference(ContainerImages.Gateway, "*"), "gateway", "MetaEvolve.Gateway"),
         ];
     }
 

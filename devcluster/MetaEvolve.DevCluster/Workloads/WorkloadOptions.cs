@@ -1,17 +1,5 @@
 namespace MetaEvolve.DevCluster.Workloads;
 
-/// <summary>
-/// Maps a container image to a local command, the way an image's ENTRYPOINT names its program.
-/// <paramref name="ImagePattern"/> may use <c>*</c> (<c>metaevolve/agent-runtime:*</c>). A container's own
-/// <c>command</c> replaces <paramref name="Entrypoint"/>, its <c>args</c> follow it, as in a real runtime.
-/// </summary>
-public sealed record ImageCommand(string ImagePattern, IReadOnlyList<string> Entrypoint, string? WorkingDirectory = null)
-{
-    public bool Matches(string image) =>
-        System.Text.RegularExpressions.Regex.IsMatch(image,
-            "^" + System.Text.RegularExpressions.Regex.Escape(ImagePattern).Replace("\\*", ".*", StringComparison.Ordinal) + "$");
-}
-
 /// <summary>Settings of the local workload runner and the HPA emulation. Adjust with <c>with</c>.</summary>
 public sealed record WorkloadOptions
 {

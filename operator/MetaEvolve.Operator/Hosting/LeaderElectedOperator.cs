@@ -11,7 +11,7 @@ namespace MetaEvolve.Operator.Hosting;
 /// renew within the renew deadline stops reconciling at once. On a clean shutdown the leader gives the Lease up,
 /// so the next one takes over on its next try.
 /// </summary>
-[RequiresPermission("coordination.k8s.io", "leases", "get,create,update")]
+[RequiresPermission("coordination.k8s.io", "leases", "get,create,update", OperatorNamespaceOnly = true)]
 public sealed class LeaderElectedOperator(
     IServiceProvider services,
     IKubernetes client,

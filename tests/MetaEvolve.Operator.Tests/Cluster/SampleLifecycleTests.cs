@@ -52,12 +52,14 @@ public class SampleLifecycleTests
             && await cluster.NoticeAsync(ConfigNotices.SkillKey(cluster.Namespace, "text-stats")) is null,
             "no Deployment, consumer, store row or config notice left");
 
-        // Every request the operator made is one its generated ClusterRole allows.
-        var role = OperatorClusterRole.Generate();
+        // Every request the operator made is one its generated ClusterRole allows, or its Role in its own namespace.
+        var clusterRules = OperatorClusterRole.Generate().Rules;
+        var namespaceRules = OperatorRole.Generate().Rules;
         var requests = cluster.Server.Requests.ForUser(OperatorCluster.OperatorUser).Where(r => r.IsResourceRequest).ToList();
         Assert.NotEmpty(requests);
-        var denied = requests.Where(r => !OperatorClusterRole.Allows(role.Rules, r.Verb, r.Group, r.Resource, r.Subresource))
-            .Select(r => $"{r.Verb} {r.Group}/{r.Resource}{(r.Subresource is null ? "" : "/" + r.Subresource)}").Distinct().ToList();
-        Assert.True(denied.Count == 0, "requests outside the ClusterRole: " + string.Join(", ", denied));
+        var denied = requests.Where(r => !PermissionRules.Allows(clusterRules, r.Verb, r.Group, r.Resource, r.Subresource)
+                && !(r.Namespace == cluster.Namespace && PermissionRules.Allows(namespaceRules, r.Verb, r.Group, r.Resource, r.Subresource)))
+            .Select(r => $"{r.Verb} {r.Group}/{r.Resource}{(r.Subresource is null ? "" : "/" + r.Subresource)} in {r.Namespace ?? "(cluster)"}").Distinct().ToList();
+        Assert.True(denied.Count == 0, "requests outside the ClusterRole and the operator's Role: " + string.Join(", ", denied));
     }
 }
