@@ -47,6 +47,8 @@ Console.Error.WriteLine($"# load: median of {loadTimes.Count} loads of stored by
 // skills.call.overhead: one call through the sandboxed skill (KernelFunction.InvokeAsync under limits, budget
 // checks compiled in) against the same method called directly on a host object.
 using var skill = (await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallSettings.Default, CancellationToken.None)).Skill!;
+
+MetaEvolve.Bench.BenchStop.Install();
 var function = skill.Plugin["WordCount"];
 var kernel = new Kernel();
 var arguments = new KernelArguments { ["text"] = Text };
