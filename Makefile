@@ -32,6 +32,10 @@ lint: ## Check formatting against .editorconfig.
 test: ## Build, start the local services, run every test project, stop the services.
 	hack/test.sh
 
+.PHONY: test-unit
+test-unit: build ## The fast loop: only the tests that need no NATS, PostgreSQL or Redis (starts no services).
+	METAEVOLVE_TEST_TIER=unit $(DOTNET) test --solution MetaEvolve.sln --no-build -- --filter-not-trait "Needs=Services" --ignore-exit-code 8
+
 ##@ Run
 
 .PHONY: run

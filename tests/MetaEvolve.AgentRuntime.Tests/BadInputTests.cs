@@ -1,11 +1,13 @@
 using System.Text;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 using NATS.Client.JetStream;
 
 namespace MetaEvolve.AgentRuntime.Tests;
 
 /// <summary>Every kind of bad input ends in a recorded failure (or a publisher error) that says why; the worker keeps going.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class BadInputTests(PipelineEnvironment env) : IClassFixture<PipelineEnvironment>, IAsyncLifetime
 {
     private WorkerProcess _worker = null!;

@@ -1,8 +1,10 @@
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.AgentRuntime.Tests;
 
 /// <summary>Cancellation is a store record the worker honours: a queued task is skipped, a running one has its token cancelled.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class CancellationTests(PipelineEnvironment env) : IClassFixture<PipelineEnvironment>, IAsyncLifetime
 {
     public async ValueTask InitializeAsync() => await env.SharedWorkerAsync();

@@ -1,8 +1,10 @@
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.AgentRuntime.Tests;
 
 /// <summary>A worker killed with SIGKILL mid-work loses nothing and duplicates nothing.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class CrashRecoveryTests(PipelineEnvironment env) : IClassFixture<PipelineEnvironment>
 {
     [Fact]

@@ -1,9 +1,11 @@
 using System.Text.RegularExpressions;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.AgentRuntime.Tests;
 
 /// <summary>The worker rides out nats-server and PostgreSQL restarts: every task completes, none twice.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed partial class RestartTests : IAsyncLifetime
 {
     private PrivateServices? _services;

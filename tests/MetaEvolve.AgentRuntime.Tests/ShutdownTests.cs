@@ -1,8 +1,10 @@
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.AgentRuntime.Tests;
 
 /// <summary>SIGTERM: stop pulling, finish what fits in the grace period, hand the rest back to the queue.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class ShutdownTests(PipelineEnvironment env) : IClassFixture<PipelineEnvironment>
 {
     [Fact]

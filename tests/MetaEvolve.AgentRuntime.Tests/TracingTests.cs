@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.AgentRuntime.Tests;
 
 /// <summary>The worker continues the submitter's trace: its spans (and the log lines written inside them) carry the envelope's trace id.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class TracingTests(PipelineEnvironment env) : IClassFixture<PipelineEnvironment>
 {
     [Fact]

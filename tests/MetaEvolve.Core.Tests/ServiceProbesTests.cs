@@ -44,6 +44,7 @@ public class ServiceProbesTests
     }
 
     [Fact]
+    [Trait(Services.Trait, Services.Needed)]
     public async Task A_running_service_passes_its_probe()
     {
         await Services.RequirePostgresAsync();

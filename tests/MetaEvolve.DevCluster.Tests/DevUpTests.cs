@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MetaEvolve.AgentRuntime.Tests.Agents;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.DevCluster.Tests;
 
@@ -157,6 +158,7 @@ public sealed class DevUpTests
     }
 
     [Fact]
+    [Trait(Services.Trait, Services.Needed)] // dev up starts its own services here
     public async Task Make_run_answers_a_direct_call_and_a_chat_task_through_operator_worker_and_gateway()
     {
         var binary = Kubectl.Binary(33);

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Gateway.Tests;
 
 /// <summary>Every refusal answers with the right status and a problem+json naming the cause, and publishes nothing.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class BadInputTests(GatewayEnvironment env) : IClassFixture<GatewayEnvironment>
 {
     private async Task AssertNothingPublishedAsync(Func<Task> request)

@@ -1,9 +1,11 @@
 using System.Text.Json;
 using MetaEvolve.Cli;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Gateway.Tests;
 
 /// <summary>The <c>metaevolve</c> task commands, in process, against real gateways and a real worker.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class CliTaskCommandTests(WorkerGatewayEnvironment env) : IClassFixture<WorkerGatewayEnvironment>
 {
     private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)

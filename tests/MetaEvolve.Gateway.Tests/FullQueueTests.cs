@@ -1,7 +1,9 @@
 using System.Net;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Gateway.Tests;
 
+[Trait(Services.Trait, Services.Needed)]
 public sealed class FullQueueTests(FullQueueEnvironment env) : IClassFixture<FullQueueEnvironment>
 {
     [Fact]

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Gateway.Tests;
 
 /// <summary>Two replicas on the same stores, no worker: what they agree on without talking to each other.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class TwoGatewayTests(GatewayEnvironment env) : IClassFixture<GatewayEnvironment>
 {
     [Fact]

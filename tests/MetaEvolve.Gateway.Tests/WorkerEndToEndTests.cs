@@ -2,10 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Gateway.Tests;
 
 /// <summary>Two gateways and the real agent-runtime: tasks run, and any replica sees them end.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class WorkerEndToEndTests(WorkerGatewayEnvironment env) : IClassFixture<WorkerGatewayEnvironment>
 {
     [Fact]

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 using static MetaEvolve.AgentRuntime.Tests.Agents.ChatRequest;
 
 namespace MetaEvolve.AgentRuntime.Tests.Agents;
 
 /// <summary>An agent chats through Semantic Kernel's OpenAI connector with a scripted model and calls its skills as tools.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class AgentChatTests : IAsyncLifetime
 {
     private const string Instructions = "You are a careful calculator. Use your tools.";

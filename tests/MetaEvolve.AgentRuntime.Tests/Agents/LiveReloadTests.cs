@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 using static MetaEvolve.AgentRuntime.Tests.Agents.ChatRequest;
 
 namespace MetaEvolve.AgentRuntime.Tests.Agents;
 
 /// <summary>Workers swap skill and agent versions from the config bucket without restarting.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class LiveReloadTests : IAsyncLifetime
 {
     private const string Probe = "version-probe";

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 using static MetaEvolve.AgentRuntime.Tests.Agents.ChatRequest;
 
 namespace MetaEvolve.AgentRuntime.Tests.Agents;
@@ -9,6 +10,7 @@ namespace MetaEvolve.AgentRuntime.Tests.Agents;
 /// and then succeed or fail naming what happened; other statuses fail at once; a malformed tool call and a tool
 /// that throws go back to the model as the tool's result; a model that never stops calling tools hits maxIterations.
 /// </summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class ModelFailureTests : IAsyncLifetime
 {
     private readonly AgentEnvironment _env = new();

@@ -1,10 +1,12 @@
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Testing;
 using static MetaEvolve.AgentRuntime.Tests.Agents.ChatRequest;
 
 namespace MetaEvolve.AgentRuntime.Tests.Agents;
 
 /// <summary>Conversation memory lives in Redis: any worker continues a thread, until the agent's TTL lets it go.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class ThreadMemoryTests : IAsyncLifetime
 {
     private readonly AgentEnvironment _env = new();

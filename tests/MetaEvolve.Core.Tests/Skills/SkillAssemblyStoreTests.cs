@@ -8,6 +8,7 @@ using Microsoft.SemanticKernel;
 namespace MetaEvolve.Core.Tests.Skills;
 
 /// <summary>Compile once per digest, cluster-wide, through skill_versions.assembly in PostgreSQL.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class SkillAssemblyStoreTests
 {
     private const string Source = """

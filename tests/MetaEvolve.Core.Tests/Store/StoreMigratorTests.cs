@@ -4,6 +4,7 @@ using Npgsql;
 
 namespace MetaEvolve.Core.Tests.Store;
 
+[Trait(Services.Trait, Services.Needed)]
 public class StoreMigratorTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;

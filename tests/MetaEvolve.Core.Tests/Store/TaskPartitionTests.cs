@@ -1,5 +1,8 @@
+using MetaEvolve.Testing;
+
 namespace MetaEvolve.Core.Tests.Store;
 
+[Trait(Services.Trait, Services.Needed)]
 public class TaskPartitionTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Core.Tests.Store;
+using MetaEvolve.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace MetaEvolve.Core.Tests.Tasks;
 
 /// <summary>The store half of the task pipeline: idempotent enqueue, one result per task, partition upkeep.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public class TaskPipelineStoreTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;

@@ -7,6 +7,7 @@ using NATS.Client.JetStream.Models;
 namespace MetaEvolve.Core.Tests.Tasks;
 
 /// <summary>The task stream and pool consumers on a real NATS server, beside streams other runs left behind.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public class TaskQueueTopologyTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

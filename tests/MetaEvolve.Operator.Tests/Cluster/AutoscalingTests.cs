@@ -3,6 +3,7 @@ using k8s.Autorest;
 using MetaEvolve.Core;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Keda;
+using MetaEvolve.Testing;
 using NATS.Client.JetStream;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
@@ -12,6 +13,7 @@ namespace MetaEvolve.Operator.Tests.Cluster;
 /// reports replicas without running workers, so queued tasks stay queued — which is what lets these tests hold a
 /// lag still. The HPA's own scaling is tested end to end with running workers in the dev up tests.
 /// </summary>
+[Trait(Services.Trait, Services.Needed)]
 public class AutoscalingTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.DevCluster.Autoscaling;
+using MetaEvolve.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.JetStream;
 
@@ -16,6 +17,7 @@ namespace MetaEvolve.Operator.Tests.Cluster;
 /// devcluster's <see cref="ExternalMetricsClient"/>, which is what the HPA emulation uses. Queue lags come from real
 /// JetStream consumers in the test's private stream.
 /// </summary>
+[Trait(Services.Trait, Services.Needed)]
 public sealed class ExternalMetricsApiTests
 {
     private const string Metric = "metaevolve_pool_queue_lag";

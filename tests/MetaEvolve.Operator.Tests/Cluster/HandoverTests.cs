@@ -1,6 +1,8 @@
 using k8s;
+using MetaEvolve.Testing;
 namespace MetaEvolve.Operator.Tests.Cluster;
 
+[Trait(Services.Trait, Services.Needed)]
 public class HandoverTests
 {
     private static string Pool(string name) => $$"""

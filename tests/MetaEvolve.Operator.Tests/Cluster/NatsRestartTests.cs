@@ -1,6 +1,9 @@
 using MetaEvolve.Core;
+using MetaEvolve.Testing;
+
 namespace MetaEvolve.Operator.Tests.Cluster;
 
+[Trait(Services.Trait, Services.Needed)]
 public class NatsRestartTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using k8s;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
+using MetaEvolve.Testing;
 using NATS.Client.JetStream;
 using Npgsql;
 
@@ -14,6 +15,7 @@ namespace MetaEvolve.Operator.Tests.Cluster;
 /// emulation reads the operator's external metric through the aggregated API every second, and the tasks run on
 /// real NATS and PostgreSQL.
 /// </summary>
+[Trait(Services.Trait, Services.Needed)]
 public class QueueDrivenScalingTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -2,10 +2,12 @@ using k8s;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Operator.Rbac;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 
 /// <summary>`kubectl apply -f samples/` end to end against the dev control plane, real NATS and PostgreSQL.</summary>
+[Trait(Services.Trait, Services.Needed)]
 public class SampleLifecycleTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -1,7 +1,9 @@
 using MetaEvolve.Core.Config;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 
+[Trait(Services.Trait, Services.Needed)]
 public class SkillEditTests
 {
     private static string Skill(string version, string body) => $$"""
