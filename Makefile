@@ -106,6 +106,10 @@ services-up: ## Install (apt) and start the local services; prints their connect
 services-down: ## Stop the local services this checkout started.
 	hack/services.sh down
 
+.PHONY: services-clean
+services-clean: ## Stop the local services and delete their state (streams, buckets, databases) for a fresh start.
+	hack/services.sh clean
+
 .PHONY: services-status
 services-status: ## Show whether each local service runs.
 	hack/services.sh status

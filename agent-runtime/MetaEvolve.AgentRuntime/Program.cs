@@ -62,16 +62,12 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.Shutdown
 builder.Services.AddSingleton(worker);
 builder.Services.AddSingleton(store);
 builder.Services.AddSingleton(sp => StoreDataSource.Create(connections, store, sp.GetRequiredService<ILoggerFactory>()));
-builder.Services.AddSingleton(sp => new NatsConnection(new NatsOpts
-{
-    Url = connections.NatsUrl,
-    Name = $"agent-runtime {worker.Namespace}/{worker.Pool}",
-    RetryOnInitialConnect = true,
-    ReconnectWaitMax = TimeSpan.FromSeconds(2),
-    LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
-}));
+builder.Services.AddSingleton(connections.Names);
+builder.Services.AddSingleton(sp => NatsConnectionFactory.Create(connections, $"agent-runtime {worker.Namespace}/{worker.Pool}", sp.GetRequiredService<ILoggerFactory>()));
 builder.Services.AddSingleton<INatsConnection>(sp => sp.GetRequiredService<NatsConnection>());
 builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequiredService<NatsConnection>()));
+builder.Services.AddSingleton(new TaskStreamOptions());
+builder.Services.AddSingleton<TaskQueueTopology>();
 builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema));
 builder.Services.AddSingleton(sp => new TaskPartitionMaintenance(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema, sp.GetRequiredService<ILogger<TaskPartitionMaintenance>>()));
 builder.Services.AddSingleton<StoreMigrator>();

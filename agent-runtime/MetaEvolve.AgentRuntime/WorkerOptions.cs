@@ -1,19 +1,16 @@
+using MetaEvolve.Core;
+using MetaEvolve.Core.Tasks;
 namespace MetaEvolve.AgentRuntime;
 
 /// <summary>
 /// What one worker serves and how (configuration section <c>Worker</c>, e.g. env <c>Worker__Pool</c>).
-/// In production the operator fills these from the AgentPool and creates the consumer itself.
+/// In production the operator fills these from the AgentPool and creates the consumer itself. The stream, subjects and
+/// buckets follow the NATS root (<see cref="ConnectionOptions.NatsRoot"/>).
 /// </summary>
 public sealed record WorkerOptions
 {
     public string Namespace { get; init; } = "default";
     public string Pool { get; init; } = "default";
-
-    /// <summary>Task stream; tests use a private one.</summary>
-    public string Stream { get; init; } = Core.Tasks.TaskSubjects.StreamName;
-
-    /// <summary>Durable consumer of the pool; empty means <see cref="Core.Tasks.TaskSubjects.PoolConsumer"/>.</summary>
-    public string Consumer { get; init; } = "";
 
     /// <summary>Store schema (tests use a private one).</summary>
     public string Schema { get; init; } = Core.Store.StoreOptions.DefaultSchema;
@@ -49,11 +46,15 @@ public sealed record WorkerOptions
     public int PartitionRetentionDays { get; init; } = 30;
     public TimeSpan PartitionMaintenanceInterval { get; init; } = TimeSpan.FromHours(1);
 
-    public string ConsumerName => string.IsNullOrEmpty(Consumer) ? Core.Tasks.TaskSubjects.PoolConsumer(Namespace, Pool) : Consumer;
+    /// <summary>Most workers of this pool at once (AgentPool spec.autoscaling.maxReplicas); sizes the consumer this
+    /// worker creates when <see cref="CreateConsumer"/> is on.</summary>
+    public int MaxReplicas { get; init; } = 10;
 
-    /// <summary>NATS allows the consumer this many deliveries: one more than <see cref="MaxDeliver"/>, so a worker
-    /// sees a task whose last attempt was lost with its process and records it dead-lettered instead of leaving it unrecorded.</summary>
-    public int ConsumerMaxDeliver => MaxDeliver + 1;
+    /// <summary>Durable consumer of the pool (<see cref="NatsNames.PoolConsumer"/>).</summary>
+    public string ConsumerName => NatsNames.PoolConsumer(Namespace, Pool);
+
+    /// <summary>The consumer this worker creates when it is missing, as the operator would for its pool.</summary>
+    public PoolConsumerSettings ConsumerSettings => new(Namespace, Pool, AckWait, MaxDeliver, MaxReplicas, Concurrency);
 
     public TimeSpan BackoffFor(int attempt)
     {

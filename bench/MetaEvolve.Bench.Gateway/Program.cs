@@ -13,9 +13,9 @@ using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 
+BenchStop.Install();
 var c = CultureInfo.InvariantCulture;
 var tasks = BenchArguments.Int("--tasks", 4_000);
 var warmup = BenchArguments.Int("--warmup", 500);
@@ -26,14 +26,14 @@ var root = RepositoryRoot.Find();
 var workerDll = BenchArguments.Text("--worker", Path.Combine(root, "agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll"));
 var gatewayDll = BenchArguments.Text("--gateway", Path.Combine(root, "gateway", "MetaEvolve.Gateway", "bin", "Release", "net10.0", "MetaEvolve.Gateway.dll"));
 
-var connections = ConnectionOptions.FromEnvironment();
 var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+// A NATS root of the run's own: a stream that a developer's `make run` left on the same server is not in the way.
+var connections = ConnectionOptions.FromEnvironment() with { NatsRoot = $"bench-gw-{suffix}" };
+var names = connections.Names;
 var store = new StoreOptions { Schema = $"bench_gw_{suffix}" };
 var ns = $"bench-{suffix}";
 const string Pool = "p";
 const string Agent = "echo";
-var stream = $"BENCH_GW_{suffix.ToUpperInvariant()}";
-var streamOptions = new TaskStreamOptions { StreamName = stream, Subjects = $"{TaskSubjects.Prefix}.{ns}.>", MaxMessages = 10_000_000 };
 var apiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 var keysFile = Path.Combine(Path.GetTempPath(), $"metaevolve-bench-keys-{suffix}.json");
 await File.WriteAllTextAsync(keysFile, $$"""{"keys": [{"name": "bench", "sha256": "{{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)))}}", "namespaces": ["{{ns}}"], "requestsPerSecond": 1000000, "burst": 1000000}]}""");
@@ -42,16 +42,15 @@ await using var dataSource = StoreDataSource.Create(connections, store);
 await new StoreMigrator(dataSource, store, NullLogger<StoreMigrator>.Instance).MigrateAsync(CancellationToken.None);
 await new AgentRepository(dataSource).UpsertAsync(ns, Agent, Pool, "d", "{}", "[]", CancellationToken.None);
 
-await using var nats = new NatsConnection(new NatsOpts { Url = connections.NatsUrl, SubPendingChannelCapacity = 10_000 });
+await using var nats = NatsConnectionFactory.Create(connections, "bench-gateway", subscriptionCapacity: 10_000);
 var js = new NatsJSContext(nats);
-var publisher = new TaskPublisher(js, streamOptions);
-await publisher.EnsureStreamAsync();
+await new TaskQueueTopology(js, names, new TaskStreamOptions { MaxMessages = 10_000_000 }, NullLogger<TaskQueueTopology>.Instance).EnsureStreamAsync();
+var publisher = new TaskPublisher(js, names);
 
 var worker = ChildProcess.Start("worker", workerDll, connections, new Dictionary<string, string>
 {
     ["Worker__Namespace"] = ns,
     ["Worker__Pool"] = Pool,
-    ["Worker__Stream"] = stream,
     ["Worker__Schema"] = store.Schema,
     ["Worker__Concurrency"] = concurrency.ToString(c),
 });
@@ -59,8 +58,6 @@ var gateway = ChildProcess.Start("gateway", gatewayDll, connections, new Diction
 {
     ["Gateway__Schema"] = store.Schema,
     ["Gateway__ApiKeysFile"] = keysFile,
-    ["Gateway__TaskStream__StreamName"] = stream,
-    ["Gateway__TaskStream__Subjects"] = streamOptions.Subjects,
     ["Gateway__MigrateStore"] = "false",
 });
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
@@ -104,7 +101,7 @@ finally
     gateway.Dispose();
     worker.Dispose();
     File.Delete(keysFile);
-    await js.DeleteStreamAsync(stream);
+    await js.DeleteStreamAsync(names.TaskStream);
     await using var drop = dataSource.CreateCommand($"DROP SCHEMA {store.Schema} CASCADE");
     await drop.ExecuteNonQueryAsync();
 }
@@ -146,7 +143,7 @@ async Task StraightToJetStreamAsync(int i)
         Agent = Agent,
         Input = TaskInput.Direct("system", "echo", JsonDocument.Parse(string.Create(c, $$"""{"i":{{i}},"text":"hello from the benchmark"}""")).RootElement),
     };
-    await using var notice = await nats.SubscribeCoreAsync<byte[]>(TaskSubjects.Result(envelope.Id));
+    await using var notice = await nats.SubscribeCoreAsync<byte[]>(names.Result(envelope.Id));
     await publisher.PublishAsync(envelope);
     var message = await notice.Msgs.ReadAsync();
     var result = JsonSerializer.Deserialize(message.Data, TaskJsonContext.Default.TaskResultNotice);

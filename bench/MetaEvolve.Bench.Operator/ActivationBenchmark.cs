@@ -10,7 +10,6 @@ using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
 using MetaEvolve.DevCluster.Storage;
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 
 namespace MetaEvolve.Bench.Operator;
@@ -22,7 +21,7 @@ namespace MetaEvolve.Bench.Operator;
 /// replicas 0, no pods, no worker process left), one system.echo task is submitted as the gateway does (task row, then publish) and timed
 /// until its result notice; then the pool goes back to zero and the next sample starts.
 /// </summary>
-internal sealed class ActivationBenchmark(string root, string operatorDll, ConnectionOptions connections, BenchIsolation names, int samples, int workers)
+internal sealed class ActivationBenchmark(string root, string operatorDll, ConnectionOptions services, BenchIsolation names, int samples, int workers)
 {
     private const string Pool = "idle";
     private const string Agent = "echo";
@@ -35,11 +34,11 @@ internal sealed class ActivationBenchmark(string root, string operatorDll, Conne
     {
         var c = CultureInfo.InvariantCulture;
         var ns = names.ActivationNamespace;
-        var stream = BenchIsolation.StreamFor(names.ActivationStream, ns);
         await using var plane = await BenchControlPlane.StartAsync(root, LocalImages.Load(root), cancellationToken);
         await plane.CreateNamespaceAsync(ns, cancellationToken);
+        var connections = services with { NatsRoot = names.ActivationNats.Root };
         using var @operator = OperatorProcess.Start(operatorDll, plane.WriteKubeconfig(OperatorProcess.User), connections,
-            OperatorProcess.Settings(names, ns, stream, Image, workers));
+            OperatorProcess.Settings(names, ns, Image, workers));
         await @operator.WaitReadyAsync(TimeSpan.FromMinutes(1));
 
         using var client = plane.Client("bench");
@@ -49,8 +48,6 @@ internal sealed class ActivationBenchmark(string root, string operatorDll, Conne
             Spec = new V1Alpha1AgentPoolSpec
             {
                 Autoscaling = new AgentPoolAutoscaling { MinReplicas = 0, CooldownSeconds = 1 },
-                // Workers watch the run's own config bucket, as the operator writes it.
-                Template = new AgentPoolPodTemplate { Env = [new V1EnvVar { Name = "Agents__ConfigBucket", Value = names.Bucket }] },
             },
         };
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(pool, ApiGroup.Group, ApiGroup.Version, ns, V1Alpha1AgentPool.KubePlural,
@@ -72,8 +69,8 @@ internal sealed class ActivationBenchmark(string root, string operatorDll, Conne
 
         await using var dataSource = StoreDataSource.Create(connections, new StoreOptions { Schema = names.Schema });
         var tasks = new TaskRepository(dataSource, names.Schema);
-        await using var nats = new NatsConnection(new NatsOpts { Url = connections.NatsUrl });
-        var publisher = new TaskPublisher(new NatsJSContext(nats), stream);
+        await using var nats = NatsConnectionFactory.Create(connections, "bench-operator");
+        var publisher = new TaskPublisher(new NatsJSContext(nats), names.ActivationNats);
         var latencies = new List<double>(samples);
         for (var i = 0; i < samples; i++)
         {
@@ -85,7 +82,7 @@ internal sealed class ActivationBenchmark(string root, string operatorDll, Conne
                 Agent = Agent,
                 Input = TaskInput.Direct("system", "echo", JsonSerializer.SerializeToElement(new JsonObject { ["sample"] = i })),
             };
-            await using var notice = await nats.SubscribeCoreAsync<byte[]>(TaskSubjects.Result(envelope.Id), cancellationToken: cancellationToken);
+            await using var notice = await nats.SubscribeCoreAsync<byte[]>(names.ActivationNats.Result(envelope.Id), cancellationToken: cancellationToken);
             await nats.PingAsync(cancellationToken);
             var started = Stopwatch.GetTimestamp();
             await tasks.EnqueueAsync(envelope, cancellationToken);

@@ -18,13 +18,14 @@ namespace MetaEvolve.Bench.Operator;
 /// </summary>
 internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, ConnectionOptions connections, PoolRuntimeSettings settings, int workers)
 {
-    public async Task<TimeSpan> RunAsync(string sourceNamespace, string targetNamespace, TaskStreamOptions stream, CancellationToken cancellationToken)
+    public async Task<TimeSpan> RunAsync(string sourceNamespace, string targetNamespace, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var pools = await ListAsync<V1Alpha1AgentPool>(sourceNamespace, V1Alpha1AgentPool.KubePlural, cancellationToken);
         var agents = (await ListAsync<V1Alpha1Agent>(sourceNamespace, V1Alpha1Agent.KubePlural, cancellationToken))
             .ToLookup(a => a.Spec.PoolRef.Name);
-        await new TaskPublisher(js, stream).EnsureStreamAsync(cancellationToken);
+        var names = connections.Names;
+        await js.CreateOrUpdateStreamAsync(TaskQueueTopology.StreamConfig(names, new TaskStreamOptions()), cancellationToken);
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(pools, options, async (source, token) =>
         {
@@ -33,7 +34,7 @@ internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, C
                 Metadata = new V1ObjectMeta { Name = source.Metadata.Name, NamespaceProperty = targetNamespace, Uid = source.Metadata.Uid },
                 Spec = source.Spec,
             };
-            await js.CreateOrUpdateConsumerAsync(stream.StreamName, PoolConsumerBuilder.Build(pool), token);
+            await js.CreateOrUpdateConsumerAsync(names.TaskStream, PoolConsumerBuilder.Build(pool, names), token);
             var secret = PoolConnectionSecretBuilder.Build(pool, connections);
             var deployment = PoolDeploymentBuilder.Build(pool, [.. agents[source.Metadata.Name]], settings, PoolConnectionSecretBuilder.HashOf(secret));
             // The pools live in another namespace: an owner reference to them would have the garbage collector

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using MetaEvolve.Core.Tasks;
+using MetaEvolve.Core;
 
 namespace MetaEvolve.Bench.Operator;
 
@@ -22,17 +22,14 @@ internal sealed record BenchIsolation(string Id)
 
     public string Schema => $"bench_op_{Id}";
 
-    public string Bucket => $"bench-op-config-{Id}";
+    /// <summary>NATS names of the cold start's operator (stream, subjects, config bucket): a root of the run's own.</summary>
+    public NatsNames Nats { get; } = new($"bench-op-{Id}");
 
-    public string Stream => $"BENCH_OP_{Id.ToUpperInvariant()}";
+    /// <summary>The bare-client baseline's task stream.</summary>
+    public NatsNames BaselineNats { get; } = new($"bench-base-{Id}");
 
-    public string BaselineStream => $"BENCH_BASE_{Id.ToUpperInvariant()}";
+    /// <summary>The activation phase's operator and workers.</summary>
+    public NatsNames ActivationNats { get; } = new($"bench-act-{Id}");
 
-    public string ActivationStream => $"BENCH_ACT_{Id.ToUpperInvariant()}";
-
-    public IEnumerable<string> Streams => [Stream, BaselineStream, ActivationStream];
-
-    /// <summary>A task stream that takes exactly one namespace's tasks.</summary>
-    public static TaskStreamOptions StreamFor(string name, string ns) =>
-        new() { StreamName = name, Subjects = $"{TaskSubjects.Prefix}.{ns}.>" };
+    public IEnumerable<NatsNames> AllNats => [Nats, BaselineNats, ActivationNats];
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using MetaEvolve.Core;
 using MetaEvolve.Operator.Pools;
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 
 namespace MetaEvolve.Bench.Operator;
@@ -15,7 +14,7 @@ internal sealed record ColdStartResult(TimeSpan Operator, TimeSpan Baseline, int
 /// counted over that time and its writes over an idle window after it settled; then the bare-client baseline
 /// creates the same children in a fresh namespace while the operator no longer runs.
 /// </summary>
-internal sealed class ColdStartBenchmark(string root, string operatorDll, ConnectionOptions connections, BenchIsolation names, int pools, int workers, TimeSpan idle)
+internal sealed class ColdStartBenchmark(string root, string operatorDll, ConnectionOptions services, BenchIsolation names, int pools, int workers, TimeSpan idle)
 {
     private const string Image = "ghcr.io/metaevolve/agent-runtime:bench";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(15);
@@ -45,16 +44,16 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
         };
         using var progress = new ColdStartProgress(plane.Server.Operations.Store, ns, pools,
             plane.Resource("metaevolve.io", "v1alpha1", "agentpools"), plane.Resource("metaevolve.io", "v1alpha1", "agents"), children);
-        await using var nats = new NatsConnection(new NatsOpts { Url = connections.NatsUrl });
+        var connections = services with { NatsRoot = names.Nats.Root };
+        await using var nats = NatsConnectionFactory.Create(connections, "bench-operator");
         var js = new NatsJSContext(nats);
         using var following = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var consumers = progress.FollowConsumersAsync(js, names.Stream, ns, following.Token);
+        var consumers = progress.FollowConsumersAsync(js, names.Nats.TaskStream, ns, following.Token);
 
-        var stream = BenchIsolation.StreamFor(names.Stream, ns);
         var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         using var @operator = OperatorProcess.Start(operatorDll, plane.WriteKubeconfig(OperatorProcess.User), connections,
-            OperatorProcess.Settings(names, ns, stream, Image, workers));
+            OperatorProcess.Settings(names, ns, Image, workers));
         var poolsDone = await WhileRunningAsync(@operator, progress.PoolsReconciled, progress, cancellationToken);
         var coldStart = Stopwatch.GetElapsedTime(started, poolsDone);
         var requests = RequestTally.Of(plane.Server.Requests, OperatorProcess.User, startedAt, startedAt + coldStart);
@@ -82,8 +81,9 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
         @operator.Dispose();
 
         using var client = plane.Client("bench-baseline");
-        var baseline = await new BareClientBaseline(client, js, connections, new PoolRuntimeSettings(Image, names.Schema, names.BaselineStream), workers)
-            .RunAsync(ns, names.BaselineNamespace, BenchIsolation.StreamFor(names.BaselineStream, names.BaselineNamespace), cancellationToken);
+        var baselineConnections = connections with { NatsRoot = names.BaselineNats.Root };
+        var baseline = await new BareClientBaseline(client, js, baselineConnections, new PoolRuntimeSettings(Image, names.Schema, names.BaselineNats.TaskStream), workers)
+            .RunAsync(ns, names.BaselineNamespace, cancellationToken);
         var leases = idleRequests.Writes.LeaseRenewals;
         return new ColdStartResult(coldStart, baseline, requests.Count, idleRequests.Writes.ExceptLeases.Count, leases.Count, peak);
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using MetaEvolve.Core;
-using MetaEvolve.Core.Tasks;
 
 namespace MetaEvolve.Bench.Operator;
 
@@ -16,7 +15,7 @@ internal sealed class OperatorProcess : IDisposable
 
     private OperatorProcess(ChildProcess process) => _process = process;
 
-    /// <param name="settings">OperatorOptions properties (Namespace, Stream, ...), passed as Operator__* variables.</param>
+    /// <param name="settings">OperatorOptions properties (Namespace, StoreSchema, ...), passed as Operator__* variables.</param>
     public static OperatorProcess Start(string dll, string kubeconfig, ConnectionOptions connections, IReadOnlyDictionary<string, string> settings)
     {
         var environment = settings.ToDictionary(s => "Operator__" + s.Key, s => s.Value);
@@ -24,17 +23,15 @@ internal sealed class OperatorProcess : IDisposable
         return new OperatorProcess(ChildProcess.Start("operator", dll, connections, environment));
     }
 
-    /// <summary>The settings the tests give an operator: a private lease namespace, store schema, stream and bucket.</summary>
-    public static Dictionary<string, string> Settings(BenchIsolation names, string leaseNamespace, TaskStreamOptions stream, string image, int workers) => new()
+    /// <summary>The settings the benchmark gives an operator: a private lease namespace and store schema (its NATS names
+    /// follow the root in its connection settings).</summary>
+    public static Dictionary<string, string> Settings(BenchIsolation names, string leaseNamespace, string image, int workers) => new()
     {
         ["Namespace"] = leaseNamespace,
         ["Identity"] = "bench-operator",
         ["Workers"] = workers.ToString(CultureInfo.InvariantCulture),
         ["DefaultImage"] = image,
         ["StoreSchema"] = names.Schema,
-        ["Stream"] = stream.StreamName,
-        ["StreamSubjects"] = stream.Subjects,
-        ["ConfigBucket"] = names.Bucket,
     };
 
     public bool HasExited => _process.HasExited;

@@ -8,7 +8,6 @@ using MetaEvolve.Bench.Operator;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
 using Microsoft.Extensions.Logging.Abstractions;
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 
@@ -22,12 +21,8 @@ var operatorDll = BenchArguments.Text("--operator", Path.Combine(root, "operator
 var connections = ConnectionOptions.FromEnvironment();
 var names = BenchIsolation.Create();
 var store = new StoreOptions { Schema = names.Schema };
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
+BenchStop.Install();
+using var stop = CancellationTokenSource.CreateLinkedTokenSource(BenchStop.Token);
 
 Console.WriteLine($"# context: {RunContext.Describe()} at start; {pools} pools, {workers} workers, idle window {idleSeconds} s, {samples} activation samples");
 var exitCode = 0;
@@ -71,26 +66,26 @@ static double Percentile(List<double> sorted, double p) =>
 // The control planes kept their objects in memory and are gone; what remains is on the shared servers.
 async Task CleanUpAsync()
 {
-    await using var nats = new NatsConnection(new NatsOpts { Url = connections.NatsUrl });
-    var js = new NatsJSContext(nats);
-    foreach (var stream in names.Streams)
+    await using var connection = NatsConnectionFactory.Create(connections, "bench-operator");
+    var js = new NatsJSContext(connection);
+    foreach (var nats in names.AllNats)
     {
         try
         {
-            await js.DeleteStreamAsync(stream);
+            await js.DeleteStreamAsync(nats.TaskStream);
         }
         catch (NatsJSApiException)
         {
             // Never created (a phase did not get that far).
         }
-    }
 
-    try
-    {
-        await new NatsKVContext(js).DeleteStoreAsync(names.Bucket);
-    }
-    catch (NatsJSApiException)
-    {
+        try
+        {
+            await new NatsKVContext(js).DeleteStoreAsync(nats.ConfigBucket);
+        }
+        catch (NatsJSApiException)
+        {
+        }
     }
 
     await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {store.Schema} CASCADE");

@@ -5,15 +5,16 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using MetaEvolve.Bench;
 using MetaEvolve.Bench.Runtime;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
+BenchStop.Install();
 var tasks = IntArg("--tasks", 50_000);
 // A fresh worker and a fresh tasks partition run at about half speed for their first tens of thousands of
 // tasks (JIT tiering, PostgreSQL growing the new partition before autovacuum has visited it): measured here.
@@ -26,26 +27,26 @@ var workerDll = StringArg("--worker", DefaultWorkerDll());
 // Other work on a shared machine comes in bursts: alternate the two sides over rounds and keep each side's best.
 var rounds = IntArg("--rounds", 1);
 
-var connections = ConnectionOptions.FromEnvironment();
 var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+// A NATS root of the run's own: a stream that a developer's `make run` left on the same server is not in the way.
+var connections = ConnectionOptions.FromEnvironment() with { NatsRoot = $"bench-rt-{suffix}" };
+var names = connections.Names;
 var store = new StoreOptions { Schema = $"bench_{suffix}" };
 var ns = $"bench-{suffix}";
 const string Pool = "p";
 const string Agent = "echo";
-var oursStream = $"BENCH_RT_{suffix.ToUpperInvariant()}";
 var baseStream = $"BENCH_BASE_{suffix.ToUpperInvariant()}";
 var baseSubject = $"bench.base.{suffix}";
-var configBucket = $"bench-config-{suffix}";
 
 await using var dataSource = StoreDataSource.Create(connections, store);
 await new StoreMigrator(dataSource, store, NullLogger<StoreMigrator>.Instance).MigrateAsync(CancellationToken.None);
 await Exec($"INSERT INTO {store.Schema}.agents (namespace, name, pool, digest, spec) VALUES ('{ns}', '{Agent}', '{Pool}', 'd', '{{}}')");
 await Exec($"CREATE TABLE {store.Schema}.baseline_results (id uuid PRIMARY KEY, body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
 
-await using var nats = new NatsConnection(new NatsOpts { Url = connections.NatsUrl, SubPendingChannelCapacity = 200_000 });
+await using var nats = NatsConnectionFactory.Create(connections, "bench-runtime", subscriptionCapacity: 200_000);
 var js = new NatsJSContext(nats);
-var publisher = new TaskPublisher(js, new TaskStreamOptions { StreamName = oursStream, Subjects = $"{TaskSubjects.Prefix}.{ns}.>", MaxMessages = 10_000_000 });
-await publisher.EnsureStreamAsync();
+await new TaskQueueTopology(js, names, new TaskStreamOptions { MaxMessages = 10_000_000 }, NullLogger<TaskQueueTopology>.Instance).EnsureStreamAsync();
+var publisher = new TaskPublisher(js, names);
 await js.CreateOrUpdateStreamAsync(new StreamConfig(baseStream, [$"{baseSubject}.>"])
 {
     Retention = StreamConfigRetention.Workqueue,
@@ -54,17 +55,17 @@ await js.CreateOrUpdateStreamAsync(new StreamConfig(baseStream, [$"{baseSubject}
 });
 
 LatencyRecorder? current = null;
-using var stop = new CancellationTokenSource();
+using var stop = CancellationTokenSource.CreateLinkedTokenSource(BenchStop.Token);
 var results = Task.Run(async () =>
 {
-    await foreach (var msg in nats.SubscribeAsync<byte[]>($"{TaskSubjects.ResultsPrefix}.*", cancellationToken: stop.Token))
+    await foreach (var msg in nats.SubscribeAsync<byte[]>(names.AllResults, cancellationToken: stop.Token))
     {
-        current?.Completed(Guid.Parse(msg.Subject.AsSpan(TaskSubjects.ResultsPrefix.Length + 1)));
+        current?.Completed(Guid.Parse(msg.Subject.AsSpan(names.ResultsPrefix.Length + 1)));
     }
 });
 await nats.PingAsync();
 
-using var reload = new ReloadBenchmark(nats, js, dataSource, publisher, ns, Pool, configBucket);
+using var reload = new ReloadBenchmark(nats, js, dataSource, publisher, ns, Pool, names);
 await reload.SetUpAsync(CancellationToken.None);
 var worker = StartWorker();
 var reloadWorkers = new List<(Process Process, int Port)>();
@@ -146,12 +147,12 @@ finally
     }
     try
     {
-        await new NATS.Client.KeyValueStore.NatsKVContext(js).DeleteStoreAsync(configBucket);
+        await new NATS.Client.KeyValueStore.NatsKVContext(js).DeleteStoreAsync(names.ConfigBucket);
     }
     catch (NatsJSException)
     {
     }
-    await js.DeleteStreamAsync(oursStream);
+    await js.DeleteStreamAsync(names.TaskStream);
     await js.DeleteStreamAsync(baseStream);
     await Exec($"DROP SCHEMA {store.Schema} CASCADE");
 }
@@ -225,18 +226,18 @@ static JsonElement Arguments(int i)
 {
     var port = 20000 + RandomNumberGenerator.GetInt32(10000);
     var info = new ProcessStartInfo("dotnet", [workerDll]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-    info.Environment[ConnectionOptions.NatsUrlVariable] = connections.NatsUrl;
-    info.Environment[ConnectionOptions.PostgresVariable] = connections.Postgres;
-    info.Environment[ConnectionOptions.RedisVariable] = connections.Redis;
+    foreach (var (variable, value) in connections.ToEnvironment())
+    {
+        info.Environment[variable] = value;
+    }
     info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
     info.Environment["Worker__Namespace"] = ns;
     info.Environment["Worker__Pool"] = Pool;
-    info.Environment["Worker__Stream"] = oursStream;
     info.Environment["Worker__Schema"] = store.Schema;
     info.Environment["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
-    info.Environment["Agents__ConfigBucket"] = configBucket;
     info.Environment["Agents__RedisPrefix"] = $"bench_{suffix}";
     var process = Process.Start(info)!;
+    BenchStop.Track(process);
     // Serilog writes to stdout: pass on warnings and errors (they carry "@l"), drop the rest.
     process.OutputDataReceived += (_, e) => { if (e.Data?.Contains("\"@l\"", StringComparison.Ordinal) == true) { Console.Error.WriteLine("worker: " + e.Data); } };
     process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("worker: " + e.Data); } };

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Store;
@@ -25,7 +26,7 @@ internal sealed class ReloadBenchmark(
     TaskPublisher publisher,
     string ns,
     string pool,
-    string bucket) : IDisposable
+    NatsNames names) : IDisposable
 {
     public const string Agent = "reloader";
     private const string Skill = "probe-skill";
@@ -44,7 +45,7 @@ internal sealed class ReloadBenchmark(
         var listening = new TaskCompletionSource();
         _listener = Task.Run(async () =>
         {
-            await using var subscription = await nats.SubscribeCoreAsync<byte[]>(ConfigApplied.Subject(ns, Agent), cancellationToken: _stop.Token);
+            await using var subscription = await nats.SubscribeCoreAsync<byte[]>(names.ConfigApplied(ns, Agent), cancellationToken: _stop.Token);
             await nats.PingAsync(_stop.Token);
             listening.SetResult();
             await foreach (var message in subscription.Msgs.ReadAllAsync(_stop.Token))
@@ -143,7 +144,7 @@ internal sealed class ReloadBenchmark(
 
         var started = Stopwatch.GetTimestamp();
         await new SkillVersionRepository(dataSource).PublishAsync(ns, Skill, version, digest, "CSharp", spec.ToJsonString(), "[]", compilation.Assembly, cancellationToken);
-        await new ConfigNoticeBoard(js, bucket).AnnounceAsync(ConfigNotices.SkillKey(ns, Skill), digest, cancellationToken);
+        await new ConfigNoticeBoard(js, names.ConfigBucket).AnnounceAsync(ConfigNotices.SkillKey(ns, Skill), digest, cancellationToken);
         return (digest, started);
     }
 

@@ -9,6 +9,7 @@ using Microsoft.SemanticKernel;
 
 // Stopwatch harness for the skills engine. Prints exactly six lines on stdout (invariant culture);
 // details on how each figure was taken go to stderr.
+MetaEvolve.Bench.BenchStop.Install();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 const string Text = "the quick brown fox jumps over the lazy dog";
@@ -48,6 +49,7 @@ Console.Error.WriteLine($"# load: median of {loadTimes.Count} loads of stored by
 // skills.call.overhead: one call through the sandboxed skill (KernelFunction.InvokeAsync under limits, budget
 // checks compiled in) against the same method called directly on a host object.
 using var skill = (await worker.LoadAsync("text_stats", Digest, TextStats.Source, SkillCallOptions.Default, CancellationToken.None)).Skill!;
+
 var function = skill.Plugin["WordCount"];
 var kernel = new Kernel();
 var arguments = new KernelArguments { ["text"] = Text };

@@ -40,9 +40,10 @@ internal sealed class ChildProcess : IDisposable
             port = ((IPEndPoint)listener.LocalEndpoint).Port;
         }
         var info = new ProcessStartInfo("dotnet", [dll]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.Environment[ConnectionOptions.NatsUrlVariable] = connections.NatsUrl;
-        info.Environment[ConnectionOptions.PostgresVariable] = connections.Postgres;
-        info.Environment[ConnectionOptions.RedisVariable] = connections.Redis;
+        foreach (var (variable, value) in connections.ToEnvironment())
+        {
+            info.Environment[variable] = value;
+        }
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["DOTNET_gcServer"] = "0";
         foreach (var (key, value) in settings)
@@ -50,6 +51,7 @@ internal sealed class ChildProcess : IDisposable
             info.Environment[key] = value;
         }
         var process = Process.Start(info)!;
+        BenchStop.Track(process);
         // Only warnings and errors reach stderr (the services log JSON at Information to stdout): keep stdout drained.
         process.OutputDataReceived += (_, e) =>
         {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MetaEvolve.Core;
 
 /// <summary>
-/// Where the shared services are: NATS, PostgreSQL and Redis. Every process and test reads them
+/// Where the shared services are: NATS (and the root of its names), PostgreSQL and Redis. Every process and test reads them
 /// through <see cref="FromEnvironment()"/>, which knows the variables and the defaults that
 /// <c>hack/services.sh</c> uses, so a service started by the script is found without settings.
 /// </summary>
@@ -12,6 +12,7 @@ public sealed record ConnectionOptions
     public const string NatsUrlVariable = "METAEVOLVE_NATS_URL";
     public const string PostgresVariable = "METAEVOLVE_POSTGRES";
     public const string RedisVariable = "METAEVOLVE_REDIS";
+    public const string NatsRootVariable = "METAEVOLVE_NATS_ROOT";
 
     // The port variables only shape the defaults: a helper that exports its port block alone
     // reaches its own servers without spelling out the three connection strings.
@@ -31,6 +32,28 @@ public sealed record ConnectionOptions
 
     /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:16379</c>.</summary>
     public required string Redis { get; init; }
+
+    /// <summary>
+    /// The root every NATS name derives from (<see cref="NatsNames"/>): processes of one installation share it;
+    /// tests and benchmarks use their own.
+    /// </summary>
+    public string NatsRoot
+    {
+        get => Names.Root;
+        init => Names = new NatsNames(value);
+    }
+
+    /// <summary>The stream, subjects and buckets of <see cref="NatsRoot"/>.</summary>
+    public NatsNames Names { get; private init; } = NatsNames.Default;
+
+    /// <summary>The variables that hand these settings to a child process or a pod (the inverse of <see cref="FromEnvironment()"/>).</summary>
+    public IReadOnlyDictionary<string, string> ToEnvironment() => new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        [NatsUrlVariable] = NatsUrl,
+        [NatsRootVariable] = NatsRoot,
+        [PostgresVariable] = Postgres,
+        [RedisVariable] = Redis,
+    };
 
     /// <summary>Reads the process environment.</summary>
     public static ConnectionOptions FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
@@ -65,6 +88,7 @@ public sealed record ConnectionOptions
             Postgres = Read(PostgresVariable)
                 ?? $"Host=127.0.0.1;Port={postgresPort};Username=metaevolve;Password=metaevolve;Database=metaevolve",
             Redis = Read(RedisVariable) ?? $"127.0.0.1:{redisPort}",
+            NatsRoot = Read(NatsRootVariable) ?? NatsNames.DefaultRoot,
         };
     }
 }

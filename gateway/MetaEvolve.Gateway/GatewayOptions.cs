@@ -11,7 +11,8 @@ public sealed record GatewayOptions
     /// <summary>Store schema (tests use a private one).</summary>
     public string Schema { get; init; } = Core.Store.StoreOptions.DefaultSchema;
 
-    /// <summary>The task stream. Its limits apply only when the gateway creates a missing stream (local use, tests).</summary>
+    /// <summary>Limits of the task stream, applied only when the gateway creates a missing stream (local use, tests).
+    /// Its name and subjects follow the NATS root (METAEVOLVE_NATS_ROOT).</summary>
     public TaskStreamOptions TaskStream { get; init; } = new();
 
     /// <summary>Create the task stream when it is missing; in a cluster the operator owns it.</summary>

@@ -54,17 +54,13 @@ builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(store);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(sp => StoreDataSource.Create(connections, store, sp.GetRequiredService<ILoggerFactory>()));
-builder.Services.AddSingleton(sp => new NatsConnection(new NatsOpts
-{
-    Url = connections.NatsUrl,
-    Name = "gateway",
-    RetryOnInitialConnect = true,
-    ReconnectWaitMax = TimeSpan.FromSeconds(2),
-    LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
-}));
+builder.Services.AddSingleton(connections.Names);
+builder.Services.AddSingleton(sp => NatsConnectionFactory.Create(connections, "gateway", sp.GetRequiredService<ILoggerFactory>()));
 builder.Services.AddSingleton<INatsConnection>(sp => sp.GetRequiredService<NatsConnection>());
 builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequiredService<NatsConnection>()));
-builder.Services.AddSingleton(sp => new TaskPublisher(sp.GetRequiredService<INatsJSContext>(), options.TaskStream));
+builder.Services.AddSingleton(options.TaskStream);
+builder.Services.AddSingleton<TaskQueueTopology>();
+builder.Services.AddSingleton<TaskPublisher>();
 builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema));
 builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<NpgsqlDataSource>()));
 builder.Services.AddSingleton<TaskControl>();

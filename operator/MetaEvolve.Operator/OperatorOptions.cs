@@ -1,7 +1,5 @@
-using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Packaging;
 using MetaEvolve.Core.Store;
-using MetaEvolve.Core.Tasks;
 using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Runtime;
 
@@ -9,7 +7,8 @@ namespace MetaEvolve.Operator;
 
 /// <summary>
 /// Settings of one operator instance (configuration section <c>Operator</c>, e.g. env <c>Operator__Namespace</c>).
-/// Connection settings come from <see cref="Core.ConnectionOptions"/> (METAEVOLVE_NATS_URL, ...).
+/// Connection settings come from <see cref="Core.ConnectionOptions"/> (METAEVOLVE_NATS_URL, ...), and with them the
+/// NATS root that names the task stream and the config bucket (METAEVOLVE_NATS_ROOT).
 /// </summary>
 public sealed record OperatorOptions
 {
@@ -33,14 +32,6 @@ public sealed record OperatorOptions
 
     /// <summary>Store schema the operator writes and the workers read.</summary>
     public string StoreSchema { get; init; } = StoreOptions.DefaultSchema;
-
-    /// <summary>The JetStream task stream (tests use a private one).</summary>
-    public string Stream { get; init; } = TaskSubjects.StreamName;
-
-    /// <summary>Subjects of the task stream (tests narrow it together with the stream).</summary>
-    public string StreamSubjects { get; init; } = TaskSubjects.AllTasks;
-
-    public string ConfigBucket { get; init; } = ConfigNotices.Bucket;
 
     /// <summary>Apply store migrations at start.</summary>
     public bool MigrateStore { get; init; } = true;

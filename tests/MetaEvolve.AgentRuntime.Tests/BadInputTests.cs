@@ -1,4 +1,5 @@
 using System.Text;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Testing;
 using NATS.Client.JetStream;
@@ -19,7 +20,7 @@ public sealed class BadInputTests(PipelineEnvironment env) : IClassFixture<Pipel
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private Task PublishRawAsync(string body, string? msgId = null, string? agent = null) =>
-        env.JetStream.PublishAsync(TaskSubjects.Task(env.Namespace, PipelineEnvironment.Pool, agent ?? PipelineEnvironment.Agent),
+        env.JetStream.PublishAsync(env.Names.Task(env.Namespace, PipelineEnvironment.Pool, agent ?? PipelineEnvironment.Agent),
             Encoding.UTF8.GetBytes(body), opts: msgId is null ? null : new NatsJSPubOpts { MsgId = msgId }).AsTask();
 
     [Fact]
@@ -126,7 +127,7 @@ public sealed class BadInputTests(PipelineEnvironment env) : IClassFixture<Pipel
         await env.Publisher.PublishAsync(envelope);
         var first = await env.WaitForFinalAsync(envelope.Id);
         Assert.True(first.DeadLettered);
-        var control = new TaskControl(env.Tasks, env.Publisher, env.Nats);
+        var control = new TaskControl(env.Tasks, env.Publisher, env.Nats, env.Names);
         Assert.True(await control.RequeueAsync(envelope.Id));
         await PipelineEnvironment.WaitUntilAsync(async () => (await env.Tasks.GetAsync(envelope.Id))!.FinishedAt > first.FinishedAt,
             TimeSpan.FromSeconds(30), () => "requeued task did not run again");
@@ -138,12 +139,12 @@ public sealed class BadInputTests(PipelineEnvironment env) : IClassFixture<Pipel
     [Fact]
     public async Task Full_stream_is_a_queue_full_error_at_the_publisher()
     {
-        var ns = env.Namespace + "-full";
-        var publisher = new TaskPublisher(env.JetStream, PipelineEnvironment.StreamOptions(env.Stream + "_FULL", ns) with { MaxMessages = 2 });
-        await publisher.EnsureStreamAsync();
+        var names = new NatsNames(env.Names.Root + "-full");
+        await PipelineEnvironment.Topology(env.JetStream, names, new TaskStreamOptions { MaxMessages = 2 }).EnsureStreamAsync();
+        var publisher = new TaskPublisher(env.JetStream, names);
         try
         {
-            var envelope = env.Call("echo") with { Namespace = ns };
+            var envelope = env.Call("echo");
             await publisher.PublishAsync(envelope with { Id = TaskIds.NewId() });
             await publisher.PublishAsync(envelope with { Id = TaskIds.NewId() });
             var ex = await Assert.ThrowsAsync<QueueFullException>(() => publisher.PublishAsync(envelope with { Id = TaskIds.NewId() }));
@@ -152,7 +153,7 @@ public sealed class BadInputTests(PipelineEnvironment env) : IClassFixture<Pipel
         }
         finally
         {
-            await env.JetStream.DeleteStreamAsync(env.Stream + "_FULL");
+            await env.JetStream.DeleteStreamAsync(names.TaskStream);
         }
     }
 

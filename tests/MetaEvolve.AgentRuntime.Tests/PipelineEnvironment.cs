@@ -28,16 +28,22 @@ public sealed class PipelineEnvironment : IAsyncLifetime
     {
         Schema = $"t_rt_{_suffix}";
         Namespace = $"t-{_suffix}";
-        Stream = $"T_RT_{_suffix.ToUpperInvariant()}";
-        Consumer = $"c-{_suffix}";
     }
 
-    /// <summary>The shared services; the restart test points this at private servers.</summary>
-    public ConnectionOptions Connections { get; init; } = Services.Connections;
+    private readonly ConnectionOptions _services = Services.Connections;
+
+    /// <summary>The shared services (the restart test points this at private servers) with a NATS root of this environment's own.</summary>
+    public ConnectionOptions Connections
+    {
+        get => _services with { NatsRoot = $"t-rt-{_suffix}" };
+        init => _services = value;
+    }
+
+    public NatsNames Names => Connections.Names;
     public string Schema { get; }
     public string Namespace { get; }
-    public string Stream { get; }
-    public string Consumer { get; }
+    public string Stream => Names.TaskStream;
+    public string Consumer => NatsNames.PoolConsumer(Namespace, Pool);
     public NpgsqlDataSource DataSource { get; private set; } = null!;
     public NatsConnection Nats { get; private set; } = null!;
     public NatsJSContext JetStream { get; private set; } = null!;
@@ -68,15 +74,15 @@ public sealed class PipelineEnvironment : IAsyncLifetime
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Pool });
             await command.ExecuteNonQueryAsync();
         }
-        Nats = new NatsConnection(new NatsOpts { Url = Connections.NatsUrl, RetryOnInitialConnect = true, ReconnectWaitMax = TimeSpan.FromSeconds(1) });
+        Nats = NatsConnectionFactory.Create(Connections, "pipeline tests");
         JetStream = new NatsJSContext(Nats);
-        Publisher = new TaskPublisher(JetStream, StreamOptions(Stream, Namespace));
-        await Publisher.EnsureStreamAsync();
+        Publisher = new TaskPublisher(JetStream, Names);
+        await Topology(JetStream, Names).EnsureStreamAsync();
         Tasks = new TaskRepository(DataSource, Schema);
     }
 
-    public static TaskStreamOptions StreamOptions(string stream, string ns) =>
-        new() { StreamName = stream, Subjects = $"{TaskSubjects.Prefix}.{ns}.>", DuplicateWindow = TimeSpan.FromSeconds(30) };
+    public static TaskQueueTopology Topology(NatsJSContext js, NatsNames names, TaskStreamOptions? limits = null) =>
+        new(js, names, limits ?? new TaskStreamOptions { DuplicateWindow = TimeSpan.FromSeconds(30) }, NullLogger<TaskQueueTopology>.Instance);
 
     public WorkerProcess StartWorker(int concurrency = 16, TimeSpan? ackWait = null, int maxDeliver = 3, IDictionary<string, string>? extra = null)
     {
@@ -85,8 +91,6 @@ public sealed class PipelineEnvironment : IAsyncLifetime
         {
             ["Worker__Namespace"] = Namespace,
             ["Worker__Pool"] = Pool,
-            ["Worker__Stream"] = Stream,
-            ["Worker__Consumer"] = Consumer,
             ["Worker__Schema"] = Schema,
             ["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
             ["Worker__AckWait"] = (ackWait ?? TimeSpan.FromSeconds(3)).ToString("c", CultureInfo.InvariantCulture),

@@ -42,9 +42,10 @@ public sealed class WorkerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.Environment[ConnectionOptions.NatsUrlVariable] = connections.NatsUrl;
-        info.Environment[ConnectionOptions.PostgresVariable] = connections.Postgres;
-        info.Environment[ConnectionOptions.RedisVariable] = connections.Redis;
+        foreach (var (name, value) in connections.ToEnvironment())
+        {
+            info.Environment[name] = value;
+        }
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["DOTNET_gcServer"] = "0";
         foreach (var (key, value) in settings)

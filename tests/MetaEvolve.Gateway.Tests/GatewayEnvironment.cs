@@ -34,14 +34,15 @@ public class GatewayEnvironment : IAsyncLifetime
     {
         Schema = $"t_gw_{_suffix}";
         Namespace = $"t-{_suffix}";
-        Stream = $"T_GW_{_suffix.ToUpperInvariant()}";
         _keysFile = Path.Combine(Path.GetTempPath(), $"metaevolve-keys-{_suffix}.json");
     }
 
-    public ConnectionOptions Connections { get; } = Services.Connections;
+    /// <summary>The shared services with a NATS root of this environment's own.</summary>
+    public ConnectionOptions Connections => Services.Connections with { NatsRoot = $"t-gw-{_suffix}" };
+    public NatsNames Names => Connections.Names;
     public string Schema { get; }
     public string Namespace { get; }
-    public string Stream { get; }
+    public string Stream => Names.TaskStream;
     public NpgsqlDataSource DataSource { get; private set; } = null!;
     public NatsConnection Nats { get; private set; } = null!;
     public NatsJSContext JetStream { get; private set; } = null!;
@@ -77,9 +78,9 @@ public class GatewayEnvironment : IAsyncLifetime
         Tasks = new TaskRepository(DataSource, Schema);
         await Agents.UpsertAsync(Namespace, Agent, Pool, "d1", """{"poolRef":{"name":"p"},"model":{"provider":"OpenAI","model":"gpt-4o-mini"}}""", """[{"name":"text-stats","version":"1.0.0","digest":"sha256:abc"}]""", CancellationToken.None);
 
-        Nats = new NatsConnection(new NatsOpts { Url = Connections.NatsUrl, RetryOnInitialConnect = true });
+        Nats = NatsConnectionFactory.Create(Connections, "gateway tests");
         JetStream = new NatsJSContext(Nats);
-        await new TaskPublisher(JetStream, StreamOptions()).EnsureStreamAsync();
+        await new TaskQueueTopology(JetStream, Names, StreamOptions(), NullLogger<TaskQueueTopology>.Instance).EnsureStreamAsync();
 
         var keys = new ApiKeyFile
         {
@@ -98,8 +99,6 @@ public class GatewayEnvironment : IAsyncLifetime
             {
                 ["Worker__Namespace"] = Namespace,
                 ["Worker__Pool"] = Pool,
-                ["Worker__Stream"] = Stream,
-                ["Worker__Consumer"] = $"c-{_suffix}",
                 ["Worker__Schema"] = Schema,
                 ["Worker__MaxDeliver"] = "2",
                 ["Worker__Backoff__0"] = "00:00:00.100",
@@ -118,16 +117,12 @@ public class GatewayEnvironment : IAsyncLifetime
     {
         ["Gateway__Schema"] = Schema,
         ["Gateway__ApiKeysFile"] = _keysFile,
-        ["Gateway__TaskStream__StreamName"] = Stream,
-        ["Gateway__TaskStream__Subjects"] = $"{TaskSubjects.Prefix}.{Namespace}.>",
         ["Gateway__MaxBodyBytes"] = "65536",
         ["Gateway__QueueFullRetryAfter"] = "00:00:07",
     };
 
     public TaskStreamOptions StreamOptions() => new()
     {
-        StreamName = Stream,
-        Subjects = $"{TaskSubjects.Prefix}.{Namespace}.>",
         MaxMessages = MaxMessages,
         DuplicateWindow = TimeSpan.FromSeconds(30),
     };

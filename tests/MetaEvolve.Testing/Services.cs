@@ -22,8 +22,14 @@ public static class Services
     /// <summary>Set by <c>make test-unit</c>: no service runs, and reaching one is a mistake in the test's traits.</summary>
     private const string UnitTierVariable = "METAEVOLVE_TEST_TIER";
 
-    /// <summary>The settings tests connect with (the environment, with the script's defaults).</summary>
-    public static ConnectionOptions Connections { get; } = ConnectionOptions.FromEnvironment();
+    /// <summary>
+    /// The NATS root of tests that take no root of their own: never the installation's, so a stream that a
+    /// developer's <c>make run</c> left on the same server is not in the way.
+    /// </summary>
+    public const string NatsRoot = "metaevolve-test";
+
+    /// <summary>The settings tests connect with (the environment, with the script's defaults, and the tests' NATS root).</summary>
+    public static ConnectionOptions Connections { get; } = ConnectionOptions.FromEnvironment() with { NatsRoot = NatsRoot };
 
     private static readonly Lazy<Task<string?>> Postgres = new(() => ServiceProbes.PostgresAsync(Connections));
     private static readonly Lazy<Task<string?>> Nats = new(() => ServiceProbes.NatsAsync(Connections));

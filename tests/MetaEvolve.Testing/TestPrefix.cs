@@ -20,6 +20,9 @@ public static partial class TestPrefix
         return $"t_{label}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5))}";
     }
 
+    /// <summary>Returns e.g. <c>t-op-3f9a1c2e7b</c>: a NATS root (<see cref="Core.NatsNames"/>) of one test's own.</summary>
+    public static string NewNatsRoot(string label = "test") => New(label).Replace('_', '-');
+
     [GeneratedRegex("^[a-z0-9_]{1,40}$")]
     private static partial Regex Label();
 }

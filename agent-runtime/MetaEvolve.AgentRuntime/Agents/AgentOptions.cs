@@ -1,4 +1,3 @@
-using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Skills.Sandbox;
 
 namespace MetaEvolve.AgentRuntime.Agents;
@@ -6,9 +5,6 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// <summary>How a worker runs agents (configuration section <c>Agents</c>, e.g. env <c>Agents__ModelTimeout</c>).</summary>
 public sealed record AgentOptions
 {
-    /// <summary>NATS KV bucket the operator announces agent and skill digests on; tests use a private one.</summary>
-    public string ConfigBucket { get; init; } = ConfigNotices.Bucket;
-
     /// <summary>Prefix of every Redis key this worker writes; tests use a private one.</summary>
     public string RedisPrefix { get; init; } = "metaevolve";
 

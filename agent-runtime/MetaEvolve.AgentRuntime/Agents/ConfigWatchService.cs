@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -11,13 +12,13 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// rebuilds that agent, <c>skill.&lt;ns&gt;.&lt;name&gt;</c> rebuilds the agents following that skill's latest version.
 /// The values are digests, but the store is the truth: a notice only says "read again" (and is skipped when the
 /// worker already runs that digest). At start the worker builds its pool's agents from the store, then watches.
-/// After each swap the worker announces it on <see cref="ConfigApplied.Subject"/>.
+/// After each swap the worker announces it on <see cref="NatsNames.ConfigApplied"/>.
 /// </summary>
 public sealed class ConfigWatchService(
     INatsJSContext js,
     INatsConnection nats,
+    NatsNames names,
     AgentCatalog catalog,
-    AgentOptions options,
     WorkerOptions worker,
     ILogger<ConfigWatchService> logger) : BackgroundService
 {
@@ -26,7 +27,7 @@ public sealed class ConfigWatchService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         catalog.Applied += Announce;
-        var board = new ConfigNoticeBoard(js, options.ConfigBucket);
+        var board = new ConfigNoticeBoard(js, names.ConfigBucket);
         await PreloadAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -46,7 +47,7 @@ public sealed class ConfigWatchService(
             }
             catch (Exception exception) when (exception is NatsException or NatsJSException or NatsKVException)
             {
-                logger.LogWarning(exception, "Watching config bucket {Bucket} failed; watching again", options.ConfigBucket);
+                logger.LogWarning(exception, "Watching config bucket {Bucket} failed; watching again", names.ConfigBucket);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
         }
@@ -99,6 +100,6 @@ public sealed class ConfigWatchService(
     {
         var definition = snapshot.Definition;
         var notice = new ConfigApplied(_workerName, definition.Namespace, definition.Name, definition.Digest, snapshot.SkillDigests, DateTimeOffset.UtcNow);
-        _ = nats.PublishAsync(ConfigApplied.Subject(definition.Namespace, definition.Name), JsonSerializer.SerializeToUtf8Bytes(notice, JsonSerializerOptions.Web)).AsTask();
+        _ = nats.PublishAsync(names.ConfigApplied(definition.Namespace, definition.Name), JsonSerializer.SerializeToUtf8Bytes(notice, JsonSerializerOptions.Web)).AsTask();
     }
 }

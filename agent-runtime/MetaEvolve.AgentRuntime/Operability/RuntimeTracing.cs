@@ -12,7 +12,7 @@ internal static class RuntimeTracing
     public const string SourceName = "MetaEvolve.AgentRuntime";
     public static readonly ActivitySource Source = new(SourceName);
 
-    public static Activity? StartTask(TaskEnvelope envelope, int delivery)
+    public static Activity? StartTask(TaskEnvelope envelope, string subject, int delivery)
     {
         if (!Source.HasListeners())
         {
@@ -21,7 +21,7 @@ internal static class RuntimeTracing
         ActivityContext.TryParse(envelope.TraceParent, envelope.TraceState, isRemote: true, out var parent);
         var activity = Source.StartActivity("task.execute", ActivityKind.Consumer, parent);
         activity?.SetTag("messaging.system", "nats")
-            .SetTag("messaging.destination.name", TaskSubjects.Task(envelope.Namespace, envelope.Pool, envelope.Agent))
+            .SetTag("messaging.destination.name", subject)
             .SetTag("metaevolve.task.id", envelope.Id.ToString("D"))
             .SetTag("metaevolve.agent", envelope.Agent)
             .SetTag("metaevolve.delivery", delivery);

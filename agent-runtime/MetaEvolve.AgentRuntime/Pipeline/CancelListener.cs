@@ -1,10 +1,10 @@
-using MetaEvolve.Core.Tasks;
+using MetaEvolve.Core;
 using NATS.Client.Core;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;
 
-/// <summary>Hears <c>metaevolve.cancel.&lt;id&gt;</c> and cancels that task's token if it runs here.</summary>
-internal sealed class CancelListener(INatsConnection nats, InFlightRegistry registry, ILogger<CancelListener> logger) : BackgroundService
+/// <summary>Hears <see cref="NatsNames.Cancel"/> and cancels that task's token if it runs here.</summary>
+internal sealed class CancelListener(INatsConnection nats, NatsNames names, InFlightRegistry registry, ILogger<CancelListener> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -13,9 +13,9 @@ internal sealed class CancelListener(INatsConnection nats, InFlightRegistry regi
             try
             {
                 // NATS.Net resubscribes after a reconnect; the loop only guards against the subscription ending.
-                await foreach (var message in nats.SubscribeAsync<byte[]>(TaskSubjects.AllCancels, cancellationToken: stoppingToken))
+                await foreach (var message in nats.SubscribeAsync<byte[]>(names.AllCancels, cancellationToken: stoppingToken))
                 {
-                    var token = message.Subject.AsSpan(TaskSubjects.CancelPrefix.Length + 1);
+                    var token = message.Subject.AsSpan(names.CancelPrefix.Length + 1);
                     if (Guid.TryParse(token, out var id) && registry.FindByTaskId(id) is { } task)
                     {
                         logger.LogInformation("Cancelling running task {TaskId}", id);

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using MetaEvolve.AgentRuntime.Execution;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;
@@ -12,6 +13,7 @@ namespace MetaEvolve.AgentRuntime.Pipeline;
 /// </summary>
 internal sealed class ClaimStage(
     WorkerOptions options,
+    NatsNames names,
     TaskRepository repository,
     IAgentDirectory agents,
     StoreRetry retry,
@@ -154,7 +156,7 @@ internal sealed class ClaimStage(
             return false;
         }
         // The subject routes the task; a body that disagrees with it would be recorded under the wrong agent.
-        var subject = TaskSubjects.Task(envelope.Namespace, envelope.Pool, envelope.Agent);
+        var subject = names.Task(envelope.Namespace, envelope.Pool, envelope.Agent);
         if (!string.Equals(subject, task.Message.Subject, StringComparison.Ordinal))
         {
             reason = $"envelope names {envelope.Namespace}/{envelope.Pool}/{envelope.Agent} but arrived on {task.Message.Subject}";
@@ -172,7 +174,7 @@ internal sealed class ClaimStage(
     private async Task RecordInvalidAsync(InFlightTask task, Guid? parsedId, string reason)
     {
         var message = task.Message;
-        _ = TaskSubjects.TryParseTask(message.Subject, out var ns, out var pool, out var agent);
+        _ = names.TryParseTask(message.Subject, out var ns, out var pool, out var agent);
         // Keep the submitter's id when there is one (a body that parsed, or the message id); otherwise mint one.
         var id = parsedId ?? TryTaskId(message) ?? TaskIds.NewId();
         var raw = message.Data is { } data ? System.Text.Encoding.UTF8.GetString(data) : "";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using MetaEvolve.AgentRuntime.Operability;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -19,6 +20,7 @@ internal sealed class CompletionStage(
     InFlightRegistry registry,
     RuntimeMetrics metrics,
     INatsConnection nats,
+    NatsNames names,
     PipelineLifetime lifetime,
     ILogger<CompletionStage> logger)
 {
@@ -126,7 +128,7 @@ internal sealed class CompletionStage(
         try
         {
             var body = JsonSerializer.SerializeToUtf8Bytes(new TaskResultNotice(completion.Id, completion.Status, completion.Error), TaskJsonContext.Default.TaskResultNotice);
-            await nats.PublishAsync(TaskSubjects.Result(completion.Id), body, cancellationToken: lifetime.Stopped);
+            await nats.PublishAsync(names.Result(completion.Id), body, cancellationToken: lifetime.Stopped);
         }
         catch (Exception ex) when (ex is NatsException or ObjectDisposedException or OperationCanceledException)
         {

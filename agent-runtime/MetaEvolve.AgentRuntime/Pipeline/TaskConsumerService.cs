@@ -2,7 +2,6 @@ using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.Core.Tasks;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;
 
@@ -15,6 +14,7 @@ namespace MetaEvolve.AgentRuntime.Pipeline;
 internal sealed class TaskConsumerService(
     WorkerOptions options,
     INatsJSContext js,
+    TaskQueueTopology topology,
     InFlightRegistry registry,
     ClaimStage claims,
     CompletionStage completions,
@@ -46,7 +46,7 @@ internal sealed class TaskConsumerService(
                 var consumer = await BindAsync(pull.Token);
                 readiness.ConsumerBound(true);
                 logger.LogInformation("Consuming {Stream}/{Consumer} for {Namespace}/{Pool} with concurrency {Concurrency}",
-                    options.Stream, options.ConsumerName, options.Namespace, options.Pool, options.Concurrency);
+                    topology.Stream, options.ConsumerName, options.Namespace, options.Pool, options.Concurrency);
                 delay = TimeSpan.FromMilliseconds(200);
                 var consumeOptions = new NatsJSConsumeOpts { MaxMsgs = Math.Max(options.Concurrency * 2, 32) };
                 await foreach (var message in consumer.ConsumeAsync<byte[]>(opts: consumeOptions, cancellationToken: pull.Token))
@@ -77,7 +77,7 @@ internal sealed class TaskConsumerService(
             catch (Exception ex)
             {
                 readiness.ConsumerBound(false);
-                logger.LogWarning(ex, "Consumer {Stream}/{Consumer} failed; rebinding in {Delay}", options.Stream, options.ConsumerName, delay);
+                logger.LogWarning(ex, "Consumer {Stream}/{Consumer} failed; rebinding in {Delay}", topology.Stream, options.ConsumerName, delay);
                 try
                 {
                     await Task.Delay(delay, pull.Token);
@@ -129,11 +129,11 @@ internal sealed class TaskConsumerService(
         if (!options.CreateConsumer)
         {
             // The operator owns the consumer's settings; use it as it is.
-            return await js.GetConsumerAsync(options.Stream, options.ConsumerName, cancellationToken);
+            return await js.GetConsumerAsync(topology.Stream, options.ConsumerName, cancellationToken);
         }
         try
         {
-            return await js.GetConsumerAsync(options.Stream, options.ConsumerName, cancellationToken);
+            return await js.GetConsumerAsync(topology.Stream, options.ConsumerName, cancellationToken);
         }
         catch (NatsJSApiException ex) when (ex.Error.Code == 404)
         {
@@ -143,26 +143,9 @@ internal sealed class TaskConsumerService(
 
     private async Task<INatsJSConsumer> CreateConsumerAsync(CancellationToken cancellationToken)
     {
-        var config = new ConsumerConfig(options.ConsumerName)
-        {
-            FilterSubject = TaskSubjects.PoolFilter(options.Namespace, options.Pool),
-            AckPolicy = ConsumerConfigAckPolicy.Explicit,
-            AckWait = options.AckWait,
-            MaxDeliver = options.ConsumerMaxDeliver,
-            MaxAckPending = Math.Max(options.Concurrency * 4, 1000),
-            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
-        };
-        try
-        {
-            logger.LogInformation("Creating consumer {Stream}/{Consumer} (filter {Filter})", options.Stream, options.ConsumerName, config.FilterSubject);
-            return await js.CreateOrUpdateConsumerAsync(options.Stream, config, cancellationToken);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-            // No stream yet (a fresh local setup): create it with the default limits, then the consumer.
-            await new TaskPublisher(js, new TaskStreamOptions { StreamName = options.Stream }).EnsureStreamAsync(cancellationToken);
-            return await js.CreateOrUpdateConsumerAsync(options.Stream, config, cancellationToken);
-        }
+        // A fresh local setup may lack the stream too; the shared topology creates both as the operator would.
+        await topology.EnsureConsumerAsync(options.ConsumerSettings, cancellationToken);
+        return await js.GetConsumerAsync(topology.Stream, options.ConsumerName, cancellationToken);
     }
 
     private async Task NakQuietlyAsync(INatsJSMsg<byte[]> message)

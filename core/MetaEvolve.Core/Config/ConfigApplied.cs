@@ -2,12 +2,7 @@ namespace MetaEvolve.Core.Config;
 
 /// <summary>
 /// What a worker announces (core NATS, fire and forget) after it swapped in an agent version: subject
-/// <c>metaevolve.config.applied.&lt;ns&gt;.&lt;agent&gt;</c>. Operators and benchmarks watch it to see a change
+/// <see cref="NatsNames.ConfigApplied"/>. Operators and benchmarks watch it to see a change
 /// reach every worker; nothing depends on it for correctness.
 /// </summary>
-public sealed record ConfigApplied(string Worker, string Namespace, string Agent, string AgentDigest, IReadOnlyDictionary<string, string> Skills, DateTimeOffset At)
-{
-    public const string SubjectPrefix = "metaevolve.config.applied";
-
-    public static string Subject(string ns, string agent) => $"{SubjectPrefix}.{ns}.{agent}";
-}
+public sealed record ConfigApplied(string Worker, string Namespace, string Agent, string AgentDigest, IReadOnlyDictionary<string, string> Skills, DateTimeOffset At);

@@ -4,7 +4,7 @@ using NATS.Client.KeyValueStore;
 namespace MetaEvolve.Core.Config;
 
 /// <summary>Writes and reads the config-notice bucket (<see cref="ConfigNotices"/>).</summary>
-public sealed class ConfigNoticeBoard(INatsJSContext js, string bucket = ConfigNotices.Bucket)
+public sealed class ConfigNoticeBoard(INatsJSContext js, string bucket)
 {
     private readonly NatsKVContext _kv = new(js);
     private INatsKVStore? _store;

@@ -6,18 +6,18 @@ namespace MetaEvolve.Core.Tasks;
 /// Operations on submitted tasks that touch both the store and NATS: cancel and re-queue. The gateway's
 /// DELETE and retry endpoints and the CLI call these.
 /// </summary>
-public sealed class TaskControl(TaskRepository repository, TaskPublisher publisher, INatsConnection nats)
+public sealed class TaskControl(TaskRepository repository, TaskPublisher publisher, INatsConnection nats, NatsNames names)
 {
     /// <summary>
     /// Cancels a task: the store flag makes any worker skip it if it has not started, and the notice on
-    /// <c>metaevolve.cancel.&lt;id&gt;</c> stops it where it runs. Returns the status after the request, null if unknown.
+    /// <see cref="NatsNames.Cancel"/> stops it where it runs. Returns the status after the request, null if unknown.
     /// </summary>
     public async Task<string?> CancelAsync(Guid taskId, CancellationToken cancellationToken = default)
     {
         var status = await repository.RequestCancelAsync(taskId, cancellationToken);
         if (status == TaskStates.Running)
         {
-            await nats.PublishAsync(TaskSubjects.Cancel(taskId), cancellationToken: cancellationToken);
+            await nats.PublishAsync(names.Cancel(taskId), cancellationToken: cancellationToken);
         }
         return status;
     }

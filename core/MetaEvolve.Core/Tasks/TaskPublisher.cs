@@ -6,31 +6,12 @@ namespace MetaEvolve.Core.Tasks;
 
 /// <summary>
 /// Publishes task envelopes to JetStream with <c>Nats-Msg-Id</c> = task id, so a retried publish is stored once.
-/// Shared by the gateway, the CLI, tests and benchmarks.
+/// Shared by the gateway, the CLI, tests and benchmarks; the stream itself is <see cref="TaskQueueTopology"/>'s.
 /// </summary>
-public sealed class TaskPublisher(INatsJSContext js, TaskStreamOptions options)
+public sealed class TaskPublisher(INatsJSContext js, NatsNames names)
 {
     // JetStream's "store failed" family: the description says which limit was hit.
     private const int StreamStoreFailed = 10077;
-
-    public TaskStreamOptions Options => options;
-
-    /// <summary>Creates the stream or brings its limits to the configured values. Idempotent.</summary>
-    public async Task EnsureStreamAsync(CancellationToken cancellationToken = default)
-    {
-        var config = new StreamConfig(options.StreamName, [options.Subjects])
-        {
-            Retention = StreamConfigRetention.Workqueue,
-            Storage = StreamConfigStorage.File,
-            Discard = StreamConfigDiscard.New,
-            MaxMsgs = options.MaxMessages,
-            MaxBytes = options.MaxBytes,
-            MaxAge = options.MaxAge,
-            DuplicateWindow = options.DuplicateWindow,
-            NumReplicas = options.Replicas,
-        };
-        await js.CreateOrUpdateStreamAsync(config, cancellationToken);
-    }
 
     /// <summary>
     /// Publishes and waits for the stream's ack. Fills in the trace context from <see cref="Activity.Current"/> when unset.
@@ -46,9 +27,9 @@ public sealed class TaskPublisher(INatsJSContext js, TaskStreamOptions options)
         }
         TaskEnvelopeCodec.Validate(envelope);
         var body = TaskEnvelopeCodec.Encode(envelope);
-        var subject = TaskSubjects.Task(envelope.Namespace, envelope.Pool, envelope.Agent);
+        var subject = names.Task(envelope.Namespace, envelope.Pool, envelope.Agent);
         var ack = await js.PublishAsync(subject, body, opts: new NatsJSPubOpts { MsgId = messageId ?? envelope.Id.ToString("D") }, cancellationToken: cancellationToken);
-        ThrowIfRefused(ack, options.StreamName);
+        ThrowIfRefused(ack, names.TaskStream);
         return new TaskPublishResult(envelope.Id, ack.Seq, ack.Duplicate);
     }
 

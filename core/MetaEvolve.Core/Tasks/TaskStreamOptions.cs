@@ -1,16 +1,11 @@
 namespace MetaEvolve.Core.Tasks;
 
 /// <summary>
-/// Limits of the task stream. With DiscardNew a full stream rejects the publish (a clear "queue full")
-/// instead of silently dropping the oldest queued task.
+/// Limits of the task stream (its name and subjects come from <see cref="NatsNames"/>). With DiscardNew a full
+/// stream rejects the publish (a clear "queue full") instead of silently dropping the oldest queued task.
 /// </summary>
 public sealed record TaskStreamOptions
 {
-    public string StreamName { get; init; } = TaskSubjects.StreamName;
-
-    /// <summary>Subjects the stream captures; tests narrow this to a private prefix.</summary>
-    public string Subjects { get; init; } = TaskSubjects.AllTasks;
-
     public long MaxMessages { get; init; } = 1_000_000;
     public long MaxBytes { get; init; } = 1L << 30;
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromDays(7);

@@ -12,7 +12,7 @@ public sealed class GatewayStartup(
     GatewayOptions options,
     StoreMigrator migrator,
     INatsJSContext js,
-    TaskPublisher publisher,
+    TaskQueueTopology topology,
     GatewayReadiness readiness,
     ILogger<GatewayStartup> logger) : BackgroundService
 {
@@ -32,7 +32,7 @@ public sealed class GatewayStartup(
                     await EnsureStreamAsync(stoppingToken);
                 }
                 readiness.StartupDone();
-                logger.LogInformation("Gateway ready (stream {Stream}, schema {Schema})", options.TaskStream.StreamName, options.Schema);
+                logger.LogInformation("Gateway ready (stream {Stream}, schema {Schema})", topology.Stream, options.Schema);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -50,11 +50,11 @@ public sealed class GatewayStartup(
     {
         try
         {
-            await js.GetStreamAsync(options.TaskStream.StreamName, cancellationToken: cancellationToken);
+            await js.GetStreamAsync(topology.Stream, cancellationToken: cancellationToken);
         }
         catch (NatsJSApiException ex) when (ex.Error.Code == 404)
         {
-            await publisher.EnsureStreamAsync(cancellationToken);
+            await topology.EnsureStreamAsync(cancellationToken);
         }
     }
 }

@@ -10,7 +10,7 @@ namespace MetaEvolve.Gateway.Tasks;
 /// idempotency key), then the publish. Everything lives in PostgreSQL and JetStream, so any replica may take
 /// any request, and two replicas given one key agree on one task.
 /// </summary>
-public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskPublisher publisher, GatewayMetrics metrics, ILogger<TaskSubmitter> logger)
+public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskPublisher publisher, TaskStreamOptions stream, GatewayMetrics metrics, ILogger<TaskSubmitter> logger)
 {
     /// <summary>
     /// Records and publishes the task. Throws <see cref="UnknownAgentException"/>, <see cref="IdempotencyConflictException"/>,
@@ -78,7 +78,7 @@ public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskP
             throw new IdempotencyConflictException(existingId, existing.Agent);
         }
         // Only inside the duplicate window (with a margin): later, a second copy would be a second delivery.
-        var dedupedUntil = existing.CreatedAt + (publisher.Options.DuplicateWindow / 2);
+        var dedupedUntil = existing.CreatedAt + (stream.DuplicateWindow / 2);
         if (existing.Status == TaskStates.Queued && existing.Attempts == 0 && DateTimeOffset.UtcNow < dedupedUntil)
         {
             var envelope = new TaskEnvelope

@@ -1,19 +1,20 @@
+using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using NATS.Client.Core;
 
 namespace MetaEvolve.Gateway.Tasks;
 
 /// <summary>
-/// Waits for a task to end, woken by the worker's notice on <c>metaevolve.results.&lt;id&gt;</c> rather than by
+/// Waits for a task to end, woken by the worker's notice on <see cref="NatsNames.Result"/> rather than by
 /// polling the store. The subscription is confirmed by the server (a PING round trip) before the row is read,
 /// so a task that ends between the read and the wait still wakes the waiter.
 /// </summary>
-public sealed class TaskWatcher(INatsConnection nats, TaskRepository tasks)
+public sealed class TaskWatcher(INatsConnection nats, NatsNames names, TaskRepository tasks)
 {
     /// <summary>Opens a watch on one task; dispose it to unsubscribe.</summary>
     public async Task<Watch> WatchAsync(Guid id, CancellationToken cancellationToken)
     {
-        var subscription = await nats.SubscribeCoreAsync<byte[]>(TaskSubjects.Result(id), cancellationToken: cancellationToken);
+        var subscription = await nats.SubscribeCoreAsync<byte[]>(names.Result(id), cancellationToken: cancellationToken);
         try
         {
             await nats.PingAsync(cancellationToken);

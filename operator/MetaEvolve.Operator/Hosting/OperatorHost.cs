@@ -71,24 +71,18 @@ public static class OperatorHost
         builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton(sp => new SkillVersionRepository(sp.GetRequiredService<NpgsqlDataSource>()));
 
-        builder.Services.AddSingleton(sp => new NatsConnection(new NatsOpts
-        {
-            Url = settings.Connections.NatsUrl,
-            Name = $"metaevolve-operator {options.Identity}",
-            RetryOnInitialConnect = true,
-            ReconnectWaitMax = TimeSpan.FromSeconds(2),
-            LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
-        }));
+        builder.Services.AddSingleton(settings.Connections.Names);
+        builder.Services.AddSingleton(sp => NatsConnectionFactory.Create(settings.Connections, $"metaevolve-operator {options.Identity}", sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<INatsConnection>(sp => sp.GetRequiredService<NatsConnection>());
         builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequiredService<NatsConnection>()));
-        builder.Services.AddSingleton(sp => new ConfigNoticeBoard(sp.GetRequiredService<INatsJSContext>(), options.ConfigBucket));
-        builder.Services.AddSingleton(new TaskStreamOptions { StreamName = options.Stream, Subjects = options.StreamSubjects });
+        builder.Services.AddSingleton(sp => new ConfigNoticeBoard(sp.GetRequiredService<INatsJSContext>(), settings.Connections.Names.ConfigBucket));
+        builder.Services.AddSingleton(new TaskStreamOptions());
         builder.Services.AddSingleton<TaskQueueTopology>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<QueueLagReader>();
         builder.Services.AddSingleton<ExternalMetricsServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExternalMetricsServer>());
-        builder.Services.AddSingleton(new PoolRuntimeSettings(options.DefaultImage, options.StoreSchema, options.Stream,
+        builder.Services.AddSingleton(new PoolRuntimeSettings(options.DefaultImage, options.StoreSchema, settings.Connections.Names.TaskStream,
             options.NatsMonitoringEndpoint ?? $"{new Uri(settings.Connections.NatsUrl).Host}:8222"));
 
         builder.Services.AddSingleton<CSharpSkillCompiler>();

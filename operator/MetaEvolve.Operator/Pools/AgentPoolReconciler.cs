@@ -3,6 +3,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using MetaEvolve.Core;
+using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Scaling;
@@ -58,7 +59,7 @@ public sealed class AgentPoolReconciler(
         var agents = state.AgentsOfPool(key);
         var secret = PoolConnectionSecretBuilder.Build(pool, connections);
         var deployment = PoolDeploymentBuilder.Build(pool, agents, settings, PoolConnectionSecretBuilder.HashOf(secret));
-        var consumer = PoolConsumerBuilder.Build(pool);
+        var consumer = PoolConsumerBuilder.Settings(pool);
 
         var queueError = await ApplyConsumerAsync(key, consumer, cancellationToken);
         await ApplySecretAsync(secret, cancellationToken);
@@ -124,13 +125,13 @@ public sealed class AgentPoolReconciler(
             return;
         }
 
-        await queue.DeleteConsumerAsync(PoolConsumerBuilder.Build(pool).Name!, cancellationToken);
+        await queue.DeleteConsumerAsync(key.Namespace!, key.Name, cancellationToken);
         await finalizers.RemoveAsync(pool, cancellationToken);
         logger.LogInformation("Removed the consumer of pool {Pool}", key);
     }
 
     /// <summary>Applies the consumer and records the queue figures its info carries; returns why it failed, if it did.</summary>
-    private async Task<string?> ApplyConsumerAsync(ObjectKey key, NATS.Client.JetStream.Models.ConsumerConfig consumer, CancellationToken cancellationToken)
+    private async Task<string?> ApplyConsumerAsync(ObjectKey key, PoolConsumerSettings consumer, CancellationToken cancellationToken)
     {
         // While NATS is unreachable the client waits for a reconnect; bound the wait so the pool can say why.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -145,7 +146,7 @@ public sealed class AgentPoolReconciler(
         {
             return $"NATS did not answer within {NatsTimeout.TotalSeconds:0} s";
         }
-        catch (Exception exception) when (exception is NatsException or NatsJSException or TimeoutException)
+        catch (Exception exception) when (exception is NatsException or NatsJSException or TimeoutException or TaskStreamConflictException)
         {
             return exception.Message;
         }

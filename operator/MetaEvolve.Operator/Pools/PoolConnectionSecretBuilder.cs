@@ -7,7 +7,7 @@ using MetaEvolve.Crds;
 namespace MetaEvolve.Operator.Pools;
 
 /// <summary>
-/// The Secret that carries the operator's connection settings (NATS, PostgreSQL, Redis — from its own
+/// The Secret that carries the operator's connection settings (NATS and its root, PostgreSQL, Redis — from its own
 /// configuration Secret) into a pool's namespace, where the workers read it with envFrom. Pure.
 /// </summary>
 public static class PoolConnectionSecretBuilder
@@ -16,12 +16,7 @@ public static class PoolConnectionSecretBuilder
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(connections);
-        var data = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            [ConnectionOptions.NatsUrlVariable] = connections.NatsUrl,
-            [ConnectionOptions.PostgresVariable] = connections.Postgres,
-            [ConnectionOptions.RedisVariable] = connections.Redis,
-        };
+        var data = new SortedDictionary<string, string>(connections.ToEnvironment().ToDictionary(), StringComparer.Ordinal);
         var metadata = PoolNames.ChildMetadata(pool, PoolNames.ConnectionSecret(pool));
         metadata.Annotations[PoolNames.ConfigHashAnnotation] = Hash(data);
         return new V1Secret

@@ -104,7 +104,6 @@ public static class PoolDeploymentBuilder
         Set("ASPNETCORE_HTTP_PORTS", PoolNames.HttpPort.ToString(CultureInfo.InvariantCulture));
         Set("Worker__Namespace", pool.Metadata.NamespaceProperty ?? "default");
         Set("Worker__Pool", pool.Metadata.Name);
-        Set("Worker__Stream", settings.Stream);
         Set("Worker__Schema", settings.StoreSchema);
         Set("Worker__Concurrency", PoolDefaults.Concurrency(pool).ToString(CultureInfo.InvariantCulture));
         Set("Worker__AckWait", TimeSpan.FromSeconds(PoolDefaults.AckWaitSeconds(pool)).ToString("c", CultureInfo.InvariantCulture));

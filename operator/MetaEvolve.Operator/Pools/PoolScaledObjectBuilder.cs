@@ -1,5 +1,5 @@
 using System.Globalization;
-using MetaEvolve.Core.Tasks;
+using MetaEvolve.Core;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Keda;
 
@@ -39,7 +39,7 @@ public static class PoolScaledObjectBuilder
                             ["natsServerMonitoringEndpoint"] = natsMonitoringEndpoint,
                             ["account"] = "$G",
                             ["stream"] = stream,
-                            ["consumer"] = TaskSubjects.PoolConsumer(ns, pool.Metadata.Name),
+                            ["consumer"] = NatsNames.PoolConsumer(ns, pool.Metadata.Name),
                             ["lagThreshold"] = Text(PoolDefaults.TargetLagPerReplica(pool)),
                             ["activationLagThreshold"] = Text(PoolDefaults.ActivationLag(pool)),
                             ["useHttps"] = "false",

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using MetaEvolve.Core.Tasks;
+using MetaEvolve.Core;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Pools;
 using MetaEvolve.Operator.Runtime;
@@ -134,7 +134,7 @@ public sealed class PoolQueueMonitor(
         try
         {
             // Subscribed before this returns, so a task published after the pool reached zero is heard.
-            var subscription = await nats.SubscribeCoreAsync<byte[]>(TaskSubjects.PoolFilter(key.Namespace!, key.Name), cancellationToken: cancellationToken);
+            var subscription = await nats.SubscribeCoreAsync<byte[]>(reader.Names.PoolFilter(key.Namespace!, key.Name), cancellationToken: cancellationToken);
             _ = Task.Run(() => ListenAsync(key, subscription, watch.Token), CancellationToken.None);
             logger.LogInformation("Pool {Pool} is at zero replicas; its next task starts a worker", key);
         }
@@ -204,7 +204,7 @@ public sealed class PoolQueueMonitor(
     }
 
     private string MissingConsumer(ObjectKey key) =>
-        $"pool {key} has no JetStream consumer {TaskSubjects.PoolConsumer(key.Namespace!, key.Name)} in stream {reader.Stream}";
+        $"pool {key} has no JetStream consumer {NatsNames.PoolConsumer(key.Namespace!, key.Name)} in stream {reader.Stream}";
 
     private void StopWaking(ObjectKey key)
     {

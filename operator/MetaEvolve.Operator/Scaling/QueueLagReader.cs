@@ -1,4 +1,4 @@
-using MetaEvolve.Core.Tasks;
+using MetaEvolve.Core;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -9,28 +9,30 @@ namespace MetaEvolve.Operator.Scaling;
 /// Reads pools' queue lag from JetStream consumer info. A missing consumer is an error, never a zero: a zero would
 /// scale a pool down (or to nothing) while its tasks pile up unseen.
 /// </summary>
-public sealed class QueueLagReader(INatsJSContext js, TaskStreamOptions stream, TimeProvider time)
+public sealed class QueueLagReader(INatsJSContext js, NatsNames names, TimeProvider time)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
-    public string Stream => stream.StreamName;
+    public string Stream => names.TaskStream;
+
+    public NatsNames Names => names;
 
     /// <summary>The lag of one pool, from its consumer <c>pool-&lt;ns&gt;-&lt;pool&gt;</c>.</summary>
     /// <exception cref="QueueLagUnavailableException">The consumer or stream is missing, or NATS did not answer.</exception>
     public async Task<QueueLag> ReadAsync(string ns, string pool, CancellationToken cancellationToken)
     {
-        var name = TaskSubjects.PoolConsumer(ns, pool);
+        var name = NatsNames.PoolConsumer(ns, pool);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         try
         {
-            var consumer = await js.GetConsumerAsync(stream.StreamName, name, timeout.Token);
+            var consumer = await js.GetConsumerAsync(names.TaskStream, name, timeout.Token);
             return From(consumer.Info, time.GetUtcNow().UtcDateTime);
         }
         catch (NatsJSApiException exception) when (exception.Error.Code == 404)
         {
             throw new QueueLagUnavailableException(
-                $"pool {ns}/{pool} has no JetStream consumer {name} in stream {stream.StreamName} ({exception.Error.Description})", exception);
+                $"pool {ns}/{pool} has no JetStream consumer {name} in stream {names.TaskStream} ({exception.Error.Description})", exception);
         }
         catch (Exception exception) when (Unreachable(exception, cancellationToken))
         {
@@ -51,9 +53,9 @@ public sealed class QueueLagReader(INatsJSContext js, TaskStreamOptions stream, 
         var lags = new Dictionary<(string, string), QueueLag>();
         try
         {
-            await foreach (var consumer in js.ListConsumersAsync(stream.StreamName, timeout.Token))
+            await foreach (var consumer in js.ListConsumersAsync(names.TaskStream, timeout.Token))
             {
-                if (PoolOf(consumer.Info.Config) is { } key && consumer.Info.Name == TaskSubjects.PoolConsumer(key.Namespace, key.Pool))
+                if (names.PoolOf(consumer.Info.Config.FilterSubject) is { } key && consumer.Info.Name == NatsNames.PoolConsumer(key.Namespace, key.Pool))
                 {
                     lags[key] = From(consumer.Info, started);
                 }
@@ -61,23 +63,14 @@ public sealed class QueueLagReader(INatsJSContext js, TaskStreamOptions stream, 
         }
         catch (NatsJSApiException exception) when (exception.Error.Code == 404)
         {
-            throw new QueueLagUnavailableException($"stream {stream.StreamName} does not exist ({exception.Error.Description})", exception);
+            throw new QueueLagUnavailableException($"stream {names.TaskStream} does not exist ({exception.Error.Description})", exception);
         }
         catch (Exception exception) when (Unreachable(exception, cancellationToken))
         {
-            throw new QueueLagUnavailableException($"could not list the consumers of stream {stream.StreamName}: {Describe(exception)}", exception);
+            throw new QueueLagUnavailableException($"could not list the consumers of stream {names.TaskStream}: {Describe(exception)}", exception);
         }
 
         return lags;
-    }
-
-    /// <summary>The pool a consumer serves, from its filter <c>metaevolve.tasks.&lt;ns&gt;.&lt;pool&gt;.&gt;</c>.</summary>
-    public static (string Namespace, string Pool)? PoolOf(ConsumerConfig config)
-    {
-        var parts = config?.FilterSubject?.Split('.');
-        return parts is [var prefix, var tasks, var ns, var pool, ">"] && $"{prefix}.{tasks}" == TaskSubjects.Prefix
-            ? (ns, pool)
-            : null;
     }
 
     /// <summary>The figures a consumer info carries (the reconciler reads them from the info it gets anyway).</summary>

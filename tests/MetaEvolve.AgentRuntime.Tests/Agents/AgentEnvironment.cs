@@ -19,7 +19,7 @@ public sealed class AgentEnvironment : IAsyncLifetime
     public const string ApiKey = "sk-test-4f1e2d";
 
     public PipelineEnvironment Pipeline { get; } = new();
-    public string Bucket { get; } = "cfg-" + TestPrefix.New("agents")[2..].Replace('_', '-');
+    public string Bucket => Pipeline.Names.ConfigBucket;
     public string RedisPrefix { get; } = TestPrefix.New("agents");
     public ConfigNoticeBoard Board { get; private set; } = null!;
     public SkillVersionRepository SkillVersions { get; private set; } = null!;
@@ -63,7 +63,6 @@ public sealed class AgentEnvironment : IAsyncLifetime
     {
         var settings = new Dictionary<string, string>
         {
-            ["Agents__ConfigBucket"] = Bucket,
             ["Agents__RedisPrefix"] = RedisPrefix,
             ["Agents__ModelRetryDelay"] = "00:00:00.050",
             [AgentSecrets.ApiKeyVariable(PipelineEnvironment.Agent)] = ApiKey,

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using NATS.Client.Core;
 
@@ -13,22 +14,22 @@ public sealed class AppliedWatcher : IAsyncDisposable
     private readonly Task _loop;
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private AppliedWatcher(INatsConnection nats, string ns) => _loop = Task.Run(() => LoopAsync(nats, ns));
+    private AppliedWatcher(INatsConnection nats, string subject) => _loop = Task.Run(() => LoopAsync(nats, subject));
 
     public ConcurrentQueue<(JsonObject Notice, DateTimeOffset ReceivedAt)> Notices { get; } = new();
 
-    public static async Task<AppliedWatcher> StartAsync(INatsConnection nats, string ns)
+    public static async Task<AppliedWatcher> StartAsync(INatsConnection nats, NatsNames names, string ns)
     {
-        var watcher = new AppliedWatcher(nats, ns);
+        var watcher = new AppliedWatcher(nats, names.ConfigApplied(ns, "*"));
         await watcher._subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10));
         return watcher;
     }
 
-    private async Task LoopAsync(INatsConnection nats, string ns)
+    private async Task LoopAsync(INatsConnection nats, string subject)
     {
         try
         {
-            await using var subscription = await nats.SubscribeCoreAsync<byte[]>($"{ConfigApplied.SubjectPrefix}.{ns}.>", cancellationToken: _stop.Token);
+            await using var subscription = await nats.SubscribeCoreAsync<byte[]>(subject, cancellationToken: _stop.Token);
             await nats.PingAsync(_stop.Token);
             _subscribed.TrySetResult();
             await foreach (var message in subscription.Msgs.ReadAllAsync(_stop.Token))

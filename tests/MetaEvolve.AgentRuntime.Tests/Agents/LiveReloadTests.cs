@@ -45,7 +45,7 @@ public sealed class LiveReloadTests : IAsyncLifetime
         await _env.SetAgentAsync(PipelineEnvironment.Agent, AgentEnvironment.AgentSpec(_model, "Probe.", AgentEnvironment.SkillRefs(Probe)));
         var worker = _env.StartWorker(concurrency: 16);
         await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
-        await using var applied = await AppliedWatcher.StartAsync(_env.Pipeline.Nats, _env.Namespace);
+        await using var applied = await AppliedWatcher.StartAsync(_env.Pipeline.Nats, _env.Pipeline.Names, _env.Namespace);
 
         var tasks = Enumerable.Range(0, 200).Select(i => _env.Chat($"probe {i}")).ToList();
         foreach (var task in tasks)
@@ -91,7 +91,7 @@ public sealed class LiveReloadTests : IAsyncLifetime
 
         var first = _env.StartWorker();
         await first.WaitReadyAsync(TimeSpan.FromSeconds(30));
-        await using var applied = await AppliedWatcher.StartAsync(_env.Pipeline.Nats, _env.Namespace);
+        await using var applied = await AppliedWatcher.StartAsync(_env.Pipeline.Nats, _env.Pipeline.Names, _env.Namespace);
         Assert.Equal("v2", await VersionAsync(PipelineEnvironment.Agent));
         Assert.Equal("v1", await VersionAsync("agent-pinned"));
 

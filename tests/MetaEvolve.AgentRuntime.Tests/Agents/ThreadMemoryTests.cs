@@ -41,7 +41,7 @@ public sealed class ThreadMemoryTests : IAsyncLifetime
         // Only the second worker runs now, so the next turn certainly runs there.
         var second = _env.StartWorker();
         await second.WaitReadyAsync(TimeSpan.FromSeconds(30));
-        await using var applied = await AppliedWatcher.StartAsync(_env.Pipeline.Nats, _env.Namespace);
+        await using var applied = await AppliedWatcher.StartAsync(_env.Pipeline.Nats, _env.Pipeline.Names, _env.Namespace);
         var turn2 = await _env.RunAsync(_env.Chat("what is my name?", thread: "t1"));
         Assert.True(turn2.Status == TaskStates.Succeeded, turn2.Error);
         Assert.Equal(

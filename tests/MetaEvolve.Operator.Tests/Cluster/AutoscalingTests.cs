@@ -1,10 +1,9 @@
 using k8s;
 using k8s.Autorest;
-using MetaEvolve.Core.Tasks;
+using MetaEvolve.Core;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Keda;
 using MetaEvolve.Testing;
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
@@ -82,7 +81,7 @@ public class AutoscalingTests
         var scaledObject = await client.CustomObjects.GetNamespacedCustomObjectAsync<KedaScaledObject>(
             KedaScaledObject.Group, KedaScaledObject.Version, cluster.Namespace, KedaScaledObject.Plural, "scaled-workers", Ct);
         Assert.Equal((0, 5), (scaledObject.Spec.MinReplicaCount, scaledObject.Spec.MaxReplicaCount));
-        Assert.Equal(TaskSubjects.PoolConsumer(cluster.Namespace, "scaled"), scaledObject.Spec.Triggers.Single().Metadata["consumer"]);
+        Assert.Equal(NatsNames.PoolConsumer(cluster.Namespace, "scaled"), scaledObject.Spec.Triggers.Single().Metadata["consumer"]);
         Assert.Equal(cluster.Stream, scaledObject.Spec.Triggers.Single().Metadata["stream"]);
         Assert.False(await HpaExistsAsync(client, cluster));
 
@@ -118,9 +117,9 @@ public class AutoscalingTests
         var events = await client.CoreV1.ListNamespacedEventAsync(cluster.Namespace, cancellationToken: Ct);
         Assert.Contains(events.Items, e => e.InvolvedObject.Name == "idle" && e.Reason == "ScaledToZero");
 
-        await using (var nats = new NatsConnection(new NatsOpts { Url = cluster.Connections.NatsUrl }))
+        await using (var nats = NatsConnectionFactory.Create(cluster.Connections, "operator tests"))
         {
-            var ack = await new NatsJSContext(nats).PublishAsync(TaskSubjects.Task(cluster.Namespace, "idle", "someone"), "{}"u8.ToArray(), cancellationToken: Ct);
+            var ack = await new NatsJSContext(nats).PublishAsync(cluster.Names.Task(cluster.Namespace, "idle", "someone"), "{}"u8.ToArray(), cancellationToken: Ct);
             ack.EnsureSuccess();
         }
 

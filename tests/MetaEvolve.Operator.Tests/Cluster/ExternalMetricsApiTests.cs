@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.DevCluster.Autoscaling;
 using MetaEvolve.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 
@@ -80,7 +81,7 @@ public sealed class ExternalMetricsApiTests
         var instance = await cluster.StartOperatorAsync();
         cluster.RegisterExternalMetrics(instance.ExternalMetricsPort);
         await PoolConsumerAsync(cluster, "alpha", tasks: 1);
-        var consumer = TaskSubjects.PoolConsumer(cluster.Namespace, "ghost");
+        var consumer = NatsNames.PoolConsumer(cluster.Namespace, "ghost");
 
         var kubectl = await cluster.Kubectl.RunAsync("get", "--raw", $"{ApiPath}/{Query(cluster, "metaevolve.io/pool=ghost")}");
         Assert.NotEqual(0, kubectl.ExitCode);
@@ -148,15 +149,11 @@ public sealed class ExternalMetricsApiTests
     /// <summary>A pool's durable consumer in the test's stream, as the AgentPool reconciler names and filters it, holding <paramref name="tasks"/> tasks.</summary>
     private static async Task PoolConsumerAsync(OperatorCluster cluster, string pool, int tasks) => await cluster.NatsAsync(async js =>
     {
-        await new TaskPublisher(js, new TaskStreamOptions { StreamName = cluster.Stream, Subjects = $"metaevolve.tasks.{cluster.Namespace}.>" }).EnsureStreamAsync(Ct);
-        await js.CreateOrUpdateConsumerAsync(cluster.Stream, new ConsumerConfig(TaskSubjects.PoolConsumer(cluster.Namespace, pool))
-        {
-            FilterSubject = TaskSubjects.PoolFilter(cluster.Namespace, pool),
-            AckPolicy = ConsumerConfigAckPolicy.Explicit,
-        }, Ct);
+        await new TaskQueueTopology(js, cluster.Names, new TaskStreamOptions(), NullLogger<TaskQueueTopology>.Instance)
+            .EnsureConsumerAsync(new PoolConsumerSettings(cluster.Namespace, pool, TimeSpan.FromSeconds(30), 5, 10, 4), Ct);
         for (var i = 0; i < tasks; i++)
         {
-            var ack = await js.PublishAsync(TaskSubjects.Task(cluster.Namespace, pool, "agent"), Encoding.UTF8.GetBytes($"task {i}"), cancellationToken: Ct);
+            var ack = await js.PublishAsync(cluster.Names.Task(cluster.Namespace, pool, "agent"), Encoding.UTF8.GetBytes($"task {i}"), cancellationToken: Ct);
             ack.EnsureSuccess();
         }
 

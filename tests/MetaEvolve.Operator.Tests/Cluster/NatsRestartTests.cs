@@ -1,3 +1,4 @@
+using MetaEvolve.Core;
 using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
@@ -41,7 +42,7 @@ public class NatsRestartTests
         await cluster.Kubectl.OkAsync("wait", "--for=condition=Ready", "--timeout=60s", "agentpool/during", "agentpool/before");
         Assert.True(await cluster.NatsAsync(async js =>
         {
-            await js.GetConsumerAsync(cluster.Stream, Core.Tasks.TaskSubjects.PoolConsumer(cluster.Namespace, "during"), TestContext.Current.CancellationToken);
+            await js.GetConsumerAsync(cluster.Stream, NatsNames.PoolConsumer(cluster.Namespace, "during"), TestContext.Current.CancellationToken);
             return true;
         }));
     }

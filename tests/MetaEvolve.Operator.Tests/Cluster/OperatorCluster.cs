@@ -12,7 +12,6 @@ using MetaEvolve.DevCluster.Workloads;
 using MetaEvolve.Operator.Hosting;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Testing;
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using Npgsql;
@@ -43,17 +42,17 @@ internal sealed class OperatorCluster : IAsyncDisposable
         Directory = directory;
         Namespace = "op-" + id.Replace('_', '-');
         Schema = "op_" + id;
-        Stream = "OPTEST_" + id.ToUpperInvariant();
-        Bucket = "metaevolve-config-" + id.Replace('_', '-');
         Kubectl = new Kubectl(Kubectl.Binary(33), server.BaseAddress, Path.Combine(directory, "kubectl-home"), Namespace);
-        Connections = Services.Connections;
+        // A NATS root of the cluster's own: its stream, subjects and bucket meet nobody else's.
+        Connections = Services.Connections with { NatsRoot = "op-" + id.Replace('_', '-') };
     }
 
     public string Directory { get; }
     public string Namespace { get; }
     public string Schema { get; }
-    public string Stream { get; }
-    public string Bucket { get; }
+    public NatsNames Names => Connections.Names;
+    public string Stream => Names.TaskStream;
+    public string Bucket => Names.ConfigBucket;
     public int Port { get; }
     public Kubectl Kubectl { get; }
     public ConnectionOptions Connections { get; set; }
@@ -119,9 +118,6 @@ internal sealed class OperatorCluster : IAsyncDisposable
         Workers = 2,
         DefaultImage = "example/agent-runtime:test",
         StoreSchema = Schema,
-        Stream = Stream,
-        StreamSubjects = $"metaevolve.tasks.{Namespace}.>",
-        ConfigBucket = Bucket,
         Watch = new WatchSettings { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1) },
         Queue = new WorkQueueSettings { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(2) },
         ReconcileTimeout = TimeSpan.FromSeconds(15),
@@ -192,7 +188,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
 
     public async Task<T> NatsAsync<T>(Func<INatsJSContext, Task<T>> action)
     {
-        await using var nats = new NatsConnection(new NatsOpts { Url = Connections.NatsUrl });
+        await using var nats = NatsConnectionFactory.Create(Connections, "operator tests");
         return await action(new NatsJSContext(nats));
     }
 
@@ -200,7 +196,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
     {
         try
         {
-            await js.GetConsumerAsync(Stream, Core.Tasks.TaskSubjects.PoolConsumer(Namespace, pool), TestContext.Current.CancellationToken);
+            await js.GetConsumerAsync(Stream, NatsNames.PoolConsumer(Namespace, pool), TestContext.Current.CancellationToken);
             return true;
         }
         catch (NatsJSApiException exception) when (exception.Error.Code == 404)

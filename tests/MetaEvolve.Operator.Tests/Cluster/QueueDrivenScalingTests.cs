@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
 using MetaEvolve.Testing;
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
 
@@ -35,9 +35,6 @@ public class QueueDrivenScalingTests
             spec:
               concurrency: 4
               autoscaling: {"{"}minReplicas: 0, maxReplicas: 3, targetLagPerReplica: 20, cooldownSeconds: 3{"}"}
-              template:
-                env:
-                - {"{"}name: Agents__ConfigBucket, value: {cluster.Bucket}{"}"}
             ---
             apiVersion: metaevolve.io/v1alpha1
             kind: Agent
@@ -52,8 +49,8 @@ public class QueueDrivenScalingTests
 
         await using var store = NpgsqlDataSource.Create(cluster.Connections.Postgres);
         var tasks = new TaskRepository(store, cluster.Schema);
-        await using var nats = new NatsConnection(new NatsOpts { Url = cluster.Connections.NatsUrl });
-        var publisher = new TaskPublisher(new NatsJSContext(nats), new TaskStreamOptions { StreamName = cluster.Stream, Subjects = $"metaevolve.tasks.{cluster.Namespace}.>" });
+        await using var nats = NatsConnectionFactory.Create(cluster.Connections, "operator tests");
+        var publisher = new TaskPublisher(new NatsJSContext(nats), cluster.Names);
         async Task<Guid> SubmitAsync(int ms)
         {
             var envelope = new TaskEnvelope

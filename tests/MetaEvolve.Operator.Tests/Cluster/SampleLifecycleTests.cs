@@ -1,4 +1,5 @@
 using k8s;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Operator.Rbac;
 using MetaEvolve.Testing;
@@ -29,9 +30,9 @@ public class SampleLifecycleTests
         Assert.Equal("8", container.Env.Single(e => e.Name == "Worker__Concurrency").Value);
         Assert.Equal("AgentPool", deployment.Metadata.OwnerReferences.Single().Kind);
         Assert.True(await cluster.ConsumerExistsAsync("general"));
-        var consumer = await cluster.NatsAsync(js => js.GetConsumerAsync(cluster.Stream, Core.Tasks.TaskSubjects.PoolConsumer(cluster.Namespace, "general"), Ct).AsTask());
+        var consumer = await cluster.NatsAsync(js => js.GetConsumerAsync(cluster.Stream, NatsNames.PoolConsumer(cluster.Namespace, "general"), Ct).AsTask());
         Assert.Equal(5 * 8, consumer.Info.Config.MaxAckPending);
-        Assert.Equal($"metaevolve.tasks.{cluster.Namespace}.general.>", consumer.Info.Config.FilterSubject);
+        Assert.Equal(cluster.Names.PoolFilter(cluster.Namespace, "general"), consumer.Info.Config.FilterSubject);
         Assert.Equal(2, await cluster.CountAsync("agents"));
         Assert.Equal(2, await cluster.CountAsync("skills"));
         Assert.Equal(2, await cluster.CountAsync("skill_versions"));

@@ -18,7 +18,7 @@ public class PoolConsumerAndStatusTests
             s.Concurrency = 8;
             s.Autoscaling = new AgentPoolAutoscaling { MaxReplicas = 5 };
             s.Task = new AgentPoolTaskSettings { AckWaitSeconds = 60, MaxDeliver = 5 };
-        }));
+        }), Core.NatsNames.Default);
 
         Assert.Equal("pool-team-a-general", config.Name);
         Assert.Equal("pool-team-a-general", config.DurableName);
