@@ -15,7 +15,8 @@ hack/services.sh up
 trap 'hack/services.sh down' EXIT
 
 set +e
-dotnet test --solution MetaEvolve.sln --no-build 2>&1 | tee .test-results/test.log
+# --timeout: a test app that hangs fails on its own after 15 minutes instead of stalling the whole run.
+dotnet test --solution MetaEvolve.sln --no-build -- --timeout 15m 2>&1 | tee .test-results/test.log
 status=${PIPESTATUS[0]}
 set -e
 exit "$status"

@@ -192,6 +192,35 @@ internal sealed class OperatorCluster : IAsyncDisposable
         return await action(new NatsJSContext(nats));
     }
 
+    /// <summary>
+    /// Drops what the test created on the shared servers. Bounded: a test may have pointed <see cref="Connections"/>
+    /// at a NATS server it has already stopped, and the connection would otherwise retry it forever.
+    /// </summary>
+    private async Task DropSharedStateAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var store = Store();
+        await using var drop = store.CreateCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE");
+        await drop.ExecuteNonQueryAsync(timeout.Token);
+        await using var nats = NatsConnectionFactory.Create(Connections, "operator tests");
+        var js = new NatsJSContext(nats);
+        try
+        {
+            await js.DeleteStreamAsync(Stream, timeout.Token);
+        }
+        catch (NatsJSApiException)
+        {
+        }
+
+        try
+        {
+            await new NatsKVContext(js).DeleteStoreAsync(Bucket, timeout.Token);
+        }
+        catch (NatsJSApiException)
+        {
+        }
+    }
+
     public Task<bool> ConsumerExistsAsync(string pool) => NatsAsync(async js =>
     {
         try
@@ -252,29 +281,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
         await _server.DisposeAsync();
         try
         {
-            await using var store = Store();
-            await using var drop = store.CreateCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE");
-            await drop.ExecuteNonQueryAsync();
-            await NatsAsync<bool>(async js =>
-            {
-                try
-                {
-                    await js.DeleteStreamAsync(Stream);
-                }
-                catch (NatsJSApiException)
-                {
-                }
-
-                try
-                {
-                    await new NatsKVContext(js).DeleteStoreAsync(Bucket);
-                }
-                catch (NatsJSApiException)
-                {
-                }
-
-                return true;
-            });
+            await DropSharedStateAsync();
         }
         catch (Exception)
         {
