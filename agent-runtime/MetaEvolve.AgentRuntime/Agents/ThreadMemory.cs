@@ -19,17 +19,31 @@ public sealed class ThreadMemory(IConnectionMultiplexer redis, AgentOptions opti
         return [.. values.Select(v => JsonSerializer.Deserialize<ThreadMessage>((string)v!, JsonSerializerOptions.Web)!)];
     }
 
-    public async Task AppendTurnAsync(AgentDefinition agent, string thread, string user, string assistant)
+    // Appends once per task: a marker key per (thread, task) guards the push, so a task that runs again after a
+    // redelivery (its first attempt's worker died after appending, before recording) does not add its turn twice.
+    private const string AppendOnce = """
+        if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[4]) then
+          redis.call('RPUSH', KEYS[1], ARGV[1], ARGV[2])
+          redis.call('LTRIM', KEYS[1], ARGV[3], -1)
+          redis.call('EXPIRE', KEYS[1], ARGV[4])
+          return 1
+        end
+        return 0
+        """;
+
+    /// <returns>False when this task's turn was already appended.</returns>
+    public async Task<bool> AppendTurnAsync(AgentDefinition agent, string thread, Guid taskId, string user, string assistant)
     {
         ArgumentNullException.ThrowIfNull(agent);
         var key = Key(agent.Namespace, agent.Name, thread);
-        var transaction = redis.GetDatabase().CreateTransaction();
-        _ = transaction.ListRightPushAsync(key, [
+        var appended = await redis.GetDatabase().ScriptEvaluateAsync(AppendOnce, [key, $"{key}:task:{taskId:N}"],
+        [
             JsonSerializer.Serialize(new ThreadMessage("user", user), JsonSerializerOptions.Web),
-            JsonSerializer.Serialize(new ThreadMessage("assistant", assistant), JsonSerializerOptions.Web)]);
-        _ = transaction.ListTrimAsync(key, -2L * agent.MaxTurns, -1);
-        _ = transaction.KeyExpireAsync(key, TimeSpan.FromSeconds(agent.TtlSeconds));
-        await transaction.ExecuteAsync();
+            JsonSerializer.Serialize(new ThreadMessage("assistant", assistant), JsonSerializerOptions.Web),
+            -2L * agent.MaxTurns,
+            agent.TtlSeconds,
+        ]);
+        return (int)appended == 1;
     }
 }
 

@@ -120,6 +120,7 @@ internal sealed class ClaimStage(
             }
             return;
         }
+        task.Attempt = claim.Attempts;
         if (task.Delivery > options.MaxDeliver)
         {
             // The last allowed attempt ended without a record: its worker died mid-task.

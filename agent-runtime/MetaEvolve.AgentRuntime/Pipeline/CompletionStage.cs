@@ -42,7 +42,7 @@ internal sealed class CompletionStage(
             {
                 if (settlement.Completion is { } completion)
                 {
-                    var storable = completion.ForStore();
+                    var storable = completion.ForStore() with { Attempt = settlement.Task.Attempt };
                     writes.Add(storable);
                     batch.Add(settlement with { Completion = storable });
                 }

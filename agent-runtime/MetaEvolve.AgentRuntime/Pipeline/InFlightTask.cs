@@ -12,6 +12,9 @@ internal sealed class InFlightTask(INatsJSMsg<byte[]> message)
     public int Delivery { get; } = (int)Math.Min(message.Metadata?.NumDelivered ?? 1, int.MaxValue);
     public long ReceivedAt { get; } = Stopwatch.GetTimestamp();
     public TaskEnvelope? Envelope { get; set; }
+
+    /// <summary>The attempt this delivery claimed (the row's attempts after the claim); 0 until claimed. Fences its writes.</summary>
+    public int Attempt { get; set; }
     public Guid TaskId => Envelope?.Id ?? Guid.Empty;
 
     /// <summary>Set when a cancel notice or the store flag arrives; distinguishes a user's cancel from deadline and shutdown.</summary>

@@ -63,9 +63,10 @@ public sealed class TaskRepository
                 prompt_tokens = u.prompt_tokens, completion_tokens = u.completion_tokens,
                 started_at = coalesce(t.started_at, now()),
                 finished_at = CASE WHEN u.status IN ('succeeded', 'failed', 'cancelled') THEN now() END
-            FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::boolean[], $6::int[], $7::int[])
-                AS u(id, status, output, error, dead_lettered, prompt_tokens, completion_tokens)
+            FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::boolean[], $6::int[], $7::int[], $8::int[])
+                AS u(id, status, output, error, dead_lettered, prompt_tokens, completion_tokens, attempt)
             WHERE t.id = u.id AND t.created_at = {s}.uuid_v7_time(u.id) AND t.status IN ('queued', 'running')
+              AND (u.attempt = 0 OR t.attempts = u.attempt)
             RETURNING t.id
             """;
 
@@ -305,6 +306,7 @@ public sealed class TaskRepository
         var dead = new bool[n];
         var prompt = new int[n];
         var completion = new int[n];
+        var attempts = new int[n];
         for (var i = 0; i < n; i++)
         {
             var c = completions[i];
@@ -315,6 +317,7 @@ public sealed class TaskRepository
             dead[i] = c.DeadLettered;
             prompt[i] = c.PromptTokens;
             completion[i] = c.CompletionTokens;
+            attempts[i] = c.Attempt;
         }
         await using var command = _dataSource.CreateCommand(_completeSql);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
@@ -324,6 +327,7 @@ public sealed class TaskRepository
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = dead });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = prompt });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = completion });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = attempts });
         var changed = new HashSet<Guid>(n);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -85,4 +85,30 @@ public sealed class ThreadMemoryTests : IAsyncLifetime
              "user:three", "assistant:reply to three after 4 earlier messages", "user:four"],
             Conversation("four"));
     }
+
+    [Fact]
+    public async Task A_task_that_runs_again_after_a_crash_appends_its_turn_once()
+    {
+        var worker = _env.StartWorker();
+        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        var chat = _env.Chat("remember me", thread: "t-once");
+        Assert.Equal(TaskStates.Succeeded, (await _env.RunAsync(chat)).Status);
+
+        // The crash window: the turn is appended, then the worker dies before recording. The row is still running,
+        // and JetStream delivers the message again (a new message id, as the duplicate window would have passed).
+        await using (var reset = _env.Pipeline.DataSource.CreateCommand($"UPDATE {_env.Pipeline.Schema}.tasks SET status = 'running', output = NULL, finished_at = NULL WHERE id = $1"))
+        {
+            reset.Parameters.Add(new Npgsql.NpgsqlParameter<Guid> { TypedValue = chat.Id });
+            Assert.Equal(1, await reset.ExecuteNonQueryAsync());
+        }
+        await _env.Pipeline.JetStream.PublishAsync(_env.Pipeline.Names.Task(chat.Namespace, chat.Pool, chat.Agent), TaskEnvelopeCodec.Encode(chat),
+            headers: new NATS.Client.Core.NatsHeaders { ["Nats-Msg-Id"] = $"{chat.Id}-again" });
+        await PipelineEnvironment.WaitUntilAsync(async () => (await _env.Pipeline.Tasks.GetAsync(chat.Id)) is { Status: TaskStates.Succeeded, Attempts: 2 },
+            TimeSpan.FromSeconds(30), () => "the redelivered task did not run again");
+
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_env.Pipeline.Connections.Redis);
+        var turns = await redis.GetDatabase().ListRangeAsync($"{_env.RedisPrefix}:thread:{_env.Namespace}:{PipelineEnvironment.Agent}:t-once");
+        Assert.Equal(2, turns.Length); // one user message and one answer
+        Assert.Equal(2, _model.Requests.Count); // it did run twice
+    }
 }

@@ -70,6 +70,24 @@ public class TaskPipelineStoreTests
     }
 
     [Fact]
+    public async Task A_stale_attempt_cannot_record_once_another_attempt_has_claimed_the_task()
+    {
+        await using var schema = await MigratedSchemaAsync();
+        var tasks = new TaskRepository(schema.DataSource, schema.Name);
+        var envelope = Envelope();
+        Assert.Equal(1, Assert.Single(await tasks.ClaimAsync([envelope], Cancellation)).Attempts);
+        // The first worker stalls past the ack wait; the redelivery claims the task again.
+        Assert.Equal(2, Assert.Single(await tasks.ClaimAsync([envelope], Cancellation)).Attempts);
+
+        var stale = await tasks.CompleteAsync([new TaskCompletion(envelope.Id, TaskStates.Succeeded, "{\"by\":1}", Attempt: 1)], Cancellation);
+        var current = await tasks.CompleteAsync([new TaskCompletion(envelope.Id, TaskStates.Succeeded, "{\"by\":2}", Attempt: 2)], Cancellation);
+
+        Assert.Empty(stale);
+        Assert.Single(current);
+        Assert.Equal("{\"by\": 2}", (await tasks.GetAsync(envelope.Id, Cancellation))!.OutputJson);
+    }
+
+    [Fact]
     public async Task Partition_upkeep_drops_days_past_retention_and_keeps_the_rest()
     {
         await using var schema = await MigratedSchemaAsync();
