@@ -1,6 +1,7 @@
 using System.Text;
 using k8s;
 using k8s.Autorest;
+using k8s.Models;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Crds;
@@ -27,6 +28,19 @@ public sealed class AgentReconciler(
     EventRecorder events,
     ILogger<AgentReconciler> logger) : IReconciler<V1Alpha1Agent>
 {
+    /// <summary>Declares the agent controller: a change to an agent or to anything it references reconciles it.</summary>
+    public Controller<V1Alpha1Agent> SetupWith(ControllerManager manager)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        return manager.For<V1Alpha1Agent>()
+            // An agent naming a pool that (dis)appeared changes between PoolNotFound and Ready.
+            .Watches<V1Alpha1AgentPool>(pool => state.AgentsOfPool(ObjectKey.Of(pool)).Select(ObjectKey.Of))
+            .Watches<V1Alpha1Skill>(skill => state.AgentsUsingSkill(ObjectKey.Of(skill)).Select(ObjectKey.Of))
+            .Watches<V1Secret>(secret => state.AgentsReferencing(secret.Metadata.NamespaceProperty, secret.Metadata.Name, secret: true).Select(ObjectKey.Of))
+            .Watches<V1ConfigMap>(configMap => state.AgentsReferencing(configMap.Metadata.NamespaceProperty, configMap.Metadata.Name, secret: false).Select(ObjectKey.Of))
+            .Complete(this);
+    }
+
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1Agent? agent, CancellationToken cancellationToken)
     {
         if (agent is null)

@@ -26,6 +26,18 @@ public sealed class SkillReconciler(
 {
     private static readonly JsonSerializerOptions FunctionJson = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Declares the skill controller: a change to a skill reconciles it, and so does an agent letting go of a skill being deleted.</summary>
+    public Controller<V1Alpha1Skill> SetupWith(ControllerManager manager)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        return manager.For<V1Alpha1Skill>()
+            // Deletion waits for the last agent using the skill; the agent's previous version still lists it.
+            .Watches<V1Alpha1Agent>(agent => (agent.Spec.Skills ?? [])
+                .Select(reference => new ObjectKey(agent.Metadata.NamespaceProperty ?? "", reference.Name))
+                .Where(key => state.Skills.Get(key) is { } skill && Finalizers.IsDeleting(skill)))
+            .Complete(this);
+    }
+
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1Skill? skill, CancellationToken cancellationToken)
     {
         if (skill is null)
