@@ -6,12 +6,14 @@ using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
+using Npgsql;
 
 namespace MetaEvolve.Operator.Agents;
 
 /// <summary>
 /// Agent → resolves its pool, skills and Secrets, projects it into the store with the skill digests it resolved,
-/// and announces the digest on the config bucket. A missing reference gives Ready=False naming it.
+/// and announces the digest on the config bucket. A missing reference gives Ready=False naming it; a store that
+/// cannot be reached gives Ready=False with reason StoreUnavailable, retried with backoff.
 /// </summary>
 [RequiresPermission(ApiGroup.Group, V1Alpha1Agent.KubePlural, "get,list,watch,patch,update")]
 [RequiresPermission(ApiGroup.Group, V1Alpha1Agent.KubePlural + "/status", "get,patch,update")]
@@ -64,22 +66,16 @@ public sealed class AgentReconciler(
         agent = await finalizers.AddAsync(agent, cancellationToken);
         state.Agents.Remember(agent);
 
-        var resolution = await ResolveAsync(key, agent, cancellationToken);
         V1Alpha1AgentStatus status;
-        if (resolution.Problem is { } problem)
+        NpgsqlException? storeError = null;
+        try
         {
-            status = AgentStatusBuilder.Unresolved(agent, problem, DateTime.UtcNow);
+            status = await ResolveAndStoreAsync(key, agent, cancellationToken);
         }
-        else
+        catch (NpgsqlException exception)
         {
-            var projection = AgentProjection.Build(agent, resolution);
-            if (await agents.UpsertAsync(key.Namespace, key.Name, projection.Pool, projection.Digest, projection.SpecJson, projection.ResolvedSkillsJson, cancellationToken))
-            {
-                logger.LogInformation("Stored agent {Agent} as {Digest}", key, projection.Digest);
-            }
-
-            await notices.AnnounceAsync(ConfigNotices.AgentKey(key.Namespace, key.Name), projection.Digest, cancellationToken);
-            status = AgentStatusBuilder.Projected(agent, projection, resolution.Skills, DateTime.UtcNow);
+            storeError = exception;
+            status = AgentStatusBuilder.StoreUnavailable(agent, $"the store could not be read or written: {exception.Message}", DateTime.UtcNow);
         }
 
         if (await statusWriter.WriteIfChangedAsync(agent, status, cancellationToken) is { } written)
@@ -88,8 +84,32 @@ public sealed class AgentReconciler(
             await events.RecordTransitionsAsync(agent, agent.Status?.Conditions, status.Conditions!, cancellationToken);
         }
 
+        // No watch event announces the store's recovery: retry with backoff.
+        if (storeError is not null)
+        {
+            throw new TransientException($"store, agent {key}: {storeError.Message}", storeError);
+        }
+
         // A missing reference needs no polling: its appearance is a watch event that requeues this agent.
         return ReconcileResult.Done;
+    }
+
+    private async Task<V1Alpha1AgentStatus> ResolveAndStoreAsync(ObjectKey key, V1Alpha1Agent agent, CancellationToken cancellationToken)
+    {
+        var resolution = await ResolveAsync(key, agent, cancellationToken);
+        if (resolution.Problem is { } problem)
+        {
+            return AgentStatusBuilder.Unresolved(agent, problem, DateTime.UtcNow);
+        }
+
+        var projection = AgentProjection.Build(agent, resolution);
+        if (await agents.UpsertAsync(key.Namespace, key.Name, projection.Pool, projection.Digest, projection.SpecJson, projection.ResolvedSkillsJson, cancellationToken))
+        {
+            logger.LogInformation("Stored agent {Agent} as {Digest}", key, projection.Digest);
+        }
+
+        await notices.AnnounceAsync(ConfigNotices.AgentKey(key.Namespace, key.Name), projection.Digest, cancellationToken);
+        return AgentStatusBuilder.Projected(agent, projection, resolution.Skills, DateTime.UtcNow);
     }
 
     private async Task<AgentResolution> ResolveAsync(ObjectKey key, V1Alpha1Agent agent, CancellationToken cancellationToken)
