@@ -22,7 +22,6 @@ public static class ConditionReasons
     public const string InUse = "InUse";
 
     public const string DeploymentUnavailable = "DeploymentUnavailable";
-    public const string ConsumerMissing = "ConsumerMissing";
     public const string QueueUnavailable = "QueueUnavailable";
 
     /// <summary>ScalingActive: the operator stopped an idle pool's workers; its next task starts one.</summary>

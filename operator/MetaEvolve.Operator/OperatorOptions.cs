@@ -36,7 +36,7 @@ public sealed record OperatorOptions
     /// <summary>Apply store migrations at start.</summary>
     public bool MigrateStore { get; init; } = true;
 
-    /// <summary>How often a Ready object is looked at again even without a change (drift repair).</summary>
+    /// <summary>How often every AgentPool, Agent and Skill is reconciled again without a change (drift repair); zero turns it off.</summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How often the leader reads every pool's queue lag (status, gauges, the 0↔1 step); one paged request.</summary>

@@ -1,16 +1,19 @@
 using System.Text;
 using k8s;
 using k8s.Autorest;
+using k8s.Models;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
+using Npgsql;
 
 namespace MetaEvolve.Operator.Agents;
 
 /// <summary>
 /// Agent → resolves its pool, skills and Secrets, projects it into the store with the skill digests it resolved,
-/// and announces the digest on the config bucket. A missing reference gives Ready=False naming it.
+/// and announces the digest on the config bucket. A missing reference gives Ready=False naming it; a store that
+/// cannot be reached gives Ready=False with reason StoreUnavailable, retried with backoff.
 /// </summary>
 [RequiresPermission(ApiGroup.Group, V1Alpha1Agent.KubePlural, "get,list,watch,patch,update")]
 [RequiresPermission(ApiGroup.Group, V1Alpha1Agent.KubePlural + "/status", "get,patch,update")]
@@ -27,6 +30,19 @@ public sealed class AgentReconciler(
     EventRecorder events,
     ILogger<AgentReconciler> logger) : IReconciler<V1Alpha1Agent>
 {
+    /// <summary>Declares the agent controller: a change to an agent or to anything it references reconciles it.</summary>
+    public Controller<V1Alpha1Agent> SetupWith(ControllerManager manager)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        return manager.For<V1Alpha1Agent>()
+            // An agent naming a pool that (dis)appeared changes between PoolNotFound and Ready.
+            .Watches<V1Alpha1AgentPool>(pool => state.AgentsOfPool(ObjectKey.Of(pool)).Select(ObjectKey.Of))
+            .Watches<V1Alpha1Skill>(skill => state.AgentsUsingSkill(ObjectKey.Of(skill)).Select(ObjectKey.Of))
+            .Watches<V1Secret>(secret => state.AgentsReferencing(secret.Metadata.NamespaceProperty, secret.Metadata.Name, secret: true).Select(ObjectKey.Of))
+            .Watches<V1ConfigMap>(configMap => state.AgentsReferencing(configMap.Metadata.NamespaceProperty, configMap.Metadata.Name, secret: false).Select(ObjectKey.Of))
+            .Complete(this);
+    }
+
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1Agent? agent, CancellationToken cancellationToken)
     {
         if (agent is null)
@@ -50,22 +66,16 @@ public sealed class AgentReconciler(
         agent = await finalizers.AddAsync(agent, cancellationToken);
         state.Agents.Remember(agent);
 
-        var resolution = await ResolveAsync(key, agent, cancellationToken);
         V1Alpha1AgentStatus status;
-        if (resolution.Problem is { } problem)
+        NpgsqlException? storeError = null;
+        try
         {
-            status = AgentStatusBuilder.Unresolved(agent, problem, DateTime.UtcNow);
+            status = await ResolveAndStoreAsync(key, agent, cancellationToken);
         }
-        else
+        catch (NpgsqlException exception)
         {
-            var projection = AgentProjection.Build(agent, resolution);
-            if (await agents.UpsertAsync(key.Namespace, key.Name, projection.Pool, projection.Digest, projection.SpecJson, projection.ResolvedSkillsJson, cancellationToken))
-            {
-                logger.LogInformation("Stored agent {Agent} as {Digest}", key, projection.Digest);
-            }
-
-            await notices.AnnounceAsync(ConfigNotices.AgentKey(key.Namespace, key.Name), projection.Digest, cancellationToken);
-            status = AgentStatusBuilder.Projected(agent, projection, resolution.Skills, DateTime.UtcNow);
+            storeError = exception;
+            status = AgentStatusBuilder.StoreUnavailable(agent, $"the store could not be read or written: {exception.Message}", DateTime.UtcNow);
         }
 
         if (await statusWriter.WriteIfChangedAsync(agent, status, cancellationToken) is { } written)
@@ -74,8 +84,32 @@ public sealed class AgentReconciler(
             await events.RecordTransitionsAsync(agent, agent.Status?.Conditions, status.Conditions!, cancellationToken);
         }
 
+        // No watch event announces the store's recovery: retry with backoff.
+        if (storeError is not null)
+        {
+            throw new TransientException($"store, agent {key}: {storeError.Message}", storeError);
+        }
+
         // A missing reference needs no polling: its appearance is a watch event that requeues this agent.
         return ReconcileResult.Done;
+    }
+
+    private async Task<V1Alpha1AgentStatus> ResolveAndStoreAsync(ObjectKey key, V1Alpha1Agent agent, CancellationToken cancellationToken)
+    {
+        var resolution = await ResolveAsync(key, agent, cancellationToken);
+        if (resolution.Problem is { } problem)
+        {
+            return AgentStatusBuilder.Unresolved(agent, problem, DateTime.UtcNow);
+        }
+
+        var projection = AgentProjection.Build(agent, resolution);
+        if (await agents.UpsertAsync(key.Namespace, key.Name, projection.Pool, projection.Digest, projection.SpecJson, projection.ResolvedSkillsJson, cancellationToken))
+        {
+            logger.LogInformation("Stored agent {Agent} as {Digest}", key, projection.Digest);
+        }
+
+        await notices.AnnounceAsync(ConfigNotices.AgentKey(key.Namespace, key.Name), projection.Digest, cancellationToken);
+        return AgentStatusBuilder.Projected(agent, projection, resolution.Skills, DateTime.UtcNow);
     }
 
     private async Task<AgentResolution> ResolveAsync(ObjectKey key, V1Alpha1Agent agent, CancellationToken cancellationToken)

@@ -42,4 +42,23 @@ public static class AgentStatusBuilder
             Conditions = conditions,
         };
     }
+
+    /// <summary>
+    /// Not Ready because the store could not be read or written. Not stalled: the controller retries with backoff, and
+    /// workers go on with the last stored projection meanwhile.
+    /// </summary>
+    public static V1Alpha1AgentStatus StoreUnavailable(V1Alpha1Agent agent, string message, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        var generation = agent.Metadata.Generation;
+        var conditions = Conditions.Set(agent.Status?.Conditions, ConditionTypes.Ready, false, ConditionReasons.StoreUnavailable, message, generation, now);
+        conditions = Conditions.Remove(conditions, ConditionTypes.Stalled);
+        return new V1Alpha1AgentStatus
+        {
+            ObservedGeneration = agent.Status?.ObservedGeneration,
+            Digest = agent.Status?.Digest,
+            ResolvedSkills = agent.Status?.ResolvedSkills,
+            Conditions = conditions,
+        };
+    }
 }

@@ -1,23 +1,26 @@
+using MetaEvolve.Operator.Runtime;
+
 namespace MetaEvolve.Operator.Hosting;
 
-/// <summary>What this instance is doing now: standing by, or leading with a runtime (read by /readyz and tests).</summary>
+/// <summary>What this instance is doing now: standing by, or leading with a controller manager (read by /readyz and tests).</summary>
 public sealed class LeaderState
 {
-    private volatile OperatorRuntime? _runtime;
+    private volatile ControllerManager? _manager;
+    private int _timesLed;
 
-    public bool IsLeader => _runtime is not null;
+    public bool IsLeader => _manager is not null;
 
-    /// <summary>The runtime of the current leadership term, or null while standing by.</summary>
-    public OperatorRuntime? Runtime => _runtime;
+    /// <summary>The controller manager this instance runs while it leads; null while it stands by.</summary>
+    public ControllerManager? Manager => _manager;
 
-    /// <summary>Leadership terms this instance has held (a handover test counts them).</summary>
-    public int Terms { get; private set; }
+    /// <summary>How often this instance has become leader (a handover test counts it).</summary>
+    public int TimesLed => Volatile.Read(ref _timesLed);
 
-    internal void Lead(OperatorRuntime runtime)
+    internal void Lead(ControllerManager manager)
     {
-        Terms++;
-        _runtime = runtime;
+        Interlocked.Increment(ref _timesLed);
+        _manager = manager;
     }
 
-    internal void StandBy() => _runtime = null;
+    internal void StandBy() => _manager = null;
 }

@@ -93,20 +93,20 @@ public static class OperatorHost
         builder.Services.AddSingleton<StatusWriter>();
         builder.Services.AddSingleton<Finalizers>();
         builder.Services.AddSingleton(sp => new EventRecorder(sp.GetRequiredService<IKubernetes>(), "metaevolve-operator", sp.GetRequiredService<ILogger<EventRecorder>>()));
-        builder.Services.AddSingleton<LeaderElectedOperator>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElectedOperator>());
+        builder.Services.AddSingleton<LeaderElection>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
 
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", (LeaderState leader) =>
         {
             // A standby is healthy and ready to take over; a leader is ready once its caches hold a full list.
-            if (leader.Runtime is not { } runtime)
+            if (leader.Manager is not { } manager)
             {
                 return Results.Text("standby");
             }
 
-            return runtime.State.Synced
+            return manager.State.Synced
                 ? Results.Text("leading")
                 : Results.Text("leading, caches not synced yet", statusCode: StatusCodes.Status503ServiceUnavailable);
         });

@@ -9,6 +9,7 @@ namespace MetaEvolve.Operator.Keda;
 /// types are ours rather than a package's; fields KEDA adds on the server are kept out of the comparison by the
 /// config-hash annotation.
 /// </summary>
+[KubernetesEntity(Group = Group, ApiVersion = Version, Kind = KubeKind, PluralName = Plural)]
 public sealed class KedaScaledObject : IKubernetesObject<V1ObjectMeta>
 {
     public const string Group = "keda.sh";

@@ -5,6 +5,7 @@ using k8s.Models;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
+using MetaEvolve.Operator.Keda;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Scaling;
 using NATS.Client.Core;
@@ -37,6 +38,25 @@ public sealed class AgentPoolReconciler(
     ILogger<AgentPoolReconciler> logger) : IReconciler<V1Alpha1AgentPool>
 {
     private static readonly TimeSpan NatsTimeout = TimeSpan.FromSeconds(5);
+
+    // Only the children the operator made are cached, not every Deployment and autoscaler of the cluster.
+    private static readonly CacheOptions ManagedChildren = new() { LabelSelector = $"{PoolNames.ManagedByLabel}={PoolNames.ManagedBy}" };
+
+    /// <summary>Declares the pool controller: a change to a pool, its children, its agents or its queue reconciles it.</summary>
+    public Controller<V1Alpha1AgentPool> SetupWith(ControllerManager manager)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        return manager.For<V1Alpha1AgentPool>()
+            .Owns<V1Deployment>(ManagedChildren)
+            .Owns<V1Secret>()
+            .Owns<V2HorizontalPodAutoscaler>(ManagedChildren)
+            .Owns<KedaScaledObject>(ManagedChildren with { OptionalApi = true })
+            // The Deployment carries the agents' API keys and the status lists them; an agent that moved pools changes
+            // the pool it left (its previous version) and the one it joined.
+            .Watches<V1Alpha1Agent>(agent => agent.Spec.PoolRef?.Name is { Length: > 0 } name ? [new ObjectKey(agent.Metadata.NamespaceProperty ?? "", name)] : [])
+            .WatchesRawSource(monitor)
+            .Complete(this);
+    }
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1AgentPool? pool, CancellationToken cancellationToken)
     {

@@ -1,23 +1,49 @@
+using System.Collections.Concurrent;
+using k8s;
 using k8s.Models;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Keda;
 
 namespace MetaEvolve.Operator.Runtime;
 
-/// <summary>The caches of one leadership term, and the lookups reconcilers and event mappings share.</summary>
+/// <summary>
+/// The caches of one <see cref="ControllerManager"/>, one per kind a controller declared (For, Owns, Watches), and
+/// the lookups reconcilers and mapping functions share.
+/// </summary>
 public sealed class ClusterState
 {
-    public ObjectCache<V1Alpha1AgentPool> Pools { get; } = new();
-    public ObjectCache<V1Alpha1Agent> Agents { get; } = new();
-    public ObjectCache<V1Alpha1Skill> Skills { get; } = new();
-    public ObjectCache<V1Deployment> Deployments { get; } = new();
-    public ObjectCache<V1Secret> Secrets { get; } = new();
-    public ObjectCache<V1ConfigMap> ConfigMaps { get; } = new();
-    public ObjectCache<V2HorizontalPodAutoscaler> Autoscalers { get; } = new();
-    public ObjectCache<KedaScaledObject> ScaledObjects { get; } = new();
+    private readonly ConcurrentDictionary<Type, object> _caches = new();
+    private readonly ConcurrentBag<Func<bool>> _synced = [];
 
-    public bool Synced => Pools.Synced && Agents.Synced && Skills.Synced && Deployments.Synced && Secrets.Synced && ConfigMaps.Synced
-        && Autoscalers.Synced && ScaledObjects.Synced;
+    public ObjectCache<V1Alpha1AgentPool> Pools => Of<V1Alpha1AgentPool>();
+    public ObjectCache<V1Alpha1Agent> Agents => Of<V1Alpha1Agent>();
+    public ObjectCache<V1Alpha1Skill> Skills => Of<V1Alpha1Skill>();
+    public ObjectCache<V1Deployment> Deployments => Of<V1Deployment>();
+    public ObjectCache<V1Secret> Secrets => Of<V1Secret>();
+    public ObjectCache<V1ConfigMap> ConfigMaps => Of<V1ConfigMap>();
+    public ObjectCache<V2HorizontalPodAutoscaler> Autoscalers => Of<V2HorizontalPodAutoscaler>();
+    public ObjectCache<KedaScaledObject> ScaledObjects => Of<KedaScaledObject>();
+
+    /// <summary>True once every cache holds a full list.</summary>
+    public bool Synced => _synced.All(synced => synced());
+
+    /// <summary>The cache of a kind some controller declared; reading a kind nobody watches is a wiring mistake.</summary>
+    public ObjectCache<T> Of<T>() where T : class, IKubernetesObject<V1ObjectMeta> =>
+        _caches.TryGetValue(typeof(T), out var cache)
+            ? (ObjectCache<T>)cache
+            : throw new InvalidOperationException($"{typeof(T).Name} is not watched: declare it with For, Owns or Watches in a reconciler's builder");
+
+    internal ObjectCache<T> Add<T>() where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var cache = new ObjectCache<T>();
+        if (!_caches.TryAdd(typeof(T), cache))
+        {
+            throw new InvalidOperationException($"{typeof(T).Name} already has a cache");
+        }
+
+        _synced.Add(() => cache.Synced);
+        return cache;
+    }
 
     /// <summary>The agents bound to a pool, by name.</summary>
     public IReadOnlyList<V1Alpha1Agent> AgentsOfPool(ObjectKey pool) =>

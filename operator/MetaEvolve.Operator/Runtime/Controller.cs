@@ -7,8 +7,11 @@ namespace MetaEvolve.Operator.Runtime;
 /// <summary>
 /// Runs one reconciler: workers take keys from the work queue (one reconcile per key at a time, different keys in
 /// parallel), call the reconciler with the cached object, and requeue as it asks — or with backoff when it throws.
+/// Every <see cref="ControllerSettings.ResyncPeriod"/> each cached object is queued again, so drift that caused no
+/// event (a child edited while the operator was not watching it, a store row lost) is repaired. Built by
+/// <see cref="ControllerBuilder{T}"/>, which wires the watches that fill the queue.
 /// </summary>
-public sealed class Controller<T> : IDisposable where T : class, IKubernetesObject<V1ObjectMeta>
+public sealed class Controller<T> : IController where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly string _kind;
     private readonly ObjectCache<T> _cache;
@@ -16,6 +19,7 @@ public sealed class Controller<T> : IDisposable where T : class, IKubernetesObje
     private readonly ControllerSettings _settings;
     private readonly OperatorMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private long _reconciles;
 
     public Controller(string kind, ObjectCache<T> cache, IReconciler<T> reconciler, ControllerSettings settings, OperatorMetrics metrics, ILogger logger, TimeProvider? time = null)
@@ -26,7 +30,8 @@ public sealed class Controller<T> : IDisposable where T : class, IKubernetesObje
         _settings = settings;
         _metrics = metrics;
         _logger = logger;
-        Queue = new WorkQueue<ObjectKey>(settings.Queue, time);
+        _time = time ?? TimeProvider.System;
+        Queue = new WorkQueue<ObjectKey>(settings.Queue, _time);
     }
 
     public WorkQueue<ObjectKey> Queue { get; }
@@ -43,7 +48,32 @@ public sealed class Controller<T> : IDisposable where T : class, IKubernetesObje
     }
 
     public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(Enumerable.Range(0, Math.Max(1, _settings.Workers)).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None)));
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, _settings.Workers)).Select(_ => Task.Run(() => WorkAsync(cancellationToken), CancellationToken.None))
+            .Append(ResyncAsync(cancellationToken)));
+
+    // Called, not Task.Run: the timer exists once RunAsync returns, so a test's fake clock cannot advance past it unseen.
+    private async Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        if (_settings.ResyncPeriod <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(_settings.ResyncPeriod, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                foreach (var item in _cache.List())
+                {
+                    Enqueue(ObjectKey.Of(item));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
     private async Task WorkAsync(CancellationToken cancellationToken)
     {

@@ -8,4 +8,7 @@ public sealed record ControllerSettings
 
     /// <summary>Longest one reconcile may take; a reconcile stuck on an unreachable service is retried with backoff.</summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often every cached object is queued again without a change (drift repair); zero turns it off.</summary>
+    public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
 }

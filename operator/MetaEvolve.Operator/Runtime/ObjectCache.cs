@@ -5,12 +5,17 @@ using k8s.Models;
 namespace MetaEvolve.Operator.Runtime;
 
 /// <summary>
-/// The last state the watch delivered of every object of one kind. Reconcilers read from here instead of
-/// calling the API server; only the watcher writes to it.
+/// The last known state of every object of one kind. Reconcilers read from here instead of calling the API server.
+/// The watch writes every change it delivers; reconcilers also write the server's answers to their own writes
+/// (<see cref="Remember"/>), so the next reconcile does not act on the version they just replaced.
 /// </summary>
 public sealed class ObjectCache<T> where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    private readonly ConcurrentDictionary<ObjectKey, T> _items = new();
+    // How many of the versions the watch delivered are kept per object. A write is remembered right after its answer
+    // arrives, far fewer watch events later than this.
+    private const int DeliveredVersionsKept = 8;
+
+    private readonly ConcurrentDictionary<ObjectKey, Entry> _items = new();
     private volatile bool _synced;
 
     /// <summary>True once the first list has been loaded.</summary>
@@ -18,30 +23,44 @@ public sealed class ObjectCache<T> where T : class, IKubernetesObject<V1ObjectMe
 
     public int Count => _items.Count;
 
-    public T? Get(ObjectKey key) => _items.TryGetValue(key, out var item) ? item : null;
+    public T? Get(ObjectKey key) => _items.TryGetValue(key, out var entry) ? entry.Item : null;
 
     public IReadOnlyList<T> List(string? ns = null) =>
-        [.. _items.Where(p => ns is null || p.Key.Namespace == ns).Select(p => p.Value)];
+        [.. _items.Where(p => ns is null || p.Key.Namespace == ns).Select(p => p.Value.Item)];
 
-    internal void Set(T item) => _items[ObjectKey.Of(item)] = item;
+    /// <summary>Stores what the watch delivered; returns the version cached before, if any.</summary>
+    internal T? Set(T item)
+    {
+        T? previous = null;
+        _items.AddOrUpdate(ObjectKey.Of(item),
+            _ => new Entry(item, [item.Metadata.ResourceVersion]),
+            (_, cached) =>
+            {
+                previous = cached.Item;
+                return new Entry(item, [.. cached.Delivered.TakeLast(DeliveredVersionsKept - 1), item.Metadata.ResourceVersion]);
+            });
+        return previous;
+    }
 
     /// <summary>
-    /// Caches the answer of the operator's own write, unless the watch already delivered a newer version.
-    /// resourceVersions are opaque, but every server this runs against issues increasing integers; when they are
-    /// not integers the write's answer is taken.
+    /// Caches the answer of the operator's own write, unless the watch already delivered that version (and so perhaps
+    /// newer ones). resourceVersions are opaque strings that may only be compared for equality; the watch delivers an
+    /// object's versions in order, so a written version it has not delivered yet is newer than anything it did.
     /// </summary>
     internal void Remember(T item)
     {
-        _items.AddOrUpdate(ObjectKey.Of(item), item, (_, cached) =>
-            long.TryParse(cached.Metadata.ResourceVersion, out var old) && long.TryParse(item.Metadata.ResourceVersion, out var fresh) && old > fresh
-                ? cached
-                : item);
+        _items.AddOrUpdate(ObjectKey.Of(item),
+            _ => new Entry(item, []),
+            (_, cached) => cached.Delivered.Contains(item.Metadata.ResourceVersion) ? cached : cached with { Item = item });
     }
 
-    internal T? Remove(ObjectKey key) => _items.TryRemove(key, out var removed) ? removed : null;
+    internal T? Remove(ObjectKey key) => _items.TryRemove(key, out var removed) ? removed.Item : null;
 
-    /// <summary>Replaces the contents after a (re)list; returns the objects that disappeared meanwhile.</summary>
-    internal IReadOnlyList<T> Replace(IReadOnlyList<T> items)
+    /// <summary>
+    /// Replaces the contents after a (re)list; returns the objects that disappeared meanwhile and, per listed object,
+    /// the version cached before (null for a new one).
+    /// </summary>
+    internal (IReadOnlyList<T> Gone, IReadOnlyList<T?> Previous) Replace(IReadOnlyList<T> items)
     {
         var keep = items.Select(ObjectKey.Of).ToHashSet();
         var gone = new List<T>();
@@ -49,16 +68,14 @@ public sealed class ObjectCache<T> where T : class, IKubernetesObject<V1ObjectMe
         {
             if (_items.TryRemove(key, out var removed))
             {
-                gone.Add(removed);
+                gone.Add(removed.Item);
             }
         }
 
-        foreach (var item in items)
-        {
-            Set(item);
-        }
-
+        var previous = items.Select(Set).ToList();
         _synced = true;
-        return gone;
+        return (gone, previous);
     }
+
+    private sealed record Entry(T Item, IReadOnlyList<string?> Delivered);
 }

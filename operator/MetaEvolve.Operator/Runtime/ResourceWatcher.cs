@@ -16,14 +16,14 @@ public sealed class ResourceWatcher<T>(
     OperatorMetrics metrics,
     ILogger logger) where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    private readonly List<Action<WatchEventType, T>> _subscribers = [];
+    private readonly List<Action<ObjectChange<T>>> _subscribers = [];
 
     public ObjectCache<T> Cache => cache;
 
     public string Resource => source.Resource;
 
     /// <summary>Registers a handler; call before <see cref="RunAsync"/>. Handlers must be quick (they enqueue keys).</summary>
-    public void Subscribe(Action<WatchEventType, T> handler) => _subscribers.Add(handler);
+    public void Subscribe(Action<ObjectChange<T>> handler) => _subscribers.Add(handler);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -97,15 +97,15 @@ public sealed class ResourceWatcher<T>(
     private async Task<string> RelistAsync(CancellationToken cancellationToken)
     {
         var (items, resourceVersion) = await source.ListAsync(cancellationToken);
-        var gone = cache.Replace(items);
+        var (gone, previous) = cache.Replace(items);
         foreach (var item in gone)
         {
-            Notify(WatchEventType.Deleted, item);
+            Notify(new ObjectChange<T>(WatchEventType.Deleted, item, item));
         }
 
-        foreach (var item in items)
+        for (var i = 0; i < items.Count; i++)
         {
-            Notify(WatchEventType.Added, item);
+            Notify(new ObjectChange<T>(WatchEventType.Added, items[i], previous[i]));
         }
 
         logger.LogInformation("Listed {Count} {Resource} at resourceVersion {ResourceVersion}", items.Count, source.Resource, resourceVersion);
@@ -114,29 +114,21 @@ public sealed class ResourceWatcher<T>(
 
     private void Apply(WatchEventType type, T item)
     {
-        if (type == WatchEventType.Deleted)
-        {
-            cache.Remove(ObjectKey.Of(item));
-        }
-        else
-        {
-            cache.Set(item);
-        }
-
-        Notify(type, item);
+        var previous = type == WatchEventType.Deleted ? cache.Remove(ObjectKey.Of(item)) : cache.Set(item);
+        Notify(new ObjectChange<T>(type, item, previous));
     }
 
-    private void Notify(WatchEventType type, T item)
+    private void Notify(ObjectChange<T> change)
     {
         foreach (var subscriber in _subscribers)
         {
             try
             {
-                subscriber(type, item);
+                subscriber(change);
             }
             catch (Exception exception)
             {
-                logger.LogError(exception, "A handler of {Resource} failed on {Type} {Key}", source.Resource, type, ObjectKey.Of(item));
+                logger.LogError(exception, "A handler of {Resource} failed on {Type} {Key}", source.Resource, change.Type, ObjectKey.Of(change.Current));
             }
         }
     }

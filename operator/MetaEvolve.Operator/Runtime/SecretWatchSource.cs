@@ -8,20 +8,20 @@ namespace MetaEvolve.Operator.Runtime;
 /// Secrets (core group, so not reachable through the custom-objects endpoints). The operator only needs to know
 /// which Secrets and keys exist, so values are dropped before anything is cached: no secret value stays in memory.
 /// </summary>
-public sealed class SecretWatchSource(IKubernetes client) : IWatchSource<V1Secret>
+public sealed class SecretWatchSource(IKubernetes client, string? labelSelector = null) : IWatchSource<V1Secret>
 {
     public string Resource => "core/secrets";
 
     public async Task<(IReadOnlyList<V1Secret> Items, string ResourceVersion)> ListAsync(CancellationToken cancellationToken)
     {
-        var list = await client.CoreV1.ListSecretForAllNamespacesAsync(cancellationToken: cancellationToken);
+        var list = await client.CoreV1.ListSecretForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: cancellationToken);
         return ([.. list.Items.Select(KeysOnly)], list.Metadata.ResourceVersion ?? "");
     }
 
     public async IAsyncEnumerable<(WatchEventType Type, V1Secret Object)> WatchAsync(
         string resourceVersion, TimeSpan timeout, Action<Exception> onError, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var events = client.CoreV1.WatchListSecretForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion,
+        var events = client.CoreV1.WatchListSecretForAllNamespacesAsync(allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
             timeoutSeconds: (int)timeout.TotalSeconds, onError: onError, cancellationToken: cancellationToken);
         await foreach (var (type, item) in events.WithCancellation(cancellationToken))
         {

@@ -20,20 +20,19 @@ public sealed class PoolQueueMonitor(
     QueueSamples samples,
     OperatorOptions options,
     TimeProvider time,
-    ILogger<PoolQueueMonitor> logger) : IDisposable
+    ILogger<PoolQueueMonitor> logger) : IRequestSource, IDisposable
 {
     // The stream stores a message a moment after subscribers hear it; one late second look covers that gap.
     private static readonly TimeSpan WakeRecheck = TimeSpan.FromMilliseconds(250);
 
     private readonly ConcurrentDictionary<ObjectKey, CancellationTokenSource> _wakeWatches = new();
     private readonly CancellationTokenSource _stop = new();
-    private Action<ObjectKey> _reconcile = _ => { };
+    private volatile Action<ObjectKey> _reconcile = _ => { };
 
-    /// <summary>Sets what to do with a pool whose queue changed; the runtime enqueues a reconcile.</summary>
-    public void OnChange(Action<ObjectKey> reconcile) => _reconcile = reconcile;
-
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>Polls until cancelled; <paramref name="enqueue"/> is told about each pool whose queue changed.</summary>
+    public async Task RunAsync(Action<ObjectKey> enqueue, CancellationToken cancellationToken)
     {
+        _reconcile = enqueue;
         using var stop = cancellationToken.Register(_stop.Cancel);
         using var timer = new PeriodicTimer(options.QueuePollInterval, time);
         try

@@ -4,13 +4,15 @@ using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
+using Npgsql;
 
 namespace MetaEvolve.Operator.Skills;
 
 /// <summary>
 /// Skill → validated with the shared skill code, stored as an immutable version by digest (with the compiled
 /// assembly), made the latest, and announced on the config bucket. An invalid edit is never stored, so agents keep
-/// the last good version. Deletion waits until no Agent uses the skill, then removes it from the store.
+/// the last good version. Deletion waits until no Agent uses the skill, then removes it from the store. A store that
+/// cannot be reached gives Ready=False with reason StoreUnavailable, retried with backoff.
 /// </summary>
 [RequiresPermission(ApiGroup.Group, V1Alpha1Skill.KubePlural, "get,list,watch,patch,update")]
 [RequiresPermission(ApiGroup.Group, V1Alpha1Skill.KubePlural + "/status", "get,patch,update")]
@@ -25,6 +27,18 @@ public sealed class SkillReconciler(
     ILogger<SkillReconciler> logger) : IReconciler<V1Alpha1Skill>
 {
     private static readonly JsonSerializerOptions FunctionJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Declares the skill controller: a change to a skill reconciles it, and so does an agent letting go of a skill being deleted.</summary>
+    public Controller<V1Alpha1Skill> SetupWith(ControllerManager manager)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        return manager.For<V1Alpha1Skill>()
+            // Deletion waits for the last agent using the skill; the agent's previous version still lists it.
+            .Watches<V1Alpha1Agent>(agent => (agent.Spec.Skills ?? [])
+                .Select(reference => new ObjectKey(agent.Metadata.NamespaceProperty ?? "", reference.Name))
+                .Where(key => state.Skills.Get(key) is { } skill && Finalizers.IsDeleting(skill)))
+            .Complete(this);
+    }
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1Skill? skill, CancellationToken cancellationToken)
     {
@@ -50,6 +64,23 @@ public sealed class SkillReconciler(
             return ReconcileResult.Done;
         }
 
+        try
+        {
+            status = await ValidateAndPublishAsync(key, skill, digest, cancellationToken);
+        }
+        catch (NpgsqlException exception)
+        {
+            await WriteStatusAsync(skill, SkillStatusBuilder.StoreUnavailable(skill, $"the store could not be read or written: {exception.Message}", DateTime.UtcNow), cancellationToken);
+            // No watch event announces the store's recovery: retry with backoff.
+            throw new TransientException($"store, skill {key}: {exception.Message}", exception);
+        }
+
+        await WriteStatusAsync(skill, status, cancellationToken);
+        return ReconcileResult.Done;
+    }
+
+    private async Task<V1Alpha1SkillStatus> ValidateAndPublishAsync(ObjectKey key, V1Alpha1Skill skill, string digest, CancellationToken cancellationToken)
+    {
         var stored = await store.FindByDigestAsync(key.Namespace, key.Name, digest, cancellationToken);
         IReadOnlyList<SkillFunctionInfo> functions;
         if (stored is null)
@@ -58,9 +89,7 @@ public sealed class SkillReconciler(
             if (!validation.Succeeded)
             {
                 logger.LogInformation("Skill {Skill} rejected: {Reason} with {Count} diagnostics", key, validation.Reason, validation.Diagnostics.Count);
-                status = SkillStatusBuilder.Rejected(skill, digest, validation, DateTime.UtcNow);
-                await WriteStatusAsync(skill, status, cancellationToken);
-                return ReconcileResult.Done;
+                return SkillStatusBuilder.Rejected(skill, digest, validation, DateTime.UtcNow);
             }
 
             functions = validation.Functions;
@@ -74,9 +103,7 @@ public sealed class SkillReconciler(
         }
 
         await notices.AnnounceAsync(ConfigNotices.SkillKey(key.Namespace, key.Name), digest, cancellationToken);
-        status = SkillStatusBuilder.Published(skill, digest, functions, DateTime.UtcNow);
-        await WriteStatusAsync(skill, status, cancellationToken);
-        return ReconcileResult.Done;
+        return SkillStatusBuilder.Published(skill, digest, functions, DateTime.UtcNow);
     }
 
     private static bool AlreadyRejected(V1Alpha1Skill skill, string digest) =>

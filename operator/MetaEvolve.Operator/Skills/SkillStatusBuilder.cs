@@ -79,6 +79,27 @@ public static class SkillStatusBuilder
         };
     }
 
+    /// <summary>
+    /// Not Ready because the store could not be read or written: nothing new is published, agents keep what was, and
+    /// the controller retries with backoff (so not stalled).
+    /// </summary>
+    public static V1Alpha1SkillStatus StoreUnavailable(V1Alpha1Skill skill, string message, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(skill);
+        var conditions = Conditions.Set(skill.Status?.Conditions, ConditionTypes.Ready, false, ConditionReasons.StoreUnavailable, message,
+            skill.Metadata.Generation, now);
+        conditions = Conditions.Remove(conditions, ConditionTypes.Stalled);
+        return new V1Alpha1SkillStatus
+        {
+            ObservedGeneration = skill.Status?.ObservedGeneration,
+            Digest = skill.Status?.Digest,
+            PublishedDigest = skill.Status?.PublishedDigest,
+            Functions = skill.Status?.Functions,
+            Diagnostics = skill.Status?.Diagnostics,
+            Conditions = conditions,
+        };
+    }
+
     private static string Summary(IReadOnlyList<Core.Skills.SkillDiagnostic> diagnostics)
     {
         if (diagnostics.Count == 0)

@@ -7,8 +7,7 @@ public class BrokenReferenceTests
 {
     private static long Reconciles(OperatorInstance instance)
     {
-        var runtime = instance.Leader.Runtime!;
-        return runtime.Pools.Reconciles + runtime.Agents.Reconciles + runtime.Skills.Reconciles;
+        return instance.Leader.Manager!.Controllers.Sum(controller => controller.Reconciles);
     }
 
     [Fact]

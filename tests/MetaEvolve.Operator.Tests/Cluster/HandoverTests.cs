@@ -1,4 +1,5 @@
 using k8s;
+using MetaEvolve.Crds;
 using MetaEvolve.Testing;
 namespace MetaEvolve.Operator.Tests.Cluster;
 
@@ -28,7 +29,7 @@ public class HandoverTests
         await cluster.Kubectl.OkAsync("wait", "--for=condition=Ready", "--timeout=30s", "agentpool/first");
         Assert.True(a.Leader.IsLeader);
         Assert.False(b.Leader.IsLeader);
-        Assert.Equal(0, b.Leader.Terms);
+        Assert.Equal(0, b.Leader.TimesLed);
 
         await a.StopAsync();
         TestContext.Current.TestOutputHelper?.WriteLine(await cluster.Kubectl.OkAsync("get", "lease", "metaevolve-operator", "-o", "yaml"));
@@ -39,6 +40,6 @@ public class HandoverTests
         await OperatorCluster.EventuallyAsync(async () =>
             (await cluster.Client("test").AppsV1.ReadNamespacedDeploymentAsync("first-workers", cluster.Namespace, cancellationToken: TestContext.Current.CancellationToken)).Spec.Replicas == 3,
             "kubectl scale agentpool reaches the Deployment through the new leader");
-        Assert.True(b.Leader.Runtime!.Pools.Reconciles > 0);
+        Assert.True(b.Leader.Manager!.ControllerFor<V1Alpha1AgentPool>().Reconciles > 0);
     }
 }

@@ -59,7 +59,7 @@ public class ResourceWatcherTests
         var cache = new ObjectCache<V1ConfigMap>();
         var watcher = new ResourceWatcher<V1ConfigMap>(source, cache, new WatchSettings(), metrics, NullLogger.Instance);
         var seen = new List<(WatchEventType, string, string)>();
-        watcher.Subscribe((type, item) => seen.Add((type, item.Metadata.Name, item.Metadata.ResourceVersion)));
+        watcher.Subscribe(change => seen.Add((change.Type, change.Current.Metadata.Name, change.Current.Metadata.ResourceVersion)));
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var run = watcher.RunAsync(cts.Token);

@@ -10,7 +10,7 @@ namespace MetaEvolve.Operator.Hosting;
 /// The client's own LeaderElector did not take over a released Lease in our tests, so the loop is ours and the
 /// lock — and its optimistic concurrency on the resourceVersion — is the client's.
 /// </summary>
-public sealed class LeaseElection(ILock lease, string identity, TimeSpan leaseDuration, TimeProvider time)
+public sealed class LeaseCandidate(ILock lease, string identity, TimeSpan leaseDuration, TimeProvider time)
 {
     private LeaderElectionRecord? _observed;
     private DateTimeOffset _observedAt;

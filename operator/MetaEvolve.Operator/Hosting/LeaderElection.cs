@@ -6,30 +6,30 @@ using MetaEvolve.Operator.Runtime;
 namespace MetaEvolve.Operator.Hosting;
 
 /// <summary>
-/// Runs the operator only while this instance holds the Lease (through the client's LeaseLock): of several
-/// replicas one reconciles, and another takes over within the lease duration when it dies. A leader that cannot
-/// renew within the renew deadline stops reconciling at once. On a clean shutdown the leader gives the Lease up,
-/// so the next one takes over on its next try.
+/// Leader election via a Lease (through the client's LeaseLock): of several replicas only the leader, the one holding
+/// the Lease, runs the controllers, on a <see cref="ControllerManager"/> made fresh each time it becomes leader;
+/// another takes over within the lease duration when it dies. A leader that cannot renew within the renew deadline
+/// stops at once. On a clean shutdown the leader gives the Lease up, so a standby takes over on its next try.
 /// </summary>
 [RequiresPermission("coordination.k8s.io", "leases", "get,create,update", OperatorNamespaceOnly = true)]
-public sealed class LeaderElectedOperator(
+public sealed class LeaderElection(
     IServiceProvider services,
     IKubernetes client,
     OperatorOptions options,
     OperatorMetrics metrics,
     LeaderState leader,
-    ILogger<LeaderElectedOperator> logger) : BackgroundService
+    ILogger<LeaderElection> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var lease = new LeaseLock(client, options.Namespace, options.LeaseName, options.Identity);
-        var election = new LeaseElection(lease, options.Identity, options.LeaseDuration, TimeProvider.System);
+        var candidate = new LeaseCandidate(lease, options.Identity, options.LeaseDuration, TimeProvider.System);
         logger.LogInformation("Operator {Identity} waits for Lease {Namespace}/{Lease}", options.Identity, options.Namespace, options.LeaseName);
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (await TryRoundAsync(election, stoppingToken))
+            if (await TryRoundAsync(candidate, stoppingToken))
             {
-                await LeadWhileRenewingAsync(election, stoppingToken);
+                await LeadWhileRenewingAsync(candidate, stoppingToken);
             }
             else
             {
@@ -40,7 +40,7 @@ public sealed class LeaderElectedOperator(
         await ReleaseAsync(lease);
     }
 
-    private async Task LeadWhileRenewingAsync(LeaseElection election, CancellationToken stoppingToken)
+    private async Task LeadWhileRenewingAsync(LeaseCandidate candidate, CancellationToken stoppingToken)
     {
         logger.LogInformation("Operator {Identity} leads", options.Identity);
         metrics.IsLeader.Set(1);
@@ -55,7 +55,7 @@ public sealed class LeaderElectedOperator(
                 break;
             }
 
-            if (await TryRoundAsync(election, stoppingToken))
+            if (await TryRoundAsync(candidate, stoppingToken))
             {
                 lastRenewal = DateTimeOffset.UtcNow;
             }
@@ -72,11 +72,11 @@ public sealed class LeaderElectedOperator(
         logger.LogInformation("Operator {Identity} stopped leading", options.Identity);
     }
 
-    private async Task<bool> TryRoundAsync(LeaseElection election, CancellationToken stoppingToken)
+    private async Task<bool> TryRoundAsync(LeaseCandidate candidate, CancellationToken stoppingToken)
     {
         try
         {
-            return await election.TryAcquireOrRenewAsync(stoppingToken);
+            return await candidate.TryAcquireOrRenewAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -92,19 +92,19 @@ public sealed class LeaderElectedOperator(
 
     private async Task LeadAsync(CancellationToken cancellationToken)
     {
-        using var runtime = ActivatorUtilities.CreateInstance<OperatorRuntime>(services);
-        leader.Lead(runtime);
+        using var manager = OperatorControllers.Create(services);
+        leader.Lead(manager);
         try
         {
             await MigrateStoreAsync(cancellationToken);
-            await runtime.RunAsync(cancellationToken);
+            await manager.RunAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
         catch (Exception exception)
         {
-            logger.LogError(exception, "The operator runtime failed");
+            logger.LogError(exception, "The controller manager failed");
         }
         finally
         {

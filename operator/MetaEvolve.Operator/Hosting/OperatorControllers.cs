@@ -1,0 +1,40 @@
+using k8s;
+using MetaEvolve.Operator.Agents;
+using MetaEvolve.Operator.Pools;
+using MetaEvolve.Operator.Runtime;
+using MetaEvolve.Operator.Scaling;
+using MetaEvolve.Operator.Skills;
+
+namespace MetaEvolve.Operator.Hosting;
+
+/// <summary>
+/// The operator's three controllers on a fresh <see cref="ControllerManager"/>, made each time this instance becomes
+/// leader. What each controller watches is declared by its reconciler (<c>SetupWith</c>); this only makes them.
+/// </summary>
+public static class OperatorControllers
+{
+    public static ControllerManager Create(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<OperatorOptions>();
+        var metrics = services.GetRequiredService<OperatorMetrics>();
+        var settings = new ControllerSettings
+        {
+            Workers = options.Workers,
+            Queue = options.Queue,
+            ReconcileTimeout = options.ReconcileTimeout,
+            ResyncPeriod = options.ResyncPeriod,
+        };
+        var manager = new ControllerManager(services.GetRequiredService<IKubernetes>(), options.Watch, settings, metrics,
+            services.GetRequiredService<ILoggerFactory>());
+
+        // Reconcilers read this manager's caches, so they are made with its state; so are the queue readings.
+        var state = manager.State;
+        var samples = new QueueSamples(metrics);
+        var monitor = ActivatorUtilities.CreateInstance<PoolQueueMonitor>(services, state, samples);
+        var autoscalers = ActivatorUtilities.CreateInstance<PoolAutoscalers>(services, state);
+        ActivatorUtilities.CreateInstance<AgentPoolReconciler>(services, state, samples, monitor, autoscalers).SetupWith(manager);
+        ActivatorUtilities.CreateInstance<AgentReconciler>(services, state).SetupWith(manager);
+        ActivatorUtilities.CreateInstance<SkillReconciler>(services, state).SetupWith(manager);
+        return manager;
+    }
+}
