@@ -1,5 +1,6 @@
 using System.Globalization;
 using MetaEvolve.Core;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Bench.Operator;
 
@@ -20,7 +21,7 @@ internal sealed class OperatorProcess : IDisposable
     {
         var environment = settings.ToDictionary(s => "Operator__" + s.Key, s => s.Value);
         environment["KUBECONFIG"] = kubeconfig;
-        return new OperatorProcess(ChildProcess.Start("operator", dll, connections, environment));
+        return new OperatorProcess(BenchChildren.StartService("operator", dll, connections, environment));
     }
 
     /// <summary>The settings the benchmark gives an operator: a private lease namespace and store schema (its NATS names

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using MetaEvolve.Core.Packaging;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Packaging.Tests;
 

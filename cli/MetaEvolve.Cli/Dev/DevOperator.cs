@@ -1,4 +1,5 @@
 using MetaEvolve.Core.Packaging;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Cli.Dev;
 
@@ -18,7 +19,7 @@ public sealed class DevOperator(string root, string kubeconfigPath, int port, in
     public void Start()
     {
         var log = Path.Combine(root, ".metaevolve", "operator.log");
-        _process = ChildProcess.Start(root, "operator", "MetaEvolve.Operator", log, new Dictionary<string, string>
+        _process = ChildProcess.StartProject(root, "operator", "MetaEvolve.Operator", new Dictionary<string, string>
         {
             ["KUBECONFIG"] = kubeconfigPath,
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
@@ -26,7 +27,7 @@ public sealed class DevOperator(string root, string kubeconfigPath, int port, in
             ["Operator__ExternalMetrics__Enabled"] = metricsApiPort > 0 ? "true" : "false",
             ["Operator__ExternalMetrics__Port"] = metricsApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Operator__ExternalMetrics__LoopbackOnly"] = "true",
-        });
+        }, log);
         output.WriteLine($"      operator on http://127.0.0.1:{port} (logs in {Path.GetRelativePath(root, log)}); pools run {WorkerImage}");
         if (metricsApiPort > 0)
         {

@@ -1,4 +1,5 @@
 using MetaEvolve.DevCluster;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.DevCluster.Manifests;
 using MetaEvolve.DevCluster.Workloads;
 

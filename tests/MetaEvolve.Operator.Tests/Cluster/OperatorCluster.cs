@@ -1,11 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using k8s;
-using k8s.Models;
-using MetaEvolve.Cli.Dev;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.DevCluster;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.DevCluster.Manifests;
 using MetaEvolve.DevCluster.Tests;
 using MetaEvolve.DevCluster.Workloads;
@@ -16,6 +14,8 @@ using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using Npgsql;
 using Prometheus;
+using k8s;
+using k8s.Models;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 

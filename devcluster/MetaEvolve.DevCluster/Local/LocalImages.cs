@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using MetaEvolve.Core.Packaging;
 using MetaEvolve.DevCluster.Workloads;
 
-namespace MetaEvolve.Cli.Dev;
+namespace MetaEvolve.DevCluster.Local;
 
 /// <summary>
 /// Which local command runs a container image under <c>dev up</c>. By default MetaEvolve's own images
