@@ -5,7 +5,7 @@ using MetaEvolve.DevCluster.Local;
 namespace MetaEvolve.Bench.Operator;
 
 /// <summary>
-/// The Release-built operator as a real process (<c>dotnet MetaEvolve.Operator.dll</c>), talking to the dev API
+/// The Release-built operator as a real process (<c>dotnet MetaEvolve.Operator.Host.dll</c>), talking to the dev API
 /// server through a kubeconfig of its own user, so the server's request record tells its requests apart.
 /// </summary>
 internal sealed class OperatorProcess : IDisposable

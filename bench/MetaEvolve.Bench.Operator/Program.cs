@@ -18,7 +18,7 @@ var workers = BenchArguments.Int("--workers", 4);
 var idleSeconds = BenchArguments.Int("--idle-seconds", 60);
 var samples = BenchArguments.Int("--activation-samples", 10);
 var root = RepositoryRoot.Path;
-var operatorDll = BenchArguments.Text("--operator", Path.Combine(root, "operator", "MetaEvolve.Operator", "bin", "Release", "net10.0", "MetaEvolve.Operator.dll"));
+var operatorDll = BenchArguments.Text("--operator", Path.Combine(root, "operator", "MetaEvolve.Operator.Host", "bin", "Release", "net10.0", "MetaEvolve.Operator.Host.dll"));
 var connections = ConnectionOptions.FromEnvironment();
 var names = BenchIsolation.Create();
 var store = new StoreOptions { Schema = names.Schema };

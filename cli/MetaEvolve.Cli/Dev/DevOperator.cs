@@ -19,7 +19,7 @@ public sealed class DevOperator(string root, string kubeconfigPath, int port, in
     public void Start()
     {
         var log = Path.Combine(root, ".metaevolve", "operator.log");
-        _process = ChildProcess.StartProject(root, "operator", "MetaEvolve.Operator", new Dictionary<string, string>
+        _process = ChildProcess.StartProject(root, "operator", "MetaEvolve.Operator.Host", new Dictionary<string, string>
         {
             ["KUBECONFIG"] = kubeconfigPath,
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",

@@ -33,7 +33,7 @@ public static class LocalImages
         [
             // Any tag, with or without the registry (ImageCommand.Matches): the chart's images and the pools' default alike.
             Built(root, ContainerImages.Reference(ContainerImages.AgentRuntime, "*"), "agent-runtime", "MetaEvolve.AgentRuntime"),
-            Built(root, ContainerImages.Reference(ContainerImages.Operator, "*"), "operator", "MetaEvolve.Operator"),
+            Built(root, ContainerImages.Reference(ContainerImages.Operator, "*"), "operator", "MetaEvolve.Operator.Host"),
             Built(root, ContainerImages.Reference(ContainerImages.Gateway, "*"), "gateway", "MetaEvolve.Gateway"),
         ];
     }
