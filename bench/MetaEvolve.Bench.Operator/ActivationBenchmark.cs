@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
@@ -9,8 +11,6 @@ using MetaEvolve.Crds;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.DevCluster.Storage;
 using NATS.Client.JetStream;
-using k8s;
-using k8s.Models;
 
 namespace MetaEvolve.Bench.Operator;
 

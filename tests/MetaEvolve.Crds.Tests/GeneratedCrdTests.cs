@@ -1,7 +1,7 @@
-using MetaEvolve.Crds.Generation;
-using MetaEvolve.DevCluster.Local;
 using k8s;
 using k8s.Models;
+using MetaEvolve.Crds.Generation;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Crds.Tests;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using MetaEvolve.Crds.Generation;
 using MetaEvolve.Crds.Validation;
 using MetaEvolve.DevCluster.Local;
-using k8s;
-using k8s.Models;
 
 namespace MetaEvolve.Crds.Tests.Validation;
 

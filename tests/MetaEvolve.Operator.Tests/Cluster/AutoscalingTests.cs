@@ -1,11 +1,11 @@
+using k8s;
+using k8s.Autorest;
 using MetaEvolve.Core;
 using MetaEvolve.Crds;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Operator.Keda;
 using MetaEvolve.Testing;
 using NATS.Client.JetStream;
-using k8s;
-using k8s.Autorest;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using k8s;
+using k8s.Models;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.DevCluster;
@@ -14,8 +16,6 @@ using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using Npgsql;
 using Prometheus;
-using k8s;
-using k8s.Models;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 

@@ -1,9 +1,9 @@
+using k8s;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Operator.Rbac;
 using MetaEvolve.Testing;
-using k8s;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 
