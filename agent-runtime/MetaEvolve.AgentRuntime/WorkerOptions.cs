@@ -24,6 +24,10 @@ public sealed record WorkerOptions
     /// <summary>Attempts before a task that keeps failing transiently is dead-lettered (AgentPool spec.task.maxDeliver).</summary>
     public int MaxDeliver { get; init; } = 5;
 
+    /// <summary>How long one task may run before it is cancelled and recorded failed with <c>timeout:</c> (AgentPool
+    /// spec.task.timeoutSeconds); a task's own deadline applies when it is sooner.</summary>
+    public TimeSpan TaskTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Nak delays by attempt (the last repeats); empty means <see cref="DefaultBackoff"/>. Empty by default
     /// because configuration binding appends to an array that already has elements instead of replacing them.</summary>
     public TimeSpan[] Backoff { get; init; } = [];

@@ -25,6 +25,8 @@ public static class PoolDefaults
 
     public static int MaxDeliver(V1Alpha1AgentPool pool) => pool?.Spec.Task?.MaxDeliver ?? 5;
 
+    public static int TimeoutSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Task?.TimeoutSeconds ?? 300;
+
     public static long TerminationGracePeriodSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Template?.TerminationGracePeriodSeconds ?? 30;
 
     public static bool Suspended(V1Alpha1AgentPool pool) => pool?.Spec.Suspend == true;
