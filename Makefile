@@ -69,7 +69,7 @@ install-cli: ## Pack the CLI as a .NET tool and install `metaevolve` globally (T
 
 .PHONY: run-operator
 run-operator: ## Run the operator against the current kubeconfig and the local services (leader-elected, metrics on :8081, external metrics API on 127.0.0.1:6443).
-	Operator__ExternalMetrics__LoopbackOnly=true $(DOTNET) run --project operator/MetaEvolve.Operator -- --urls http://127.0.0.1:8081
+	Operator__ExternalMetrics__LoopbackOnly=true $(DOTNET) run --project operator/MetaEvolve.Operator.Host -- --urls http://127.0.0.1:8081
 
 ##@ Benchmarks (each prints its figures as ratios against a baseline measured in the same run)
 
@@ -96,7 +96,7 @@ bench-gateway: ## system.echo through the gateway (submit + ?wait) vs straight t
 .PHONY: bench-operator
 bench-operator: ## Operator cold start over 1,000 pools + agents vs bare clients, its requests, idle writes, peak memory; scale-from-zero activation.
 	$(DOTNET) build agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
-	$(DOTNET) build -c Release operator/MetaEvolve.Operator/MetaEvolve.Operator.csproj
+	$(DOTNET) build -c Release operator/MetaEvolve.Operator.Host/MetaEvolve.Operator.Host.csproj
 	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Operator/MetaEvolve.Bench.Operator.csproj
 	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Operator/bin/Release/net10.0/MetaEvolve.Bench.Operator.dll $(BENCH_ARGS)
 

@@ -27,7 +27,7 @@ nonroot=65532
 
 # component → project. The image is ghcr.io/metaevolve/<component>, its entrypoint the project's apphost.
 components=(
-  "operator:operator/MetaEvolve.Operator/MetaEvolve.Operator.csproj"
+  "operator:operator/MetaEvolve.Operator.Host/MetaEvolve.Operator.Host.csproj"
   "agent-runtime:agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj"
   "gateway:gateway/MetaEvolve.Gateway/MetaEvolve.Gateway.csproj"
 )

@@ -12,6 +12,7 @@ using MetaEvolve.Bench.Gateway;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.DevCluster.Local;
 using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.JetStream;
 
@@ -22,9 +23,8 @@ var warmup = BenchArguments.Int("--warmup", 500);
 var concurrency = BenchArguments.Int("--concurrency", 64);
 var latencyTasks = BenchArguments.Int("--latency-tasks", 1_000);
 var latencyConcurrency = BenchArguments.Int("--latency-concurrency", 4);
-var root = RepositoryRoot.Find();
-var workerDll = BenchArguments.Text("--worker", Path.Combine(root, "agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll"));
-var gatewayDll = BenchArguments.Text("--gateway", Path.Combine(root, "gateway", "MetaEvolve.Gateway", "bin", "Release", "net10.0", "MetaEvolve.Gateway.dll"));
+var workerDll = BenchArguments.Text("--worker", RepositoryRoot.Combine("agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll"));
+var gatewayDll = BenchArguments.Text("--gateway", RepositoryRoot.Combine("gateway", "MetaEvolve.Gateway", "bin", "Release", "net10.0", "MetaEvolve.Gateway.dll"));
 
 var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 // A NATS root of the run's own: a stream that a developer's `make run` left on the same server is not in the way.
@@ -47,14 +47,14 @@ var js = new NatsJSContext(nats);
 await new TaskQueueTopology(js, names, new TaskStreamOptions { MaxMessages = 10_000_000 }, NullLogger<TaskQueueTopology>.Instance).EnsureStreamAsync();
 var publisher = new TaskPublisher(js, names);
 
-var worker = ChildProcess.Start("worker", workerDll, connections, new Dictionary<string, string>
+var worker = BenchChildren.StartService("worker", workerDll, connections, new Dictionary<string, string>
 {
     ["Worker__Namespace"] = ns,
     ["Worker__Pool"] = Pool,
     ["Worker__Schema"] = store.Schema,
     ["Worker__Concurrency"] = concurrency.ToString(c),
 });
-var gateway = ChildProcess.Start("gateway", gatewayDll, connections, new Dictionary<string, string>
+var gateway = BenchChildren.StartService("gateway", gatewayDll, connections, new Dictionary<string, string>
 {
     ["Gateway__Schema"] = store.Schema,
     ["Gateway__ApiKeysFile"] = keysFile,

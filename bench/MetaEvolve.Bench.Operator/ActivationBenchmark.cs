@@ -4,11 +4,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using MetaEvolve.Cli.Dev;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.DevCluster.Storage;
 using NATS.Client.JetStream;
 

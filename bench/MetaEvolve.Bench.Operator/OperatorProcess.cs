@@ -1,10 +1,11 @@
 using System.Globalization;
 using MetaEvolve.Core;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Bench.Operator;
 
 /// <summary>
-/// The Release-built operator as a real process (<c>dotnet MetaEvolve.Operator.dll</c>), talking to the dev API
+/// The Release-built operator as a real process (<c>dotnet MetaEvolve.Operator.Host.dll</c>), talking to the dev API
 /// server through a kubeconfig of its own user, so the server's request record tells its requests apart.
 /// </summary>
 internal sealed class OperatorProcess : IDisposable
@@ -20,7 +21,7 @@ internal sealed class OperatorProcess : IDisposable
     {
         var environment = settings.ToDictionary(s => "Operator__" + s.Key, s => s.Value);
         environment["KUBECONFIG"] = kubeconfig;
-        return new OperatorProcess(ChildProcess.Start("operator", dll, connections, environment));
+        return new OperatorProcess(BenchChildren.StartService("operator", dll, connections, environment));
     }
 
     /// <summary>The settings the benchmark gives an operator: a private lease namespace and store schema (its NATS names

@@ -1,7 +1,6 @@
 // make bench-runtime: one agent-runtime worker against NATS.Net + Npgsql written by hand (the baseline), same run,
 // same servers, same concurrency; then the live-reload latency of agents over three workers. Diagnostics go to
 // stderr; stdout carries exactly the four result lines.
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -10,22 +9,23 @@ using MetaEvolve.Bench.Runtime;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.DevCluster.Local;
 using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
 BenchStop.Install();
-var tasks = IntArg("--tasks", 50_000);
+var tasks = BenchArguments.Int("--tasks", 50_000);
 // A fresh worker and a fresh tasks partition run at about half speed for their first tens of thousands of
 // tasks (JIT tiering, PostgreSQL growing the new partition before autovacuum has visited it): measured here.
-var warmup = IntArg("--warmup", 30_000);
-var concurrency = IntArg("--concurrency", 64);
-var latencyRate = IntArg("--latency-rate", 1_000);
-var latencyTasks = IntArg("--latency-tasks", 5_000);
-var reloadRounds = IntArg("--reload-rounds", 50);
-var workerDll = StringArg("--worker", DefaultWorkerDll());
+var warmup = BenchArguments.Int("--warmup", 30_000);
+var concurrency = BenchArguments.Int("--concurrency", 64);
+var latencyRate = BenchArguments.Int("--latency-rate", 1_000);
+var latencyTasks = BenchArguments.Int("--latency-tasks", 5_000);
+var reloadRounds = BenchArguments.Int("--reload-rounds", 50);
+var workerDll = BenchArguments.Text("--worker", RepositoryRoot.Combine("agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll"));
 // Other work on a shared machine comes in bursts: alternate the two sides over rounds and keep each side's best.
-var rounds = IntArg("--rounds", 1);
+var rounds = BenchArguments.Int("--rounds", 1);
 
 var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 // A NATS root of the run's own: a stream that a developer's `make run` left on the same server is not in the way.
@@ -68,10 +68,10 @@ await nats.PingAsync();
 using var reload = new ReloadBenchmark(nats, js, dataSource, publisher, ns, Pool, names);
 await reload.SetUpAsync(CancellationToken.None);
 var worker = StartWorker();
-var reloadWorkers = new List<(Process Process, int Port)>();
+var reloadWorkers = new List<ChildProcess>();
 try
 {
-    await WaitReadyAsync(worker.Port);
+    await worker.WaitReadyAsync(TimeSpan.FromMinutes(2));
     var baseline = new Baseline(js, dataSource, store.Schema, baseStream, baseSubject, concurrency, () => current);
     var baselineRun = Task.Run(() => baseline.RunAsync(stop.Token));
 
@@ -117,7 +117,7 @@ try
     reloadWorkers.Add(StartWorker());
     foreach (var extra in reloadWorkers)
     {
-        await WaitReadyAsync(extra.Port);
+        await extra.WaitReadyAsync(TimeSpan.FromMinutes(2));
     }
     Console.Error.WriteLine($"reload: {reloadRounds} skill versions, 3 workers");
     var reloads = await reload.RunAsync(workers: 3, reloadRounds, CancellationToken.None);
@@ -140,10 +140,7 @@ finally
 {
     foreach (var running in reloadWorkers.Append(worker))
     {
-        if (!running.Process.HasExited)
-        {
-            running.Process.Kill();
-        }
+        running.Dispose();
     }
     try
     {
@@ -208,7 +205,7 @@ static async Task PublishAsync(int count, bool paced, Func<int, Task> publishOne
         if (timer is not null && perTick-- <= 0)
         {
             await timer.WaitForNextTickAsync();
-            perTick = IntArg("--latency-rate", 1_000) / 100 - 1;
+            perTick = BenchArguments.Int("--latency-rate", 1_000) / 100 - 1;
         }
         await window.WaitAsync();
         pending.Add(publishOne(i).ContinueWith(t => { window.Release(); t.GetAwaiter().GetResult(); }, TaskScheduler.Default));
@@ -222,78 +219,17 @@ static JsonElement Arguments(int i)
     return doc.RootElement.Clone();
 }
 
-(Process Process, int Port) StartWorker()
+ChildProcess StartWorker() => BenchChildren.StartService("worker", workerDll, connections, new Dictionary<string, string>
 {
-    var port = 20000 + RandomNumberGenerator.GetInt32(10000);
-    var info = new ProcessStartInfo("dotnet", [workerDll]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var (variable, value) in connections.ToEnvironment())
-    {
-        info.Environment[variable] = value;
-    }
-    info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-    info.Environment["Worker__Namespace"] = ns;
-    info.Environment["Worker__Pool"] = Pool;
-    info.Environment["Worker__Schema"] = store.Schema;
-    info.Environment["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
-    info.Environment["Agents__RedisPrefix"] = $"bench_{suffix}";
-    var process = Process.Start(info)!;
-    BenchStop.Track(process);
-    // Serilog writes to stdout: pass on warnings and errors (they carry "@l"), drop the rest.
-    process.OutputDataReceived += (_, e) => { if (e.Data?.Contains("\"@l\"", StringComparison.Ordinal) == true) { Console.Error.WriteLine("worker: " + e.Data); } };
-    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine("worker: " + e.Data); } };
-    process.BeginOutputReadLine();
-    process.BeginErrorReadLine();
-    return (process, port);
-}
-
-static async Task WaitReadyAsync(int port)
-{
-    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-    for (var i = 0; i < 1200; i++)
-    {
-        try
-        {
-            if ((await http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"))).IsSuccessStatusCode)
-            {
-                return;
-            }
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-        }
-        await Task.Delay(100);
-    }
-    throw new TimeoutException("the worker did not become ready");
-}
+    ["Worker__Namespace"] = ns,
+    ["Worker__Pool"] = Pool,
+    ["Worker__Schema"] = store.Schema,
+    ["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
+    ["Agents__RedisPrefix"] = $"bench_{suffix}",
+});
 
 async Task Exec(string sql)
 {
     await using var command = dataSource.CreateCommand(sql);
     await command.ExecuteNonQueryAsync();
-}
-
-static string DefaultWorkerDll()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "MetaEvolve.sln")))
-        {
-            return Path.Combine(dir.FullName, "agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll");
-        }
-    }
-    throw new DirectoryNotFoundException("MetaEvolve.sln not found; pass --worker PATH");
-}
-
-static int IntArg(string name, int fallback)
-{
-    var args = Environment.GetCommandLineArgs();
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-}
-
-static string StringArg(string name, string fallback)
-{
-    var args = Environment.GetCommandLineArgs();
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }

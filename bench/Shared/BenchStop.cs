@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace MetaEvolve.Bench;
@@ -14,7 +13,7 @@ internal static class BenchStop
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(6);
 
     private static readonly CancellationTokenSource Source = new();
-    private static readonly List<Process> Children = [];
+    private static readonly List<Action> Children = [];
     private static readonly List<PosixSignalRegistration> Registrations = [];
 
     public static CancellationToken Token => Source.Token;
@@ -33,13 +32,13 @@ internal static class BenchStop
         }
     }
 
-    /// <summary>Kills <paramref name="process"/> (and its children) when the run is stopped.</summary>
-    public static void Track(Process process)
+    /// <summary>Calls <paramref name="kill"/> (which kills a child process and its children) when the run is stopped.</summary>
+    public static void Track(Action kill)
     {
-        ArgumentNullException.ThrowIfNull(process);
+        ArgumentNullException.ThrowIfNull(kill);
         lock (Children)
         {
-            Children.Add(process);
+            Children.Add(kill);
         }
     }
 
@@ -55,11 +54,11 @@ internal static class BenchStop
         Source.Cancel();
         lock (Children)
         {
-            foreach (var child in Children)
+            foreach (var kill in Children)
             {
                 try
                 {
-                    child.Kill(entireProcessTree: true);
+                    kill();
                 }
                 catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception)
                 {

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
+using MetaEvolve.DevCluster.Manifests;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -107,30 +107,10 @@ internal sealed partial class YamlManifest
 
                 return array;
             case YamlScalarNode scalar:
-                return Scalar(scalar);
+                return YamlScalars.ToJson(scalar);
             default:
                 throw new YamlManifestException(node.Start, "aliases are not supported in manifests");
         }
-    }
-
-    /// <summary>YAML 1.2 core schema for plain scalars; quoted and block scalars are always strings.</summary>
-    private static JsonValue? Scalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value ?? "";
-        if (scalar.Style != ScalarStyle.Plain || (scalar.Tag.IsGlobal && scalar.Tag.Value == "tag:yaml.org,2002:str"))
-        {
-            return JsonValue.Create(value);
-        }
-
-        return value switch
-        {
-            "" or "~" or "null" or "Null" or "NULL" => null,
-            "true" or "True" or "TRUE" => JsonValue.Create(true),
-            "false" or "False" or "FALSE" => JsonValue.Create(false),
-            _ when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer) => JsonValue.Create(integer),
-            _ when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && value.Any(char.IsAsciiDigit) => JsonValue.Create(number),
-            _ => JsonValue.Create(value),
-        };
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\[([^\]0-9][^\]]*)\]")]

@@ -1,6 +1,7 @@
 using System.Text;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 using NATS.Client.JetStream;
 
@@ -10,7 +11,7 @@ namespace MetaEvolve.AgentRuntime.Tests;
 [Trait(Services.Trait, Services.Needed)]
 public sealed class BadInputTests(PipelineEnvironment env) : IClassFixture<PipelineEnvironment>, IAsyncLifetime
 {
-    private WorkerProcess _worker = null!;
+    private ChildProcess _worker = null!;
 
     public async ValueTask InitializeAsync()
     {
@@ -160,12 +161,12 @@ public sealed class BadInputTests(PipelineEnvironment env) : IClassFixture<Pipel
     [Fact]
     public async Task Worker_reports_ready_and_exposes_metrics()
     {
-        Assert.Equal("ok", await _worker.GetAsync("/healthz"));
-        Assert.StartsWith("nats=open consumer=bound store=ok", await _worker.GetAsync("/readyz"), StringComparison.Ordinal);
+        Assert.Equal("ok", await _worker.GetStringAsync("/healthz"));
+        Assert.StartsWith("nats=open consumer=bound store=ok", await _worker.GetStringAsync("/readyz"), StringComparison.Ordinal);
         var envelope = env.Call("echo", """{"x": 1}""");
         await env.Publisher.PublishAsync(envelope);
         await env.WaitForFinalAsync(envelope.Id);
-        var metrics = await _worker.GetAsync("/metrics");
+        var metrics = await _worker.GetStringAsync("/metrics");
         Assert.Contains("metaevolve_tasks_total{pool=\"p\",agent=\"agent-a\",outcome=\"succeeded\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("metaevolve_task_duration_seconds_bucket", metrics, StringComparison.Ordinal);
         Assert.Contains("metaevolve_tasks_in_flight", metrics, StringComparison.Ordinal);

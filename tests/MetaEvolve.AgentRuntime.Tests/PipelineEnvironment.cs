@@ -4,6 +4,7 @@ using System.Text.Json;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.Core;
@@ -22,7 +23,7 @@ public sealed class PipelineEnvironment : IAsyncLifetime
     public const string Agent = "agent-a";
 
     private readonly string _suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
-    private readonly List<WorkerProcess> _workers = [];
+    private readonly List<ChildProcess> _workers = [];
 
     public PipelineEnvironment()
     {
@@ -84,7 +85,7 @@ public sealed class PipelineEnvironment : IAsyncLifetime
     public static TaskQueueTopology Topology(NatsJSContext js, NatsNames names, TaskStreamOptions? limits = null) =>
         new(js, names, limits ?? new TaskStreamOptions { DuplicateWindow = TimeSpan.FromSeconds(30) }, NullLogger<TaskQueueTopology>.Instance);
 
-    public WorkerProcess StartWorker(int concurrency = 16, TimeSpan? ackWait = null, int maxDeliver = 3, IDictionary<string, string>? extra = null)
+    public ChildProcess StartWorker(int concurrency = 16, TimeSpan? ackWait = null, int maxDeliver = 3, IDictionary<string, string>? extra = null)
     {
         RequireServices();
         var settings = new Dictionary<string, string>
@@ -103,12 +104,12 @@ public sealed class PipelineEnvironment : IAsyncLifetime
         {
             settings[key] = value;
         }
-        var worker = WorkerProcess.Start(Connections, settings);
+        var worker = BuiltServices.StartWorker(Connections, settings);
         _workers.Add(worker);
         return worker;
     }
 
-    private Task<WorkerProcess>? _shared;
+    private Task<ChildProcess>? _shared;
     private string? _unavailable;
 
     /// <summary>Fails (CI) or skips the calling test when NATS or PostgreSQL is unreachable, saying which and how to start it.</summary>
@@ -126,12 +127,12 @@ public sealed class PipelineEnvironment : IAsyncLifetime
     }
 
     /// <summary>One worker (maxDeliver 3) shared by the tests of a class, started on first use.</summary>
-    public Task<WorkerProcess> SharedWorkerAsync()
+    public Task<ChildProcess> SharedWorkerAsync()
     {
         RequireServices();
         return _shared ??= StartAsync();
 
-        async Task<WorkerProcess> StartAsync()
+        async Task<ChildProcess> StartAsync()
         {
             var worker = StartWorker(maxDeliver: 3);
             await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));

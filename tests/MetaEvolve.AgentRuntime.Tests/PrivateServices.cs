@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using MetaEvolve.Core;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.AgentRuntime.Tests;
 
@@ -77,7 +78,7 @@ public sealed class PrivateServices : IAsyncDisposable
     }
 
     private Task ScriptAsync(string command) =>
-        RunAsync("bash", [Path.Combine(RepoRoot.Path, "hack", "services.sh"), command], _environment);
+        RunAsync("bash", [Path.Combine(RepositoryRoot.Path, "hack", "services.sh"), command], _environment);
 
     private static async Task RunAsync(string file, string[] args, IDictionary<string, string>? environment = null)
     {

@@ -57,7 +57,7 @@ public sealed partial class RestartTests : IAsyncLifetime
 
         // One result per task: the worker counted at most 1,000 recorded results (a second recording of any task
         // would push this past 1,000; a commit whose reply was lost in the PostgreSQL restart may leave it below).
-        var metrics = await worker.GetAsync("/metrics");
+        var metrics = await worker.GetStringAsync("/metrics");
         var recorded = double.Parse(SucceededCounter().Match(metrics).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(recorded, 990, 1000);
 

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using MetaEvolve.Crds.Generation;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Crds.Tests;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MetaEvolve.AgentRuntime.Tests.Agents;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 
 namespace MetaEvolve.DevCluster.Tests;

@@ -1,3 +1,5 @@
+using MetaEvolve.DevCluster.Local;
+
 namespace MetaEvolve.DevCluster.Tests;
 
 /// <summary>The project's own CRDs, samples and invalid manifests through real kubectl.</summary>

@@ -12,7 +12,7 @@ public sealed class CliTaskCommandTests(WorkerGatewayEnvironment env) : IClassFi
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        string[] connection = ["--gateway-url", env.Gateways[0].BaseAddress.ToString(), "--api-key", env.Key, "-n", env.Namespace];
+        string[] connection = ["--gateway-url", env.Gateways[0].BaseAddress!.ToString(), "--api-key", env.Key, "-n", env.Namespace];
         var exit = await MetaEvolveCommand.RunAsync([.. args, .. connection], output, error, TestContext.Current.CancellationToken);
         return (exit, output.ToString(), error.ToString());
     }

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
-using MetaEvolve.AgentRuntime.Tests;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Gateway.Auth;
 using MetaEvolve.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,8 +26,8 @@ public class GatewayEnvironment : IAsyncLifetime
 
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
     private readonly string _suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
-    private readonly List<GatewayProcess> _gateways = [];
-    private readonly List<WorkerProcess> _workers = [];
+    private readonly List<ChildProcess> _gateways = [];
+    private readonly List<ChildProcess> _workers = [];
     private readonly string _keysFile;
 
     public GatewayEnvironment()
@@ -58,7 +58,7 @@ public class GatewayEnvironment : IAsyncLifetime
     /// <summary>Covers the test namespace with a tiny rate: 1 request per second, burst 3.</summary>
     public string LimitedKey { get; } = "l-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
-    public IReadOnlyList<GatewayProcess> Gateways => _gateways;
+    public IReadOnlyList<ChildProcess> Gateways => _gateways;
 
     /// <summary>Stream limit; a full-queue test sets it small.</summary>
     protected virtual long MaxMessages => 100_000;
@@ -95,7 +95,7 @@ public class GatewayEnvironment : IAsyncLifetime
 
         if (WithWorker)
         {
-            var worker = WorkerProcess.Start(Connections, new Dictionary<string, string>
+            var worker = BuiltServices.StartWorker(Connections, new Dictionary<string, string>
             {
                 ["Worker__Namespace"] = Namespace,
                 ["Worker__Pool"] = Pool,
@@ -108,7 +108,7 @@ public class GatewayEnvironment : IAsyncLifetime
         }
         for (var i = 0; i < GatewayCount; i++)
         {
-            _gateways.Add(GatewayProcess.Start(Connections, GatewaySettings()));
+            _gateways.Add(BuiltServices.StartGateway(Connections, GatewaySettings()));
         }
         await Task.WhenAll(_gateways.Select(g => g.WaitReadyAsync(TimeSpan.FromSeconds(60))).Concat(_workers.Select(w => w.WaitReadyAsync(TimeSpan.FromSeconds(60)))));
     }

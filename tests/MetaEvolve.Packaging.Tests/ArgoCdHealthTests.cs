@@ -1,4 +1,5 @@
 using System.Text;
+using MetaEvolve.DevCluster.Local;
 using YamlDotNet.RepresentationModel;
 
 namespace MetaEvolve.Packaging.Tests;

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Packaging.Tests;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MetaEvolve.DevCluster.Local;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;

@@ -1,3 +1,4 @@
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 
 namespace MetaEvolve.Packaging.Tests;

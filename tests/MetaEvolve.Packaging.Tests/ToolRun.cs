@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Packaging.Tests;
 

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using MetaEvolve.Core.Packaging;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Packaging.Tests;
 
@@ -16,7 +17,7 @@ public class VersionTests
     }
 
     [Theory]
-    [InlineData("operator/MetaEvolve.Operator/bin/Debug/net10.0/MetaEvolve.Operator.dll", "operator")]
+    [InlineData("operator/MetaEvolve.Operator.Host/bin/Debug/net10.0/MetaEvolve.Operator.Host.dll", "operator")]
     [InlineData("agent-runtime/MetaEvolve.AgentRuntime/bin/Debug/net10.0/MetaEvolve.AgentRuntime.dll", "agent-runtime")]
     [InlineData("gateway/MetaEvolve.Gateway/bin/Debug/net10.0/MetaEvolve.Gateway.dll", "gateway")]
     [InlineData("cli/MetaEvolve.Cli/bin/Debug/net10.0/metaevolve.dll", "metaevolve")]

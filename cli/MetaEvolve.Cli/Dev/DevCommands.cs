@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Cli.Dev;
 
@@ -36,7 +37,7 @@ public static class DevCommands
             port, noServices, noSamples, root, gatewayPort, operatorPort, metricsApiPort,
         };
         up.SetAction((parse, cancellationToken) => new DevUp(new DevUpOptions(
-            parse.GetValue(root)?.FullName ?? RepositoryRoot.Find(Directory.GetCurrentDirectory()),
+            parse.GetValue(root)?.FullName ?? RepositoryRoot.Find(Directory.GetCurrentDirectory()) ?? Directory.GetCurrentDirectory(),
             parse.GetValue(port),
             !parse.GetValue(noServices),
             !parse.GetValue(noSamples))

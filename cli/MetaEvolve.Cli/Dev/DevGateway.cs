@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MetaEvolve.Cli.Tasks;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Cli.Dev;
 
@@ -36,11 +37,11 @@ public sealed class DevGateway(string root, int port, TextWriter output) : IAsyn
         }
 
         var log = Path.Combine(state, "gateway.log");
-        _process = ChildProcess.Start(root, "gateway", "MetaEvolve.Gateway", log, new Dictionary<string, string>
+        _process = ChildProcess.StartProject(root, "gateway", "MetaEvolve.Gateway", new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = Url.ToString(),
             ["Gateway__ApiKeysFile"] = keysFile,
-        });
+        }, log);
         output.WriteLine($"      gateway on {Url} (logs in {Path.GetRelativePath(root, log)}); task commands read {Path.GetRelativePath(root, ConfigPath)}");
     }
 

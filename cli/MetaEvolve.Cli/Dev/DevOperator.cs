@@ -1,4 +1,5 @@
 using MetaEvolve.Core.Packaging;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Cli.Dev;
 
@@ -19,7 +20,7 @@ public sealed class DevOperator(string root, string kubeconfigPath, int port, in
     public void Start()
     {
         var log = _log;
-        _process = ChildProcess.Start(root, "operator", "MetaEvolve.Operator", log, new Dictionary<string, string>
+        _process = ChildProcess.StartProject(root, "operator", "MetaEvolve.Operator.Host", new Dictionary<string, string>
         {
             ["KUBECONFIG"] = kubeconfigPath,
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
@@ -27,7 +28,7 @@ public sealed class DevOperator(string root, string kubeconfigPath, int port, in
             ["Operator__ExternalMetrics__Enabled"] = metricsApiPort > 0 ? "true" : "false",
             ["Operator__ExternalMetrics__Port"] = metricsApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Operator__ExternalMetrics__LoopbackOnly"] = "true",
-        });
+        }, log);
         output.WriteLine($"      operator on http://127.0.0.1:{port} (logs in {Path.GetRelativePath(root, log)}); pools run {WorkerImage}");
         if (metricsApiPort > 0)
         {

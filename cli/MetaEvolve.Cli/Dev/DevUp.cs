@@ -1,4 +1,5 @@
 using MetaEvolve.DevCluster;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.DevCluster.Manifests;
 using MetaEvolve.DevCluster.Workloads;
 
@@ -66,7 +67,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             }
 
             Step(6, "Operator (reconciles Agents, Skills and AgentPools into workers, queues and store rows)");
-            if (Directory.Exists(Path.Combine(options.Root, "operator", "MetaEvolve.Operator")))
+            if (Directory.Exists(Path.Combine(options.Root, "operator", "MetaEvolve.Operator.Host")))
             {
                 @operator = new DevOperator(options.Root, options.KubeconfigPath, options.OperatorPort, options.MetricsApiPort, output);
                 @operator.Start();
@@ -82,7 +83,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             }
             else
             {
-                output.WriteLine("      operator/MetaEvolve.Operator not found, skipped");
+                output.WriteLine("      operator/MetaEvolve.Operator.Host not found, skipped");
             }
 
             if (options.GatewayPort > 0)

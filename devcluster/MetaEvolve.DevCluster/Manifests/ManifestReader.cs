@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using YamlDotNet.RepresentationModel;
 
@@ -6,7 +5,7 @@ namespace MetaEvolve.DevCluster.Manifests;
 
 /// <summary>
 /// Reads Kubernetes YAML manifests (several documents per file, <c>kind: List</c> expanded) into JSON
-/// objects, resolving unquoted scalars as YAML 1.1 does for kubectl: numbers, booleans and null.
+/// objects; scalars resolve as kubectl resolves them (<see cref="YamlScalars"/>).
 /// </summary>
 public static class ManifestReader
 {
@@ -50,40 +49,7 @@ public static class ManifestReader
         YamlMappingNode map => new JsonObject(map.Children.Select(p =>
             KeyValuePair.Create(((YamlScalarNode)p.Key).Value ?? "", Convert(p.Value)))),
         YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
-        YamlScalarNode scalar => Scalar(scalar),
+        YamlScalarNode scalar => YamlScalars.ToJson(scalar),
         _ => null,
     };
-
-    private static JsonValue? Scalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value ?? "";
-        if (scalar.Style is YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted
-            or YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded)
-        {
-            return JsonValue.Create(value);
-        }
-
-        switch (value)
-        {
-            case "" or "~" or "null" or "Null" or "NULL":
-                return null;
-            case "true" or "True" or "TRUE":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
-                return JsonValue.Create(false);
-        }
-
-        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
-        {
-            return JsonValue.Create(integer);
-        }
-
-        if (value.Length > 0 && (char.IsDigit(value[0]) || value[0] is '-' or '+' or '.')
-            && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && !value.Contains(':', StringComparison.Ordinal))
-        {
-            return JsonValue.Create(number);
-        }
-
-        return JsonValue.Create(value);
-    }
 }

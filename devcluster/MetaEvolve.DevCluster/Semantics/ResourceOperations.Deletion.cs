@@ -61,25 +61,7 @@ public sealed partial class ResourceOperations
             return ReadyToRemove(type, next) ? null : next;
         }
 
-        if (options.DryRun)
-        {
-            var current = store.Get(key) ?? throw ApiException.NotFound(type, name);
-            return Served(type, Mutate(current) ?? current);
-        }
-
-        JsonObject? result;
-        try
-        {
-            result = store.Update(key, Mutate);
-        }
-        catch (ObjectNotFoundException)
-        {
-            throw ApiException.NotFound(type, name);
-        }
-
-        var deleted = store.Get(key) is null;
-        AfterWrite(type, result!, deleted);
-        return Served(type, result!);
+        return Commit(type, key, name, options.DryRun, Mutate);
     }
 
     public JsonObject DeleteCollection(ResourceType type, string? ns, ListOptions list, DeleteOptions options)

@@ -246,16 +246,25 @@ public sealed partial class ResourceOperations(
             return next;
         }
 
-        if (options.DryRun)
+        return Commit(type, key, name, options.DryRun, Mutate);
+    }
+
+    /// <summary>
+    /// Stores what <paramref name="mutate"/> makes of the current object (null removes it), then records and
+    /// announces the write; a dry run only computes it. Updates and deletes share it. Returns the object as served.
+    /// </summary>
+    private JsonObject Commit(ResourceType type, ObjectKey key, string name, bool dryRun, Func<JsonObject, JsonObject?> mutate)
+    {
+        if (dryRun)
         {
             var current = store.Get(key) ?? throw ApiException.NotFound(type, name);
-            return Served(type, Mutate(current) ?? current);
+            return Served(type, mutate(current) ?? current);
         }
 
         JsonObject? result;
         try
         {
-            result = store.Update(key, Mutate);
+            result = store.Update(key, mutate);
         }
         catch (ObjectNotFoundException)
         {

@@ -4,6 +4,7 @@ using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 using NATS.Client.KeyValueStore;
 
@@ -59,7 +60,7 @@ public sealed class AgentEnvironment : IAsyncLifetime
         await Board.AnnounceAsync(ConfigNotices.AgentKey(Namespace, name), digest, CancellationToken.None);
     }
 
-    public WorkerProcess StartWorker(int concurrency = 16, int maxDeliver = 1, IDictionary<string, string>? extra = null)
+    public ChildProcess StartWorker(int concurrency = 16, int maxDeliver = 1, IDictionary<string, string>? extra = null)
     {
         var settings = new Dictionary<string, string>
         {

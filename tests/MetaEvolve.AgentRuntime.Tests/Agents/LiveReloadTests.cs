@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 using static MetaEvolve.AgentRuntime.Tests.Agents.ChatRequest;
 
@@ -114,7 +115,7 @@ public sealed class LiveReloadTests : IAsyncLifetime
         return (string?)AgentEnvironment.Output(record)["result"];
     }
 
-    private static async Task<string> WaitForLogAsync(WorkerProcess worker, string text)
+    private static async Task<string> WaitForLogAsync(ChildProcess worker, string text)
     {
         await PipelineEnvironment.WaitUntilAsync(() => Task.FromResult(worker.Output.Contains(text, StringComparison.Ordinal)), TimeSpan.FromSeconds(30), () => $"no '{text}' in the worker log");
         return worker.Output;

@@ -78,7 +78,7 @@ public sealed class SkillHostEscapeTests : IAsyncLifetime
 
         Assert.False(worker.HasExited, worker.Output);
         Assert.Equal(pid, worker.Id);
-        Assert.Equal("ok", await worker.GetAsync("/healthz"));
+        Assert.Equal("ok", await worker.GetStringAsync("/healthz"));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using MetaEvolve.Crds.Generation;
 using MetaEvolve.Crds.Validation;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Crds.Tests.Validation;
 

@@ -2,6 +2,7 @@ using k8s;
 using k8s.Autorest;
 using MetaEvolve.Core;
 using MetaEvolve.Crds;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Operator.Keda;
 using MetaEvolve.Testing;
 using NATS.Client.JetStream;

@@ -1,6 +1,7 @@
 using k8s;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Operator.Rbac;
 using MetaEvolve.Testing;
 

@@ -1,3 +1,4 @@
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.DevCluster.Manifests;
 using MetaEvolve.Operator.ExternalMetrics;
 

@@ -1,3 +1,4 @@
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Operator.Rbac;
 
 namespace MetaEvolve.Operator.Tests.Rbac;

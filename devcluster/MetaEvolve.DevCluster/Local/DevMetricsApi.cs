@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.DevCluster.Manifests;
 
-namespace MetaEvolve.Cli.Dev;
+namespace MetaEvolve.DevCluster.Local;
 
 /// <summary>
 /// Registers the operator's external metrics API in the dev control plane, so pools in mode Hpa scale there as in

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using MetaEvolve.Core.Packaging;
 using MetaEvolve.DevCluster.Workloads;
 
-namespace MetaEvolve.Cli.Dev;
+namespace MetaEvolve.DevCluster.Local;
 
 /// <summary>
 /// Which local command runs a container image under <c>dev up</c>. By default MetaEvolve's own images
@@ -33,7 +33,7 @@ public static class LocalImages
         [
             // Any tag, with or without the registry (ImageCommand.Matches): the chart's images and the pools' default alike.
             Built(root, ContainerImages.Reference(ContainerImages.AgentRuntime, "*"), "agent-runtime", "MetaEvolve.AgentRuntime"),
-            Built(root, ContainerImages.Reference(ContainerImages.Operator, "*"), "operator", "MetaEvolve.Operator"),
+            Built(root, ContainerImages.Reference(ContainerImages.Operator, "*"), "operator", "MetaEvolve.Operator.Host"),
             Built(root, ContainerImages.Reference(ContainerImages.Gateway, "*"), "gateway", "MetaEvolve.Gateway"),
         ];
     }

@@ -1,6 +1,6 @@
-using MetaEvolve.Cli.Dev;
+using MetaEvolve.DevCluster.Local;
 
-namespace MetaEvolve.Cli.Tests;
+namespace MetaEvolve.DevCluster.Tests;
 
 public sealed class DevMetricsApiTests
 {
