@@ -63,6 +63,10 @@ images-test: ## Run each image of `make images` under chroot: non-root user, --v
 run: build ## Run MetaEvolve locally in the foreground: services, dev control plane, runner, operator, gateway, CRDs, samples (Ctrl+C stops).
 	$(DOTNET) run --no-build --project cli/MetaEvolve.Cli -- dev up
 
+.PHONY: install-cli
+install-cli: ## Pack the CLI as a .NET tool and install `metaevolve` globally (TOOL_PATH=<dir> installs it there instead).
+	hack/install-cli.sh
+
 .PHONY: run-operator
 run-operator: ## Run the operator against the current kubeconfig and the local services (leader-elected, metrics on :8081, external metrics API on 127.0.0.1:6443).
 	Operator__ExternalMetrics__LoopbackOnly=true $(DOTNET) run --project operator/MetaEvolve.Operator -- --urls http://127.0.0.1:8081

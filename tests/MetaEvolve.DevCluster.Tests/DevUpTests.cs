@@ -189,6 +189,9 @@ public sealed class DevUpTests
         try
         {
             await devUp.WaitForOutputAsync("Ready.");
+            // Ready means ready: discovery of every group, the aggregated external metrics API included, answers at
+            // once (kubectl exits 1 with "couldn't get resource list" while an APIService's backend refuses).
+            Assert.Contains("metaevolve_pool_queue_lag", await RunKubectl(binary, root, kubeconfig, "api-resources", "--api-group=external.metrics.k8s.io"), StringComparison.Ordinal);
             await RunKubectl(binary, root, kubeconfig, "wait", "--for=condition=Ready", "agentpool/general", "agent/text-tools", "skill/text-stats", "--timeout=180s");
 
             // dev up registered the operator's external metrics API: the aggregated path answers the sample pool's lag.

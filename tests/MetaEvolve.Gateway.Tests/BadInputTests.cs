@@ -56,6 +56,15 @@ public sealed class BadInputTests(GatewayEnvironment env) : IClassFixture<Gatewa
     });
 
     [Fact]
+    public Task Nul_character_in_the_input_is_400_naming_the_field() => AssertNothingPublishedAsync(async () =>
+    {
+        using var client = env.Gateways[0].Client(env.Key);
+        using var content = new StringContent("{\"message\": \"hi\\u0000\"}", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync(new Uri(env.SubmitPath(), UriKind.Relative), content);
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "input.message contains U+0000");
+    });
+
+    [Fact]
     public Task Both_message_and_call_is_400() => AssertNothingPublishedAsync(async () =>
     {
         using var client = env.Gateways[0].Client(env.Key);

@@ -40,13 +40,19 @@ internal sealed class CompletionStage(
             writes.Clear();
             while (batch.Count < options.StoreBatch && _queue.Reader.TryRead(out var settlement))
             {
-                batch.Add(settlement);
                 if (settlement.Completion is { } completion)
                 {
-                    writes.Add(completion);
+                    var storable = completion.ForStore();
+                    writes.Add(storable);
+                    batch.Add(settlement with { Completion = storable });
+                }
+                else
+                {
+                    batch.Add(settlement);
                 }
             }
             HashSet<Guid>? changed = null;
+            HashSet<Guid>? unrecorded = null;
             if (writes.Count > 0)
             {
                 try
@@ -55,13 +61,9 @@ internal sealed class CompletionStage(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Not transient (a bug or a schema mismatch): nothing was recorded, so nothing may be acked.
-                    logger.LogError(ex, "Recording {Count} results failed; their messages go back to the queue", writes.Count);
-                    foreach (var settlement in batch)
-                    {
-                        await SettleAsync(settlement with { Ack = AckKind.Nak, NakDelay = options.BackoffFor(settlement.Task.Delivery) }, recorded: false);
-                    }
-                    continue;
+                    // Not transient: one bad value fails the whole statement. Record row by row, so it costs one task.
+                    logger.LogError(ex, "Recording {Count} results in one batch failed; recording them one by one", writes.Count);
+                    (changed, unrecorded) = await CompleteOneByOneAsync(writes);
                 }
                 catch (OperationCanceledException)
                 {
@@ -75,10 +77,35 @@ internal sealed class CompletionStage(
             }
             foreach (var settlement in batch)
             {
+                if (settlement.Completion is { } failed && unrecorded?.Contains(failed.Id) == true)
+                {
+                    // Nothing was recorded for it, so it may not be acked: back to the queue.
+                    await SettleAsync(settlement with { Ack = AckKind.Nak, NakDelay = options.BackoffFor(settlement.Task.Delivery) }, recorded: false);
+                    continue;
+                }
                 var recorded = settlement.Completion is { } c && changed!.Contains(c.Id);
                 await SettleAsync(settlement, recorded);
             }
         }
+    }
+
+    private async Task<(HashSet<Guid> Changed, HashSet<Guid> Unrecorded)> CompleteOneByOneAsync(List<TaskCompletion> writes)
+    {
+        var changed = new HashSet<Guid>();
+        var unrecorded = new HashSet<Guid>();
+        foreach (var write in writes)
+        {
+            try
+            {
+                changed.UnionWith(await retry.RunAsync(ct => repository.CompleteAsync([write], ct), "recording a result", lifetime.Stopped));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Recording the result of task {TaskId} failed; its message goes back to the queue", write.Id);
+                unrecorded.Add(write.Id);
+            }
+        }
+        return (changed, unrecorded);
     }
 
     private async ValueTask SettleAsync(Settlement settlement, bool recorded)

@@ -49,6 +49,8 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    public bool HasExited => _process.HasExited;
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

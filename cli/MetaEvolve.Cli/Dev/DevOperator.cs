@@ -13,11 +13,12 @@ public sealed class DevOperator(string root, string kubeconfigPath, int port, in
     /// <summary>The image the operator gives pools without spec.image; LocalImages maps it to the built agent-runtime.</summary>
     public const string WorkerImage = ContainerImages.Repository + "/" + ContainerImages.AgentRuntime + ":dev";
 
+    private readonly string _log = Path.Combine(root, ".metaevolve", "operator.log");
     private ChildProcess? _process;
 
     public void Start()
     {
-        var log = Path.Combine(root, ".metaevolve", "operator.log");
+        var log = _log;
         _process = ChildProcess.Start(root, "operator", "MetaEvolve.Operator", log, new Dictionary<string, string>
         {
             ["KUBECONFIG"] = kubeconfigPath,
@@ -31,6 +32,50 @@ public sealed class DevOperator(string root, string kubeconfigPath, int port, in
         if (metricsApiPort > 0)
         {
             output.WriteLine($"      its external metrics API on https://127.0.0.1:{metricsApiPort}");
+        }
+    }
+
+    /// <summary>
+    /// Waits until the operator's external metrics API answers its discovery document. dev up registers the
+    /// APIService only then: registered earlier, every kubectl command in the meantime prints
+    /// <c>couldn't get resource list for external.metrics.k8s.io/v1beta1 … connection refused</c>.
+    /// </summary>
+    public async Task WaitForMetricsApiAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // Loopback only, and the operator makes a fresh self-signed certificate at every start (as the APIService's
+        // insecureSkipTLSVerify says): there is no CA to check it against.
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
+        var discovery = new Uri($"https://127.0.0.1:{metricsApiPort}/apis/external.metrics.k8s.io/v1beta1");
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_process is null || _process.HasExited)
+            {
+                throw new InvalidOperationException($"the operator exited before its external metrics API answered (see {Path.GetRelativePath(root, _log)})");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(discovery, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"the operator's external metrics API did not answer on {discovery} within {timeout.TotalSeconds:0} s (see {Path.GetRelativePath(root, _log)})");
+            }
+
+            await Task.Delay(200, cancellationToken);
         }
     }
 

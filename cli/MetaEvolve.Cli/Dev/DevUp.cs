@@ -72,6 +72,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
                 @operator.Start();
                 if (options.MetricsApiPort > 0)
                 {
+                    await @operator.WaitForMetricsApiAsync(TimeSpan.FromSeconds(120), cancellationToken);
                     foreach (var outcome in DevMetricsApi.Register(applier, options.MetricsApiPort))
                     {
                         output.WriteLine(outcome.Succeeded ? $"      {outcome.Result}" : $"      FAILED {outcome.Resource}/{outcome.Name}: {outcome.Result}");

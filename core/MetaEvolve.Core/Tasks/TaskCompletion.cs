@@ -11,4 +11,18 @@ public readonly record struct TaskCompletion(
     string? Error = null,
     bool DeadLettered = false,
     int PromptTokens = 0,
-    int CompletionTokens = 0);
+    int CompletionTokens = 0)
+{
+    /// <summary>
+    /// This completion as the store can hold it: U+0000 in the error is replaced; an output carrying U+0000 is not
+    /// recorded (changing it would change the result) — the task fails instead, saying why.
+    /// </summary>
+    public TaskCompletion ForStore()
+    {
+        if (NulCharacter.InJson(OutputJson))
+        {
+            return this with { Status = TaskStates.Failed, OutputJson = null, Error = $"the result was not recorded: it contains {NulCharacter.Description}" };
+        }
+        return NulCharacter.In(Error) ? this with { Error = NulCharacter.Replace(Error) } : this;
+    }
+}

@@ -69,6 +69,21 @@ public static class TaskEnvelopeCodec
             {
                 throw new InvalidTaskException($"input.call.arguments must be a JSON object, not {args.ValueKind}");
             }
+            if (call.Arguments is { ValueKind: JsonValueKind.Object } arguments && NulCharacter.InJson(arguments.GetRawText()))
+            {
+                throw new InvalidTaskException($"input.call.arguments contains {NulCharacter.Description}");
+            }
+        }
+        RejectNul("input.message", input.Message);
+        RejectNul("threadId", envelope.ThreadId);
+        RejectNul("idempotencyKey", envelope.IdempotencyKey);
+    }
+
+    private static void RejectNul(string field, string? value)
+    {
+        if (NulCharacter.In(value))
+        {
+            throw new InvalidTaskException($"{field} contains {NulCharacter.Description}");
         }
     }
 

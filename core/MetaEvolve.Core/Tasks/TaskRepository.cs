@@ -355,8 +355,9 @@ public sealed class TaskRepository
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pool });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = agent });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = rawBody });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+        // An invalid body may carry anything, U+0000 included: keep it readable rather than lose the record.
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = NulCharacter.Replace(rawBody) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = NulCharacter.Replace(reason) });
         return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
