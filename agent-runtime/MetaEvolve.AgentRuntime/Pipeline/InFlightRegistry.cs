@@ -4,9 +4,9 @@ using MetaEvolve.AgentRuntime.Operability;
 namespace MetaEvolve.AgentRuntime.Pipeline;
 
 /// <summary>
-/// Messages this worker holds, keyed by stream sequence, and the concurrency slots they use. A second
-/// delivery of a sequence still held here (its ack wait ran out while it waited) is dropped: the first
-/// delivery's ack or nak settles the message.
+/// Messages this worker holds, keyed by stream sequence, and the concurrency slots they use: a slot is reserved
+/// before its message is pulled and freed when the message is settled. A second delivery of a sequence still held
+/// here (its ack wait ran out, say while the store was away) is dropped: the first delivery's ack or nak settles it.
 /// </summary>
 internal sealed class InFlightRegistry(WorkerOptions options, RuntimeMetrics metrics) : IDisposable
 {
@@ -26,8 +26,29 @@ internal sealed class InFlightRegistry(WorkerOptions options, RuntimeMetrics met
         return true;
     }
 
-    /// <summary>Waits until fewer than <c>concurrency</c> tasks are between claim and settlement.</summary>
-    public Task WaitForSlotAsync(CancellationToken cancellationToken) => _slots.WaitAsync(cancellationToken);
+    /// <summary>
+    /// Waits for a free concurrency slot, then takes every other slot free at this moment, up to <paramref name="most"/>:
+    /// the worker pulls exactly that many messages, so nothing it receives waits in a buffer for a slot.
+    /// </summary>
+    public async Task<int> ReserveSlotsAsync(int most, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken);
+        var reserved = 1;
+        while (reserved < most && _slots.Wait(0, CancellationToken.None))
+        {
+            reserved++;
+        }
+        return reserved;
+    }
+
+    /// <summary>Gives back reserved slots no message arrived for.</summary>
+    public void ReturnSlots(int count)
+    {
+        if (count > 0)
+        {
+            _slots.Release(count);
+        }
+    }
 
     /// <summary>The message is settled (or abandoned): forget it and free its slot.</summary>
     public void Release(InFlightTask task)
@@ -37,16 +58,6 @@ internal sealed class InFlightRegistry(WorkerOptions options, RuntimeMetrics met
         {
             metrics.Settled();
             _slots.Release();
-        }
-    }
-
-    /// <summary>For a message dropped before it took a slot (shutdown while waiting for one).</summary>
-    public void Forget(InFlightTask task)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        if (_tasks.TryRemove(new KeyValuePair<ulong, InFlightTask>(task.StreamSequence, task)))
-        {
-            metrics.Settled();
         }
     }
 

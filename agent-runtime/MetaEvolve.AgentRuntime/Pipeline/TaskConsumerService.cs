@@ -7,7 +7,7 @@ namespace MetaEvolve.AgentRuntime.Pipeline;
 
 /// <summary>
 /// Binds the pool's durable pull consumer and feeds its messages into the pipeline (claim → run → record → ack),
-/// holding at most <c>concurrency</c> tasks. Survives NATS restarts and a deleted consumer (rebinds, recreating it
+/// pulling only as many messages as it has free slots (at most <c>concurrency</c> held). Survives NATS restarts and a deleted consumer (rebinds, recreating it
 /// when allowed). On stop: stops pulling, lets running tasks finish within the grace period, then cancels and
 /// naks the rest.
 /// </summary>
@@ -23,6 +23,9 @@ internal sealed class TaskConsumerService(
     StoreStartup store,
     ILogger<TaskConsumerService> logger) : BackgroundService
 {
+    // How long one pull waits for messages: short, so slots freed meanwhile join the next pull soon on a quiet queue.
+    private static readonly TimeSpan FetchExpiry = TimeSpan.FromSeconds(2);
+
     private Task _stages = Task.CompletedTask;
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -48,26 +51,9 @@ internal sealed class TaskConsumerService(
                 logger.LogInformation("Consuming {Stream}/{Consumer} for {Namespace}/{Pool} with concurrency {Concurrency}",
                     topology.Stream, options.ConsumerName, options.Namespace, options.Pool, options.Concurrency);
                 delay = TimeSpan.FromMilliseconds(200);
-                var consumeOptions = new NatsJSConsumeOpts { MaxMsgs = Math.Max(options.Concurrency * 2, 32) };
-                await foreach (var message in consumer.ConsumeAsync<byte[]>(opts: consumeOptions, cancellationToken: pull.Token))
+                while (!pull.IsCancellationRequested)
                 {
-                    var task = new InFlightTask(message);
-                    if (!registry.TryAdd(task))
-                    {
-                        continue;
-                    }
-                    try
-                    {
-                        await registry.WaitForSlotAsync(pull.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // Stopping while this message waited for a slot: it was never started; give it back now.
-                        registry.Forget(task);
-                        await NakQuietlyAsync(message);
-                        throw;
-                    }
-                    claims.Enqueue(task);
+                    await PullAsync(consumer, pull.Token);
                 }
             }
             catch (OperationCanceledException) when (pull.IsCancellationRequested)
@@ -90,6 +76,35 @@ internal sealed class TaskConsumerService(
             }
         }
         readiness.ConsumerBound(false);
+    }
+
+    /// <summary>
+    /// One pull: reserve the free slots, fetch at most that many messages, hand each to the claim stage. Nothing is
+    /// pulled that cannot start at once, so no message ages in a local buffer past its ack wait (to be redelivered
+    /// elsewhere while still queued here), and a new replica gets its share of the queue at once.
+    /// </summary>
+    private async Task PullAsync(INatsJSConsumer consumer, CancellationToken cancellationToken)
+    {
+        var reserved = await registry.ReserveSlotsAsync(options.Concurrency, cancellationToken);
+        var used = 0;
+        try
+        {
+            var fetch = new NatsJSFetchOpts { MaxMsgs = reserved, Expires = FetchExpiry };
+            await foreach (var message in consumer.FetchAsync<byte[]>(fetch, cancellationToken: cancellationToken))
+            {
+                var task = new InFlightTask(message);
+                if (!registry.TryAdd(task))
+                {
+                    continue;
+                }
+                used++;
+                claims.Enqueue(task);
+            }
+        }
+        finally
+        {
+            registry.ReturnSlots(reserved - used);
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

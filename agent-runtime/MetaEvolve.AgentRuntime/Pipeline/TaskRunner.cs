@@ -26,10 +26,10 @@ internal sealed class TaskRunner(
         var envelope = task.Envelope!;
         using var activity = RuntimeTracing.StartTask(envelope, task.Message.Subject, task.Delivery);
         using var cts = task.StartExecution(lifetime.AbortRunning);
-        if (envelope.Deadline is { } deadline)
-        {
-            cts.CancelAfter(Clamp(deadline - DateTimeOffset.UtcNow));
-        }
+        // The sooner of the pool's limit and the task's own deadline (the submit-time timeoutSeconds).
+        var untilDeadline = envelope.Deadline - DateTimeOffset.UtcNow;
+        var byDeadline = untilDeadline < options.TaskTimeout;
+        cts.CancelAfter(Clamp(byDeadline ? untilDeadline!.Value : options.TaskTimeout));
         var started = Stopwatch.GetTimestamp();
         Settlement settlement;
         try
@@ -40,7 +40,7 @@ internal sealed class TaskRunner(
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            settlement = Cancelled(task, envelope, started);
+            settlement = Cancelled(task, envelope, byDeadline, started);
         }
         catch (TaskFailedException ex) when (!ex.Transient)
         {
@@ -61,19 +61,22 @@ internal sealed class TaskRunner(
         completions.Enqueue(settlement);
     }
 
-    private Settlement Cancelled(InFlightTask task, TaskEnvelope envelope, long started)
+    private Settlement Cancelled(InFlightTask task, TaskEnvelope envelope, bool byDeadline, long started)
     {
         if (task.CancelRequested)
         {
             return Settlement.Record(task, new TaskCompletion(envelope.Id, TaskStates.Cancelled, Error: "cancelled while running"), Elapsed(started));
         }
-        if (envelope.Deadline is { } deadline && deadline <= DateTimeOffset.UtcNow)
+        if (lifetime.AbortRunning.IsCancellationRequested)
         {
-            return Settlement.Record(task, new TaskCompletion(envelope.Id, TaskStates.Failed, Error: $"deadline {deadline:O} exceeded while running"), Elapsed(started));
+            // Shutdown grace ran out: back to the queue for another worker, without spending an attempt's backoff.
+            logger.LogInformation("Task {TaskId} interrupted by shutdown; returning it to the queue", envelope.Id);
+            return Settlement.Retry(task, "interrupted by worker shutdown", TimeSpan.Zero);
         }
-        // Shutdown grace ran out: back to the queue for another worker, without spending an attempt's backoff.
-        logger.LogInformation("Task {TaskId} interrupted by shutdown; returning it to the queue", envelope.Id);
-        return Settlement.Retry(task, "interrupted by worker shutdown", TimeSpan.Zero);
+        var error = byDeadline
+            ? $"timeout: the task's deadline {envelope.Deadline:O} passed while it ran"
+            : $"timeout: the task ran longer than its pool allows ({options.TaskTimeout.TotalSeconds:0} s, spec.task.timeoutSeconds)";
+        return Settlement.Record(task, new TaskCompletion(envelope.Id, TaskStates.Failed, Error: error), Elapsed(started));
     }
 
     private Settlement TransientFailure(InFlightTask task, TaskEnvelope envelope, Exception ex, long started)

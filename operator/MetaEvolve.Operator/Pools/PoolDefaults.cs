@@ -28,6 +28,8 @@ public static class PoolDefaults
 
     public static int MaxDeliver(V1Alpha1AgentPool pool) => pool?.Spec.Task?.MaxDeliver ?? AgentPoolDefaults.MaxDeliver;
 
+    public static int TimeoutSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Task?.TimeoutSeconds ?? AgentPoolDefaults.TimeoutSeconds;
+
     public static long TerminationGracePeriodSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Template?.TerminationGracePeriodSeconds ?? AgentPoolDefaults.TerminationGracePeriodSeconds;
 
     public static bool Suspended(V1Alpha1AgentPool pool) => pool?.Spec.Suspend ?? AgentPoolDefaults.Suspend;

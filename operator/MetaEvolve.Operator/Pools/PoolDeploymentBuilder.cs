@@ -108,6 +108,7 @@ public static class PoolDeploymentBuilder
         Set("Worker__Concurrency", PoolDefaults.Concurrency(pool).ToString(CultureInfo.InvariantCulture));
         Set("Worker__AckWait", TimeSpan.FromSeconds(PoolDefaults.AckWaitSeconds(pool)).ToString("c", CultureInfo.InvariantCulture));
         Set("Worker__MaxDeliver", PoolDefaults.MaxDeliver(pool).ToString(CultureInfo.InvariantCulture));
+        Set("Worker__TaskTimeout", TimeSpan.FromSeconds(PoolDefaults.TimeoutSeconds(pool)).ToString("c", CultureInfo.InvariantCulture));
         // The operator owns the consumer (and its settings); workers only bind to it.
         Set("Worker__CreateConsumer", "false");
         Set("Worker__ShutdownGrace", TimeSpan.FromSeconds(Math.Max(1, grace - 5)).ToString("c", CultureInfo.InvariantCulture));

@@ -30,7 +30,7 @@ public class PoolDeploymentBuilderTests
         var deployment = PoolDeploymentBuilder.Build(Pool(s =>
         {
             s.Concurrency = 8;
-            s.Task = new AgentPoolTaskSettings { AckWaitSeconds = 90, MaxDeliver = 3 };
+            s.Task = new AgentPoolTaskSettings { AckWaitSeconds = 90, MaxDeliver = 3, TimeoutSeconds = 45 };
             s.Template = new AgentPoolPodTemplate { TerminationGracePeriodSeconds = 60 };
         }), [], Settings, "c1");
         var container = deployment.Spec.Template.Spec.Containers[0];
@@ -41,6 +41,7 @@ public class PoolDeploymentBuilderTests
         Assert.Equal("8", env["Worker__Concurrency"]);
         Assert.Equal("00:01:30", env["Worker__AckWait"]);
         Assert.Equal("3", env["Worker__MaxDeliver"]);
+        Assert.Equal("00:00:45", env["Worker__TaskTimeout"]);
         Assert.Equal("false", env["Worker__CreateConsumer"]);
         Assert.Equal("00:00:55", env["Worker__ShutdownGrace"]);
         Assert.Equal(60, deployment.Spec.Template.Spec.TerminationGracePeriodSeconds);
