@@ -39,19 +39,14 @@ var worker = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? 
 var agents = builder.Configuration.GetSection("Agents").Get<AgentOptions>() ?? new AgentOptions();
 var connections = ConnectionOptions.FromEnvironment();
 // The pipeline sends a handful of statements over and over: prepared once per connection, PostgreSQL skips
-// parsing and planning them (planning the partitioned-table claim costs more than running it).
-// A cached generic plan outlives the table sizes it was made for: planned while a day's partition was still
-// nearly empty, it scans that partition sequentially (or hash-joins over it) and keeps doing so as the
-// partition grows, until autovacuum happens to analyze it (measured: half the throughput for the first
-// minute of a fresh schema). Every lookup this worker makes is by primary key, so sequential scans, hash and
-// merge joins are switched off for its sessions and plans stay index lookups whatever the statistics say.
+// parsing and planning them (planning the partitioned-table claim costs more than running it). Their cached plans
+// stay index lookups because the claim stage analyzes a day's partition once it has filled (TaskPartitionStatistics).
 var postgres = new NpgsqlConnectionStringBuilder(connections.Postgres);
 if (postgres.MaxAutoPrepare == 0)
 {
     postgres.MaxAutoPrepare = 32;
     postgres.AutoPrepareMinUsages = 2;
 }
-postgres.Options = $"{postgres.Options} -c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off".Trim();
 connections = connections with { Postgres = postgres.ConnectionString };
 var store = new StoreOptions { Schema = worker.Schema };
 
@@ -70,6 +65,7 @@ builder.Services.AddSingleton(new TaskStreamOptions());
 builder.Services.AddSingleton<TaskQueueTopology>();
 builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema));
 builder.Services.AddSingleton(sp => new TaskPartitionMaintenance(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema, sp.GetRequiredService<ILogger<TaskPartitionMaintenance>>()));
+builder.Services.AddSingleton(sp => new TaskPartitionStatistics(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema, sp.GetRequiredService<ILogger<TaskPartitionStatistics>>()));
 builder.Services.AddSingleton<StoreMigrator>();
 builder.Services.AddSingleton(agents);
 builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>

@@ -1,5 +1,6 @@
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Crds;
 namespace MetaEvolve.AgentRuntime;
 
 /// <summary>
@@ -22,11 +23,11 @@ public sealed record WorkerOptions
     public TimeSpan AckWait { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Attempts before a task that keeps failing transiently is dead-lettered (AgentPool spec.task.maxDeliver).</summary>
-    public int MaxDeliver { get; init; } = 5;
+    public int MaxDeliver { get; init; } = AgentPoolDefaults.MaxDeliver;
 
     /// <summary>How long one task may run before it is cancelled and recorded failed with <c>timeout:</c> (AgentPool
     /// spec.task.timeoutSeconds); a task's own deadline applies when it is sooner.</summary>
-    public TimeSpan TaskTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan TaskTimeout { get; init; } = TimeSpan.FromSeconds(AgentPoolDefaults.TimeoutSeconds);
 
     /// <summary>Nak delays by attempt (the last repeats); empty means <see cref="DefaultBackoff"/>. Empty by default
     /// because configuration binding appends to an array that already has elements instead of replacing them.</summary>
@@ -52,7 +53,7 @@ public sealed record WorkerOptions
 
     /// <summary>Most workers of this pool at once (AgentPool spec.autoscaling.maxReplicas); sizes the consumer this
     /// worker creates when <see cref="CreateConsumer"/> is on.</summary>
-    public int MaxReplicas { get; init; } = 10;
+    public int MaxReplicas { get; init; } = AgentPoolDefaults.MaxReplicas;
 
     /// <summary>Durable consumer of the pool (<see cref="NatsNames.PoolConsumer"/>).</summary>
     public string ConsumerName => NatsNames.PoolConsumer(Namespace, Pool);

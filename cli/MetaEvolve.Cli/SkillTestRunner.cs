@@ -111,7 +111,7 @@ internal sealed class SkillTestRunner(TextWriter output, SkillTestOptions option
             manifest.Skill.Spec.Description,
             prompt.Template,
             prompt.Format?.ToString(),
-            [.. (prompt.InputVariables ?? []).Select(v => new PromptSkillVariable(v.Name, v.Description, v.Default, v.IsRequired ?? true))],
+            [.. (prompt.InputVariables ?? []).Select(v => new PromptSkillVariable(v.Name, v.Description, v.Default, v.IsRequired ?? SkillDefaults.InputVariableIsRequired))],
             prompt.ExecutionSettings is { } s ? new PromptSkillSettings(s.Temperature, s.TopP, s.MaxTokens, s.StopSequences?.ToList()) : null));
         if (!build.Succeeded)
         {

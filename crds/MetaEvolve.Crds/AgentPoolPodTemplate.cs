@@ -40,7 +40,7 @@ public sealed class AgentPoolPodTemplate
     [Description("Labels added to every worker pod.")]
     public IDictionary<string, string>? Labels { get; set; }
 
-    [Range(0, 86_400), SchemaDefault("30")]
+    [Range(0, 86_400), SchemaDefault(AgentPoolDefaults.TerminationGracePeriodSeconds)]
     [Description("Seconds a stopping worker has to finish its in-flight tasks before it is killed.")]
     public long? TerminationGracePeriodSeconds { get; set; }
 }

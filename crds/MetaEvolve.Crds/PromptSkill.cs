@@ -17,7 +17,7 @@ public sealed class PromptSkill
     [Description("The prompt template.")]
     public string Template { get; set; } = "";
 
-    [SchemaDefault("\"SemanticKernel\"")]
+    [SchemaDefault(SkillDefaults.PromptFormat)]
     [Description("Template syntax; SemanticKernel is the one supported today.")]
     public PromptTemplateFormat? Format { get; set; }
 
@@ -44,7 +44,7 @@ public sealed class PromptInputVariable
     [Description("Value used when the caller gives none.")]
     public string? Default { get; set; }
 
-    [SchemaDefault("true")]
+    [SchemaDefault(SkillDefaults.InputVariableIsRequired)]
     [Description("Whether callers must give a value.")]
     public bool? IsRequired { get; set; }
 }

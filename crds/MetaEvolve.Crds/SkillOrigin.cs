@@ -13,7 +13,7 @@ public enum SkillAuthor
 [CelRule("self.authoredBy == 'Human' || has(self.agentRef)", "agentRef is required when authoredBy is Agent", FieldPath = ".agentRef")]
 public sealed class SkillOrigin
 {
-    [SchemaDefault("\"Human\"")]
+    [SchemaDefault(SkillDefaults.AuthoredBy)]
     [Description("Human, or Agent for a skill an agent authored.")]
     public SkillAuthor? AuthoredBy { get; set; }
 

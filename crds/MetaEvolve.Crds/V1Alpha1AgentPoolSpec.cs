@@ -10,11 +10,11 @@ public sealed class V1Alpha1AgentPoolSpec
     [Description("Container image of the agent-runtime workers. Defaults to the image the operator is configured with.")]
     public string? Image { get; set; }
 
-    [Range(0, 1000), SchemaDefault("1")]
+    [Range(0, 1000), SchemaDefault(AgentPoolDefaults.Replicas)]
     [Description("Number of worker replicas when autoscaling.mode is None; `kubectl scale agentpool` sets it through the scale subresource.")]
     public int? Replicas { get; set; }
 
-    [Range(1, 256), SchemaDefault("4")]
+    [Range(1, 256), SchemaDefault(AgentPoolDefaults.Concurrency)]
     [Description("Tasks each replica runs at the same time.")]
     public int? Concurrency { get; set; }
 
@@ -29,7 +29,7 @@ public sealed class V1Alpha1AgentPoolSpec
     [Description("Pod settings applied to every worker: resources, environment, scheduling and metadata.")]
     public AgentPoolPodTemplate? Template { get; set; }
 
-    [SchemaDefault("false")]
+    [SchemaDefault(AgentPoolDefaults.Suspend)]
     [Description("Stops the pool: workers scale to zero and queued tasks wait until it resumes.")]
     public bool? Suspend { get; set; }
 }

@@ -34,7 +34,7 @@ public sealed class V1Alpha1AgentSpec
     [Description("Conversation memory kept per thread.")]
     public AgentMemory? Memory { get; set; }
 
-    [Range(1, 64), SchemaDefault("8")]
+    [Range(1, 64), SchemaDefault(AgentDefaults.MaxIterations)]
     [Description("Most model round trips (tool-calling iterations) one chat task may take.")]
     public int? MaxIterations { get; set; }
 
@@ -66,11 +66,11 @@ public sealed class AgentSkillReference
 
 public sealed class AgentMemory
 {
-    [Range(1, 1_000), SchemaDefault("20")]
+    [Range(1, 1_000), SchemaDefault(AgentDefaults.MaxTurns)]
     [Description("Most conversation turns kept per thread; older turns are dropped first.")]
     public int? MaxTurns { get; set; }
 
-    [Range(1, 31_536_000), SchemaDefault("86400")]
+    [Range(1, 31_536_000), SchemaDefault(AgentDefaults.TtlSeconds)]
     [Description("Seconds a thread's history is kept after its last turn.")]
     public int? TtlSeconds { get; set; }
 }
@@ -87,15 +87,15 @@ public enum SkillApproval
 
 public sealed class AgentEvolution
 {
-    [SchemaDefault("false")]
+    [SchemaDefault(AgentDefaults.EvolutionEnabled)]
     [Description("Lets the agent author new skills.")]
     public bool? Enabled { get; set; }
 
-    [SchemaDefault("\"Manual\"")]
+    [SchemaDefault(AgentDefaults.EvolutionApproval)]
     [Description("Manual waits for a person to approve each authored skill; Auto publishes one that compiles and passes its tests.")]
     public SkillApproval? Approval { get; set; }
 
-    [Range(0, 100), SchemaDefault("5")]
+    [Range(0, 100), SchemaDefault(AgentDefaults.MaxAuthoredSkills)]
     [Description("Most skills the agent may author.")]
     public int? MaxAuthoredSkills { get; set; }
 }

@@ -27,7 +27,7 @@ public sealed class V1Alpha1SkillSpec
     [Description("Prompt (spec.prompt) or CSharp (spec.csharp).")]
     public SkillType Type { get; set; }
 
-    [MaxLength(64), RegularExpression(@"^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$"), SchemaDefault("\"1.0.0\"")]
+    [MaxLength(64), RegularExpression(@"^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$"), SchemaDefault("\"" + SkillDefaults.Version + "\"")]
     [Description("Version label of this content. Agents may pin it; each published version is kept in the store.")]
     public string? Version { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MetaEvolve.Crds;
 
 namespace MetaEvolve.AgentRuntime.Agents;
 
@@ -9,25 +10,21 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// </summary>
 public sealed record AgentDefinition
 {
-    public const int DefaultMaxIterations = 8;
-    public const int DefaultMaxTurns = 20;
-    public const int DefaultTtlSeconds = 86_400;
-
     public required string Namespace { get; init; }
     public required string Name { get; init; }
     public required string Pool { get; init; }
     public required string Digest { get; init; }
     public string? Instructions { get; init; }
     public ModelSettings? Model { get; init; }
-    public int MaxIterations { get; init; } = DefaultMaxIterations;
-    public int MaxTurns { get; init; } = DefaultMaxTurns;
-    public int TtlSeconds { get; init; } = DefaultTtlSeconds;
+    public int MaxIterations { get; init; } = AgentDefaults.MaxIterations;
+    public int MaxTurns { get; init; } = AgentDefaults.MaxTurns;
+    public int TtlSeconds { get; init; } = AgentDefaults.TtlSeconds;
     public IReadOnlyList<AgentSkillReference> Skills { get; init; } = [];
 
     /// <summary>Skill name → digest the operator resolved (<c>agents.resolved_skills</c>); pinned skills use it.</summary>
     public IReadOnlyDictionary<string, string> ResolvedDigests { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Reads the stored spec; schema defaults apply to fields the projection left out.</summary>
+    /// <summary>Reads the stored spec; the schema's defaults (<see cref="AgentDefaults"/>) apply to fields the projection left out.</summary>
     public static AgentDefinition Parse(string ns, string name, string pool, string digest, string specJson)
     {
         var spec = JsonNode.Parse(specJson) as JsonObject ?? [];
@@ -40,9 +37,9 @@ public sealed record AgentDefinition
             Digest = digest,
             Instructions = (string?)spec["instructions"],
             Model = spec["model"] is JsonObject model ? ModelSettings.Parse(model) : null,
-            MaxIterations = (int?)spec["maxIterations"] ?? DefaultMaxIterations,
-            MaxTurns = (int?)memory?["maxTurns"] ?? DefaultMaxTurns,
-            TtlSeconds = (int?)memory?["ttlSeconds"] ?? DefaultTtlSeconds,
+            MaxIterations = (int?)spec["maxIterations"] ?? AgentDefaults.MaxIterations,
+            MaxTurns = (int?)memory?["maxTurns"] ?? AgentDefaults.MaxTurns,
+            TtlSeconds = (int?)memory?["ttlSeconds"] ?? AgentDefaults.TtlSeconds,
             Skills = spec["skills"] is JsonArray skills
                 ? [.. skills.OfType<JsonObject>().Select(s => new AgentSkillReference((string?)s["name"] ?? "", (string?)s["version"]))]
                 : [],

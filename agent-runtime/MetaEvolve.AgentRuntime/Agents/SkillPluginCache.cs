@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Hosting;
+using MetaEvolve.Crds;
 
 namespace MetaEvolve.AgentRuntime.Agents;
 
@@ -128,7 +129,7 @@ public sealed class SkillPluginCache(CSharpSkillEngine engine, ISkillExecutor ex
                         (string?)prompt["template"] ?? "",
                         (string?)prompt["format"],
                         [.. (prompt["inputVariables"] as JsonArray ?? []).OfType<JsonObject>().Select(v => new PromptSkillVariable(
-                        (string?)v["name"] ?? "", (string?)v["description"], (string?)v["default"], (bool?)v["isRequired"] ?? true))],
+                        (string?)v["name"] ?? "", (string?)v["description"], (string?)v["default"], (bool?)v["isRequired"] ?? SkillDefaults.InputVariableIsRequired))],
                         settings is null ? null : new PromptSkillSettings(
                             (double?)settings["temperature"], (double?)settings["topP"], (int?)settings["maxTokens"],
                             (settings["stopSequences"] as JsonArray)?.Select(s => (string?)s ?? "").ToList())));

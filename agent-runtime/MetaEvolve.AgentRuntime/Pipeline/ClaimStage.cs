@@ -15,6 +15,7 @@ internal sealed class ClaimStage(
     WorkerOptions options,
     NatsNames names,
     TaskRepository repository,
+    TaskPartitionStatistics statistics,
     IAgentDirectory agents,
     StoreRetry retry,
     TaskRunner runner,
@@ -88,6 +89,8 @@ internal sealed class ClaimStage(
         try
         {
             var claims = await retry.RunAsync(ct => repository.ClaimAsync(envelopes, ct), "claiming tasks", lifetime.Stopped);
+            // In the background: an ANALYZE must not hold up the batch.
+            _ = statistics.Observe(ids, lifetime.Stopped);
             for (; dispatched < valid.Count; dispatched++)
             {
                 await DispatchAsync(valid[dispatched], claims[dispatched]);

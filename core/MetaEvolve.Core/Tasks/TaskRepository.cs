@@ -134,6 +134,20 @@ public sealed class TaskRepository
     }
 
     /// <summary>
+    /// The statements every task passes through in the worker and the gateway, by name, for the test that checks
+    /// their cached plans use indexes.
+    /// </summary>
+    internal IReadOnlyDictionary<string, string> PerTaskStatements => new Dictionary<string, string>
+    {
+        ["claim"] = _claimSql,
+        ["complete"] = _completeSql,
+        ["get"] = _getSql,
+        ["cancel"] = _cancelSql,
+        ["cancel_requested"] = _cancelRequestedSql,
+        ["idempotency"] = _idempotencySql,
+    };
+
+    /// <summary>
     /// Records a task as queued before it is published (gateway, CLI). With an idempotency key already used in
     /// the namespace, nothing is written and the earlier task's id comes back.
     /// </summary>

@@ -1,13 +1,31 @@
+using System.Globalization;
+using System.Text.Json;
+
 namespace MetaEvolve.Crds.Schema;
 
 // Attributes the CRD generator reads from the API types. Descriptions, required fields, ranges, lengths
 // and patterns use System.ComponentModel(.DataAnnotations); what those cannot say lives here.
 
-/// <summary>The schema default, as JSON text (`"Hpa"`, `1`, `{}`), applied by the API server when the field is absent.</summary>
+/// <summary>
+/// The schema default, applied by the API server when the field is absent: JSON text (`{}`, `"1.0.0"`) or a
+/// constant of the kind's defaults (<see cref="AgentPoolDefaults"/>, …) so the code applies the same value.
+/// </summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class SchemaDefaultAttribute(string json) : Attribute
+public sealed class SchemaDefaultAttribute : Attribute
 {
-    public string Json { get; } = json;
+    /// <summary>A default given as JSON text.</summary>
+    public SchemaDefaultAttribute(string json) => Json = json;
+
+    /// <summary>A number, boolean or enum constant; an enum is written as its member's name.</summary>
+    public SchemaDefaultAttribute(object value) => Json = value switch
+    {
+        bool b => b ? "true" : "false",
+        Enum e => JsonSerializer.Serialize(e.ToString()),
+        int or long => Convert.ToString(value, CultureInfo.InvariantCulture)!,
+        _ => throw new ArgumentException($"unsupported schema default {value} ({value?.GetType().Name}): use JSON text", nameof(value)),
+    };
+
+    public string Json { get; }
 }
 
 /// <summary>A CEL rule (`x-kubernetes-validations`) evaluated with `self` bound to the annotated object or property.</summary>

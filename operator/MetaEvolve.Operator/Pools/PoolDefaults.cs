@@ -2,34 +2,37 @@ using MetaEvolve.Crds;
 
 namespace MetaEvolve.Operator.Pools;
 
-/// <summary>The schema's defaults, applied again in code: an object written before a default existed may lack it.</summary>
+/// <summary>
+/// The pool's settings with the schema's defaults (<see cref="AgentPoolDefaults"/>) applied again in code: an object
+/// written before a default existed may lack it.
+/// </summary>
 public static class PoolDefaults
 {
-    public static int Concurrency(V1Alpha1AgentPool pool) => pool?.Spec.Concurrency ?? 4;
+    public static int Concurrency(V1Alpha1AgentPool pool) => pool?.Spec.Concurrency ?? AgentPoolDefaults.Concurrency;
 
-    public static AutoscalingMode Mode(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.Mode ?? AutoscalingMode.Hpa;
+    public static AutoscalingMode Mode(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.Mode ?? AgentPoolDefaults.Mode;
 
-    public static int Replicas(V1Alpha1AgentPool pool) => pool?.Spec.Replicas ?? 1;
+    public static int Replicas(V1Alpha1AgentPool pool) => pool?.Spec.Replicas ?? AgentPoolDefaults.Replicas;
 
-    public static int MinReplicas(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.MinReplicas ?? 1;
+    public static int MinReplicas(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.MinReplicas ?? AgentPoolDefaults.MinReplicas;
 
-    public static int MaxReplicas(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.MaxReplicas ?? 10;
+    public static int MaxReplicas(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.MaxReplicas ?? AgentPoolDefaults.MaxReplicas;
 
-    public static int TargetLagPerReplica(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.TargetLagPerReplica ?? 5;
+    public static int TargetLagPerReplica(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.TargetLagPerReplica ?? AgentPoolDefaults.TargetLagPerReplica;
 
-    public static int ActivationLag(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.ActivationLag ?? 0;
+    public static int ActivationLag(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.ActivationLag ?? AgentPoolDefaults.ActivationLag;
 
-    public static int CooldownSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.CooldownSeconds ?? 300;
+    public static int CooldownSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.CooldownSeconds ?? AgentPoolDefaults.CooldownSeconds;
 
-    public static int AckWaitSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Task?.AckWaitSeconds ?? 60;
+    public static int AckWaitSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Task?.AckWaitSeconds ?? AgentPoolDefaults.AckWaitSeconds;
 
-    public static int MaxDeliver(V1Alpha1AgentPool pool) => pool?.Spec.Task?.MaxDeliver ?? 5;
+    public static int MaxDeliver(V1Alpha1AgentPool pool) => pool?.Spec.Task?.MaxDeliver ?? AgentPoolDefaults.MaxDeliver;
 
-    public static int TimeoutSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Task?.TimeoutSeconds ?? 300;
+    public static int TimeoutSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Task?.TimeoutSeconds ?? AgentPoolDefaults.TimeoutSeconds;
 
-    public static long TerminationGracePeriodSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Template?.TerminationGracePeriodSeconds ?? 30;
+    public static long TerminationGracePeriodSeconds(V1Alpha1AgentPool pool) => pool?.Spec.Template?.TerminationGracePeriodSeconds ?? AgentPoolDefaults.TerminationGracePeriodSeconds;
 
-    public static bool Suspended(V1Alpha1AgentPool pool) => pool?.Spec.Suspend == true;
+    public static bool Suspended(V1Alpha1AgentPool pool) => pool?.Spec.Suspend ?? AgentPoolDefaults.Suspend;
 
     /// <summary>
     /// The replicas the operator writes into the Deployment, or null when an autoscaler owns them (modes Hpa and

@@ -113,7 +113,7 @@ public sealed class SkillReconciler(
 
     private async Task PublishAsync(ObjectKey key, V1Alpha1Skill skill, string digest, IReadOnlyList<SkillFunctionInfo> functions, byte[]? assembly, CancellationToken cancellationToken)
     {
-        var moved = await store.PublishAsync(key.Namespace, key.Name, skill.Spec.Version ?? "1.0.0", digest, skill.Spec.Type.ToString(),
+        var moved = await store.PublishAsync(key.Namespace, key.Name, skill.Spec.Version ?? SkillDefaults.Version, digest, skill.Spec.Type.ToString(),
             SkillSpecDigest.Json(skill.Spec).ToJsonString(), JsonSerializer.Serialize(functions, FunctionJson), assembly, cancellationToken);
         if (moved)
         {

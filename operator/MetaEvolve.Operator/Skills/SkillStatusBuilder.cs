@@ -11,7 +11,7 @@ public static class SkillStatusBuilder
     {
         ArgumentNullException.ThrowIfNull(skill);
         var generation = skill.Metadata.Generation;
-        var version = skill.Spec.Version ?? "1.0.0";
+        var version = skill.Spec.Version ?? SkillDefaults.Version;
         var conditions = Conditions.Set(skill.Status?.Conditions, ConditionTypes.Validated, true, ConditionReasons.Reconciled,
             skill.Spec.Type == SkillType.CSharp ? "the source passes the sandbox policy and compiles" : "the template parses", generation, now);
         conditions = Conditions.Set(conditions, ConditionTypes.Published, true, ConditionReasons.Reconciled,

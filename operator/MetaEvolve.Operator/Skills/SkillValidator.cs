@@ -67,7 +67,7 @@ public sealed class SkillValidator(CSharpSkillCompiler compiler, ISkillExecutor 
             skill.Spec.Description,
             prompt.Template,
             prompt.Format?.ToString(),
-            [.. (prompt.InputVariables ?? []).Select(v => new PromptSkillVariable(v.Name, v.Description, v.Default, v.IsRequired ?? true))],
+            [.. (prompt.InputVariables ?? []).Select(v => new PromptSkillVariable(v.Name, v.Description, v.Default, v.IsRequired ?? SkillDefaults.InputVariableIsRequired))],
             prompt.ExecutionSettings is { } s ? new PromptSkillSettings(s.Temperature, s.TopP, s.MaxTokens, s.StopSequences?.ToList()) : null);
         PromptSkillBuild build;
         try
