@@ -16,7 +16,7 @@ namespace MetaEvolve.Bench.Operator;
 /// parallelism, in a namespace of their own: one list of pools and of agents, the stream, then per pool its
 /// consumer, Secret, Deployment and HPA (the operator's order). No cache, no status, no finalizer, no retries.
 /// </summary>
-internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, ConnectionOptions connections, PoolRuntimeSettings settings, int workers)
+internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, ConnectionOptions connections, PoolRuntimeOptions settings, int workers)
 {
     public async Task<TimeSpan> RunAsync(string sourceNamespace, string targetNamespace, CancellationToken cancellationToken)
     {

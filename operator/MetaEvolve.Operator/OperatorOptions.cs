@@ -48,9 +48,9 @@ public sealed record OperatorOptions
     /// </summary>
     public string? NatsMonitoringEndpoint { get; init; }
 
-    public WatchSettings Watch { get; init; } = new();
+    public WatchOptions Watch { get; init; } = new();
 
-    public WorkQueueSettings Queue { get; init; } = new();
+    public WorkQueueOptions Queue { get; init; } = new();
 
     /// <summary>Longest one reconcile may take before it is abandoned and retried with backoff.</summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromSeconds(60);

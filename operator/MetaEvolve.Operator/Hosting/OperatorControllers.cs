@@ -17,7 +17,7 @@ public static class OperatorControllers
     {
         var options = services.GetRequiredService<OperatorOptions>();
         var metrics = services.GetRequiredService<OperatorMetrics>();
-        var settings = new ControllerSettings
+        var settings = new ControllerOptions
         {
             Workers = options.Workers,
             Queue = options.Queue,

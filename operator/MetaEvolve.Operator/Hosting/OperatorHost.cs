@@ -27,10 +27,10 @@ namespace MetaEvolve.Operator.Hosting;
 /// </summary>
 public static class OperatorHost
 {
-    public static WebApplication Build(string[] args, Action<OperatorHostSettings>? configure = null)
+    public static WebApplication Build(string[] args, Action<OperatorHostOptions>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        var settings = new OperatorHostSettings
+        var settings = new OperatorHostOptions
         {
             Options = builder.Configuration.GetSection("Operator").Get<OperatorOptions>() ?? new OperatorOptions(),
             Connections = ConnectionOptions.FromEnvironment(),
@@ -82,7 +82,7 @@ public static class OperatorHost
         builder.Services.AddSingleton<QueueLagReader>();
         builder.Services.AddSingleton<ExternalMetricsServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExternalMetricsServer>());
-        builder.Services.AddSingleton(new PoolRuntimeSettings(options.DefaultImage, options.StoreSchema, settings.Connections.Names.TaskStream,
+        builder.Services.AddSingleton(new PoolRuntimeOptions(options.DefaultImage, options.StoreSchema, settings.Connections.Names.TaskStream,
             options.NatsMonitoringEndpoint ?? $"{new Uri(settings.Connections.NatsUrl).Host}:8222"));
 
         builder.Services.AddSingleton<CSharpSkillCompiler>();
@@ -116,7 +116,7 @@ public static class OperatorHost
 }
 
 /// <summary>What the host is built from; tests replace the client, the registry and the log sink.</summary>
-public sealed class OperatorHostSettings
+public sealed class OperatorHostOptions
 {
     public required OperatorOptions Options { get; set; }
     public required ConnectionOptions Connections { get; set; }

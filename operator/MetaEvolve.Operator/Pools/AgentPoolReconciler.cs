@@ -31,7 +31,7 @@ public sealed class AgentPoolReconciler(
     PoolAutoscalers autoscalers,
     TaskQueueTopology queue,
     ConnectionOptions connections,
-    PoolRuntimeSettings settings,
+    PoolRuntimeOptions settings,
     StatusWriter statusWriter,
     Finalizers finalizers,
     EventRecorder events,

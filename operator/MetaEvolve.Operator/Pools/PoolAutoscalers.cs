@@ -15,7 +15,7 @@ namespace MetaEvolve.Operator.Pools;
 /// </summary>
 [RequiresPermission("autoscaling", "horizontalpodautoscalers", "get,list,watch,create,update,patch,delete")]
 [RequiresPermission(KedaScaledObject.Group, KedaScaledObject.Plural, "get,list,watch,create,update,patch,delete")]
-public sealed class PoolAutoscalers(IKubernetes client, ClusterState state, PoolRuntimeSettings settings, ILogger<PoolAutoscalers> logger)
+public sealed class PoolAutoscalers(IKubernetes client, ClusterState state, PoolRuntimeOptions settings, ILogger<PoolAutoscalers> logger)
 {
     public async Task<AutoscalerObservation> ApplyAsync(V1Alpha1AgentPool pool, CancellationToken cancellationToken)
     {

@@ -12,7 +12,7 @@ namespace MetaEvolve.Operator.Pools;
 /// </summary>
 public static class PoolDeploymentBuilder
 {
-    public static V1Deployment Build(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeSettings settings, string connectionHash)
+    public static V1Deployment Build(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeOptions settings, string connectionHash)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(agents);
@@ -91,7 +91,7 @@ public static class PoolDeploymentBuilder
         BlockOwnerDeletion = true,
     };
 
-    private static V1Container Container(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeSettings settings, AgentPoolPodTemplate template, long grace)
+    private static V1Container Container(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeOptions settings, AgentPoolPodTemplate template, long grace)
     {
         var env = new List<V1EnvVar>(template.Env ?? []);
         // Ours come last: for a repeated name the last value wins, so a template cannot change the pool's identity.

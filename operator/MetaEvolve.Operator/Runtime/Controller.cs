@@ -7,7 +7,7 @@ namespace MetaEvolve.Operator.Runtime;
 /// <summary>
 /// Runs one reconciler: workers take keys from the work queue (one reconcile per key at a time, different keys in
 /// parallel), call the reconciler with the cached object, and requeue as it asks — or with backoff when it throws.
-/// Every <see cref="ControllerSettings.ResyncPeriod"/> each cached object is queued again, so drift that caused no
+/// Every <see cref="ControllerOptions.ResyncPeriod"/> each cached object is queued again, so drift that caused no
 /// event (a child edited while the operator was not watching it, a store row lost) is repaired. Built by
 /// <see cref="ControllerBuilder{T}"/>, which wires the watches that fill the queue.
 /// </summary>
@@ -16,13 +16,13 @@ public sealed class Controller<T> : IController where T : class, IKubernetesObje
     private readonly string _kind;
     private readonly ObjectCache<T> _cache;
     private readonly IReconciler<T> _reconciler;
-    private readonly ControllerSettings _settings;
+    private readonly ControllerOptions _settings;
     private readonly OperatorMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private long _reconciles;
 
-    public Controller(string kind, ObjectCache<T> cache, IReconciler<T> reconciler, ControllerSettings settings, OperatorMetrics metrics, ILogger logger, TimeProvider? time = null)
+    public Controller(string kind, ObjectCache<T> cache, IReconciler<T> reconciler, ControllerOptions settings, OperatorMetrics metrics, ILogger logger, TimeProvider? time = null)
     {
         _kind = kind;
         _cache = cache;

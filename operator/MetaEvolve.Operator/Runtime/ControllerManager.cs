@@ -11,8 +11,8 @@ namespace MetaEvolve.Operator.Runtime;
 /// </summary>
 public sealed class ControllerManager(
     IKubernetes client,
-    WatchSettings watch,
-    ControllerSettings controllers,
+    WatchOptions watch,
+    ControllerOptions controllers,
     OperatorMetrics metrics,
     ILoggerFactory loggers) : IDisposable
 {

@@ -12,7 +12,7 @@ namespace MetaEvolve.Operator.Runtime;
 public sealed class ResourceWatcher<T>(
     IWatchSource<T> source,
     ObjectCache<T> cache,
-    WatchSettings settings,
+    WatchOptions settings,
     OperatorMetrics metrics,
     ILogger logger) where T : class, IKubernetesObject<V1ObjectMeta>
 {

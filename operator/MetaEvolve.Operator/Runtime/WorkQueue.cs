@@ -16,13 +16,13 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
     private readonly Dictionary<TKey, int> _failures = [];
     private readonly Dictionary<TKey, (DateTimeOffset Due, ITimer Timer)> _waiting = [];
     private readonly SemaphoreSlim _available = new(0);
-    private readonly WorkQueueSettings _settings;
+    private readonly WorkQueueOptions _settings;
     private readonly TimeProvider _time;
     private bool _shutDown;
 
-    public WorkQueue(WorkQueueSettings? settings = null, TimeProvider? time = null)
+    public WorkQueue(WorkQueueOptions? settings = null, TimeProvider? time = null)
     {
-        _settings = settings ?? new WorkQueueSettings();
+        _settings = settings ?? new WorkQueueOptions();
         _time = time ?? TimeProvider.System;
     }
 

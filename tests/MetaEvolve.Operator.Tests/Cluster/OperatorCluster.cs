@@ -118,8 +118,8 @@ internal sealed class OperatorCluster : IAsyncDisposable
         Workers = 2,
         DefaultImage = "example/agent-runtime:test",
         StoreSchema = Schema,
-        Watch = new WatchSettings { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1) },
-        Queue = new WorkQueueSettings { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(2) },
+        Watch = new WatchOptions { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(1) },
+        Queue = new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(2) },
         ReconcileTimeout = TimeSpan.FromSeconds(15),
         // Several instances share this process and machine: each serves the external metrics API on its own port.
         ExternalMetrics = new Operator.ExternalMetrics.ExternalMetricsOptions { Port = 0, LoopbackOnly = true },

@@ -101,8 +101,8 @@ public class ControllerBuilderTests
         var b = await ConfigMapAsync(client, "b");
         await ConfigMapAsync(client, "c");
 
-        var settings = new ControllerSettings { Workers = 1, ResyncPeriod = TimeSpan.Zero };
-        using var manager = new ControllerManager(client, new WatchSettings(), settings, new OperatorMetrics(Metrics.NewCustomRegistry()), NullLoggerFactory.Instance);
+        var settings = new ControllerOptions { Workers = 1, ResyncPeriod = TimeSpan.Zero };
+        using var manager = new ControllerManager(client, new WatchOptions(), settings, new OperatorMetrics(Metrics.NewCustomRegistry()), NullLoggerFactory.Instance);
         var reconciler = new RecordingReconciler();
         manager.For<V1ConfigMap>()
             .Owns<V1Secret>()
@@ -144,7 +144,7 @@ public class ControllerBuilderTests
     public async Task A_kind_declared_twice_with_different_cache_options_and_a_cache_nobody_declared_are_refused()
     {
         await using var host = await DevClusterHost.StartAsync();
-        using var manager = new ControllerManager(host.Client(), new WatchSettings(), new ControllerSettings(), new OperatorMetrics(Metrics.NewCustomRegistry()), NullLoggerFactory.Instance);
+        using var manager = new ControllerManager(host.Client(), new WatchOptions(), new ControllerOptions(), new OperatorMetrics(Metrics.NewCustomRegistry()), NullLoggerFactory.Instance);
         var builder = manager.For<V1ConfigMap>().Owns<V1Secret>();
 
         var conflict = Assert.Throws<InvalidOperationException>(() => builder.Watches<V1Secret>(_ => [], new CacheOptions { LabelSelector = "app=x" }));

@@ -41,7 +41,7 @@ public class ControllerResyncTests
         var cache = new ObjectCache<V1ConfigMap>();
         cache.Replace([Map("a"), Map("b")]);
         var reconciler = new CountingReconciler(expected: 4);
-        var settings = new ControllerSettings { Workers = 1, ResyncPeriod = TimeSpan.FromMinutes(10) };
+        var settings = new ControllerOptions { Workers = 1, ResyncPeriod = TimeSpan.FromMinutes(10) };
         using var controller = new Controller<V1ConfigMap>("ConfigMap", cache, reconciler, settings, new OperatorMetrics(Metrics.NewCustomRegistry()), NullLogger.Instance, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var run = controller.RunAsync(stop.Token);
@@ -64,7 +64,7 @@ public class ControllerResyncTests
         var cache = new ObjectCache<V1ConfigMap>();
         cache.Replace([Map("a")]);
         var reconciler = new CountingReconciler(expected: 1);
-        var settings = new ControllerSettings { Workers = 1, ResyncPeriod = TimeSpan.Zero };
+        var settings = new ControllerOptions { Workers = 1, ResyncPeriod = TimeSpan.Zero };
         using var controller = new Controller<V1ConfigMap>("ConfigMap", cache, reconciler, settings, new OperatorMetrics(Metrics.NewCustomRegistry()), NullLogger.Instance, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var run = controller.RunAsync(stop.Token);

@@ -57,7 +57,7 @@ public class ResourceWatcherTests
         var registry = Metrics.NewCustomRegistry();
         var metrics = new OperatorMetrics(registry);
         var cache = new ObjectCache<V1ConfigMap>();
-        var watcher = new ResourceWatcher<V1ConfigMap>(source, cache, new WatchSettings(), metrics, NullLogger.Instance);
+        var watcher = new ResourceWatcher<V1ConfigMap>(source, cache, new WatchOptions(), metrics, NullLogger.Instance);
         var seen = new List<(WatchEventType, string, string)>();
         watcher.Subscribe(change => seen.Add((change.Type, change.Current.Metadata.Name, change.Current.Metadata.ResourceVersion)));
 
@@ -91,7 +91,7 @@ public class ResourceWatcherTests
 
         var metrics = new OperatorMetrics(Metrics.NewCustomRegistry());
         var cache = new ObjectCache<V1ConfigMap>();
-        var settings = new WatchSettings { MinBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(5) };
+        var settings = new WatchOptions { MinBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(5) };
         var watcher = new ResourceWatcher<V1ConfigMap>(source, cache, settings, metrics, NullLogger.Instance);
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

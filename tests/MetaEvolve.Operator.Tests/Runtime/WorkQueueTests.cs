@@ -70,7 +70,7 @@ public class WorkQueueTests
     public void Failures_back_off_exponentially_up_to_the_maximum_and_forget_resets_them()
     {
         var time = new FakeTimeProvider();
-        using var queue = new WorkQueue<string>(new WorkQueueSettings { BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(5) }, time);
+        using var queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(5) }, time);
 
         Assert.Equal(TimeSpan.FromSeconds(1), queue.AddRateLimited("a"));
         Assert.Equal(TimeSpan.FromSeconds(2), queue.AddRateLimited("a"));
@@ -87,7 +87,7 @@ public class WorkQueueTests
     public void A_key_backing_off_is_still_taken_at_once_when_an_event_adds_it()
     {
         var time = new FakeTimeProvider();
-        using var queue = new WorkQueue<string>(new WorkQueueSettings { BaseDelay = TimeSpan.FromMinutes(1) }, time);
+        using var queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMinutes(1) }, time);
         queue.AddRateLimited("a");
         Assert.Equal(0, queue.Depth);
 

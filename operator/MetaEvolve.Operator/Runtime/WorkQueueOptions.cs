@@ -1,7 +1,7 @@
 namespace MetaEvolve.Operator.Runtime;
 
 /// <summary>Error backoff of a work queue: per key, <see cref="BaseDelay"/> doubled on each failure up to <see cref="MaxDelay"/>.</summary>
-public sealed record WorkQueueSettings
+public sealed record WorkQueueOptions
 {
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(100);
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);

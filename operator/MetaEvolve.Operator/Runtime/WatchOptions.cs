@@ -1,7 +1,7 @@
 namespace MetaEvolve.Operator.Runtime;
 
 /// <summary>How watch streams are kept alive.</summary>
-public sealed record WatchSettings
+public sealed record WatchOptions
 {
     /// <summary>Server-side timeout of one watch request; randomized between this and twice it, as client-go does, so streams do not all end at once.</summary>
     public TimeSpan StreamTimeout { get; init; } = TimeSpan.FromMinutes(5);

@@ -1,10 +1,10 @@
 namespace MetaEvolve.Operator.Runtime;
 
 /// <summary>How many keys of one kind reconcile at once, and how failures back off.</summary>
-public sealed record ControllerSettings
+public sealed record ControllerOptions
 {
     public int Workers { get; init; } = 4;
-    public WorkQueueSettings Queue { get; init; } = new();
+    public WorkQueueOptions Queue { get; init; } = new();
 
     /// <summary>Longest one reconcile may take; a reconcile stuck on an unreachable service is retried with backoff.</summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromSeconds(60);
