@@ -68,15 +68,7 @@ public static class SkillStatusBuilder
         var generation = skill.Metadata.Generation;
         var conditions = Conditions.Set(skill.Status?.Conditions, ConditionTypes.Stalled, true, ConditionReasons.InUse, message, generation, now);
         conditions = Conditions.Set(conditions, ConditionTypes.Ready, false, ConditionReasons.InUse, message, generation, now);
-        return new V1Alpha1SkillStatus
-        {
-            ObservedGeneration = skill.Status?.ObservedGeneration,
-            Digest = skill.Status?.Digest,
-            PublishedDigest = skill.Status?.PublishedDigest,
-            Functions = skill.Status?.Functions,
-            Diagnostics = skill.Status?.Diagnostics,
-            Conditions = conditions,
-        };
+        return WithConditions(skill, conditions);
     }
 
     /// <summary>
@@ -89,15 +81,7 @@ public static class SkillStatusBuilder
         var conditions = Conditions.Set(skill.Status?.Conditions, ConditionTypes.Ready, false, ConditionReasons.StoreUnavailable, message,
             skill.Metadata.Generation, now);
         conditions = Conditions.Remove(conditions, ConditionTypes.Stalled);
-        return new V1Alpha1SkillStatus
-        {
-            ObservedGeneration = skill.Status?.ObservedGeneration,
-            Digest = skill.Status?.Digest,
-            PublishedDigest = skill.Status?.PublishedDigest,
-            Functions = skill.Status?.Functions,
-            Diagnostics = skill.Status?.Diagnostics,
-            Conditions = conditions,
-        };
+        return WithConditions(skill, conditions);
     }
 
     private static string Summary(IReadOnlyList<Core.Skills.SkillDiagnostic> diagnostics)
@@ -126,5 +110,16 @@ public static class SkillStatusBuilder
         Line = diagnostic.Line,
         Column = diagnostic.Column,
         Message = diagnostic.Message,
+    };
+
+    /// <summary>The skill's current status with other conditions: the spec was not looked at again.</summary>
+    private static V1Alpha1SkillStatus WithConditions(V1Alpha1Skill skill, List<k8s.Models.V1Condition> conditions) => new()
+    {
+        ObservedGeneration = skill.Status?.ObservedGeneration,
+        Digest = skill.Status?.Digest,
+        PublishedDigest = skill.Status?.PublishedDigest,
+        Functions = skill.Status?.Functions,
+        Diagnostics = skill.Status?.Diagnostics,
+        Conditions = conditions,
     };
 }
