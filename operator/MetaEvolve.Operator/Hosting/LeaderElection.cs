@@ -84,8 +84,9 @@ public sealed class LeaderElection(
             lifetime.StopApplication();
         }
 
-        leader.StandBy();
+        // The gauge first: whoever sees this instance standing by sees the gauge at 0 too.
         metrics.IsLeader.Set(0);
+        leader.StandBy();
         logger.LogInformation("Operator {Identity} stopped leading", options.Identity);
     }
 
@@ -130,10 +131,6 @@ public sealed class LeaderElection(
         catch (Exception exception)
         {
             logger.LogError(exception, "The controller manager failed");
-        }
-        finally
-        {
-            leader.StandBy();
         }
     }
 
