@@ -122,10 +122,16 @@ public sealed class TaskRepository
             LIMIT $5
             """;
 
+        // A key whose task is gone (its day was dropped; keys from before V1_3 outlived their days) is taken over.
+        // Only a key of a task older than a day: a racer's fresh task may be committed after this statement's
+        // snapshot, so its row would look missing; no day younger than that is ever dropped.
         _idempotencySql = $"""
             WITH ins AS (
-                INSERT INTO {s}.task_idempotency (namespace, key, task_id) VALUES ($1, $2, $3)
-                ON CONFLICT (namespace, key) DO NOTHING RETURNING task_id
+                INSERT INTO {s}.task_idempotency AS k (namespace, key, task_id) VALUES ($1, $2, $3)
+                ON CONFLICT (namespace, key) DO UPDATE SET task_id = excluded.task_id, created_at = now()
+                    WHERE {s}.uuid_v7_time(k.task_id) < now() - interval '1 day'
+                      AND NOT EXISTS (SELECT 1 FROM {s}.tasks t WHERE t.id = k.task_id AND t.created_at = {s}.uuid_v7_time(k.task_id))
+                RETURNING task_id
             )
             SELECT task_id FROM ins
             UNION ALL
