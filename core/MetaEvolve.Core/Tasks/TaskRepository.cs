@@ -25,6 +25,7 @@ public sealed class TaskRepository
     private readonly string _discardSql;
     private readonly string _discardKeySql;
     private readonly string _listSql;
+    private readonly string _failQueuedOfPoolSql;
 
     public TaskRepository(NpgsqlDataSource dataSource, string schema)
     {
@@ -114,6 +115,11 @@ public sealed class TaskRepository
 
         _discardSql = $"DELETE FROM {s}.tasks WHERE id = $1 AND created_at = {s}.uuid_v7_time($1) AND status = 'queued' AND attempts = 0";
         _discardKeySql = $"DELETE FROM {s}.task_idempotency WHERE namespace = $1 AND key = $2 AND task_id = $3";
+
+        _failQueuedOfPoolSql = $"""
+            UPDATE {s}.tasks SET status = 'failed', error = $3, finished_at = now()
+            WHERE namespace = $1 AND pool = $2 AND status = 'queued'
+            """;
 
         _listSql = $"""
             SELECT {columns} FROM {s}.tasks
@@ -230,6 +236,20 @@ public sealed class TaskRepository
             batch.BatchCommands.Add(keyRow);
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Records every queued task of a deleted pool as failed with <paramref name="reason"/>, in one statement; returns
+    /// how many. Nothing will deliver them any more. It reads every partition (no index leads with the pool: one
+    /// would cost every status write its HOT update), which is fine for an event as rare as deleting a pool.
+    /// </summary>
+    public async Task<int> FailQueuedOfPoolAsync(string ns, string pool, string reason, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(_failQueuedOfPoolSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pool });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
