@@ -47,8 +47,12 @@ public sealed record WorkerOptions
     /// <summary>Apply store migrations at start (every process may; an advisory lock serializes them).</summary>
     public bool MigrateStore { get; init; } = true;
 
+    /// <summary>
+    /// Days of task partitions a worker creates ahead, at start and every <see cref="PartitionMaintenanceInterval"/>.
+    /// Workers never drop days: retention belongs to the operator's leader (Operator__TaskRetention), one owner of
+    /// one setting, so a worker with another default cannot drop days the operator promises to keep.
+    /// </summary>
     public int PartitionDaysAhead { get; init; } = 7;
-    public int PartitionRetentionDays { get; init; } = 30;
     public TimeSpan PartitionMaintenanceInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Most workers of this pool at once (AgentPool spec.autoscaling.maxReplicas); sizes the consumer this

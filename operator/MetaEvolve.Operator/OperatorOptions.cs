@@ -1,6 +1,7 @@
 using MetaEvolve.Core.Packaging;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Operator.ExternalMetrics;
+using MetaEvolve.Operator.Retention;
 using MetaEvolve.Operator.Runtime;
 
 namespace MetaEvolve.Operator;
@@ -91,4 +92,7 @@ public sealed record OperatorOptions
 
     /// <summary>The HTTPS <c>external.metrics.k8s.io</c> endpoint the pools' HPAs read queue lag from.</summary>
     public ExternalMetricsOptions ExternalMetrics { get; init; } = new();
+
+    /// <summary>Task partitions: created ahead, dropped after retention by the leader (even with every pool at zero).</summary>
+    public TaskRetentionOptions TaskRetention { get; init; } = new();
 }

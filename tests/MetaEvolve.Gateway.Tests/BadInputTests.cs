@@ -26,6 +26,15 @@ public sealed class BadInputTests(GatewayEnvironment env) : IClassFixture<Gatewa
     });
 
     [Fact]
+    public Task Agent_whose_pool_has_no_consumer_is_409_naming_the_pool() => AssertNothingPublishedAsync(async () =>
+    {
+        using var client = env.Gateways[0].Client(env.Key);
+        using var response = await client.PostAsync(new Uri(env.SubmitPath(GatewayEnvironment.OrphanAgent), UriKind.Relative), GatewayEnvironment.Echo("x"));
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Conflict, $"pool {env.Namespace}/{GatewayEnvironment.PoolWithoutConsumer} has no consumer");
+        Assert.Equal($"{env.Namespace}/{GatewayEnvironment.PoolWithoutConsumer}", problem.GetProperty("pool").GetString());
+    });
+
+    [Fact]
     public Task Malformed_json_is_400() => AssertNothingPublishedAsync(async () =>
     {
         using var client = env.Gateways[0].Client(env.Key);

@@ -28,6 +28,15 @@ public sealed class CliTaskCommandTests(WorkerGatewayEnvironment env) : IClassFi
     }
 
     [Fact]
+    public async Task Submitting_to_an_agent_whose_pool_has_no_consumer_says_which_pool()
+    {
+        var (exit, _, error) = await RunAsync("call", GatewayEnvironment.OrphanAgent, "system.echo", "text=x");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains($"pool {env.Namespace}/{GatewayEnvironment.PoolWithoutConsumer} has no consumer", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Submit_prints_the_id_and_tasks_get_waits_for_it()
     {
         var (exit, output, error) = await RunAsync("call", GatewayEnvironment.Agent, "system.sleep", "ms=200");

@@ -24,6 +24,10 @@ public class GatewayEnvironment : IAsyncLifetime
     public const string Pool = "p";
     public const string Agent = "agent-a";
 
+    /// <summary>An agent of pool <see cref="PoolWithoutConsumer"/>, which has no consumer (as after the pool's deletion).</summary>
+    public const string OrphanAgent = "agent-orphan";
+    public const string PoolWithoutConsumer = "gone";
+
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
     private readonly string _suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
     private readonly List<ChildProcess> _gateways = [];
@@ -80,7 +84,10 @@ public class GatewayEnvironment : IAsyncLifetime
 
         Nats = NatsConnectionFactory.Create(Connections, "gateway tests");
         JetStream = new NatsJSContext(Nats);
-        await new TaskQueueTopology(JetStream, Names, StreamOptions(), NullLogger<TaskQueueTopology>.Instance).EnsureStreamAsync();
+        await Agents.UpsertAsync(Namespace, OrphanAgent, PoolWithoutConsumer, "d1", """{"poolRef":{"name":"gone"}}""", "[]", CancellationToken.None);
+        // The gateway accepts tasks only for pools with a consumer (the operator makes it; a worker started here would too).
+        await new TaskQueueTopology(JetStream, Names, StreamOptions(), NullLogger<TaskQueueTopology>.Instance)
+            .EnsureConsumerAsync(new PoolConsumerSettings(Namespace, Pool, TimeSpan.FromSeconds(5), 2, 1, 8));
 
         var keys = new ApiKeyFile
         {

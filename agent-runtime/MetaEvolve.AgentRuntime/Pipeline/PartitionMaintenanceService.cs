@@ -2,7 +2,11 @@ using MetaEvolve.Core.Tasks;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;
 
-/// <summary>Runs the tasks-table upkeep on a timer; the advisory lock inside lets one worker of the cluster do it.</summary>
+/// <summary>
+/// Creates the task partitions ahead on a timer, so inserts keep landing in their day even while the operator is
+/// away; dropping old days is the operator leader's (<c>TaskRetentionService</c>). The advisory lock inside lets one
+/// process of the cluster do it at a time.
+/// </summary>
 internal sealed class PartitionMaintenanceService(WorkerOptions options, TaskPartitionMaintenance partitions, ILogger<PartitionMaintenanceService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -14,7 +18,7 @@ internal sealed class PartitionMaintenanceService(WorkerOptions options, TaskPar
             {
                 try
                 {
-                    await partitions.RunAsync(options.PartitionDaysAhead, options.PartitionRetentionDays, stoppingToken);
+                    await partitions.RunAsync(options.PartitionDaysAhead, retentionDays: null, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

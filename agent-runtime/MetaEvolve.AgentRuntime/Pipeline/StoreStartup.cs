@@ -18,7 +18,7 @@ internal sealed class StoreStartup(WorkerOptions options, StoreMigrator migrator
         {
             await retry.RunAsync(migrator.MigrateAsync, "migrating the store", cancellationToken);
         }
-        await retry.RunAsync(ct => partitions.RunAsync(options.PartitionDaysAhead, options.PartitionRetentionDays, ct), "creating task partitions", cancellationToken);
+        await retry.RunAsync(ct => partitions.RunAsync(options.PartitionDaysAhead, retentionDays: null, ct), "creating task partitions", cancellationToken);
         logger.LogInformation("Store schema {Schema} ready", options.Schema);
         _done = true;
     }

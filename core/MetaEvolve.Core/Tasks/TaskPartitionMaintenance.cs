@@ -1,23 +1,33 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace MetaEvolve.Core.Tasks;
 
 /// <summary>
 /// Keeps the daily partitions of the tasks table: creates the next days ahead and drops days older than the
-/// retention. Every worker runs it on a timer; a session advisory lock lets exactly one do the work at a time.
+/// retention, unless a day still holds tasks that ask for action (dead-lettered, queued, running): such a day is
+/// held, and reported, until they are resolved. A dropped day takes its idempotency keys with it. The operator's
+/// leader runs it on a timer (workers only create days ahead); a session advisory lock lets one process at a time
+/// do the work.
 /// </summary>
 public sealed class TaskPartitionMaintenance(NpgsqlDataSource dataSource, string schema, ILogger<TaskPartitionMaintenance> logger)
 {
     private readonly string _schema = StoreIdentifier.Quote(schema);
     private readonly string _schemaName = schema;
 
-    /// <summary>Returns false when another process holds the lock (it is doing the same work).</summary>
-    public async Task<bool> RunAsync(int daysAhead, int retentionDays, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Creates the partitions ahead and, when <paramref name="retentionDays"/> is set, drops the clean days older than
+    /// it. Returns null when another process holds the lock (it is doing the same work).
+    /// </summary>
+    public async Task<TaskPartitionUpkeep?> RunAsync(int daysAhead, int? retentionDays, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(daysAhead);
-        ArgumentOutOfRangeException.ThrowIfLessThan(retentionDays, 1);
+        if (retentionDays is { } days)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(days, 1, nameof(retentionDays));
+        }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var lockKey = $"{_schemaName}.task_partition_maintenance";
         await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext($1))", connection))
@@ -25,32 +35,50 @@ public sealed class TaskPartitionMaintenance(NpgsqlDataSource dataSource, string
             tryLock.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lockKey });
             if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
             {
-                return false;
+                return null;
             }
         }
         try
         {
+            int created;
             await using (var ensure = new NpgsqlCommand($"SELECT {_schema}.ensure_task_partitions($1)", connection))
             {
                 ensure.Parameters.Add(new NpgsqlParameter<int> { TypedValue = daysAhead });
-                var created = (int)(await ensure.ExecuteScalarAsync(cancellationToken))!;
+                created = (int)(await ensure.ExecuteScalarAsync(cancellationToken))!;
                 if (created > 0)
                 {
                     logger.LogInformation("Created {Count} task partitions in {Schema}", created, _schemaName);
                 }
             }
-            var cutoff = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-retentionDays);
-            foreach (var partition in await ListDailyPartitionsAsync(connection, cancellationToken))
+            var dropped = new List<string>();
+            var held = new List<HeldTaskPartition>();
+            if (retentionDays is { } retention)
             {
-                if (partition.Day < cutoff)
+                var cutoff = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-retention);
+                foreach (var (name, day) in await ListDailyPartitionsAsync(connection, cancellationToken))
                 {
-                    // A whole day leaves at once: far cheaper than DELETE, and no bloat.
-                    await using var drop = new NpgsqlCommand($"DROP TABLE {_schema}.\"{partition.Name}\"", connection);
-                    await drop.ExecuteNonQueryAsync(cancellationToken);
-                    logger.LogInformation("Dropped task partition {Schema}.{Partition} (older than {RetentionDays} days)", _schemaName, partition.Name, retentionDays);
+                    if (day >= cutoff)
+                    {
+                        continue;
+                    }
+                    var actionable = await CountActionableAsync(connection, null, name, day, cancellationToken);
+                    if (actionable is null)
+                    {
+                        actionable = await DropIfStillCleanAsync(connection, name, day, cancellationToken);
+                    }
+                    if (actionable is { } keep)
+                    {
+                        held.Add(keep);
+                        logger.LogWarning(
+                            "Keeping task partition {Schema}.{Partition} past its {RetentionDays}-day retention: {Reason} task(s) still ask for action",
+                            _schemaName, name, retention, keep.Reason);
+                        continue;
+                    }
+                    dropped.Add(name);
+                    logger.LogInformation("Dropped task partition {Schema}.{Partition} and its idempotency keys (older than {RetentionDays} days)", _schemaName, name, retention);
                 }
             }
-            return true;
+            return new TaskPartitionUpkeep(created, dropped, held);
         }
         finally
         {
@@ -58,6 +86,56 @@ public sealed class TaskPartitionMaintenance(NpgsqlDataSource dataSource, string
             unlock.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lockKey });
             await unlock.ExecuteScalarAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Drops the day with its idempotency keys in one transaction, after checking again under a lock that lets
+    /// readers in but no writer: nothing can become actionable between the check and the drop. Returns the day as
+    /// held when the check finds a row after all.
+    /// </summary>
+    private async Task<HeldTaskPartition?> DropIfStillCleanAsync(NpgsqlConnection connection, string name, DateOnly day, CancellationToken cancellationToken)
+    {
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var guard = new NpgsqlCommand($"SET LOCAL lock_timeout = '10s'; LOCK TABLE {_schema}.\"{name}\" IN SHARE MODE", connection, tx))
+        {
+            await guard.ExecuteNonQueryAsync(cancellationToken);
+        }
+        if (await CountActionableAsync(connection, tx, name, day, cancellationToken) is { } held)
+        {
+            await tx.RollbackAsync(cancellationToken);
+            return held;
+        }
+        // Keys are found by their task's day (task ids are UUIDv7), through the index of V1_3.
+        await using (var keys = new NpgsqlCommand($"DELETE FROM {_schema}.task_idempotency WHERE {_schema}.uuid_v7_time(task_id) >= $1 AND {_schema}.uuid_v7_time(task_id) < $2", connection, tx))
+        {
+            keys.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            keys.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = day.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            await keys.ExecuteNonQueryAsync(cancellationToken);
+        }
+        // A whole day leaves at once: far cheaper than DELETE, and no bloat.
+        await using (var drop = new NpgsqlCommand($"DROP TABLE {_schema}.\"{name}\"", connection, tx))
+        {
+            await drop.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await tx.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    /// <summary>The day's tasks that still ask for action, or null when there are none.</summary>
+    private async Task<HeldTaskPartition?> CountActionableAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string name, DateOnly day, CancellationToken cancellationToken)
+    {
+        var sql = $"""
+            SELECT count(*) FILTER (WHERE dead_lettered),
+                   count(*) FILTER (WHERE status = 'queued' AND NOT dead_lettered),
+                   count(*) FILTER (WHERE status = 'running' AND NOT dead_lettered)
+            FROM {_schema}."{name}"
+            WHERE dead_lettered OR status IN ('queued', 'running')
+            """;
+        await using var command = new NpgsqlCommand(sql, connection, tx);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var held = new HeldTaskPartition(name, day, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        return held.DeadLettered + held.Queued + held.Running == 0 ? null : held;
     }
 
     private async Task<List<(string Name, DateOnly Day)>> ListDailyPartitionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -68,6 +146,7 @@ public sealed class TaskPartitionMaintenance(NpgsqlDataSource dataSource, string
             JOIN pg_class p ON p.oid = i.inhparent
             JOIN pg_namespace n ON n.oid = p.relnamespace
             WHERE n.nspname = $1 AND p.relname = 'tasks'
+            ORDER BY c.relname
             """;
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _schemaName });

@@ -117,6 +117,35 @@ public sealed class TaskQueueTopology(INatsJSContext js, NatsNames names, TaskSt
         }
     }
 
+    /// <summary>Whether the pool's consumer exists, i.e. whether anything will ever run the pool's tasks.</summary>
+    public async Task<bool> HasConsumerAsync(string ns, string pool, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await js.GetConsumerAsync(names.TaskStream, NatsNames.PoolConsumer(ns, pool), cancellationToken);
+            return true;
+        }
+        catch (NatsJSApiException exception) when (exception.Error.Code == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Removes the pool's messages from the stream (WorkQueue retention keeps them after its consumer is gone), so a
+    /// pool created later under the same name does not run tasks that were already recorded as failed.
+    /// </summary>
+    public async Task PurgePoolAsync(string ns, string pool, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await js.PurgeStreamAsync(names.TaskStream, new StreamPurgeRequest { Filter = names.PoolFilter(ns, pool) }, cancellationToken);
+        }
+        catch (NatsJSApiException exception) when (exception.Error.Code == 404)
+        {
+        }
+    }
+
     /// <summary>Deletes a pool's consumer; a missing one (or stream) is already gone.</summary>
     public async Task DeleteConsumerAsync(string ns, string pool, CancellationToken cancellationToken = default)
     {

@@ -25,6 +25,7 @@ public sealed class TaskRepository
     private readonly string _discardSql;
     private readonly string _discardKeySql;
     private readonly string _listSql;
+    private readonly string _failQueuedOfPoolSql;
     private readonly TimeSpan _relayAfter;
 
     /// <summary>The columns <see cref="ReadRecord"/> reads, in its order (from its offset).</summary>
@@ -144,6 +145,11 @@ public sealed class TaskRepository
             """;
         _discardKeySql = $"DELETE FROM {s}.task_idempotency WHERE namespace = $1 AND key = $2 AND task_id = $3";
 
+        _failQueuedOfPoolSql = $"""
+            UPDATE {s}.tasks SET status = 'failed', error = $3, finished_at = now()
+            WHERE namespace = $1 AND pool = $2 AND status = 'queued'
+            """;
+
         _listSql = $"""
             SELECT {columns} FROM {s}.tasks
             WHERE namespace = $1 AND ($2::text IS NULL OR status = $2) AND (NOT $3 OR dead_lettered) AND created_at >= $4
@@ -151,10 +157,16 @@ public sealed class TaskRepository
             LIMIT $5
             """;
 
+        // A key whose task is gone (its day was dropped; keys from before V1_3 outlived their days) is taken over.
+        // Only a key of a task older than a day: a racer's fresh task may be committed after this statement's
+        // snapshot, so its row would look missing; no day younger than that is ever dropped.
         _idempotencySql = $"""
             WITH ins AS (
-                INSERT INTO {s}.task_idempotency (namespace, key, task_id) VALUES ($1, $2, $3)
-                ON CONFLICT (namespace, key) DO NOTHING RETURNING task_id
+                INSERT INTO {s}.task_idempotency AS k (namespace, key, task_id) VALUES ($1, $2, $3)
+                ON CONFLICT (namespace, key) DO UPDATE SET task_id = excluded.task_id, created_at = now()
+                    WHERE {s}.uuid_v7_time(k.task_id) < now() - interval '1 day'
+                      AND NOT EXISTS (SELECT 1 FROM {s}.tasks t WHERE t.id = k.task_id AND t.created_at = {s}.uuid_v7_time(k.task_id))
+                RETURNING task_id
             )
             SELECT task_id FROM ins
             UNION ALL
@@ -254,6 +266,20 @@ public sealed class TaskRepository
             batch.BatchCommands.Add(keyRow);
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Records every queued task of a deleted pool as failed with <paramref name="reason"/>, in one statement; returns
+    /// how many. Nothing will deliver them any more. It reads every partition (no index leads with the pool: one
+    /// would cost every status write its HOT update), which is fine for an event as rare as deleting a pool.
+    /// </summary>
+    public async Task<int> FailQueuedOfPoolAsync(string ns, string pool, string reason, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(_failQueuedOfPoolSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pool });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>

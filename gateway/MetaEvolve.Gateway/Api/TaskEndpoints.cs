@@ -102,6 +102,12 @@ public static class TaskEndpoints
             metrics.Rejected("unknown_agent");
             return UnknownAgent(ns, agent);
         }
+        catch (PoolWithoutConsumerException ex)
+        {
+            metrics.Rejected("pool_without_consumer");
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Agent's pool has no consumer", detail: ex.Message,
+                extensions: new Dictionary<string, object?> { ["pool"] = $"{ns}/{ex.Pool}" });
+        }
         catch (IdempotencyConflictException ex)
         {
             return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Idempotency key in use", detail: ex.Message,

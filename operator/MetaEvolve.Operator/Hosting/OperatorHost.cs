@@ -7,6 +7,7 @@ using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Pools;
+using MetaEvolve.Operator.Retention;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Scaling;
 using MetaEvolve.Operator.Skills;
@@ -71,6 +72,10 @@ public static class OperatorHost
         builder.Services.AddSingleton<StoreMigrator>();
         builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton(sp => new SkillVersionRepository(sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddSingleton(options.TaskRetention);
+        builder.Services.AddSingleton(sp => new TaskPartitionMaintenance(sp.GetRequiredService<NpgsqlDataSource>(), options.StoreSchema, sp.GetRequiredService<ILogger<TaskPartitionMaintenance>>()));
+        builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), options.StoreSchema));
+        builder.Services.AddHostedService<TaskRetentionService>();
 
         builder.Services.AddSingleton(settings.Connections.Names);
         builder.Services.AddSingleton(sp => NatsConnectionFactory.Create(settings.Connections, $"metaevolve-operator {options.Identity}", sp.GetRequiredService<ILoggerFactory>()));

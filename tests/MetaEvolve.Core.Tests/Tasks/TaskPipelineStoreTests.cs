@@ -115,7 +115,9 @@ public class TaskPipelineStoreTests
         await schema.ExecuteAsync($"SELECT ensure_task_partitions(0, '{old:yyyy-MM-dd}'::date)");
         var maintenance = new TaskPartitionMaintenance(schema.DataSource, schema.Name, NullLogger<TaskPartitionMaintenance>.Instance);
 
-        Assert.True(await maintenance.RunAsync(daysAhead: 9, retentionDays: 30, Cancellation));
+        var upkeep = await maintenance.RunAsync(daysAhead: 9, retentionDays: 30, Cancellation);
+
+        Assert.Equal([$"tasks_{old:yyyyMMdd}"], upkeep!.Dropped);
 
         Assert.Null(await schema.ScalarAsync<string>($"SELECT to_regclass('tasks_{old:yyyyMMdd}')::text"));
         Assert.NotNull(await schema.ScalarAsync<string>($"SELECT to_regclass('tasks_{today:yyyyMMdd}')::text"));
@@ -135,7 +137,7 @@ public class TaskPipelineStoreTests
             await take.ExecuteNonQueryAsync(Cancellation);
         }
 
-        Assert.False(await maintenance.RunAsync(daysAhead: 1, retentionDays: 30, Cancellation));
+        Assert.Null(await maintenance.RunAsync(daysAhead: 1, retentionDays: 30, Cancellation));
     }
 
     [Fact]
