@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
@@ -117,17 +118,24 @@ public sealed class TaskQueueTopology(INatsJSContext js, NatsNames names, TaskSt
         }
     }
 
-    /// <summary>Whether the pool's consumer exists, i.e. whether anything will ever run the pool's tasks.</summary>
-    public async Task<bool> HasConsumerAsync(string ns, string pool, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Whether the pool's consumer exists, i.e. whether anything will ever run the pool's tasks; null when that cannot
+    /// be told now (NATS unreachable, the stream itself missing, as after a NATS restart without storage).
+    /// </summary>
+    public async Task<bool?> HasConsumerAsync(string ns, string pool, CancellationToken cancellationToken = default)
     {
         try
         {
             await js.GetConsumerAsync(names.TaskStream, NatsNames.PoolConsumer(ns, pool), cancellationToken);
             return true;
         }
-        catch (NatsJSApiException exception) when (exception.Error.Code == 404)
+        catch (NatsJSApiException exception) when (exception.Error.ErrCode == ConsumerNotFound)
         {
             return false;
+        }
+        catch (Exception exception) when (exception is NatsException or NatsJSException or TimeoutException)
+        {
+            return null;
         }
     }
 

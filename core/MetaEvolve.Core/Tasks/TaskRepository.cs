@@ -145,9 +145,16 @@ public sealed class TaskRepository
             """;
         _discardKeySql = $"DELETE FROM {s}.task_idempotency WHERE namespace = $1 AND key = $2 AND task_id = $3";
 
+        // Their outbox entries go too: a relay must not publish a task nothing will run (the outbox is small).
         _failQueuedOfPoolSql = $"""
-            UPDATE {s}.tasks SET status = 'failed', error = $3, finished_at = now()
-            WHERE namespace = $1 AND pool = $2 AND status = 'queued'
+            WITH failed AS (
+                UPDATE {s}.tasks SET status = 'failed', error = $3, finished_at = now()
+                WHERE namespace = $1 AND pool = $2 AND status = 'queued'
+                RETURNING id
+            ), unsent AS (
+                DELETE FROM {s}.task_outbox WHERE task_id IN (SELECT id FROM failed)
+            )
+            SELECT count(*)::int FROM failed
             """;
 
         _listSql = $"""
@@ -279,7 +286,7 @@ public sealed class TaskRepository
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pool });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>

@@ -55,7 +55,12 @@ public sealed class AgentPools(AgentRepository agents, TaskQueueTopology queue)
         {
             return hit.HasConsumer;
         }
-        var hasConsumer = await queue.HasConsumerAsync(ns, pool, cancellationToken);
+        // When JetStream cannot say (unreachable, stream missing), the task is accepted: the outbox publishes it once
+        // the stream is back, and the answer is not remembered.
+        if (await queue.HasConsumerAsync(ns, pool, cancellationToken) is not { } hasConsumer)
+        {
+            return true;
+        }
         _consumers[(ns, pool)] = (hasConsumer, Stopwatch.GetTimestamp());
         return hasConsumer;
     }

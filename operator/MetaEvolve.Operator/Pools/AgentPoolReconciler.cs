@@ -30,6 +30,7 @@ public sealed class AgentPoolReconciler(
     PoolQueueMonitor monitor,
     PoolAutoscalers autoscalers,
     TaskQueueTopology queue,
+    TaskRepository tasks,
     ConnectionOptions connections,
     PoolRuntimeOptions settings,
     StatusWriter statusWriter,
@@ -147,9 +148,13 @@ public sealed class AgentPoolReconciler(
             return;
         }
 
+        // Consumer first, so no worker starts another of the pool's tasks; then the queued ones are recorded as failed
+        // (a store error keeps the finalizer and retries); then their messages go.
         await queue.DeleteConsumerAsync(key.Namespace!, key.Name, cancellationToken);
+        var failed = await tasks.FailQueuedOfPoolAsync(key.Namespace!, key.Name, $"pool deleted: {key.Namespace}/{key.Name}", cancellationToken);
+        await queue.PurgePoolAsync(key.Namespace!, key.Name, cancellationToken);
         await finalizers.RemoveAsync(pool, cancellationToken);
-        logger.LogInformation("Removed the consumer of pool {Pool}", key);
+        logger.LogInformation("Removed the consumer and messages of pool {Pool}; {Failed} queued task(s) recorded as failed", key, failed);
     }
 
     /// <summary>Applies the consumer and records the queue figures its info carries; returns why it failed, if it did.</summary>

@@ -19,6 +19,7 @@ public sealed class TaskRetentionService(
 {
     // Checked this often for leadership, so a new leader's first upkeep does not wait a whole interval.
     private static readonly TimeSpan LeadershipPoll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromMinutes(1);
 
     private readonly Gauge _held = Metrics.WithCustomRegistry(metrics.Registry).CreateGauge(
         "metaevolve_task_partition_held_tasks",
@@ -39,8 +40,9 @@ public sealed class TaskRetentionService(
                 var isLeader = leader.IsLeader;
                 if (isLeader && (!wasLeader || DateTime.UtcNow >= next))
                 {
-                    next = DateTime.UtcNow + options.Interval;
-                    await RunOnceAsync(stoppingToken);
+                    // A failed pass (the store still migrating, or away) is tried again within a minute.
+                    var ran = await RunOnceAsync(stoppingToken);
+                    next = DateTime.UtcNow + (ran ? options.Interval : TimeSpan.FromTicks(Math.Min(options.Interval.Ticks, RetryAfterFailure.Ticks)));
                 }
                 wasLeader = isLeader;
             }
@@ -50,7 +52,7 @@ public sealed class TaskRetentionService(
         }
     }
 
-    private async Task RunOnceAsync(CancellationToken cancellationToken)
+    private async Task<bool> RunOnceAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -58,10 +60,12 @@ public sealed class TaskRetentionService(
             {
                 Report(upkeep.Held);
             }
+            return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            logger.LogWarning(exception, "Task partition upkeep failed; retrying in {Interval}", options.Interval);
+            logger.LogWarning(exception, "Task partition upkeep failed; trying again soon");
+            return false;
         }
     }
 
