@@ -27,7 +27,10 @@ internal sealed class ChaosServices
         Connections = new ConnectionOptions
         {
             NatsUrl = $"nats://127.0.0.1:{natsPort}",
-            Postgres = $"Host=127.0.0.1;Port={postgresPort};Username=metaevolve;Password=metaevolve;Database=metaevolve",
+            // synchronous_commit on for every session of the run: hack/services.sh runs PostgreSQL with it off (speed for
+            // tests), and then the crash that RestartPostgresAsync causes takes the last acknowledged commits with it —
+            // PostgreSQL's own trade, not the pipeline's. A production server commits synchronously.
+            Postgres = $"Host=127.0.0.1;Port={postgresPort};Username=metaevolve;Password=metaevolve;Database=metaevolve;Options=-c synchronous_commit=on",
             Redis = $"127.0.0.1:{redisPort}",
         };
     }

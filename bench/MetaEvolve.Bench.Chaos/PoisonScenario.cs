@@ -35,7 +35,7 @@ internal static class PoisonScenario
         {
             problem = $"poison: {load.Accepted.Count - 1 - normalSucceeded} of the normal tasks did not succeed";
         }
-        var result = ScenarioResult.Count("poison", load.Accepted.Count, rows, _ => 1, r => model.Executions.GetValueOrDefault(Message(load.Accepted[r.Id])));
+        var result = ScenarioResult.Count("poison", load, rows, _ => 1, r => model.Executions.GetValueOrDefault(Message(load.Accepted[r.Id])));
         return (result, problem);
     }
 }

@@ -42,11 +42,12 @@ internal static class ServerRestartScenario
             _ => services.RestartRedisAsync(downtime, cancellationToken),
         });
         await submitting;
-        Console.Error.WriteLine($"{name}: {load.Refused} submissions refused while the server was away");
+        Console.Error.WriteLine($"{name}: {load.Refused} submissions not acknowledged after retries");
         await bed.WaitFinalAsync([.. load.Accepted.Keys], TimeSpan.FromSeconds(120), cancellationToken);
         var rows = await bed.ReadAsync([.. load.Accepted.Keys], cancellationToken);
         Report(name, rows);
-        return ScenarioResult.Count(name, load.Accepted.Count, rows, _ => 1,
+        Console.Error.WriteLine($"{name}: {rows.Count(r => r.Attempts > 1)} tasks were claimed more than once (retried after a failure)");
+        return ScenarioResult.Count(name, load, rows, _ => 1,
             model is null ? null : r => model.Executions.GetValueOrDefault($"chaos {load.Accepted[r.Id]}"));
     }
 

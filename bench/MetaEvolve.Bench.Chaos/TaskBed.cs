@@ -115,15 +115,17 @@ internal sealed class TaskBed : IAsyncDisposable
 
     /// <summary>
     /// Submits a task through <paramref name="gateway"/>: its id when the gateway answered 202 (the task is
-    /// acknowledged and must end in a result), null when it refused or failed (the client knows it was not taken).
+    /// acknowledged and must end in a result), null when it refused or failed (the client knows it was not taken, or
+    /// does not know: a retry with the same <paramref name="idempotencyKey"/> settles which).
     /// </summary>
-    public async Task<Guid?> SubmitAsync(ChildProcess gateway, string body, CancellationToken cancellationToken)
+    public async Task<Guid?> SubmitAsync(ChildProcess gateway, string body, string idempotencyKey, CancellationToken cancellationToken)
     {
         var path = new Uri(gateway.BaseAddress!, $"/v1/namespaces/{Namespace}/agents/{Agent}/tasks");
         try
         {
-            using var content = new StringContent(body, Encoding.UTF8, "application/json");
-            using var response = await _http.PostAsync(path, content, cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            using var response = await _http.SendAsync(request, cancellationToken);
             if (response.StatusCode != HttpStatusCode.Accepted)
             {
                 return null;
@@ -159,8 +161,26 @@ internal sealed class TaskBed : IAsyncDisposable
         }
     }
 
-    /// <summary>The store's record of each task: status and attempts (how many times a worker claimed it to run it).</summary>
+    /// <summary>
+    /// The store's record of each task: status and attempts (how many times a worker claimed it to run it). Retried for
+    /// up to a minute: after a PostgreSQL restart the first use of a pooled connection fails.
+    /// </summary>
     public async Task<List<TaskRow>> ReadAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ReadOnceAsync(ids, cancellationToken);
+            }
+            catch (NpgsqlException) when (attempt < 60)
+            {
+                await Task.Delay(1_000, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<List<TaskRow>> ReadOnceAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
     {
         var rows = new List<TaskRow>(ids.Count);
         await using var command = _store.CreateCommand(

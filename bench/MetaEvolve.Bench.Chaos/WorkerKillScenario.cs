@@ -40,12 +40,12 @@ internal static class WorkerKillScenario
             workers[slot] = bed.StartWorker(Concurrency);
         }
         await submitting;
-        Console.Error.WriteLine($"worker_kill: {kills.Count} workers killed, {load.Refused} submissions refused");
+        Console.Error.WriteLine($"worker_kill: {kills.Count} workers killed, {load.Refused} submissions not acknowledged after retries");
         await bed.WaitFinalAsync([.. load.Accepted.Keys], TimeSpan.FromSeconds(90), cancellationToken);
         var rows = await bed.ReadAsync([.. load.Accepted.Keys], cancellationToken);
         var retried = rows.Count(r => r.Attempts > 1);
         Console.Error.WriteLine($"worker_kill: {retried} tasks ran again after a crash");
-        return ScenarioResult.Count("worker_kill", load.Accepted.Count, rows,
+        return ScenarioResult.Count("worker_kill", load, rows,
             r => 1 + kills.Count(at => at >= r.QueuedAt.AddSeconds(-1) && at <= (r.FinishedAt ?? DateTimeOffset.UtcNow)));
     }
 
