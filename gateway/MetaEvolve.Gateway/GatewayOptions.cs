@@ -38,4 +38,13 @@ public sealed record GatewayOptions
 
     /// <summary>How often an event stream re-reads the task while waiting (catches a lost notice, shows queued → running).</summary>
     public TimeSpan EventsRefresh { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long an accepted task's outbox entry is left to its submitter before any replica's relay publishes it
+    /// (the submitter died, timed out or lost its client). Keep it well under the stream's duplicate window.
+    /// </summary>
+    public TimeSpan OutboxRelayAfter { get; init; } = TaskOutbox.DefaultRelayAfter;
+
+    /// <summary>How often each replica looks for outbox entries to relay.</summary>
+    public TimeSpan OutboxRelayInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -61,7 +61,10 @@ builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequ
 builder.Services.AddSingleton(options.TaskStream);
 builder.Services.AddSingleton<TaskQueueTopology>();
 builder.Services.AddSingleton<TaskPublisher>();
-builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema));
+builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema, options.OutboxRelayAfter));
+builder.Services.AddSingleton(sp => new TaskOutbox(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema));
+builder.Services.AddSingleton<TaskOutboxRemovals>();
+builder.Services.AddSingleton<TaskOutboxRelay>();
 builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<NpgsqlDataSource>()));
 builder.Services.AddSingleton<TaskControl>();
 builder.Services.AddSingleton<StoreMigrator>();
@@ -72,6 +75,7 @@ builder.Services.AddSingleton<GatewayMetrics>();
 builder.Services.AddSingleton<GatewayReadiness>();
 builder.Services.AddSingleton<ApiKeyStore>();
 builder.Services.AddHostedService<GatewayStartup>();
+builder.Services.AddHostedService<TaskOutboxService>();
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorization();

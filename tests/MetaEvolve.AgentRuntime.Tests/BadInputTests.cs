@@ -128,7 +128,7 @@ public sealed class BadInputTests(PipelineEnvironment env) : IClassFixture<Pipel
         await env.Publisher.PublishAsync(envelope);
         var first = await env.WaitForFinalAsync(envelope.Id);
         Assert.True(first.DeadLettered);
-        var control = new TaskControl(env.Tasks, env.Publisher, env.Nats, env.Names);
+        var control = new TaskControl(env.Tasks, env.Publisher, new TaskOutbox(env.DataSource, env.Schema), env.Nats, env.Names);
         Assert.True(await control.RequeueAsync(envelope.Id));
         await PipelineEnvironment.WaitUntilAsync(async () => (await env.Tasks.GetAsync(envelope.Id))!.FinishedAt > first.FinishedAt,
             TimeSpan.FromSeconds(30), () => "requeued task did not run again");

@@ -17,7 +17,7 @@ public sealed class CancellationTests(PipelineEnvironment env) : IClassFixture<P
         // The gateway's path: record the task as queued, then publish. Cancel lands in between.
         var envelope = env.Call("sleep", """{"ms": 1}""");
         await env.Tasks.EnqueueAsync(envelope);
-        var control = new TaskControl(env.Tasks, env.Publisher, env.Nats, env.Names);
+        var control = new TaskControl(env.Tasks, env.Publisher, new TaskOutbox(env.DataSource, env.Schema), env.Nats, env.Names);
         Assert.Equal(TaskStates.Cancelled, await control.CancelAsync(envelope.Id));
         await env.Publisher.PublishAsync(envelope);
 
@@ -42,7 +42,7 @@ public sealed class CancellationTests(PipelineEnvironment env) : IClassFixture<P
         await PipelineEnvironment.WaitUntilAsync(async () => (await env.Tasks.GetAsync(envelope.Id))?.Status == TaskStates.Running,
             TimeSpan.FromSeconds(20), () => "the task never started");
 
-        var control = new TaskControl(env.Tasks, env.Publisher, env.Nats, env.Names);
+        var control = new TaskControl(env.Tasks, env.Publisher, new TaskOutbox(env.DataSource, env.Schema), env.Nats, env.Names);
         Assert.Equal(TaskStates.Running, await control.CancelAsync(envelope.Id));
 
         var record = await env.WaitForFinalAsync(envelope.Id, TimeSpan.FromSeconds(10));

@@ -119,6 +119,7 @@ public class GatewayEnvironment : IAsyncLifetime
         ["Gateway__ApiKeysFile"] = _keysFile,
         ["Gateway__MaxBodyBytes"] = "65536",
         ["Gateway__QueueFullRetryAfter"] = "00:00:07",
+        ["Gateway__OutboxRelayAfter"] = "00:00:02",
     };
 
     public TaskStreamOptions StreamOptions() => new()

@@ -31,7 +31,7 @@ internal sealed class ClaimStage(
     {
         var batch = new List<InFlightTask>(options.StoreBatch);
         var valid = new List<InFlightTask>(options.StoreBatch);
-        var envelopes = new List<TaskEnvelope>(options.StoreBatch);
+        var deliveries = new List<TaskDelivery>(options.StoreBatch);
         var ids = new HashSet<Guid>();
         while (await _queue.Reader.WaitToReadAsync(cancellationToken))
         {
@@ -40,14 +40,14 @@ internal sealed class ClaimStage(
             {
                 batch.Add(task);
             }
-            await ClaimBatchAsync(batch, valid, envelopes, ids, cancellationToken);
+            await ClaimBatchAsync(batch, valid, deliveries, ids, cancellationToken);
         }
     }
 
-    private async Task ClaimBatchAsync(List<InFlightTask> batch, List<InFlightTask> valid, List<TaskEnvelope> envelopes, HashSet<Guid> ids, CancellationToken cancellationToken)
+    private async Task ClaimBatchAsync(List<InFlightTask> batch, List<InFlightTask> valid, List<TaskDelivery> deliveries, HashSet<Guid> ids, CancellationToken cancellationToken)
     {
         valid.Clear();
-        envelopes.Clear();
+        deliveries.Clear();
         ids.Clear();
         foreach (var task in batch)
         {
@@ -79,7 +79,7 @@ internal sealed class ClaimStage(
             }
             task.Envelope = envelope;
             valid.Add(task);
-            envelopes.Add(envelope);
+            deliveries.Add(new TaskDelivery(envelope, task.StreamSequence));
         }
         if (valid.Count == 0)
         {
@@ -88,7 +88,7 @@ internal sealed class ClaimStage(
         var dispatched = 0;
         try
         {
-            var claims = await retry.RunAsync(ct => repository.ClaimAsync(envelopes, ct), "claiming tasks", lifetime.Stopped);
+            var claims = await retry.RunAsync(ct => repository.ClaimAsync(deliveries, ct), "claiming tasks", lifetime.Stopped);
             // In the background: an ANALYZE must not hold up the batch.
             _ = statistics.Observe(ids, lifetime.Stopped);
             for (; dispatched < valid.Count; dispatched++)

@@ -6,7 +6,7 @@ namespace MetaEvolve.Core.Tasks;
 /// Operations on submitted tasks that touch both the store and NATS: cancel and re-queue. The gateway's
 /// DELETE and retry endpoints and the CLI call these.
 /// </summary>
-public sealed class TaskControl(TaskRepository repository, TaskPublisher publisher, INatsConnection nats, NatsNames names)
+public sealed class TaskControl(TaskRepository repository, TaskPublisher publisher, TaskOutbox outbox, INatsConnection nats, NatsNames names)
 {
     /// <summary>
     /// Cancels a task: the store flag makes any worker skip it if it has not started, and the notice on
@@ -22,28 +22,31 @@ public sealed class TaskControl(TaskRepository repository, TaskPublisher publish
         return status;
     }
 
-    /// <summary>Puts a dead-lettered task back on its queue with fresh attempts. False when it is not dead-lettered.</summary>
+    /// <summary>
+    /// Puts a dead-lettered task back on its queue with fresh attempts. False when it is not dead-lettered. The row
+    /// is re-queued with an outbox entry, so a publish that does not get through here is made by a gateway's relay.
+    /// </summary>
     public async Task<bool> RequeueAsync(Guid taskId, CancellationToken cancellationToken = default)
     {
-        var record = await repository.ResetDeadLetteredAsync(taskId, cancellationToken);
+        // The original publish may still be inside the duplicate window for a quickly retried task: a fresh
+        // message id keeps JetStream from dropping the re-queue as a duplicate.
+        var messageId = $"{taskId:D}.requeue.{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}";
+        var record = await repository.ResetDeadLetteredAsync(taskId, messageId, cancellationToken);
         if (record is null)
         {
             return false;
         }
-        var envelope = new TaskEnvelope
+        try
         {
-            Id = record.Id,
-            Namespace = record.Namespace,
-            Pool = record.Pool,
-            Agent = record.Agent,
-            ThreadId = record.ThreadId,
-            Input = System.Text.Json.JsonSerializer.Deserialize(record.InputJson, TaskJsonContext.Default.TaskInput) ?? new TaskInput(),
-            IdempotencyKey = record.IdempotencyKey,
-            TraceParent = record.TraceParent,
-        };
-        // The original publish is still inside the duplicate window for a quickly retried task: a fresh
-        // message id keeps JetStream from dropping the re-queue as a duplicate.
-        await publisher.PublishAsync(envelope, messageId: $"{taskId:D}.requeue.{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}", cancellationToken);
+            await publisher.PublishAsync(record.ToEnvelope(), messageId, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // A full queue, a timeout, NATS away: re-queued all the same. A gateway's relay publishes the entry once
+            // the stream takes it, and a copy that was in fact stored is dropped as a duplicate.
+            return true;
+        }
+        await outbox.RemoveAsync([messageId], CancellationToken.None);
         return true;
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace MetaEvolve.Core.Tasks;
 
 /// <summary>One row of the tasks table, as the gateway and CLI show it.</summary>
@@ -24,4 +26,18 @@ public sealed record TaskRecord
     public DateTimeOffset QueuedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>The message that runs this task again (a re-queue, a relayed outbox entry).</summary>
+    public TaskEnvelope ToEnvelope() => new()
+    {
+        Id = Id,
+        Namespace = Namespace,
+        Pool = Pool,
+        Agent = Agent,
+        ThreadId = ThreadId,
+        Input = JsonSerializer.Deserialize(InputJson, TaskJsonContext.Default.TaskInput) ?? new TaskInput(),
+        Deadline = Deadline,
+        IdempotencyKey = IdempotencyKey,
+        TraceParent = TraceParent,
+    };
 }

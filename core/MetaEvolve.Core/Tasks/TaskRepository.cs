@@ -25,29 +25,42 @@ public sealed class TaskRepository
     private readonly string _discardSql;
     private readonly string _discardKeySql;
     private readonly string _listSql;
+    private readonly TimeSpan _relayAfter;
 
-    public TaskRepository(NpgsqlDataSource dataSource, string schema)
+    /// <summary>The columns <see cref="ReadRecord"/> reads, in its order (from its offset).</summary>
+    internal const string RecordColumns = "id, created_at, namespace, agent, pool, thread_id, status, input::text, output::text, error, attempts, dead_lettered, cancel_requested, idempotency_key, trace_parent, deadline, prompt_tokens, completion_tokens, queued_at, started_at, finished_at";
+
+    /// <param name="relayAfter">
+    /// How long a new outbox entry is left to its submitter before relays publish it (default
+    /// <see cref="TaskOutbox.DefaultRelayAfter"/>): longer than a publish may take, shorter than the stream's duplicate window.
+    /// </param>
+    public TaskRepository(NpgsqlDataSource dataSource, string schema, TimeSpan? relayAfter = null)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         _dataSource = dataSource;
+        _relayAfter = relayAfter ?? TaskOutbox.DefaultRelayAfter;
         var s = StoreIdentifier.Quote(schema);
-        var columns = "id, created_at, namespace, agent, pool, thread_id, status, input::text, output::text, error, attempts, dead_lettered, cancel_requested, idempotency_key, trace_parent, deadline, prompt_tokens, completion_tokens, queued_at, started_at, finished_at";
+        var columns = RecordColumns;
 
         // Insert-or-claim in one statement. Rows that exist and are final (or cancelled) are not updated;
         // the outer SELECT reads them from the statement's snapshot, so the caller learns why in the same trip.
+        // A running row is taken over only by a redelivery of the message that claimed it (its worker died):
+        // another copy of the task's message (published twice, beyond the duplicate window) must not run it again.
         _claimSql = $"""
             WITH req AS (
-                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])
-                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline)
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[], $10::bigint[])
+                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline, sequence)
             ), up AS (
                 INSERT INTO {s}.tasks AS t (id, created_at, namespace, pool, agent, thread_id, status, input,
-                                            idempotency_key, trace_parent, deadline, attempts, started_at)
+                                            idempotency_key, trace_parent, deadline, attempts, started_at, claimed_by_sequence)
                 SELECT id, {s}.uuid_v7_time(id), namespace, pool, agent, thread_id, 'running', input,
-                       idempotency_key, trace_parent, deadline, 1, now()
+                       idempotency_key, trace_parent, deadline, 1, now(), sequence
                 FROM req
                 ON CONFLICT (id, created_at) DO UPDATE
-                    SET status = 'running', attempts = t.attempts + 1, started_at = now()
-                    WHERE t.status IN ('queued', 'running') AND NOT t.cancel_requested
+                    SET status = 'running', attempts = t.attempts + 1, started_at = now(), claimed_by_sequence = excluded.claimed_by_sequence
+                    WHERE NOT t.cancel_requested
+                      AND (t.status = 'queued'
+                           OR (t.status = 'running' AND (t.claimed_by_sequence IS NULL OR t.claimed_by_sequence = excluded.claimed_by_sequence)))
                 RETURNING t.id, t.attempts, t.error
             )
             SELECT r.id, up.id IS NOT NULL, coalesce(up.attempts, t.attempts, 0), coalesce(t.status, 'running'),
@@ -92,18 +105,31 @@ public sealed class TaskRepository
             RETURNING status
             """;
 
+        // With its outbox entry, in one statement: a retried task is never queued without a message on its way.
         _requeueSql = $"""
-            UPDATE {s}.tasks
-            SET status = 'queued', dead_lettered = false, error = NULL, output = NULL, attempts = 0,
-                queued_at = now(), started_at = NULL, finished_at = NULL
-            WHERE id = $1 AND created_at = {s}.uuid_v7_time($1) AND dead_lettered
-            RETURNING {columns}
+            WITH requeued AS (
+                UPDATE {s}.tasks
+                SET status = 'queued', dead_lettered = false, error = NULL, output = NULL, attempts = 0,
+                    queued_at = now(), started_at = NULL, finished_at = NULL, claimed_by_sequence = NULL
+                WHERE id = $1 AND created_at = {s}.uuid_v7_time($1) AND dead_lettered
+                RETURNING {columns}
+            ), outbox AS (
+                INSERT INTO {s}.task_outbox (message_id, task_id, relay_after)
+                SELECT $2, id, now() + $3 FROM requeued
+            )
+            SELECT * FROM requeued
             """;
 
+        // The row and its outbox entry in one statement: a task is never recorded without a message on its way.
         _insertQueuedSql = $"""
-            INSERT INTO {s}.tasks (id, created_at, namespace, pool, agent, thread_id, status, input, idempotency_key, trace_parent, deadline)
-            VALUES ($1, {s}.uuid_v7_time($1), $2, $3, $4, $5, 'queued', $6::jsonb, $7, $8, $9)
-            ON CONFLICT (id, created_at) DO NOTHING
+            WITH task AS (
+                INSERT INTO {s}.tasks (id, created_at, namespace, pool, agent, thread_id, status, input, idempotency_key, trace_parent, deadline)
+                VALUES ($1, {s}.uuid_v7_time($1), $2, $3, $4, $5, 'queued', $6::jsonb, $7, $8, $9)
+                ON CONFLICT (id, created_at) DO NOTHING
+                RETURNING id
+            )
+            INSERT INTO {s}.task_outbox (message_id, task_id, relay_after)
+            SELECT id::text, id, now() + $10 FROM task
             """;
 
         _cancelRequestedSql = $"""
@@ -112,7 +138,10 @@ public sealed class TaskRepository
             WHERE t.cancel_requested
             """;
 
-        _discardSql = $"DELETE FROM {s}.tasks WHERE id = $1 AND created_at = {s}.uuid_v7_time($1) AND status = 'queued' AND attempts = 0";
+        _discardSql = $"""
+            WITH outbox AS (DELETE FROM {s}.task_outbox WHERE message_id = $1::text)
+            DELETE FROM {s}.tasks WHERE id = $1 AND created_at = {s}.uuid_v7_time($1) AND status = 'queued' AND attempts = 0
+            """;
         _discardKeySql = $"DELETE FROM {s}.task_idempotency WHERE namespace = $1 AND key = $2 AND task_id = $3";
 
         _listSql = $"""
@@ -148,8 +177,8 @@ public sealed class TaskRepository
     };
 
     /// <summary>
-    /// Records a task as queued before it is published (gateway, CLI). With an idempotency key already used in
-    /// the namespace, nothing is written and the earlier task's id comes back.
+    /// Records a task as queued, with its outbox entry (message id = task id), before it is published. With an
+    /// idempotency key already used in the namespace, nothing is written and the earlier task's id comes back.
     /// </summary>
     public async Task<EnqueueResult> EnqueueAsync(TaskEnvelope envelope, CancellationToken cancellationToken = default)
     {
@@ -191,7 +220,7 @@ public sealed class TaskRepository
         return new EnqueueResult(envelope.Id, created);
     }
 
-    private static void AddInsertParameters(NpgsqlParameterCollection parameters, TaskEnvelope envelope)
+    private void AddInsertParameters(NpgsqlParameterCollection parameters, TaskEnvelope envelope)
     {
         parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
         parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Namespace });
@@ -202,11 +231,12 @@ public sealed class TaskRepository
         parameters.Add(Nullable(envelope.IdempotencyKey));
         parameters.Add(Nullable(envelope.TraceParent));
         parameters.Add(new NpgsqlParameter { Value = (object?)envelope.Deadline?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _relayAfter });
     }
 
     /// <summary>
-    /// Removes a task that was recorded as queued but never published (the stream refused it), with its idempotency
-    /// key, so the submitter may try again with the same key. Rows that moved on are left alone.
+    /// Removes a task that was recorded as queued but never published (the stream refused it), with its outbox entry
+    /// and idempotency key, so the submitter may try again with the same key. Rows that moved on are left alone.
     /// </summary>
     public async Task DiscardUnpublishedAsync(TaskEnvelope envelope, CancellationToken cancellationToken = default)
     {
@@ -248,10 +278,10 @@ public sealed class TaskRepository
     }
 
     /// <summary>Marks the delivered tasks running (inserting rows for tasks published without one) in one round trip.</summary>
-    public async Task<TaskClaim[]> ClaimAsync(IReadOnlyList<TaskEnvelope> tasks, CancellationToken cancellationToken = default)
+    public async Task<TaskClaim[]> ClaimAsync(IReadOnlyList<TaskDelivery> deliveries, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(tasks);
-        var n = tasks.Count;
+        ArgumentNullException.ThrowIfNull(deliveries);
+        var n = deliveries.Count;
         var ids = new Guid[n];
         var namespaces = new string[n];
         var pools = new string[n];
@@ -261,9 +291,11 @@ public sealed class TaskRepository
         var keys = new string?[n];
         var traces = new string?[n];
         var deadlines = new DateTime?[n];
+        var sequences = new long[n];
         for (var i = 0; i < n; i++)
         {
-            var t = tasks[i];
+            var t = deliveries[i].Task;
+            sequences[i] = checked((long)deliveries[i].StreamSequence);
             ids[i] = t.Id;
             namespaces[i] = t.Namespace;
             pools[i] = t.Pool;
@@ -284,6 +316,7 @@ public sealed class TaskRepository
         command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = keys });
         command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = traces });
         command.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = deadlines, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
         var claims = new TaskClaim[n];
         var index = new Dictionary<Guid, int>(n);
         for (var i = 0; i < n; i++)
@@ -400,11 +433,16 @@ public sealed class TaskRepository
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    /// <summary>Puts a dead-lettered task back to queued (fresh attempts); null when the task is not dead-lettered.</summary>
-    public async Task<TaskRecord?> ResetDeadLetteredAsync(Guid id, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Puts a dead-lettered task back to queued (fresh attempts) with an outbox entry under <paramref name="messageId"/>;
+    /// null when the task is not dead-lettered.
+    /// </summary>
+    public async Task<TaskRecord?> ResetDeadLetteredAsync(Guid id, string messageId, CancellationToken cancellationToken = default)
     {
         await using var command = _dataSource.CreateCommand(_requeueSql);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = messageId });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _relayAfter });
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
     }
@@ -412,28 +450,28 @@ public sealed class TaskRepository
     private static NpgsqlParameter Nullable(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
-    private static TaskRecord ReadRecord(NpgsqlDataReader r) => new()
+    internal static TaskRecord ReadRecord(NpgsqlDataReader r, int offset = 0) => new()
     {
-        Id = r.GetGuid(0),
-        CreatedAt = r.GetFieldValue<DateTimeOffset>(1),
-        Namespace = r.GetString(2),
-        Agent = r.GetString(3),
-        Pool = r.GetString(4),
-        ThreadId = r.IsDBNull(5) ? null : r.GetString(5),
-        Status = r.GetString(6),
-        InputJson = r.GetString(7),
-        OutputJson = r.IsDBNull(8) ? null : r.GetString(8),
-        Error = r.IsDBNull(9) ? null : r.GetString(9),
-        Attempts = r.GetInt32(10),
-        DeadLettered = r.GetBoolean(11),
-        CancelRequested = r.GetBoolean(12),
-        IdempotencyKey = r.IsDBNull(13) ? null : r.GetString(13),
-        TraceParent = r.IsDBNull(14) ? null : r.GetString(14),
-        Deadline = r.IsDBNull(15) ? null : r.GetFieldValue<DateTimeOffset>(15),
-        PromptTokens = r.GetInt32(16),
-        CompletionTokens = r.GetInt32(17),
-        QueuedAt = r.GetFieldValue<DateTimeOffset>(18),
-        StartedAt = r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19),
-        FinishedAt = r.IsDBNull(20) ? null : r.GetFieldValue<DateTimeOffset>(20),
+        Id = r.GetGuid(offset + 0),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(offset + 1),
+        Namespace = r.GetString(offset + 2),
+        Agent = r.GetString(offset + 3),
+        Pool = r.GetString(offset + 4),
+        ThreadId = r.IsDBNull(offset + 5) ? null : r.GetString(offset + 5),
+        Status = r.GetString(offset + 6),
+        InputJson = r.GetString(offset + 7),
+        OutputJson = r.IsDBNull(offset + 8) ? null : r.GetString(offset + 8),
+        Error = r.IsDBNull(offset + 9) ? null : r.GetString(offset + 9),
+        Attempts = r.GetInt32(offset + 10),
+        DeadLettered = r.GetBoolean(offset + 11),
+        CancelRequested = r.GetBoolean(offset + 12),
+        IdempotencyKey = r.IsDBNull(offset + 13) ? null : r.GetString(offset + 13),
+        TraceParent = r.IsDBNull(offset + 14) ? null : r.GetString(offset + 14),
+        Deadline = r.IsDBNull(offset + 15) ? null : r.GetFieldValue<DateTimeOffset>(offset + 15),
+        PromptTokens = r.GetInt32(offset + 16),
+        CompletionTokens = r.GetInt32(offset + 17),
+        QueuedAt = r.GetFieldValue<DateTimeOffset>(offset + 18),
+        StartedAt = r.IsDBNull(offset + 19) ? null : r.GetFieldValue<DateTimeOffset>(offset + 19),
+        FinishedAt = r.IsDBNull(offset + 20) ? null : r.GetFieldValue<DateTimeOffset>(offset + 20),
     };
 }

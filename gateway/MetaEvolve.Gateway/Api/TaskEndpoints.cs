@@ -3,7 +3,7 @@ using MetaEvolve.Core.Tasks;
 using MetaEvolve.Gateway.Operability;
 using MetaEvolve.Gateway.Tasks;
 using Microsoft.AspNetCore.Http.HttpResults;
-using NATS.Client.Core;
+using Npgsql;
 
 namespace MetaEvolve.Gateway.Api;
 
@@ -99,9 +99,11 @@ public static class TaskEndpoints
         {
             return Unavailable(options, ex.Message);
         }
-        catch (NatsException ex)
+        catch (NpgsqlException)
         {
-            return Unavailable(options, $"the task queue is unavailable: {ex.Message}");
+            // Nothing was accepted: without its row a task does not exist. NATS being away is no reason to refuse
+            // (the outbox relay publishes later), so only the store's absence is.
+            return Unavailable(options, "the task store is unavailable; nothing was accepted");
         }
     }
 
@@ -203,24 +205,17 @@ public static class TaskEndpoints
         return TypedResults.Accepted(TaskUrls.Task(id), TaskView.From(after));
     }
 
-    private static async Task<IResult> RetryAsync(Guid id, HttpContext context, TaskRepository tasks, TaskControl control, GatewayOptions options, CancellationToken cancellationToken)
+    private static async Task<IResult> RetryAsync(Guid id, HttpContext context, TaskRepository tasks, TaskControl control, CancellationToken cancellationToken)
     {
         var record = await tasks.GetAsync(id, cancellationToken);
         if (record is null || NamespaceScope.Hides(context, record.Namespace))
         {
             return UnknownTask(id);
         }
-        try
+        if (!await control.RequeueAsync(id, cancellationToken))
         {
-            if (!await control.RequeueAsync(id, cancellationToken))
-            {
-                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Task is not dead-lettered",
-                    detail: $"task {id:D} is {record.Status}{(record.DeadLettered ? "" : ", not dead-lettered")}; only dead-lettered tasks can be retried");
-            }
-        }
-        catch (QueueFullException ex)
-        {
-            return Unavailable(options, ex.Message);
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Task is not dead-lettered",
+                detail: $"task {id:D} is {record.Status}{(record.DeadLettered ? "" : ", not dead-lettered")}; only dead-lettered tasks can be retried");
         }
         var after = await tasks.GetAsync(id, cancellationToken) ?? record;
         return TypedResults.Accepted(TaskUrls.Task(id), TaskView.From(after));

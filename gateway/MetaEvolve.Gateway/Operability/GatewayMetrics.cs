@@ -6,12 +6,15 @@ namespace MetaEvolve.Gateway.Operability;
 public sealed class GatewayMetrics
 {
     private static readonly Counter SubmittedCounter = Metrics.CreateCounter(
-        "metaevolve_gateway_tasks_submitted_total", "Task submissions by outcome (accepted, duplicate, queue_full, publish_failed).",
+        "metaevolve_gateway_tasks_submitted_total", "Task submissions by outcome (accepted; accepted_unpublished: recorded, left to the outbox relay; duplicate; queue_full).",
         new CounterConfiguration { LabelNames = ["outcome"] });
 
     private static readonly Counter RejectedCounter = Metrics.CreateCounter(
         "metaevolve_gateway_requests_rejected_total", "Requests refused before reaching the task pipeline, by reason.",
         new CounterConfiguration { LabelNames = ["reason"] });
+
+    private static readonly Counter RelayedCounter = Metrics.CreateCounter(
+        "metaevolve_gateway_outbox_relayed_total", "Tasks published by an outbox relay because their submitter did not (it died, timed out or lost its client).");
 
     private static readonly Gauge WaitingGauge = Metrics.CreateGauge(
         "metaevolve_gateway_waiters", "Requests currently waiting for a task to end (?wait and event streams).");
@@ -19,7 +22,7 @@ public sealed class GatewayMetrics
     public GatewayMetrics()
     {
         // Export every outcome from the start (as 0), so rates and alerts work before the first occurrence.
-        foreach (var outcome in new[] { "accepted", "duplicate", "queue_full", "publish_failed" })
+        foreach (var outcome in new[] { "accepted", "accepted_unpublished", "duplicate", "queue_full" })
         {
             SubmittedCounter.WithLabels(outcome);
         }
@@ -30,6 +33,8 @@ public sealed class GatewayMetrics
     }
 
     public void Submitted(string outcome) => SubmittedCounter.WithLabels(outcome).Inc();
+
+    public void Relayed(int count) => RelayedCounter.Inc(count);
 
     public void Rejected(string reason) => RejectedCounter.WithLabels(reason).Inc();
 

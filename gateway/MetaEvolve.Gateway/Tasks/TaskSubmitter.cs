@@ -1,16 +1,16 @@
 using System.Diagnostics;
-using System.Text.Json;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Gateway.Operability;
 
 namespace MetaEvolve.Gateway.Tasks;
 
 /// <summary>
-/// Turns an accepted request into a task: the agent's pool from the store, a queued row (which also claims the
-/// idempotency key), then the publish. Everything lives in PostgreSQL and JetStream, so any replica may take
-/// any request, and two replicas given one key agree on one task.
+/// Turns an accepted request into a task: the agent's pool from the store, a queued row with its outbox entry (which
+/// also claims the idempotency key), then the publish. Once the row is written the task will run: if this publish
+/// does not get through, a relay publishes the outbox entry. Everything lives in PostgreSQL and JetStream, so any
+/// replica may take any request, and two replicas given one key agree on one task.
 /// </summary>
-public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskPublisher publisher, TaskStreamOptions stream, GatewayMetrics metrics, ILogger<TaskSubmitter> logger)
+public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskPublisher publisher, TaskOutboxRemovals outbox, GatewayMetrics metrics, ILogger<TaskSubmitter> logger)
 {
     /// <summary>
     /// Records and publishes the task. Throws <see cref="UnknownAgentException"/>, <see cref="IdempotencyConflictException"/>,
@@ -43,28 +43,32 @@ public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskP
         }
         try
         {
-            await publisher.PublishAsync(envelope, cancellationToken: cancellationToken);
+            // Not the request's token: a client that goes away after the row is written still gets its task run,
+            // and a publish that completes is not reported as a failure.
+            await publisher.PublishAsync(envelope, cancellationToken: CancellationToken.None);
         }
         catch (QueueFullException)
         {
+            // The stream refused it for certain: nothing of the task may remain, so the client can try again.
             await tasks.DiscardUnpublishedAsync(envelope, CancellationToken.None);
             metrics.Submitted("queue_full");
             throw;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
-            // Not published: leave no queued row behind that no worker will ever receive.
-            await tasks.DiscardUnpublishedAsync(envelope, CancellationToken.None);
-            logger.LogWarning(ex, "Publishing task {TaskId} failed; its row was removed", envelope.Id);
-            metrics.Submitted("publish_failed");
-            throw;
+            // A timeout or a lost connection: the message may or may not be stored. The outbox entry stays, and a
+            // relay publishes it under the same message id (a stored copy is dropped as a duplicate): accepted.
+            logger.LogWarning("Publishing task {TaskId} did not complete; the outbox relay will publish it: {Reason}", envelope.Id, ex.Message);
+            metrics.Submitted("accepted_unpublished");
+            return new SubmitResult(envelope.Id, TaskStates.Queued, Duplicate: false);
         }
+        outbox.Published(envelope.Id.ToString("D"));
         metrics.Submitted("accepted");
         return new SubmitResult(envelope.Id, TaskStates.Queued, Duplicate: false);
     }
 
-    // The key already names a task. If that task is still queued, publish it again under its own id: JetStream drops
-    // the copy inside its duplicate window, and a submitter that died between its insert and its publish is healed.
+    // The key already names a task: answer with it. Its message is on its way (the outbox relays what its
+    // submitter could not publish), so nothing is published here.
     private async Task<SubmitResult> ReplayAsync(Guid existingId, string requestedAgent, CancellationToken cancellationToken)
     {
         var existing = await tasks.GetAsync(existingId, cancellationToken);
@@ -76,24 +80,6 @@ public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskP
         if (existing.Agent != requestedAgent)
         {
             throw new IdempotencyConflictException(existingId, existing.Agent);
-        }
-        // Only inside the duplicate window (with a margin): later, a second copy would be a second delivery.
-        var dedupedUntil = existing.CreatedAt + (stream.DuplicateWindow / 2);
-        if (existing.Status == TaskStates.Queued && existing.Attempts == 0 && DateTimeOffset.UtcNow < dedupedUntil)
-        {
-            var envelope = new TaskEnvelope
-            {
-                Id = existing.Id,
-                Namespace = existing.Namespace,
-                Pool = existing.Pool,
-                Agent = existing.Agent,
-                ThreadId = existing.ThreadId,
-                Input = JsonSerializer.Deserialize(existing.InputJson, TaskJsonContext.Default.TaskInput) ?? new TaskInput(),
-                Deadline = existing.Deadline,
-                IdempotencyKey = existing.IdempotencyKey,
-                TraceParent = existing.TraceParent,
-            };
-            await publisher.PublishAsync(envelope, cancellationToken: cancellationToken);
         }
         metrics.Submitted("duplicate");
         return new SubmitResult(existingId, existing.Status, Duplicate: true);

@@ -95,14 +95,18 @@ public sealed class ThreadMemoryTests : IAsyncLifetime
         Assert.Equal(TaskStates.Succeeded, (await _env.RunAsync(chat)).Status);
 
         // The crash window: the turn is appended, then the worker dies before recording. The row is still running,
-        // and JetStream delivers the message again (a new message id, as the duplicate window would have passed).
-        await using (var reset = _env.Pipeline.DataSource.CreateCommand($"UPDATE {_env.Pipeline.Schema}.tasks SET status = 'running', output = NULL, finished_at = NULL WHERE id = $1"))
+        // claimed by the message JetStream now delivers again (simulated by the next message in the stream).
+        var stream = await _env.Pipeline.JetStream.GetStreamAsync(_env.Pipeline.Names.TaskStream);
+        var redelivered = (long)stream.Info.State.LastSeq + 1;
+        await using (var reset = _env.Pipeline.DataSource.CreateCommand($"UPDATE {_env.Pipeline.Schema}.tasks SET status = 'running', output = NULL, finished_at = NULL, claimed_by_sequence = $2 WHERE id = $1"))
         {
             reset.Parameters.Add(new Npgsql.NpgsqlParameter<Guid> { TypedValue = chat.Id });
+            reset.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = redelivered });
             Assert.Equal(1, await reset.ExecuteNonQueryAsync());
         }
-        await _env.Pipeline.JetStream.PublishAsync(_env.Pipeline.Names.Task(chat.Namespace, chat.Pool, chat.Agent), TaskEnvelopeCodec.Encode(chat),
+        var ack = await _env.Pipeline.JetStream.PublishAsync(_env.Pipeline.Names.Task(chat.Namespace, chat.Pool, chat.Agent), TaskEnvelopeCodec.Encode(chat),
             headers: new NATS.Client.Core.NatsHeaders { ["Nats-Msg-Id"] = $"{chat.Id}-again" });
+        Assert.Equal(redelivered, (long)ack.Seq);
         await PipelineEnvironment.WaitUntilAsync(async () => (await _env.Pipeline.Tasks.GetAsync(chat.Id)) is { Status: TaskStates.Succeeded, Attempts: 2 },
             TimeSpan.FromSeconds(30), () => "the redelivered task did not run again");
 

@@ -16,8 +16,8 @@ public class StoreMigratorTests
 
         var applied = await schema.NewMigrator().MigrateAsync(Cancellation);
 
-        Assert.Equal(["V1__store.sql", "V1_1__task_pipeline.sql"], applied);
-        foreach (var table in new[] { "agents", "skills", "skill_versions", "tasks", "tasks_default", "task_idempotency", "dead_lettered_tasks" })
+        Assert.Equal(["V1__store.sql", "V1_1__task_pipeline.sql", "V1_2__task_outbox.sql"], applied);
+        foreach (var table in new[] { "agents", "skills", "skill_versions", "tasks", "tasks_default", "task_idempotency", "dead_lettered_tasks", "task_outbox" })
         {
             Assert.True(
                 await schema.ScalarAsync<bool>("SELECT to_regclass(format('%I.%I', $1::text, $2::text)) IS NOT NULL", schema.Name, table),
