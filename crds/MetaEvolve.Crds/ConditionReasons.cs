@@ -21,7 +21,14 @@ public static class ConditionReasons
     public const string StoreUnavailable = "StoreUnavailable";
     public const string InUse = "InUse";
 
+    /// <summary>Ready False: no worker has been available for longer than the start grace while the pool wants some.</summary>
     public const string DeploymentUnavailable = "DeploymentUnavailable";
+
+    /// <summary>Ready True: some workers serve while the rest start (a scale-up or a rollout).</summary>
+    public const string PartiallyAvailable = "PartiallyAvailable";
+
+    /// <summary>Ready True: a pool that served (or rested at zero) waits, within the start grace, for its first worker.</summary>
+    public const string WorkersStarting = "WorkersStarting";
     public const string QueueUnavailable = "QueueUnavailable";
 
     /// <summary>ScalingActive: the operator stopped an idle pool's workers; its next task starts one.</summary>

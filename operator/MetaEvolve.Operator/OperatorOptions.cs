@@ -52,8 +52,42 @@ public sealed record OperatorOptions
 
     public WorkQueueOptions Queue { get; init; } = new();
 
+    /// <summary>
+    /// Longest a new leader waits for every cache's first list before its controllers start; past it the term ends
+    /// and the leader starts over with fresh caches (a list that hung is asked again).
+    /// </summary>
+    public TimeSpan CacheSyncTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Longest one reconcile may take before it is abandoned and retried with backoff.</summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Throws naming the option when the leader-election timings cannot keep one leader at a time: a leader must give
+    /// up (renew deadline) before another may take over (lease duration), and must get more than one try (retry period).
+    /// </summary>
+    public void Validate()
+    {
+        static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.###} s";
+        if (RetryPeriod <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Operator:RetryPeriod ({Seconds(RetryPeriod)}) must be positive", nameof(RetryPeriod));
+        }
+
+        if (RenewDeadline <= RetryPeriod)
+        {
+            throw new ArgumentException($"Operator:RenewDeadline ({Seconds(RenewDeadline)}) must be longer than Operator:RetryPeriod ({Seconds(RetryPeriod)}): a leader needs more than one try to renew", nameof(RenewDeadline));
+        }
+
+        if (LeaseDuration <= RenewDeadline)
+        {
+            throw new ArgumentException($"Operator:LeaseDuration ({Seconds(LeaseDuration)}) must be longer than Operator:RenewDeadline ({Seconds(RenewDeadline)}): a leader that cannot renew must stop before another may take over", nameof(LeaseDuration));
+        }
+
+        if (CacheSyncTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Operator:CacheSyncTimeout ({Seconds(CacheSyncTimeout)}) must be positive", nameof(CacheSyncTimeout));
+        }
+    }
 
     /// <summary>The HTTPS <c>external.metrics.k8s.io</c> endpoint the pools' HPAs read queue lag from.</summary>
     public ExternalMetricsOptions ExternalMetrics { get; init; } = new();

@@ -25,6 +25,34 @@ public sealed class WorkerEndToEndTests(WorkerGatewayEnvironment env) : IClassFi
     }
 
     [Fact]
+    public async Task A_submission_with_wait_is_answered_with_the_ended_task_in_one_request()
+    {
+        using var client = env.Gateways[0].Client(env.Key);
+
+        using var response = await client.PostAsync(new Uri(env.SubmitPath() + "?wait=30s", UriKind.Relative), GatewayEnvironment.Echo("in one trip"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var task = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("succeeded", task.GetProperty("status").GetString());
+        Assert.Equal("in one trip", task.GetProperty("output").GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_submission_whose_task_outlasts_the_wait_is_accepted_and_a_bad_wait_names_the_field()
+    {
+        using var client = env.Gateways[0].Client(env.Key);
+
+        using var accepted = await client.PostAsync(new Uri(env.SubmitPath() + "?wait=300ms", UriKind.Relative),
+            JsonContent.Create(new { call = new { skill = "system", function = "sleep", arguments = new { ms = 3_000 } } }));
+        using var invalid = await client.PostAsync(new Uri(env.SubmitPath() + "?wait=soon", UriKind.Relative), GatewayEnvironment.Echo("never"));
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.NotNull(accepted.Headers.Location);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains("\"wait\"", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Wait_is_woken_by_the_result_notice_not_by_the_timeout()
     {
         using var a = env.Gateways[0].Client(env.Key);

@@ -27,6 +27,13 @@ public sealed class ChatModelFactory(AgentOptions options, ILoggerFactory logger
         var model = agent.Model ?? throw new InvalidOperationException($"agent {agent.Namespace}/{agent.Name} has no model");
         var keyVariable = AgentSecrets.ApiKeyVariable(agent.Name);
         var apiKey = Environment(keyVariable) is { Length: > 0 } key ? key : null;
+        if (model.HasApiKey && apiKey is null)
+        {
+            // The pool's template refers to the key optionally, so one agent's missing Secret fails only its own tasks.
+            throw new ModelConfigurationException(
+                $"agent {agent.Namespace}/{agent.Name}: its API key (spec.model.apiKeySecretRef) is not in {keyVariable}: the Secret or its key is missing (see the Agent's Ready condition); create it, and new workers read it");
+        }
+
         var http = new HttpClient(new ModelRetryHandler(options, _logger) { InnerHandler = _transport }, disposeHandler: false)
         {
             // Each attempt has ModelTimeout; the task's own deadline and cancellation bound the whole.

@@ -14,6 +14,9 @@ public enum ModelProvider
 /// <summary>An agent's <c>spec.model</c>. The API key is not here: it comes from the environment (AgentSecrets).</summary>
 public sealed record ModelSettings(ModelProvider Provider, string Model, Uri? Endpoint, double? Temperature, int? MaxTokens)
 {
+    /// <summary>The agent names a key (<c>spec.model.apiKeySecretRef</c>; the projection says so as <c>hasApiKey</c>).</summary>
+    public bool HasApiKey { get; init; }
+
     public static ModelSettings Parse(JsonObject model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -29,6 +32,9 @@ public sealed record ModelSettings(ModelProvider Provider, string Model, Uri? En
             (string?)model["model"] ?? throw new FormatException("spec.model.model is missing"),
             string.IsNullOrEmpty(endpoint) ? null : new Uri(endpoint, UriKind.Absolute),
             (double?)model["temperature"],
-            (int?)model["maxTokens"]);
+            (int?)model["maxTokens"])
+        {
+            HasApiKey = (bool?)model["hasApiKey"] ?? false,
+        };
     }
 }

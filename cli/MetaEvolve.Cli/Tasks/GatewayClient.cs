@@ -25,9 +25,13 @@ public sealed class GatewayClient(HttpClient http, GatewaySettings settings) : I
 
     public GatewaySettings Settings => settings;
 
-    public async Task<JsonElement> SubmitAsync(string ns, string agent, object body, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Submits a task. With a <paramref name="wait"/>, the gateway answers with the task itself when it ends within
+    /// the wait (one request for a synchronous call), else with the acceptance.
+    /// </summary>
+    public async Task<JsonElement> SubmitAsync(string ns, string agent, object body, string? idempotencyKey, TimeSpan wait, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Relative($"/v1/namespaces/{Uri.EscapeDataString(ns)}/agents/{Uri.EscapeDataString(agent)}/tasks"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, Relative($"/v1/namespaces/{Uri.EscapeDataString(ns)}/agents/{Uri.EscapeDataString(agent)}/tasks{WaitQuery(wait)}"))
         {
             Content = JsonContent.Create(body),
         };
@@ -40,9 +44,11 @@ public sealed class GatewayClient(HttpClient http, GatewaySettings settings) : I
 
     public Task<JsonElement> GetAsync(Guid id, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var query = wait > TimeSpan.Zero ? string.Create(CultureInfo.InvariantCulture, $"?wait={(int)Math.Ceiling(wait.TotalSeconds)}s") : "";
-        return SendAsync(new HttpRequestMessage(HttpMethod.Get, Relative($"/v1/tasks/{id:D}{query}")), cancellationToken);
+        return SendAsync(new HttpRequestMessage(HttpMethod.Get, Relative($"/v1/tasks/{id:D}{WaitQuery(wait)}")), cancellationToken);
     }
+
+    private static string WaitQuery(TimeSpan wait) =>
+        wait > TimeSpan.Zero ? string.Create(CultureInfo.InvariantCulture, $"?wait={(int)Math.Ceiling(wait.TotalSeconds)}s") : "";
 
     /// <summary>Waits until the task ends (in slices the gateway honours) or <paramref name="timeout"/> passes.</summary>
     public async Task<JsonElement> WaitAsync(Guid id, TimeSpan timeout, CancellationToken cancellationToken)

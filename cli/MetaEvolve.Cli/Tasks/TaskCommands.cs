@@ -137,13 +137,19 @@ internal static class TaskCommands
 
     private static async Task<int> SubmitAndMaybeWaitAsync(GatewayClient client, TaskPrinter printer, string ns, string agent, object body, string? key, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var accepted = await client.SubmitAsync(ns, agent, body, key, cancellationToken);
         if (!wait)
         {
-            await printer.AcceptedAsync(accepted);
+            await printer.AcceptedAsync(await client.SubmitAsync(ns, agent, body, key, TimeSpan.Zero, cancellationToken));
             return TaskExitCode.Ok;
         }
-        var task = await client.WaitAsync(accepted.GetProperty("id").GetGuid(), timeout, cancellationToken);
+        // The first slice of the wait rides on the submission; a task that takes longer is waited for by id.
+        var started = DateTimeOffset.UtcNow;
+        var task = await client.SubmitAsync(ns, agent, body, key, timeout < GatewayClient.WaitSlice ? timeout : GatewayClient.WaitSlice, cancellationToken);
+        if (!TaskPrinter.IsFinal(task))
+        {
+            var left = timeout - (DateTimeOffset.UtcNow - started);
+            task = await client.WaitAsync(task.GetProperty("id").GetGuid(), left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken);
+        }
         await printer.ResultAsync(task);
         return ExitFor(task);
     }

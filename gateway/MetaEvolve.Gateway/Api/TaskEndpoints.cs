@@ -15,8 +15,9 @@ public static class TaskEndpoints
         ArgumentNullException.ThrowIfNull(v1);
         v1.MapPost("/namespaces/{ns}/agents/{agent}/tasks", SubmitAsync)
             .WithName("SubmitTask")
-            .WithSummary("Submit a chat message or a direct skill call to an agent.")
+            .WithSummary("Submit a chat message or a direct skill call to an agent; with ?wait=, answered with the task when it ends within the wait.")
             .Accepts<SubmitTaskRequest>("application/json")
+            .Produces<TaskView>()
             .Produces<TaskAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -52,7 +53,7 @@ public static class TaskEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> SubmitAsync(string ns, string agent, HttpContext context, TaskSubmitter submitter, GatewayOptions options, GatewayReadiness readiness, GatewayMetrics metrics, CancellationToken cancellationToken)
+    private static async Task<IResult> SubmitAsync(string ns, string agent, HttpContext context, TaskSubmitter submitter, TaskWatcher watcher, GatewayOptions options, GatewayReadiness readiness, GatewayMetrics metrics, string? wait, CancellationToken cancellationToken)
     {
         if (NamespaceScope.Refuse(context, ns) is { } forbidden)
         {
@@ -63,6 +64,11 @@ public static class TaskEndpoints
         {
             metrics.Rejected("invalid");
             return UnknownAgent(ns, agent);
+        }
+        if (!WaitDuration.TryParse(wait, out var waitFor))
+        {
+            metrics.Rejected("invalid");
+            return InvalidWait();
         }
         var (submission, problem) = await SubmitRequestReader.ReadAsync(context.Request, options.MaxBodyBytes, cancellationToken);
         if (problem is not null)
@@ -79,6 +85,16 @@ public static class TaskEndpoints
             var s = submission!;
             var result = await submitter.SubmitAsync(ns, agent, s.Input, s.ThreadId, s.Deadline, s.IdempotencyKey, cancellationToken);
             var url = TaskUrls.Task(result.Id);
+            if (waitFor > TimeSpan.Zero)
+            {
+                // The synchronous form: one request, answered with the task when it ends within the wait.
+                using var waiting = metrics.Waiting();
+                if (await watcher.GetAsync(result.Id, waitFor > options.MaxWait ? options.MaxWait : waitFor, cancellationToken) is { } record
+                    && TaskStates.IsFinal(record.Status))
+                {
+                    return TypedResults.Ok(TaskView.From(record));
+                }
+            }
             return TypedResults.Accepted(url, new TaskAccepted(result.Id, result.Status, url, result.Duplicate));
         }
         catch (UnknownAgentException)
@@ -125,7 +141,7 @@ public static class TaskEndpoints
     {
         if (!WaitDuration.TryParse(wait, out var waitFor))
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["wait"] = ["must be a duration such as 30s, 500ms, 2m or a number of seconds"] });
+            return InvalidWait();
         }
         using var waiting = waitFor > TimeSpan.Zero ? metrics.Waiting() : null;
         var record = await watcher.GetAsync(id, waitFor > options.MaxWait ? options.MaxWait : waitFor, cancellationToken);
@@ -220,6 +236,9 @@ public static class TaskEndpoints
         var after = await tasks.GetAsync(id, cancellationToken) ?? record;
         return TypedResults.Accepted(TaskUrls.Task(id), TaskView.From(after));
     }
+
+    private static IResult InvalidWait() =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { ["wait"] = ["must be a duration such as 30s, 500ms, 2m or a number of seconds"] });
 
     private static ProblemHttpResult UnknownAgent(string ns, string agent) => TypedResults.Problem(
         statusCode: StatusCodes.Status404NotFound, title: "Unknown agent",

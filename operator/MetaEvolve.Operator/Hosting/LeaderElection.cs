@@ -8,8 +8,12 @@ namespace MetaEvolve.Operator.Hosting;
 /// <summary>
 /// Leader election via a Lease (through the client's LeaseLock): of several replicas only the leader, the one holding
 /// the Lease, runs the controllers, on a <see cref="ControllerManager"/> made fresh each time it becomes leader;
-/// another takes over within the lease duration when it dies. A leader that cannot renew within the renew deadline
-/// stops at once. On a clean shutdown the leader gives the Lease up, so a standby takes over on its next try.
+/// another takes over within the lease duration when it dies. Every round is bounded: a candidate's round by
+/// RenewDeadline − RetryPeriod, a leader's by what is left of its renew deadline, so an API server that never answers
+/// cannot hold a leader past that deadline. A leader that has not renewed within the renew deadline stops its
+/// controllers (and sets the leader gauge to 0) before the lease duration has passed since its last renewal, which is
+/// the earliest another candidate may acquire; controllers that do not stop in that margin stop the process, as
+/// controller-runtime does. On a clean shutdown the leader gives the Lease up, so a standby takes over on its next try.
 /// </summary>
 [RequiresPermission("coordination.k8s.io", "leases", "get,create,update", OperatorNamespaceOnly = true)]
 public sealed class LeaderElection(
@@ -18,6 +22,7 @@ public sealed class LeaderElection(
     OperatorOptions options,
     OperatorMetrics metrics,
     LeaderState leader,
+    IHostApplicationLifetime lifetime,
     ILogger<LeaderElection> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,39 +32,42 @@ public sealed class LeaderElection(
         logger.LogInformation("Operator {Identity} waits for Lease {Namespace}/{Lease}", options.Identity, options.Namespace, options.LeaseName);
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (await TryRoundAsync(candidate, stoppingToken))
+            var started = DateTimeOffset.UtcNow;
+            if (await TryRoundAsync(candidate, options.RenewDeadline - options.RetryPeriod, stoppingToken))
             {
-                await LeadWhileRenewingAsync(candidate, stoppingToken);
+                await LeadWhileRenewingAsync(candidate, started, stoppingToken);
             }
-            else
-            {
-                await PauseAsync(options.RetryPeriod, stoppingToken);
-            }
+
+            // Also after a term that ended by itself (renewal lost, the manager failed): never a tight loop.
+            await PauseAsync(options.RetryPeriod, stoppingToken);
         }
 
         await ReleaseAsync(lease);
     }
 
-    private async Task LeadWhileRenewingAsync(LeaseCandidate candidate, CancellationToken stoppingToken)
+    /// <param name="renewed">When the round that acquired the Lease started: the holder's record is no older than that.</param>
+    private async Task LeadWhileRenewingAsync(LeaseCandidate candidate, DateTimeOffset renewed, CancellationToken stoppingToken)
     {
         logger.LogInformation("Operator {Identity} leads", options.Identity);
         metrics.IsLeader.Set(1);
         using var term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var work = Task.Run(() => LeadAsync(term.Token), CancellationToken.None);
-        var lastRenewal = DateTimeOffset.UtcNow;
         while (!stoppingToken.IsCancellationRequested && !work.IsCompleted)
         {
-            await PauseAsync(options.RetryPeriod, stoppingToken);
-            if (stoppingToken.IsCancellationRequested)
+            await Task.WhenAny(work, PauseAsync(options.RetryPeriod, stoppingToken));
+            if (stoppingToken.IsCancellationRequested || work.IsCompleted)
             {
                 break;
             }
 
-            if (await TryRoundAsync(candidate, stoppingToken))
+            // The round may take only what is left of the renew deadline: a hung call ends with it.
+            var left = renewed + options.RenewDeadline - DateTimeOffset.UtcNow;
+            var started = DateTimeOffset.UtcNow;
+            if (left > TimeSpan.Zero && await TryRoundAsync(candidate, left, stoppingToken))
             {
-                lastRenewal = DateTimeOffset.UtcNow;
+                renewed = started;
             }
-            else if (DateTimeOffset.UtcNow - lastRenewal > options.RenewDeadline)
+            else if (DateTimeOffset.UtcNow - renewed >= options.RenewDeadline)
             {
                 logger.LogWarning("Operator {Identity} could not renew the Lease within {Deadline} and stops leading", options.Identity, options.RenewDeadline);
                 break;
@@ -67,19 +75,37 @@ public sealed class LeaderElection(
         }
 
         await term.CancelAsync();
-        await work;
+        // Another candidate may acquire once the lease duration has passed since the last renewal: stop before then.
+        var margin = renewed + options.LeaseDuration - DateTimeOffset.UtcNow;
+        if (await Task.WhenAny(work, Task.Delay(margin > TimeSpan.Zero ? margin : TimeSpan.Zero, CancellationToken.None)) != work)
+        {
+            logger.LogCritical("Operator {Identity}: the controllers did not stop within {Margin} after leadership ended; stopping the process so two leaders never reconcile at once",
+                options.Identity, margin);
+            lifetime.StopApplication();
+        }
+
+        // The gauge first: whoever sees this instance standing by sees the gauge at 0 too.
         metrics.IsLeader.Set(0);
+        leader.StandBy();
         logger.LogInformation("Operator {Identity} stopped leading", options.Identity);
     }
 
-    private async Task<bool> TryRoundAsync(LeaseCandidate candidate, CancellationToken stoppingToken)
+    /// <summary>One acquire-or-renew round, abandoned after <paramref name="timeout"/>; false when it failed or timed out.</summary>
+    private async Task<bool> TryRoundAsync(LeaseCandidate candidate, TimeSpan timeout, CancellationToken stoppingToken)
     {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        bounded.CancelAfter(timeout);
         try
         {
-            return await candidate.TryAcquireOrRenewAsync(stoppingToken);
+            return await candidate.TryAcquireOrRenewAsync(bounded.Token);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("Leader election round of {Identity} got no answer within {Timeout}", options.Identity, timeout);
             return false;
         }
         catch (Exception exception)
@@ -105,10 +131,6 @@ public sealed class LeaderElection(
         catch (Exception exception)
         {
             logger.LogError(exception, "The controller manager failed");
-        }
-        finally
-        {
-            leader.StandBy();
         }
     }
 
@@ -140,7 +162,8 @@ public sealed class LeaderElection(
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            // Bounded like a round: shutdown must not hang on an API server that does not answer.
+            using var timeout = new CancellationTokenSource(options.RenewDeadline);
             var record = await lease.GetAsync(timeout.Token);
             if (record?.HolderIdentity != options.Identity)
             {

@@ -23,6 +23,7 @@ public static class OperatorControllers
             Queue = options.Queue,
             ReconcileTimeout = options.ReconcileTimeout,
             ResyncPeriod = options.ResyncPeriod,
+            CacheSyncTimeout = options.CacheSyncTimeout,
         };
         var manager = new ControllerManager(services.GetRequiredService<IKubernetes>(), options.Watch, settings, metrics,
             services.GetRequiredService<ILoggerFactory>());

@@ -37,6 +37,7 @@ public static class OperatorHost
         };
         configure?.Invoke(settings);
         var options = settings.Options;
+        options.Validate();
 
         builder.Services.AddSerilog((_, logger) =>
         {

@@ -106,8 +106,10 @@ public sealed class AgentPoolReconciler(
             return ReconcileResult.After(TimeSpan.FromMinutes(1));
         }
 
-        return ZeroScaling.UntilCooledDown(pool, applied.Spec.Replicas, samples.Get(key), DateTime.UtcNow) is { } cooldown
-            ? ReconcileResult.After(cooldown + TimeSpan.FromMilliseconds(100))
+        var cooldown = ZeroScaling.UntilCooledDown(pool, applied.Spec.Replicas, samples.Get(key), DateTime.UtcNow);
+        var grace = PoolStatusBuilder.GraceEndsIn(observed, DateTime.UtcNow);
+        return new[] { cooldown, grace }.Where(d => d is not null).Min() is { } wait
+            ? ReconcileResult.After(wait + TimeSpan.FromMilliseconds(100))
             : ReconcileResult.Done;
     }
 

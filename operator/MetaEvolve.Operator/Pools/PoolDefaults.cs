@@ -8,6 +8,12 @@ namespace MetaEvolve.Operator.Pools;
 /// </summary>
 public static class PoolDefaults
 {
+    /// <summary>
+    /// How long a pool that wants workers may have none available and stay Ready: long enough for a pod to be
+    /// scheduled, pull its image and pass its readiness probe when the pool wakes from zero.
+    /// </summary>
+    public static readonly TimeSpan WorkerStartGrace = TimeSpan.FromMinutes(3);
+
     public static int Concurrency(V1Alpha1AgentPool pool) => pool?.Spec.Concurrency ?? AgentPoolDefaults.Concurrency;
 
     public static AutoscalingMode Mode(V1Alpha1AgentPool pool) => pool?.Spec.Autoscaling?.Mode ?? AgentPoolDefaults.Mode;

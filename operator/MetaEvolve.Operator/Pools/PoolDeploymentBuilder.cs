@@ -113,13 +113,16 @@ public static class PoolDeploymentBuilder
         Set("Worker__CreateConsumer", "false");
         Set("Worker__ShutdownGrace", TimeSpan.FromSeconds(Math.Max(1, grace - 5)).ToString("c", CultureInfo.InvariantCulture));
 
+        // Optional: the template is shared by every agent of the pool, and a required reference to one agent's missing
+        // Secret would keep every replica from starting (CreateContainerConfigError). The agent reports the missing
+        // Secret itself (Ready False SecretNotFound) and the worker fails only that agent's model calls.
         foreach (var agent in agents.OrderBy(a => a.Metadata.Name, StringComparer.Ordinal))
         {
             if (agent.Spec.Model?.ApiKeySecretRef is { } key)
             {
                 var name = AgentSecrets.ApiKeyVariable(agent.Metadata.Name);
                 env.RemoveAll(e => e.Name == name);
-                env.Add(new V1EnvVar { Name = name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = key.Key, Name = key.Name, Optional = false } } });
+                env.Add(new V1EnvVar { Name = name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = key.Key, Name = key.Name, Optional = true } } });
             }
         }
 

@@ -13,7 +13,7 @@ namespace MetaEvolve.Operator.Runtime;
 public sealed class ClusterState
 {
     private readonly ConcurrentDictionary<Type, object> _caches = new();
-    private readonly ConcurrentBag<Func<bool>> _synced = [];
+    private readonly ConcurrentDictionary<string, Func<bool>> _synced = new();
 
     public ObjectCache<V1Alpha1AgentPool> Pools => Of<V1Alpha1AgentPool>();
     public ObjectCache<V1Alpha1Agent> Agents => Of<V1Alpha1Agent>();
@@ -25,7 +25,10 @@ public sealed class ClusterState
     public ObjectCache<KedaScaledObject> ScaledObjects => Of<KedaScaledObject>();
 
     /// <summary>True once every cache holds a full list.</summary>
-    public bool Synced => _synced.All(synced => synced());
+    public bool Synced => _synced.Values.All(synced => synced());
+
+    /// <summary>The kinds whose cache has not had its first list yet (for the error when waiting times out).</summary>
+    public IReadOnlyList<string> Unsynced => [.. _synced.Where(p => !p.Value()).Select(p => p.Key).Order(StringComparer.Ordinal)];
 
     /// <summary>The cache of a kind some controller declared; reading a kind nobody watches is a wiring mistake.</summary>
     public ObjectCache<T> Of<T>() where T : class, IKubernetesObject<V1ObjectMeta> =>
@@ -41,7 +44,7 @@ public sealed class ClusterState
             throw new InvalidOperationException($"{typeof(T).Name} already has a cache");
         }
 
-        _synced.Add(() => cache.Synced);
+        _synced[typeof(T).Name] = () => cache.Synced;
         return cache;
     }
 

@@ -20,6 +20,8 @@ public sealed class ControllerManager(
     private readonly List<Func<CancellationToken, Task>> _sources = [];
     private readonly List<IController> _controllers = [];
     private readonly List<IDisposable> _owned = [];
+    private static readonly TimeSpan CacheSyncPoll = TimeSpan.FromMilliseconds(50);
+
     private readonly ILogger _watchLogger = loggers.CreateLogger<ControllerManager>();
 
     public ClusterState State { get; } = new();
@@ -35,10 +37,47 @@ public sealed class ControllerManager(
         _controllers.OfType<Controller<T>>().SingleOrDefault()
             ?? throw new InvalidOperationException($"no controller for {typeof(T).Name}");
 
-    /// <summary>Runs every watch, source and controller until cancelled.</summary>
-    public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(_sources.Select(run => Task.Run(() => run(cancellationToken), CancellationToken.None))
-            .Concat(_controllers.Select(controller => controller.RunAsync(cancellationToken))));
+    /// <summary>
+    /// Runs every watch, source and controller until cancelled. As controller-runtime does, no controller's worker
+    /// starts before every cache has had its first list: a reconcile would otherwise see a partial cluster (a pool
+    /// without its agents, rolling out a template without their keys). Events that arrive meanwhile wait in the
+    /// queues. A list that has not come back within <see cref="ControllerOptions.CacheSyncTimeout"/> fails the
+    /// manager with <see cref="CacheSyncTimeoutException"/> naming the kinds, having started no controller.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var stopSources = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sources = _sources.Select(run => Task.Run(() => run(stopSources.Token), CancellationToken.None)).ToList();
+        try
+        {
+            await WaitForCacheSyncAsync(cancellationToken);
+        }
+        catch (Exception)
+        {
+            await stopSources.CancelAsync();
+            await Task.WhenAll(sources);
+            throw;
+        }
+
+        await Task.WhenAll(sources.Concat(_controllers.Select(controller => controller.RunAsync(cancellationToken))));
+    }
+
+    private async Task WaitForCacheSyncAsync(CancellationToken cancellationToken)
+    {
+        var started = DateTime.UtcNow;
+        while (!State.Synced)
+        {
+            if (DateTime.UtcNow - started > controllers.CacheSyncTimeout)
+            {
+                throw new CacheSyncTimeoutException(State.Unsynced, controllers.CacheSyncTimeout);
+            }
+
+            // Polled: a list is seconds at worst, and the wait happens once per leadership term.
+            await Task.Delay(CacheSyncPoll, cancellationToken);
+        }
+
+        _watchLogger.LogInformation("Caches synced ({Count} kinds); starting the controllers", _watchers.Count);
+    }
 
     /// <summary>The one watch of a kind; every controller that names the kind must ask for the same objects.</summary>
     internal ResourceWatcher<T> Watcher<T>(CacheOptions options) where T : class, IKubernetesObject<V1ObjectMeta>

@@ -11,4 +11,10 @@ public sealed record ControllerOptions
 
     /// <summary>How often every cached object is queued again without a change (drift repair); zero turns it off.</summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Longest the manager waits for every cache's first list before the controllers start (controller-runtime's
+    /// CacheSyncTimeout, same default); past it the manager fails and the leader starts over with a fresh one.
+    /// </summary>
+    public TimeSpan CacheSyncTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

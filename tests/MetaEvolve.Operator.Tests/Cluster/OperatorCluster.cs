@@ -101,11 +101,14 @@ internal sealed class OperatorCluster : IAsyncDisposable
         BookmarkInterval = TimeSpan.FromSeconds(2),
     };
 
-    public Kubernetes Client(string user) => new(new KubernetesClientConfiguration
+    public Kubernetes Client(string user) => Client(user, null);
+
+    /// <summary>A client that reaches the API server at <paramref name="through"/> (a proxy) and passes its requests through <paramref name="handlers"/>.</summary>
+    public Kubernetes Client(string user, Uri? through, params DelegatingHandler[] handlers) => new(new KubernetesClientConfiguration
     {
-        Host = _server.BaseAddress.ToString().TrimEnd('/'),
+        Host = (through ?? _server.BaseAddress).ToString().TrimEnd('/'),
         AccessToken = user,
-    });
+    }, handlers);
 
     public OperatorOptions OperatorOptions(string identity) => new()
     {
@@ -125,7 +128,8 @@ internal sealed class OperatorCluster : IAsyncDisposable
         ExternalMetrics = new Operator.ExternalMetrics.ExternalMetricsOptions { Port = 0, LoopbackOnly = true },
     };
 
-    public async Task<OperatorInstance> StartOperatorAsync(string identity = "operator-a", Func<OperatorOptions, OperatorOptions>? configure = null)
+    /// <param name="kubernetes">The operator's client; by default one straight to the API server as the operator's service account.</param>
+    public async Task<OperatorInstance> StartOperatorAsync(string identity = "operator-a", Func<OperatorOptions, OperatorOptions>? configure = null, IKubernetes? kubernetes = null)
     {
         var options = OperatorOptions(identity);
         options = configure?.Invoke(options) ?? options;
@@ -134,7 +138,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
         {
             s.Options = options;
             s.Connections = Connections;
-            s.Kubernetes = Client(OperatorUser);
+            s.Kubernetes = kubernetes ?? Client(OperatorUser);
             s.Metrics = registry;
             s.LogTo = new TestOutputSink(identity);
         });

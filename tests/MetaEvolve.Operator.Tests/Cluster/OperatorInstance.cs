@@ -34,6 +34,16 @@ internal sealed class OperatorInstance(WebApplication app, OperatorOptions optio
         return line is null ? null : double.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The leader gauge as /metrics exposes it.</summary>
+    public async Task<double> LeaderGaugeAsync()
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(BaseAddress.TrimEnd('/') + "/metrics", TestContext.Current.CancellationToken);
+        const string prefix = "metaevolve_operator_leader ";
+        var line = text.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return double.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A clean shutdown: the current reconciles finish and the Lease is released.</summary>
     public async Task StopAsync()
     {

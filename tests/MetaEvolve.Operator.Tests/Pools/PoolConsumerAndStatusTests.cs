@@ -59,17 +59,76 @@ public class PoolConsumerAndStatusTests
         Assert.True(Conditions.IsTrue(status.Conditions, ConditionTypes.Ready));
     }
 
+    /// <summary>A Deployment with none available whose Available condition turned False at <paramref name="unavailableSince"/>.</summary>
+    private static V1Deployment Unavailable(int replicas, DateTime unavailableSince)
+    {
+        var deployment = Deployment(replicas, 0);
+        deployment.Status.Conditions = [new V1DeploymentCondition { Type = "Available", Status = "False", Reason = "MinimumReplicasUnavailable", LastTransitionTime = unavailableSince }];
+        return deployment;
+    }
+
+    private static V1Condition Ready(V1Alpha1AgentPoolStatus status) => Conditions.Find(status.Conditions, ConditionTypes.Ready)!;
+
     [Fact]
-    public void A_rollout_not_yet_observed_or_missing_replicas_is_not_ready()
+    public void A_pool_scaling_up_with_some_workers_available_stays_ready_and_says_it_is_reconciling()
+    {
+        var status = PoolStatusBuilder.Build(Pool(), new PoolObservation(Deployment(4, 2), null, []), Now);
+
+        Assert.Equal(("True", ConditionReasons.PartiallyAvailable), (Ready(status).Status, Ready(status).Reason));
+        Assert.Contains("2 of 4", Ready(status).Message, StringComparison.Ordinal);
+        Assert.True(Conditions.IsTrue(status.Conditions, ConditionTypes.Reconciling));
+    }
+
+    [Fact]
+    public void A_rollout_the_Deployment_has_not_observed_yet_stays_ready_on_the_available_workers()
+    {
+        var status = PoolStatusBuilder.Build(Pool(), new PoolObservation(Deployment(2, 2, generation: 2, observed: 1), null, []), Now);
+
+        Assert.Equal(("True", ConditionReasons.PartiallyAvailable), (Ready(status).Status, Ready(status).Reason));
+        Assert.True(Conditions.IsTrue(status.Conditions, ConditionTypes.Reconciling));
+    }
+
+    [Fact]
+    public void A_ready_pool_waking_from_zero_stays_ready_within_the_start_grace_and_asks_to_be_checked_when_it_ends()
     {
         var pool = Pool();
-        var stale = PoolStatusBuilder.Build(pool, new PoolObservation(Deployment(2, 2, generation: 2, observed: 1), null, []), Now);
-        var short1 = PoolStatusBuilder.Build(pool, new PoolObservation(Deployment(2, 1), null, []), Now);
+        pool.Status = PoolStatusBuilder.Build(pool, new PoolObservation(Deployment(0, 0), null, []), Now);
+        var waking = new PoolObservation(Unavailable(1, Now), null, []);
+        var status = PoolStatusBuilder.Build(pool, waking, Now.AddSeconds(30));
 
-        Assert.Equal(ConditionReasons.DeploymentUnavailable, Conditions.Find(stale.Conditions, ConditionTypes.Ready)!.Reason);
-        Assert.Equal(ConditionReasons.DeploymentUnavailable, Conditions.Find(short1.Conditions, ConditionTypes.Ready)!.Reason);
-        Assert.Contains("1 of 2", Conditions.Find(short1.Conditions, ConditionTypes.Ready)!.Message, StringComparison.Ordinal);
-        Assert.True(Conditions.IsTrue(short1.Conditions, ConditionTypes.Reconciling));
+        Assert.Equal(("True", ConditionReasons.WorkersStarting), (Ready(status).Status, Ready(status).Reason));
+        Assert.Equal(PoolDefaults.WorkerStartGrace - TimeSpan.FromSeconds(30), PoolStatusBuilder.GraceEndsIn(waking, Now.AddSeconds(30)));
+    }
+
+    [Fact]
+    public void A_new_pool_without_any_worker_yet_is_not_ready_but_progressing()
+    {
+        var status = PoolStatusBuilder.Build(Pool(), new PoolObservation(Unavailable(1, Now), null, []), Now.AddSeconds(10));
+
+        Assert.Equal(("False", ConditionReasons.Progressing), (Ready(status).Status, Ready(status).Reason));
+    }
+
+    [Fact]
+    public void No_available_worker_past_the_start_grace_makes_the_pool_not_ready()
+    {
+        var pool = Pool();
+        pool.Status = PoolStatusBuilder.Build(pool, new PoolObservation(Deployment(2, 2), null, []), Now);
+        var late = Now + PoolDefaults.WorkerStartGrace + TimeSpan.FromSeconds(1);
+        var observed = new PoolObservation(Unavailable(2, Now), null, []);
+        var status = PoolStatusBuilder.Build(pool, observed, late);
+
+        Assert.Equal(("False", ConditionReasons.DeploymentUnavailable), (Ready(status).Status, Ready(status).Reason));
+        Assert.Contains("0 of 2", Ready(status).Message, StringComparison.Ordinal);
+        Assert.Null(PoolStatusBuilder.GraceEndsIn(observed, late));
+    }
+
+    [Fact]
+    public void A_suspended_pool_is_ready_with_reason_suspended()
+    {
+        var pool = Pool(s => s.Suspend = true);
+        var status = PoolStatusBuilder.Build(pool, new PoolObservation(Deployment(0, 0), null, []), Now);
+
+        Assert.Equal(("True", ConditionReasons.Suspended), (Ready(status).Status, Ready(status).Reason));
     }
 
     [Fact]

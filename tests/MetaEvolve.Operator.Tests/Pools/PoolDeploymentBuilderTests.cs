@@ -60,6 +60,8 @@ public class PoolDeploymentBuilderTests
         Assert.Null(key.Value);
         Assert.Equal("openai", key.ValueFrom.SecretKeyRef.Name);
         Assert.Equal("apiKey", key.ValueFrom.SecretKeyRef.Key);
+        // One agent's missing Secret must not keep the pool's shared template from starting.
+        Assert.True(key.ValueFrom.SecretKeyRef.Optional);
     }
 
     [Fact]

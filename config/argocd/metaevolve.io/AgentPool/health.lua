@@ -1,6 +1,8 @@
 -- Argo CD health of a MetaEvolve AgentPool (Lua 5.1, as Argo CD runs it; obj is the live object).
--- Healthy once Ready is True, whether the pool runs, scales up or rests at zero; Suspended when spec.suspend;
--- Degraded when the queue cannot be read (a person must look at NATS); Progressing otherwise.
+-- Healthy once Ready is True: the operator keeps Ready True while the pool can serve, so a pool that scales up or
+-- rolls out with some workers available, waits (within its start grace) for a worker to wake, or rests at zero is
+-- Healthy. Suspended when spec.suspend; Degraded when the pool cannot serve: the queue cannot be read (a person must
+-- look at NATS) or no worker has been available past the start grace; Progressing otherwise (a new pool starting).
 local hs = {}
 
 local function condition(conditionType)
@@ -47,7 +49,7 @@ if ready.status == "True" then
 end
 
 local stalled = condition("Stalled")
-if (stalled ~= nil and stalled.status == "True") or ready.reason == "QueueUnavailable" then
+if (stalled ~= nil and stalled.status == "True") or ready.reason == "QueueUnavailable" or ready.reason == "DeploymentUnavailable" then
   hs.status = "Degraded"
   hs.message = ready.reason .. ": " .. (ready.message or "")
   return hs

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using MetaEvolve.Core;
+using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Tasks;
+using MetaEvolve.Crds;
+using MetaEvolve.Testing;
+using NATS.Client.JetStream;
+using Npgsql;
+
+namespace MetaEvolve.Operator.Tests.Cluster;
+
+/// <summary>
+/// One Agent whose key Secret is missing must not break its pool: the shared pod template refers to every agent's
+/// key optionally, so the workers start (the dev runner fails a container with a missing required reference, as a
+/// kubelet does) and the good agent's tasks run, while the broken agent says what is missing.
+/// </summary>
+[Trait(Services.Trait, Services.Needed)]
+public class BrokenAgentInPoolTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_pool_with_one_good_and_one_broken_agent_starts_its_workers_and_runs_the_good_agents_task()
+    {
+        await using var cluster = await OperatorCluster.StartAsync(runWorkers: true);
+        await cluster.StartOperatorAsync();
+        await cluster.ApplyAsync("""
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: good-credentials
+            stringData:
+              apiKey: sk-good
+            ---
+            apiVersion: metaevolve.io/v1alpha1
+            kind: AgentPool
+            metadata:
+              name: mixed
+            spec:
+              autoscaling: {mode: None}
+              replicas: 1
+            ---
+            apiVersion: metaevolve.io/v1alpha1
+            kind: Agent
+            metadata:
+              name: good
+            spec:
+              poolRef: {name: mixed}
+              model: {provider: OpenAICompatible, model: m, endpoint: "http://127.0.0.1:9/v1", apiKeySecretRef: {name: good-credentials, key: apiKey}}
+            ---
+            apiVersion: metaevolve.io/v1alpha1
+            kind: Agent
+            metadata:
+              name: broken
+            spec:
+              poolRef: {name: mixed}
+              model: {provider: OpenAI, model: gpt-4o-mini, apiKeySecretRef: {name: missing-credentials, key: apiKey}}
+            """);
+
+        await OperatorCluster.EventuallyAsync(async () => (await cluster.AgentAsync("broken")).Status?.Conditions.Condition("Ready", out _, out _) == "False",
+            "the broken agent reports Ready False");
+        (await cluster.AgentAsync("broken")).Status.Conditions.Condition("Ready", out var reason, out var message);
+        Assert.Equal(ConditionReasons.SecretNotFound, reason);
+        Assert.Contains("missing-credentials", message!, StringComparison.Ordinal);
+        Assert.Contains("apiKeySecretRef", message!, StringComparison.Ordinal);
+
+        var client = cluster.Client("test");
+        await OperatorCluster.EventuallyAsync(async () =>
+            (await client.AppsV1.ReadNamespacedDeploymentAsync("mixed-workers", cluster.Namespace, cancellationToken: Ct)).Spec.Template.Spec.Containers[0].Env
+                .Any(e => e.Name == AgentSecrets.ApiKeyVariable("broken")),
+            "the template carries both agents' keys");
+        await OperatorCluster.EventuallyAsync(async () =>
+            (await client.AppsV1.ReadNamespacedDeploymentAsync("mixed-workers", cluster.Namespace, cancellationToken: Ct)).Status?.AvailableReplicas >= 1,
+            "a worker starts although one agent's Secret is missing", seconds: 90);
+        await OperatorCluster.EventuallyAsync(async () => (await cluster.PoolAsync("mixed")).Status?.Conditions.Condition("Ready", out _, out _) == "True",
+            "the pool is Ready");
+
+        await using var store = NpgsqlDataSource.Create(cluster.Connections.Postgres);
+        var tasks = new TaskRepository(store, cluster.Schema);
+        await using var nats = NatsConnectionFactory.Create(cluster.Connections, "operator tests");
+        var envelope = new TaskEnvelope
+        {
+            Id = TaskIds.NewId(),
+            Namespace = cluster.Namespace,
+            Pool = "mixed",
+            Agent = "good",
+            Input = TaskInput.Direct("system", "sleep", JsonSerializer.SerializeToElement(new JsonObject { ["ms"] = 10 })),
+        };
+        await tasks.EnqueueAsync(envelope, Ct);
+        await new TaskPublisher(new NatsJSContext(nats), cluster.Names).PublishAsync(envelope, cancellationToken: Ct);
+        await OperatorCluster.EventuallyAsync(async () => (await tasks.GetAsync(envelope.Id, Ct))?.Status == TaskStates.Succeeded,
+            "the good agent's task ran", seconds: 60);
+    }
+}
