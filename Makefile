@@ -100,6 +100,16 @@ bench-operator: ## Operator cold start over 1,000 pools + agents vs bare clients
 	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Operator/MetaEvolve.Bench.Operator.csproj
 	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Operator/bin/Release/net10.0/MetaEvolve.Bench.Operator.dll $(BENCH_ARGS)
 
+##@ Faults
+
+.PHONY: chaos
+chaos: ## Faults under load on real processes and its own NATS/PostgreSQL/Redis (ports 24222/28222/25432/26379): worker, gateway and operator kills, server restarts, a U+0000 result; exits 1 if a task is lost or run twice (CHAOS_ARGS passes options).
+	$(DOTNET) build -c Release agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
+	$(DOTNET) build -c Release gateway/MetaEvolve.Gateway/MetaEvolve.Gateway.csproj
+	$(DOTNET) build -c Release operator/MetaEvolve.Operator.Host/MetaEvolve.Operator.Host.csproj
+	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Chaos/MetaEvolve.Bench.Chaos.csproj
+	$(DOTNET) bench/MetaEvolve.Bench.Chaos/bin/Release/net10.0/MetaEvolve.Bench.Chaos.dll $(CHAOS_ARGS)
+
 ##@ Local services (NATS JetStream, PostgreSQL, Redis on loopback)
 
 .PHONY: services-up

@@ -115,7 +115,7 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         var answer = reply.Content ?? "";
         if (envelope.ThreadId is { Length: > 0 } continued)
         {
-            await memory.AppendTurnAsync(definition, continued, envelope.Id, message, answer);
+            await memory.AppendTurnAsync(definition, continued, envelope.Id, message, answer, cancellationToken);
         }
 
         return new TaskOutput(JsonSerializer.Serialize(new ChatOutput(answer, recorder.Calls, agent.SkillDigests), JsonSerializerOptions.Web), prompt, completion);

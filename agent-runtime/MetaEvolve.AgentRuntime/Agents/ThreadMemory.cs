@@ -31,19 +31,41 @@ public sealed class ThreadMemory(IConnectionMultiplexer redis, AgentOptions opti
         return 0
         """;
 
+    /// <summary>
+    /// How long an append waits out Redis being away (a restart, a failover). The model has already answered when a
+    /// turn is appended: failing here would retry the whole task and run the model a second time for one task.
+    /// </summary>
+    public static readonly TimeSpan AppendPatience = TimeSpan.FromSeconds(15);
+
     /// <returns>False when this task's turn was already appended.</returns>
-    public async Task<bool> AppendTurnAsync(AgentDefinition agent, string thread, Guid taskId, string user, string assistant)
+    /// <exception cref="RedisException">Redis stayed unreachable for <see cref="AppendPatience"/>.</exception>
+    public async Task<bool> AppendTurnAsync(AgentDefinition agent, string thread, Guid taskId, string user, string assistant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agent);
         var key = Key(agent.Namespace, agent.Name, thread);
-        var appended = await redis.GetDatabase().ScriptEvaluateAsync(AppendOnce, [key, $"{key}:task:{taskId:N}"],
+        RedisValue[] arguments =
         [
             JsonSerializer.Serialize(new ThreadMessage("user", user), JsonSerializerOptions.Web),
             JsonSerializer.Serialize(new ThreadMessage("assistant", assistant), JsonSerializerOptions.Web),
             -2L * agent.MaxTurns,
             agent.TtlSeconds,
-        ]);
-        return (int)appended == 1;
+        ];
+        var giveUpAt = DateTime.UtcNow + AppendPatience;
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                // Safe to repeat: the marker key makes a second run of the script a no-op.
+                var appended = await redis.GetDatabase().ScriptEvaluateAsync(AppendOnce, [key, $"{key}:task:{taskId:N}"], arguments);
+                return (int)appended == 1;
+            }
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException && DateTime.UtcNow + delay < giveUpAt)
+            {
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+        }
     }
 }
 
