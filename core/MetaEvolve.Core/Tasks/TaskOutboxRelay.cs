@@ -29,7 +29,6 @@ public sealed class TaskOutboxRelay(TaskOutbox outbox, TaskPublisher publisher, 
                 {
                     await publisher.PublishAsync(task.ToEnvelope(), entry.MessageId, cancellationToken);
                     published++;
-                    logger.LogInformation("Relayed task {TaskId} from the outbox (message {MessageId})", task.Id, entry.MessageId);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -42,6 +41,11 @@ public sealed class TaskOutboxRelay(TaskOutbox outbox, TaskPublisher publisher, 
             settled.Add(entry.MessageId);
         }
         await outbox.RemoveAsync(settled, cancellationToken);
+        if (published > 0)
+        {
+            // One line per round: after an outage a relay may publish thousands of tasks.
+            logger.LogInformation("Relayed {Count} tasks from the outbox that their submitters had not published", published);
+        }
         return (entries.Count, published);
     }
 }
