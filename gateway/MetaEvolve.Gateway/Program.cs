@@ -69,6 +69,7 @@ builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<Np
 builder.Services.AddSingleton<TaskControl>();
 builder.Services.AddSingleton<StoreMigrator>();
 builder.Services.AddSingleton<AgentPools>();
+builder.Services.AddSingleton<TaskGroupCommit>();
 builder.Services.AddSingleton<TaskSubmitter>();
 builder.Services.AddSingleton<TaskWatcher>();
 builder.Services.AddSingleton<GatewayMetrics>();

@@ -121,11 +121,14 @@ public sealed class TaskRepository
             SELECT * FROM requeued
             """;
 
-        // The row and its outbox entry in one statement: a task is never recorded without a message on its way.
+        // The rows and their outbox entries in one statement: a task is never recorded without a message on its way.
+        // Arrays, so one statement writes one submission or a group of them (the gateway's group commit).
         _insertQueuedSql = $"""
             WITH task AS (
                 INSERT INTO {s}.tasks (id, created_at, namespace, pool, agent, thread_id, status, input, idempotency_key, trace_parent, deadline)
-                VALUES ($1, {s}.uuid_v7_time($1), $2, $3, $4, $5, 'queued', $6::jsonb, $7, $8, $9)
+                SELECT id, {s}.uuid_v7_time(id), namespace, pool, agent, thread_id, 'queued', input, idempotency_key, trace_parent, deadline
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])
+                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline)
                 ON CONFLICT (id, created_at) DO NOTHING
                 RETURNING id
             )
@@ -202,55 +205,96 @@ public sealed class TaskRepository
     public async Task<EnqueueResult> EnqueueAsync(TaskEnvelope envelope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        if (envelope.IdempotencyKey is null)
+        if (envelope.IdempotencyKey is not { } key)
         {
-            // One statement needs no transaction of its own: one round trip instead of three (the gateway's hot path).
-            await using var single = _dataSource.CreateCommand(_insertQueuedSql);
-            AddInsertParameters(single.Parameters, envelope);
-            return new EnqueueResult(envelope.Id, await single.ExecuteNonQueryAsync(cancellationToken) == 1);
+            return new EnqueueResult(envelope.Id, await EnqueueManyAsync([envelope], cancellationToken) == 1);
         }
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        if (envelope.IdempotencyKey is { } key)
+        await using var keyCommand = new NpgsqlCommand(_idempotencySql, connection, tx);
+        keyCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Namespace });
+        keyCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+        keyCommand.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
+        // Two submitters racing with one key: the loser's INSERT waits for the winner's commit and then does
+        // nothing, but its SELECT still reads the statement's older snapshot and finds no row. Asking again
+        // (a fresh snapshot) sees the winner's key; a rolled-back winner lets this INSERT succeed instead.
+        object? found = null;
+        for (var attempt = 0; attempt < 5 && found is null; attempt++)
         {
-            await using var keyCommand = new NpgsqlCommand(_idempotencySql, connection, tx);
-            keyCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Namespace });
-            keyCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-            keyCommand.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
-            // Two submitters racing with one key: the loser's INSERT waits for the winner's commit and then does
-            // nothing, but its SELECT still reads the statement's older snapshot and finds no row. Asking again
-            // (a fresh snapshot) sees the winner's key; a rolled-back winner lets this INSERT succeed instead.
-            object? found = null;
-            for (var attempt = 0; attempt < 5 && found is null; attempt++)
-            {
-                found = await keyCommand.ExecuteScalarAsync(cancellationToken);
-            }
-            var owner = found as Guid? ?? throw new InvalidOperationException($"idempotency key '{key}' has no owner after 5 attempts");
-            if (owner != envelope.Id)
-            {
-                await tx.CommitAsync(cancellationToken);
-                return new EnqueueResult(owner, Created: false);
-            }
+            found = await keyCommand.ExecuteScalarAsync(cancellationToken);
+        }
+        var owner = found as Guid? ?? throw new InvalidOperationException($"idempotency key '{key}' has no owner after 5 attempts");
+        if (owner != envelope.Id)
+        {
+            await tx.CommitAsync(cancellationToken);
+            return new EnqueueResult(owner, Created: false);
         }
         await using var command = new NpgsqlCommand(_insertQueuedSql, connection, tx);
-        AddInsertParameters(command.Parameters, envelope);
+        AddInsertParameters(command.Parameters, [envelope]);
         var created = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         await tx.CommitAsync(cancellationToken);
         return new EnqueueResult(envelope.Id, created);
     }
 
-    private void AddInsertParameters(NpgsqlParameterCollection parameters, TaskEnvelope envelope)
+    /// <summary>
+    /// Records tasks without idempotency keys as queued, each with its outbox entry, in one statement (one round trip
+    /// and one commit for the lot); returns how many rows were written. All or none: a failure writes nothing.
+    /// </summary>
+    public async Task<int> EnqueueManyAsync(IReadOnlyList<TaskEnvelope> envelopes, CancellationToken cancellationToken = default)
     {
-        parameters.Add(new NpgsqlParameter<Guid> { TypedValue = envelope.Id });
-        parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Namespace });
-        parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Pool });
-        parameters.Add(new NpgsqlParameter<string> { TypedValue = envelope.Agent });
-        parameters.Add(Nullable(envelope.ThreadId));
-        parameters.Add(new NpgsqlParameter<string> { TypedValue = TaskEnvelopeCodec.EncodeInput(envelope.Input) });
-        parameters.Add(Nullable(envelope.IdempotencyKey));
-        parameters.Add(Nullable(envelope.TraceParent));
-        parameters.Add(new NpgsqlParameter { Value = (object?)envelope.Deadline?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        ArgumentNullException.ThrowIfNull(envelopes);
+        if (envelopes.Any(e => e.IdempotencyKey is not null))
+        {
+            throw new ArgumentException("a task with an idempotency key is enqueued alone (EnqueueAsync): its key is claimed first", nameof(envelopes));
+        }
+        // One statement needs no transaction of its own: one round trip instead of three (the gateway's hot path).
+        await using var command = _dataSource.CreateCommand(_insertQueuedSql);
+        AddInsertParameters(command.Parameters, envelopes);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private void AddInsertParameters(NpgsqlParameterCollection parameters, IReadOnlyList<TaskEnvelope> envelopes)
+    {
+        AddEnvelopeColumns(parameters, envelopes);
         parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _relayAfter });
+    }
+
+    // The task columns an envelope carries, as the nine arrays the insert and the claim unnest (in that order).
+    private static Guid[] AddEnvelopeColumns(NpgsqlParameterCollection parameters, IReadOnlyList<TaskEnvelope> envelopes)
+    {
+        var n = envelopes.Count;
+        var ids = new Guid[n];
+        var namespaces = new string[n];
+        var pools = new string[n];
+        var agents = new string[n];
+        var threads = new string?[n];
+        var inputs = new string[n];
+        var keys = new string?[n];
+        var traces = new string?[n];
+        var deadlines = new DateTime?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var t = envelopes[i];
+            ids[i] = t.Id;
+            namespaces[i] = t.Namespace;
+            pools[i] = t.Pool;
+            agents[i] = t.Agent;
+            threads[i] = t.ThreadId;
+            inputs[i] = TaskEnvelopeCodec.EncodeInput(t.Input);
+            keys[i] = t.IdempotencyKey;
+            traces[i] = t.TraceParent;
+            deadlines[i] = t.Deadline?.UtcDateTime;
+        }
+        parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = namespaces });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pools });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = agents });
+        parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = threads });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = inputs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = keys });
+        parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = traces });
+        parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = deadlines, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        return ids;
     }
 
     /// <summary>
@@ -315,40 +359,15 @@ public sealed class TaskRepository
     {
         ArgumentNullException.ThrowIfNull(deliveries);
         var n = deliveries.Count;
-        var ids = new Guid[n];
-        var namespaces = new string[n];
-        var pools = new string[n];
-        var agents = new string[n];
-        var threads = new string?[n];
-        var inputs = new string[n];
-        var keys = new string?[n];
-        var traces = new string?[n];
-        var deadlines = new DateTime?[n];
+        var envelopes = new TaskEnvelope[n];
         var sequences = new long[n];
         for (var i = 0; i < n; i++)
         {
-            var t = deliveries[i].Task;
+            envelopes[i] = deliveries[i].Task;
             sequences[i] = checked((long)deliveries[i].StreamSequence);
-            ids[i] = t.Id;
-            namespaces[i] = t.Namespace;
-            pools[i] = t.Pool;
-            agents[i] = t.Agent;
-            threads[i] = t.ThreadId;
-            inputs[i] = TaskEnvelopeCodec.EncodeInput(t.Input);
-            keys[i] = t.IdempotencyKey;
-            traces[i] = t.TraceParent;
-            deadlines[i] = t.Deadline?.UtcDateTime;
         }
         await using var command = _dataSource.CreateCommand(_claimSql);
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = namespaces });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = pools });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = agents });
-        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = threads });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = inputs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = keys });
-        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = traces });
-        command.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = deadlines, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        var ids = AddEnvelopeColumns(command.Parameters, envelopes);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
         var claims = new TaskClaim[n];
         var index = new Dictionary<Guid, int>(n);

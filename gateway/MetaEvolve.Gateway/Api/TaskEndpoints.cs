@@ -83,14 +83,19 @@ public static class TaskEndpoints
         try
         {
             var s = submission!;
-            var result = await submitter.SubmitAsync(ns, agent, s.Input, s.ThreadId, s.Deadline, s.IdempotencyKey, cancellationToken);
+            var result = await submitter.SubmitAsync(ns, agent, s.Input, s.ThreadId, s.Deadline, s.IdempotencyKey, watch: waitFor > TimeSpan.Zero, cancellationToken);
+            await using var resultWatch = result.Watch;
             var url = TaskUrls.Task(result.Id);
             if (waitFor > TimeSpan.Zero)
             {
-                // The synchronous form: one request, answered with the task when it ends within the wait.
+                // The synchronous form: one request, answered with the task when it ends within the wait. A new task
+                // is watched from before its publish; a duplicate's task may have ended already, so its row is read first.
                 using var waiting = metrics.Waiting();
-                if (await watcher.GetAsync(result.Id, waitFor > options.MaxWait ? options.MaxWait : waitFor, cancellationToken) is { } record
-                    && TaskStates.IsFinal(record.Status))
+                var within = waitFor > options.MaxWait ? options.MaxWait : waitFor;
+                var record = resultWatch is not null
+                    ? await resultWatch.NextAsync(within, cancellationToken)
+                    : await watcher.GetAsync(result.Id, within, cancellationToken);
+                if (record is not null && TaskStates.IsFinal(record.Status))
                 {
                     return TypedResults.Ok(TaskView.From(record));
                 }

@@ -16,6 +16,10 @@ public sealed class GatewayMetrics
     private static readonly Counter RelayedCounter = Metrics.CreateCounter(
         "metaevolve_gateway_outbox_relayed_total", "Tasks published by an outbox relay because their submitter did not (it died, timed out or lost its client).");
 
+    private static readonly Histogram GroupSizeHistogram = Metrics.CreateHistogram(
+        "metaevolve_gateway_submit_group_size", "Submissions written by one store statement (group commit): its count is the statements, its sum the tasks.",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 9) });
+
     private static readonly Gauge WaitingGauge = Metrics.CreateGauge(
         "metaevolve_gateway_waiters", "Requests currently waiting for a task to end (?wait and event streams).");
 
@@ -33,6 +37,8 @@ public sealed class GatewayMetrics
     }
 
     public void Submitted(string outcome) => SubmittedCounter.WithLabels(outcome).Inc();
+
+    public void GroupWritten(int size) => GroupSizeHistogram.Observe(size);
 
     public void Relayed(int count) => RelayedCounter.Inc(count);
 

@@ -10,13 +10,22 @@ namespace MetaEvolve.Gateway.Tasks;
 /// does not get through, a relay publishes the outbox entry. Everything lives in PostgreSQL and JetStream, so any
 /// replica may take any request, and two replicas given one key agree on one task.
 /// </summary>
-public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskPublisher publisher, TaskOutboxRemovals outbox, GatewayMetrics metrics, ILogger<TaskSubmitter> logger)
+public sealed class TaskSubmitter(
+    AgentPools agents,
+    TaskRepository tasks,
+    TaskGroupCommit groupCommit,
+    TaskPublisher publisher,
+    TaskOutboxRemovals outbox,
+    TaskWatcher watcher,
+    GatewayMetrics metrics,
+    ILogger<TaskSubmitter> logger)
 {
     /// <summary>
-    /// Records and publishes the task. Throws <see cref="UnknownAgentException"/>, <see cref="IdempotencyConflictException"/>,
+    /// Records and publishes the task; with <paramref name="watch"/>, a new task's result is watched from before its
+    /// publish (<see cref="SubmitResult.Watch"/>, the caller disposes it). Throws <see cref="UnknownAgentException"/>, <see cref="IdempotencyConflictException"/>,
     /// and <see cref="QueueFullException"/> (after removing the unpublished row, so nothing of the task remains).
     /// </summary>
-    public async Task<SubmitResult> SubmitAsync(string ns, string agent, TaskInput input, string? threadId, DateTimeOffset? deadline, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<SubmitResult> SubmitAsync(string ns, string agent, TaskInput input, string? threadId, DateTimeOffset? deadline, string? idempotencyKey, bool watch, CancellationToken cancellationToken)
     {
         var pool = await agents.PoolOfAsync(ns, agent, cancellationToken) ?? throw new UnknownAgentException(ns, agent);
         using var activity = GatewayTracing.Source.StartActivity("task.submit", ActivityKind.Producer);
@@ -36,11 +45,17 @@ public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskP
         TaskEnvelopeCodec.Validate(envelope);
         activity?.SetTag("metaevolve.task.id", envelope.Id.ToString("D")).SetTag("metaevolve.agent", agent);
 
-        var enqueued = await tasks.EnqueueAsync(envelope, cancellationToken);
-        if (!enqueued.Created)
+        if (idempotencyKey is null)
+        {
+            await groupCommit.WriteAsync(envelope);
+        }
+        else if (await tasks.EnqueueAsync(envelope, cancellationToken) is { Created: false } enqueued)
         {
             return await ReplayAsync(enqueued.TaskId, agent, cancellationToken);
         }
+        // Subscribed before the publish, on the connection that publishes: the server has the subscription before
+        // the message exists, so no result can be missed and no round trip is spent confirming it.
+        var resultWatch = watch ? await watcher.WatchUnpublishedAsync(envelope.Id, CancellationToken.None) : null;
         try
         {
             // Not the request's token: a client that goes away after the row is written still gets its task run,
@@ -52,6 +67,10 @@ public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskP
             // The stream refused it for certain: nothing of the task may remain, so the client can try again.
             await tasks.DiscardUnpublishedAsync(envelope, CancellationToken.None);
             metrics.Submitted("queue_full");
+            if (resultWatch is not null)
+            {
+                await resultWatch.DisposeAsync();
+            }
             throw;
         }
         catch (Exception ex)
@@ -60,11 +79,11 @@ public sealed class TaskSubmitter(AgentPools agents, TaskRepository tasks, TaskP
             // relay publishes it under the same message id (a stored copy is dropped as a duplicate): accepted.
             logger.LogWarning("Publishing task {TaskId} did not complete; the outbox relay will publish it: {Reason}", envelope.Id, ex.Message);
             metrics.Submitted("accepted_unpublished");
-            return new SubmitResult(envelope.Id, TaskStates.Queued, Duplicate: false);
+            return new SubmitResult(envelope.Id, TaskStates.Queued, Duplicate: false, resultWatch);
         }
         outbox.Published(envelope.Id.ToString("D"));
         metrics.Submitted("accepted");
-        return new SubmitResult(envelope.Id, TaskStates.Queued, Duplicate: false);
+        return new SubmitResult(envelope.Id, TaskStates.Queued, Duplicate: false, resultWatch);
     }
 
     // The key already names a task: answer with it. Its message is on its way (the outbox relays what its

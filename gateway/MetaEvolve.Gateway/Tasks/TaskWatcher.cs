@@ -27,6 +27,14 @@ public sealed class TaskWatcher(INatsConnection nats, NatsNames names, TaskRepos
         return new Watch(subscription, tasks, id);
     }
 
+    /// <summary>
+    /// Opens a watch on a task whose message is not published yet, with no confirmation round trip: the
+    /// subscription goes to the server ahead of the publish on this same connection, so it is in place before the task
+    /// can run. Only for the submitter, which publishes after this returns.
+    /// </summary>
+    public async Task<Watch> WatchUnpublishedAsync(Guid id, CancellationToken cancellationToken) =>
+        new(await nats.SubscribeCoreAsync<byte[]>(names.Result(id), cancellationToken: cancellationToken), tasks, id);
+
     /// <summary>The row now, or when it ends (or <paramref name="wait"/> passes), whichever the caller asked for.</summary>
     public async Task<TaskRecord?> GetAsync(Guid id, TimeSpan wait, CancellationToken cancellationToken)
     {
