@@ -1,6 +1,7 @@
 // make bench-gateway: system.echo through the gateway (one POST ?wait=30s, GET ?wait only if it outlasts that) against publishing the same envelope straight
-// to JetStream and awaiting its result notice, in the same run, on the same worker and servers. Diagnostics go to stderr;
-// stdout carries exactly the three result lines.
+// to JetStream and awaiting its result notice, in the same run, on the same worker and servers; then the same load over
+// two gateway replicas against one. Diagnostics go to stderr; stdout carries the four result lines and `#` lines with
+// the CPU use of each throughput phase.
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -54,32 +55,46 @@ var worker = BenchChildren.StartService("worker", workerDll, connections, new Di
     ["Worker__Schema"] = store.Schema,
     ["Worker__Concurrency"] = concurrency.ToString(c),
 });
-var gateway = BenchChildren.StartService("gateway", gatewayDll, connections, new Dictionary<string, string>
+var gateways = Enumerable.Range(1, 2).Select(n => BenchChildren.StartService($"gateway-{n}", gatewayDll, connections, new Dictionary<string, string>
 {
     ["Gateway__Schema"] = store.Schema,
     ["Gateway__ApiKeysFile"] = keysFile,
     ["Gateway__MigrateStore"] = "false",
-});
+})).ToArray();
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
-using var http = new HttpClient(handler) { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+var clients = gateways.Select(gateway => new HttpClient(handler, disposeHandler: false) { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(60) }).ToArray();
+foreach (var client in clients)
+{
+    client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+}
+var http = clients[0];
 var submitPath = new Uri($"/v1/namespaces/{ns}/agents/{Agent}/tasks", UriKind.Relative);
 var failures = 0;
 
+Console.WriteLine($"# context: {RunContext.Describe()} at start");
 try
 {
-    await Task.WhenAll(worker.WaitReadyAsync(TimeSpan.FromSeconds(60)), gateway.WaitReadyAsync(TimeSpan.FromSeconds(60)));
+    await Task.WhenAll(gateways.Select(g => g.WaitReadyAsync(TimeSpan.FromSeconds(60))).Append(worker.WaitReadyAsync(TimeSpan.FromSeconds(60))));
 
     Console.Error.WriteLine($"warm-up: {warmup} tasks each");
     await new ClosedLoop(warmup, concurrency).RunAsync(ThroughGatewayAsync);
+    await new ClosedLoop(warmup, concurrency).RunAsync(ThroughTwoGatewaysAsync);
     await new ClosedLoop(warmup, concurrency).RunAsync(StraightToJetStreamAsync);
 
     Console.Error.WriteLine($"latency: {latencyTasks} tasks each, {latencyConcurrency} clients");
     var oursLatency = await new ClosedLoop(latencyTasks, latencyConcurrency).RunAsync(ThroughGatewayAsync);
     var baseLatency = await new ClosedLoop(latencyTasks, latencyConcurrency).RunAsync(StraightToJetStreamAsync);
     Console.Error.WriteLine($"throughput: {tasks} tasks each, {concurrency} clients");
+    var cpu = new CpuUse(new Dictionary<string, int[]> { ["gateways"] = gateways.Select(g => g.Id).ToArray(), ["worker"] = [worker.Id] });
+    cpu.Start();
     var oursThroughput = await new ClosedLoop(tasks, concurrency).RunAsync(ThroughGatewayAsync);
+    var oursCpu = cpu.Describe();
+    cpu.Start();
     var baseThroughput = await new ClosedLoop(tasks, concurrency).RunAsync(StraightToJetStreamAsync);
+    var baseCpu = cpu.Describe();
+    cpu.Start();
+    var twoReplicas = await new ClosedLoop(tasks, concurrency).RunAsync(ThroughTwoGatewaysAsync);
+    var twoCpu = cpu.Describe();
     if (failures > 0)
     {
         throw new InvalidOperationException($"{failures} tasks did not succeed");
@@ -93,12 +108,21 @@ try
     }
     Console.WriteLine(string.Format(c, "gateway.throughput: {0:F0} tasks/s (baseline {1:F0} tasks/s, ratio {2:F2})",
         oursThroughput.Throughput, baseThroughput.Throughput, oursThroughput.Throughput / baseThroughput.Throughput));
+    Console.WriteLine(string.Format(c, "gateway.throughput.replicas2: {0:F0} tasks/s (baseline {1:F0} tasks/s one replica, ratio {2:F2})",
+        twoReplicas.Throughput, oursThroughput.Throughput, twoReplicas.Throughput / oursThroughput.Throughput));
+    Console.WriteLine($"# cpu, one gateway: {oursCpu}");
+    Console.WriteLine($"# cpu, two gateways: {twoCpu}");
+    Console.WriteLine($"# cpu, straight to JetStream: {baseCpu}");
     Console.Error.WriteLine(string.Format(c, "loaded latency p50/p99 ({0} clients): gateway {1:F1}/{2:F1} ms, baseline {3:F1}/{4:F1} ms",
         concurrency, oursThroughput.Percentile(0.5), oursThroughput.Percentile(0.99), baseThroughput.Percentile(0.5), baseThroughput.Percentile(0.99)));
 }
 finally
 {
-    gateway.Dispose();
+    Console.WriteLine($"# context: {RunContext.Describe()} at end");
+    foreach (var gateway in gateways)
+    {
+        gateway.Dispose();
+    }
     worker.Dispose();
     File.Delete(keysFile);
     await js.DeleteStreamAsync(names.TaskStream);
@@ -106,9 +130,14 @@ finally
     await drop.ExecuteNonQueryAsync();
 }
 
+Task ThroughGatewayAsync(int i) => SubmitAndWaitAsync(http, i);
+
+// Round robin over the replicas, as a Service spreads connections.
+Task ThroughTwoGatewaysAsync(int i) => SubmitAndWaitAsync(clients[i % clients.Length], i);
+
 // What a synchronous client of the gateway does: one submission that waits for the task, long-polling by id only if
 // the task outlasts that wait.
-async Task ThroughGatewayAsync(int i)
+async Task SubmitAndWaitAsync(HttpClient http, int i)
 {
     using var content = new StringContent("""{"call":{"skill":"system","function":"echo","arguments":{"i":""" + i.ToString(c) + ""","text":"hello from the benchmark"}}}""", Encoding.UTF8, "application/json");
     using var submitted = await http.PostAsync(submitPath + "?wait=30s", content);
