@@ -35,12 +35,12 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
 
         Console.Error.WriteLine(string.Format(c, "# seeded {0} AgentPools and {0} Agents in {1:F1} s", pools, seeding.Elapsed.TotalSeconds));
 
-        // Mode Hpa (the pools' default): an HPA per pool, named like the Deployment.
+        // Mode Hpa (the pools' default): an HPA per pool, named like the Deployment; one connection Secret for the namespace.
         var children = new[]
         {
-            (plane.Resource("apps", "v1", "deployments"), "-workers"),
-            (plane.Resource("", "v1", "secrets"), "-connection"),
-            (plane.Resource("autoscaling", "v2", "horizontalpodautoscalers"), "-workers"),
+            (plane.Resource("apps", "v1", "deployments"), "-workers", pools),
+            (plane.Resource("", "v1", "secrets"), PoolNames.ConnectionSecret, 1),
+            (plane.Resource("autoscaling", "v2", "horizontalpodautoscalers"), "-workers", pools),
         };
         using var progress = new ColdStartProgress(plane.Server.Operations.Store, ns, pools,
             plane.Resource("metaevolve.io", "v1alpha1", "agentpools"), plane.Resource("metaevolve.io", "v1alpha1", "agents"), children);
