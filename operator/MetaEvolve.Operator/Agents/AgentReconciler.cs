@@ -38,7 +38,7 @@ public sealed class AgentReconciler(
         ArgumentNullException.ThrowIfNull(manager);
         return manager.For<V1Alpha1Agent>()
             // An agent naming a pool that (dis)appeared changes between PoolNotFound and Ready.
-            .Watches<V1Alpha1AgentPool>(pool => state.AgentsOfPool(ObjectKey.Of(pool)).Select(ObjectKey.Of))
+            .Watches<V1Alpha1AgentPool>(pool => state.AgentsOfPool(ObjectKey.Of(pool)).Select(ObjectKey.Of), when: ChangeFilters.ExistenceChanged)
             .Watches<V1Alpha1Skill>(skill => state.AgentsUsingSkill(ObjectKey.Of(skill)).Select(ObjectKey.Of))
             .Watches<V1Secret>(secret => state.AgentsReferencing(secret.Metadata.NamespaceProperty, secret.Metadata.Name, secret: true).Select(ObjectKey.Of))
             .Watches<V1ConfigMap>(configMap => state.AgentsReferencing(configMap.Metadata.NamespaceProperty, configMap.Metadata.Name, secret: false).Select(ObjectKey.Of))

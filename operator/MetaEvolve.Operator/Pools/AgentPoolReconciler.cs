@@ -55,7 +55,9 @@ public sealed class AgentPoolReconciler(
             .Owns<KedaScaledObject>(ManagedChildren with { OptionalApi = true })
             // The Deployment carries the agents' API keys and the status lists them; an agent that moved pools changes
             // the pool it left (its previous version) and the one it joined.
-            .Watches<V1Alpha1Agent>(agent => agent.Spec.PoolRef?.Name is { Length: > 0 } name ? [new ObjectKey(agent.Metadata.NamespaceProperty ?? "", name)] : [])
+            // An agent's status is not the pool's business.
+            .Watches<V1Alpha1Agent>(agent => agent.Spec.PoolRef?.Name is { Length: > 0 } name ? [new ObjectKey(agent.Metadata.NamespaceProperty ?? "", name)] : [],
+                when: change => !ChangeFilters.StatusOnly(change))
             .WatchesRawSource(monitor)
             .Complete(this);
     }
