@@ -26,6 +26,8 @@ internal sealed class RequestTally(IReadOnlyList<RequestRecord> records)
     /// <summary>Leader election's heartbeat (a Lease update every retry period), which goes on whatever the cluster does.</summary>
     public RequestTally LeaseRenewals => new([.. records.Where(r => r.Resource == "leases")]);
 
+    public RequestTally Where(Func<RequestRecord, bool> predicate) => new([.. records.Where(predicate)]);
+
     public RequestTally ExceptLeases => new([.. records.Where(r => r.Resource != "leases")]);
 
     /// <summary>"patch agentpools/status 1000, create deployments 1000, ..." — most frequent first.</summary>

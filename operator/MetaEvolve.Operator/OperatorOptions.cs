@@ -44,6 +44,13 @@ public sealed record OperatorOptions
     public TimeSpan QueuePollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Least time between two status writes of a pool whose only change is its queue figures (status.queue moves on
+    /// every poll of a busy pool); a change of anything else, a condition above all, is written at once. Zero writes
+    /// every change.
+    /// </summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
     /// NATS monitoring endpoint (host:port) that KEDA's nats-jetstream scaler reads for pools in mode Keda; by default
     /// the NATS server's host on port 8222.
     /// </summary>
@@ -82,6 +89,11 @@ public sealed record OperatorOptions
         if (LeaseDuration <= RenewDeadline)
         {
             throw new ArgumentException($"Operator:LeaseDuration ({Seconds(LeaseDuration)}) must be longer than Operator:RenewDeadline ({Seconds(RenewDeadline)}): a leader that cannot renew must stop before another may take over", nameof(LeaseDuration));
+        }
+
+        if (StatusInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Operator:StatusInterval ({Seconds(StatusInterval)}) must not be negative (zero writes every change)", nameof(StatusInterval));
         }
 
         if (CacheSyncTimeout <= TimeSpan.Zero)

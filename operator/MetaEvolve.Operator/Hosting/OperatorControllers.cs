@@ -34,7 +34,8 @@ public static class OperatorControllers
         var monitor = ActivatorUtilities.CreateInstance<PoolQueueMonitor>(services, state, samples);
         var autoscalers = ActivatorUtilities.CreateInstance<PoolAutoscalers>(services, state);
         var connectionSecrets = ActivatorUtilities.CreateInstance<NamespaceConnectionSecrets>(services, state);
-        ActivatorUtilities.CreateInstance<AgentPoolReconciler>(services, state, samples, monitor, autoscalers, connectionSecrets).SetupWith(manager);
+        var statusPacer = ActivatorUtilities.CreateInstance<PoolStatusPacer>(services);
+        ActivatorUtilities.CreateInstance<AgentPoolReconciler>(services, state, samples, monitor, autoscalers, connectionSecrets, statusPacer).SetupWith(manager);
         var sweep = ActivatorUtilities.CreateInstance<StoredAgentSweep>(services, state);
         ActivatorUtilities.CreateInstance<AgentReconciler>(services, state, sweep).SetupWith(manager);
         ActivatorUtilities.CreateInstance<SkillReconciler>(services, state).SetupWith(manager);

@@ -31,6 +31,7 @@ public sealed class AgentPoolReconciler(
     TaskQueueTopology queue,
     TaskRepository tasks,
     NamespaceConnectionSecrets connectionSecrets,
+    PoolStatusPacer statusPacer,
     PoolRuntimeOptions settings,
     StatusWriter statusWriter,
     Finalizers finalizers,
@@ -68,6 +69,7 @@ public sealed class AgentPoolReconciler(
         {
             // The children follow their owner reference; the finalizer already removed the consumer.
             monitor.Forget(key);
+            statusPacer.Forget(key);
             await connectionSecrets.DeleteIfUnusedAsync(key.Namespace, cancellationToken);
             return ReconcileResult.Done;
         }
@@ -93,9 +95,10 @@ public sealed class AgentPoolReconciler(
         applied = await ScaleBetweenZeroAndOneAsync(key, pool, applied, cancellationToken);
 
         var observed = new PoolObservation(applied, queueError, [.. agents.Select(a => a.Metadata.Name)], samples.Get(key), autoscaler);
-        var status = PoolStatusBuilder.Build(pool, observed, DateTime.UtcNow);
+        var (status, queueHeldFor) = statusPacer.Pace(key, pool.Status, PoolStatusBuilder.Build(pool, observed, DateTime.UtcNow));
         if (await statusWriter.WriteIfChangedAsync(pool, status, cancellationToken) is { } written)
         {
+            statusPacer.Written(key);
             state.Pools.Remember(written);
             await events.RecordTransitionsAsync(pool, pool.Status?.Conditions, status.Conditions!, cancellationToken);
         }
@@ -113,7 +116,7 @@ public sealed class AgentPoolReconciler(
 
         var cooldown = ZeroScaling.UntilCooledDown(pool, applied.Spec.Replicas, samples.Get(key), DateTime.UtcNow);
         var grace = PoolStatusBuilder.GraceEndsIn(observed, DateTime.UtcNow);
-        return new[] { cooldown, grace }.Where(d => d is not null).Min() is { } wait
+        return new[] { cooldown, grace, queueHeldFor }.Where(d => d is not null).Min() is { } wait
             ? ReconcileResult.After(wait + TimeSpan.FromMilliseconds(100))
             : ReconcileResult.Done;
     }
