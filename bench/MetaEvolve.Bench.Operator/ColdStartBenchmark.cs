@@ -68,7 +68,7 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
         var coldStart = Stopwatch.GetElapsedTime(started, poolsDone);
         var requests = RequestTally.Of(plane.Server.Requests, OperatorProcess.User, startedAt, startedAt + coldStart);
         Console.Error.WriteLine(string.Format(c, "# cold start: {0:F2} s; requests: {1}", coldStart.TotalSeconds, requests.Describe()));
-        Console.Error.WriteLine($"# cold start milestones: {requests.Milestones(startedAt)}");
+        Console.Error.WriteLine($"# cold start milestones: {requests.Milestones(startedAt)}; operator CPU {@operator.CpuSeconds():F1} s of {coldStart.TotalSeconds:F1} s on {Environment.ProcessorCount} cores");
         await consumers;
 
         // Idle means settled: the agents' reconciles may still run after the last pool's; wait for them too.

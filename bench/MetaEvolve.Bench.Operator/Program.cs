@@ -14,7 +14,8 @@ using NATS.Client.KeyValueStore;
 
 var c = CultureInfo.InvariantCulture;
 var pools = BenchArguments.Int("--pools", 1_000);
-var workers = BenchArguments.Int("--workers", 4);
+// The operator's default Operator__Workers; the baseline runs with the same parallelism.
+var workers = BenchArguments.Int("--workers", new MetaEvolve.Operator.OperatorOptions().Workers);
 var idleSeconds = BenchArguments.Int("--idle-seconds", 60);
 var busySeconds = BenchArguments.Int("--busy-seconds", 60);
 // Operator__StatusInterval for the run (e.g. 0 to see the writes without the bound); the operator's default otherwise.

@@ -30,6 +30,15 @@ public static class ChangeFilters
             && SameMap(before.Annotations, after.Annotations);
     }
 
+    /// <summary>
+    /// True when the cache already held this very version: the answer of the operator's own write, remembered when it
+    /// came back (<see cref="ObjectCache{T}.Remember"/>), whose watch event now brings nothing the writer did not know.
+    /// Only for the writer's own controller (its kind and the children it owns): other controllers never saw the write.
+    /// </summary>
+    public static bool AlreadyKnown<T>(ObjectChange<T> change) where T : class, IKubernetesObject<V1ObjectMeta> =>
+        change.Type != WatchEventType.Deleted && change.Previous is { } previous && !ReferenceEquals(previous, change.Current)
+        && previous.Metadata.ResourceVersion is { Length: > 0 } version && version == change.Current.Metadata.ResourceVersion;
+
     /// <summary>True when the object appeared or went (not when it changed): for watchers that only care whether it exists.</summary>
     public static bool ExistenceChanged<T>(ObjectChange<T> change) where T : class =>
         change.Previous is null || change.Type == WatchEventType.Deleted;

@@ -19,10 +19,10 @@ public sealed class ControllerBuilder<T> where T : class, IKubernetesObject<V1Ob
     {
         _manager = manager;
         var watcher = manager.Watcher<T>(options);
-        // Its own status writes come back as events; they change nothing a reconcile reads.
+        // Its own writes come back as events; so do status writes, which change nothing a reconcile reads.
         _wiring.Add(controller => watcher.Subscribe(change =>
         {
-            if (!ChangeFilters.StatusOnly(change))
+            if (!ChangeFilters.StatusOnly(change) && !ChangeFilters.AlreadyKnown(change))
             {
                 controller.Enqueue(ObjectKey.Of(change.Current));
             }
@@ -33,7 +33,9 @@ public sealed class ControllerBuilder<T> where T : class, IKubernetesObject<V1Ob
     public ControllerBuilder<T> Owns<TChild>(CacheOptions? options = null) where TChild : class, IKubernetesObject<V1ObjectMeta>
     {
         var owner = ResourceKind.Of<T>();
-        return Watches<TChild>(child => OwnerReferences.ControllerOf(child.Metadata, owner) is { } key ? [key] : [], options);
+        // A child the owner's reconcile just wrote (and remembered) needs no second look when its event arrives.
+        return Watches<TChild>(child => OwnerReferences.ControllerOf(child.Metadata, owner) is { } key ? [key] : [], options,
+            when: change => !ChangeFilters.AlreadyKnown(change));
     }
 
     /// <summary>
