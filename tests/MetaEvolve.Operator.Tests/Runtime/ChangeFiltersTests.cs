@@ -10,7 +10,10 @@ public class ChangeFiltersTests
     {
         Metadata = new V1ObjectMeta
         {
-            Name = "a", NamespaceProperty = "ns", ResourceVersion = resourceVersion, Generation = generation,
+            Name = "a",
+            NamespaceProperty = "ns",
+            ResourceVersion = resourceVersion,
+            Generation = generation,
             Finalizers = finalizer is null ? null : [finalizer],
         },
     };
