@@ -18,7 +18,8 @@ namespace MetaEvolve.Bench.Chaos;
 /// control plane (in this process, with its garbage collector); before each kill the run creates, deletes and
 /// re-creates pools so the leader is mid-reconcile, then SIGKILLs it (no release of the lease) and times until the other
 /// holds the lease; a fresh standby replaces the killed one. At the end, once the survivors have settled:
-/// <c>lost</c> = pools missing a child (Deployment, connection Secret, HPA), <c>orphaned</c> = managed children owned by
+/// <c>lost</c> = pools missing a child (Deployment, HPA) or a namespace with pools missing its connection Secret,
+/// <c>orphaned</c> = managed children owned by
 /// no existing pool (a stale reconcile of a deleted or re-created pool), <c>duplicated</c> = more than one managed
 /// child of a kind for one pool.
 /// </summary>
@@ -278,7 +279,6 @@ internal static class OperatorFailoverScenario
             foreach (var (group, version, plural, suffix) in new[]
             {
                 ("apps", "v1", "deployments", "-workers"),
-                ("", "v1", "secrets", "-connection"),
                 ("autoscaling", "v2", "horizontalpodautoscalers", "-workers"),
             })
             {
@@ -313,6 +313,13 @@ internal static class OperatorFailoverScenario
                     }
                 }
             }
+            // One connection Secret per namespace, owned by no pool.
+            if (live.Count > 0 && !List("", "v1", "secrets").Any(o => (string?)o["metadata"]?["name"] == "metaevolve-connection"))
+            {
+                lost++;
+                details.Add("the namespace has no Secret metaevolve-connection");
+            }
+
             return new Settled(lost, orphaned, duplicated, details);
         }
 

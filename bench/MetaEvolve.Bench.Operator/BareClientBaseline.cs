@@ -13,8 +13,8 @@ namespace MetaEvolve.Bench.Operator;
 /// <summary>
 /// The baseline of the cold start: KubernetesClient and NATS.Net alone create the children the operator creates
 /// for the same pools — the same objects, built by the operator's own pure builders — with the operator's
-/// parallelism, in a namespace of their own: one list of pools and of agents, the stream, then per pool its
-/// consumer, Secret, Deployment and HPA (the operator's order). No cache, no status, no finalizer, no retries.
+/// parallelism, in a namespace of their own: one list of pools and of agents, the stream and the namespace's connection
+/// Secret, then per pool its consumer, Deployment and HPA (the operator's order). No cache, no status, no finalizer, no retries.
 /// </summary>
 internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, ConnectionOptions connections, PoolRuntimeOptions settings, int workers)
 {
@@ -26,6 +26,8 @@ internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, C
             .ToLookup(a => a.Spec.PoolRef.Name);
         var names = connections.Names;
         await js.CreateOrUpdateStreamAsync(TaskQueueTopology.StreamConfig(names, new TaskStreamOptions()), cancellationToken);
+        var secret = PoolConnectionSecretBuilder.Build(targetNamespace, connections);
+        await client.CoreV1.CreateNamespacedSecretAsync(secret, targetNamespace, cancellationToken: cancellationToken);
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(pools, options, async (source, token) =>
         {
@@ -35,15 +37,12 @@ internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, C
                 Spec = source.Spec,
             };
             await js.CreateOrUpdateConsumerAsync(names.TaskStream, PoolConsumerBuilder.Build(pool, names), token);
-            var secret = PoolConnectionSecretBuilder.Build(pool, connections);
             var deployment = PoolDeploymentBuilder.Build(pool, [.. agents[source.Metadata.Name]], settings, PoolConnectionSecretBuilder.HashOf(secret));
             // The pools live in another namespace: an owner reference to them would have the garbage collector
             // delete these children at once.
             var hpa = PoolHpaBuilder.Build(pool);
-            secret.Metadata.OwnerReferences = null;
             deployment.Metadata.OwnerReferences = null;
             hpa.Metadata.OwnerReferences = null;
-            await client.CoreV1.CreateNamespacedSecretAsync(secret, targetNamespace, cancellationToken: token);
             await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, targetNamespace, cancellationToken: token);
             await client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(hpa, targetNamespace, cancellationToken: token);
         });

@@ -6,18 +6,23 @@ using NATS.Client.JetStream;
 
 namespace MetaEvolve.Bench.Operator;
 
-internal sealed record ColdStartResult(TimeSpan Operator, TimeSpan Baseline, int Requests, int IdleWrites, int IdleLeaseRenewals, double PeakMemoryMegabytes);
+internal sealed record ColdStartResult(TimeSpan Operator, TimeSpan Baseline, int Requests, int IdleWrites, int IdleLeaseRenewals, double BusyStatusWritesPerMinute, double PeakMemoryMegabytes);
 
 /// <summary>
 /// operator.coldstart, .requests, .idle_writes and .peak_memory: N pools and N agents stored with the runner off,
 /// then the operator process started and timed until every pool is reconciled with its children; its requests
-/// counted over that time and its writes over an idle window after it settled; then the bare-client baseline
+/// counted over that time, its writes over an idle window after it settled, and its pool status writes while every
+/// pool's queue moves (<see cref="BusyQueues"/>); then the bare-client baseline
 /// creates the same children in a fresh namespace while the operator no longer runs.
 /// </summary>
-internal sealed class ColdStartBenchmark(string root, string operatorDll, ConnectionOptions services, BenchIsolation names, int pools, int workers, TimeSpan idle)
+internal sealed class ColdStartBenchmark(string root, string operatorDll, ConnectionOptions services, BenchIsolation names, int pools, int workers, TimeSpan idle,
+    TimeSpan busy, IReadOnlyDictionary<string, string> operatorSettings)
 {
     private const string Image = "ghcr.io/metaevolve/agent-runtime:bench";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(15);
+
+    // The operator's default Operator__QueuePollInterval.
+    private static readonly TimeSpan QueuePollInterval = TimeSpan.FromSeconds(5);
 
     public async Task<ColdStartResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -35,12 +40,12 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
 
         Console.Error.WriteLine(string.Format(c, "# seeded {0} AgentPools and {0} Agents in {1:F1} s", pools, seeding.Elapsed.TotalSeconds));
 
-        // Mode Hpa (the pools' default): an HPA per pool, named like the Deployment.
+        // Mode Hpa (the pools' default): an HPA per pool, named like the Deployment; one connection Secret for the namespace.
         var children = new[]
         {
-            (plane.Resource("apps", "v1", "deployments"), "-workers"),
-            (plane.Resource("", "v1", "secrets"), "-connection"),
-            (plane.Resource("autoscaling", "v2", "horizontalpodautoscalers"), "-workers"),
+            (plane.Resource("apps", "v1", "deployments"), "-workers", pools),
+            (plane.Resource("", "v1", "secrets"), PoolNames.ConnectionSecret, 1),
+            (plane.Resource("autoscaling", "v2", "horizontalpodautoscalers"), "-workers", pools),
         };
         using var progress = new ColdStartProgress(plane.Server.Operations.Store, ns, pools,
             plane.Resource("metaevolve.io", "v1alpha1", "agentpools"), plane.Resource("metaevolve.io", "v1alpha1", "agents"), children);
@@ -52,12 +57,18 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
 
         var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
-        using var @operator = OperatorProcess.Start(operatorDll, plane.WriteKubeconfig(OperatorProcess.User), connections,
-            OperatorProcess.Settings(names, ns, Image, workers));
+        var settings = OperatorProcess.Settings(names, ns, Image, workers);
+        foreach (var (name, value) in operatorSettings)
+        {
+            settings[name] = value;
+        }
+
+        using var @operator = OperatorProcess.Start(operatorDll, plane.WriteKubeconfig(OperatorProcess.User), connections, settings);
         var poolsDone = await WhileRunningAsync(@operator, progress.PoolsReconciled, progress, cancellationToken);
         var coldStart = Stopwatch.GetElapsedTime(started, poolsDone);
         var requests = RequestTally.Of(plane.Server.Requests, OperatorProcess.User, startedAt, startedAt + coldStart);
         Console.Error.WriteLine(string.Format(c, "# cold start: {0:F2} s; requests: {1}", coldStart.TotalSeconds, requests.Describe()));
+        Console.Error.WriteLine($"# cold start milestones: {requests.Milestones(startedAt)}; operator CPU {@operator.CpuSeconds():F1} s of {coldStart.TotalSeconds:F1} s on {Environment.ProcessorCount} cores");
         await consumers;
 
         // Idle means settled: the agents' reconciles may still run after the last pool's; wait for them too.
@@ -77,6 +88,20 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
             throw new InvalidOperationException("the operator exited during the idle window");
         }
 
+        // Busy: every queue moves between two polls; a write per pool per poll is what the status interval bounds.
+        var busyFrom = DateTimeOffset.UtcNow;
+        var published = await new BusyQueues(js, connections.Names, ns, pools, QueuePollInterval / 2).RunAsync(busy, cancellationToken);
+        var busyTo = DateTimeOffset.UtcNow;
+        var busyRequests = RequestTally.Of(plane.Server.Requests, OperatorProcess.User, busyFrom, busyTo);
+        var statusWrites = busyRequests.Writes.Where(r => r.Resource == "agentpools" && r.Subresource == "status").Count;
+        var busyStatusWritesPerMinute = statusWrites / (busyTo - busyFrom).TotalMinutes;
+        Console.Error.WriteLine(string.Format(c, "# busy window {0:F0} s: {1} task messages published over {2} pools; requests: {3}",
+            (busyTo - busyFrom).TotalSeconds, published, pools, busyRequests.Describe()));
+        if (@operator.HasExited)
+        {
+            throw new InvalidOperationException("the operator exited during the busy window");
+        }
+
         var peak = @operator.PeakMemoryMegabytes();
         @operator.Dispose();
 
@@ -85,7 +110,7 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
         var baseline = await new BareClientBaseline(client, js, baselineConnections, new PoolRuntimeOptions(Image, names.Schema, names.BaselineNats.TaskStream), workers)
             .RunAsync(ns, names.BaselineNamespace, cancellationToken);
         var leases = idleRequests.Writes.LeaseRenewals;
-        return new ColdStartResult(coldStart, baseline, requests.Count, idleRequests.Writes.ExceptLeases.Count, leases.Count, peak);
+        return new ColdStartResult(coldStart, baseline, requests.Count, idleRequests.Writes.ExceptLeases.Count, leases.Count, busyStatusWritesPerMinute, peak);
     }
 
     private static List<System.Text.Json.Nodes.JsonObject> Events(BenchControlPlane plane, string ns) =>

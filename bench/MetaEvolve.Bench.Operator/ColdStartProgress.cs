@@ -9,7 +9,8 @@ namespace MetaEvolve.Bench.Operator;
 /// <summary>
 /// Follows the cold start from inside the control plane (store watches: no API requests, nothing in the request
 /// record) and from JetStream: the moment every pool is reconciled — status.observedGeneration equals
-/// metadata.generation and its children exist (each named child kind, plus the consumer <c>pool-&lt;ns&gt;-&lt;pool&gt;</c>)
+/// metadata.generation and its children exist (each named child kind — per pool, or one per namespace like the
+/// connection Secret — plus the consumer <c>pool-&lt;ns&gt;-&lt;pool&gt;</c>)
 /// — and, separately, the moment every Agent is reconciled too (after which nothing should change).
 /// </summary>
 internal sealed class ColdStartProgress : IDisposable
@@ -17,7 +18,7 @@ internal sealed class ColdStartProgress : IDisposable
     private readonly Lock _gate = new();
     private readonly HashSet<string> _reconciledPools = [];
     private readonly HashSet<string> _reconciledAgents = [];
-    private readonly Dictionary<string, HashSet<string>> _children;
+    private readonly Dictionary<string, (HashSet<string> Names, int Expected)> _children;
     private readonly List<WatchSubscription> _subscriptions = [];
     private readonly TaskCompletionSource<long> _poolsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<long> _agentsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -26,17 +27,18 @@ internal sealed class ColdStartProgress : IDisposable
     private readonly int _pools;
     private bool _consumersComplete;
 
-    /// <param name="children">Per child kind: its resource and the name suffix of a pool's child (<c>-workers</c>).</param>
+    /// <param name="children">Per child kind: its resource, the name suffix of a pool's child (<c>-workers</c>) or the
+    /// whole name of a namespace's one child, and how many are expected (the pools, or one).</param>
     public ColdStartProgress(ObjectStore store, string ns, int pools, GroupResource agentPools, GroupResource agents,
-        IReadOnlyList<(GroupResource Resource, string Suffix)> children)
+        IReadOnlyList<(GroupResource Resource, string Suffix, int Expected)> children)
     {
         _pools = pools;
-        _children = children.ToDictionary(c => Key(c.Resource, c.Suffix), _ => new HashSet<string>());
+        _children = children.ToDictionary(c => Key(c.Resource, c.Suffix), c => (new HashSet<string>(), c.Expected));
         Follow(store, agentPools, ns, (type, obj) => Track(_reconciledPools, type, obj, Reconciled(obj)));
         Follow(store, agents, ns, (type, obj) => Track(_reconciledAgents, type, obj, Reconciled(obj)));
-        foreach (var (resource, suffix) in children)
+        foreach (var (resource, suffix, _) in children)
         {
-            var names = _children[Key(resource, suffix)];
+            var names = _children[Key(resource, suffix)].Names;
             Follow(store, resource, ns, (type, obj) =>
             {
                 var name = (string?)obj["metadata"]?["name"] ?? "";
@@ -59,7 +61,7 @@ internal sealed class ColdStartProgress : IDisposable
         lock (_gate)
         {
             return $"pools reconciled {_reconciledPools.Count}/{_pools}, agents reconciled {_reconciledAgents.Count}/{_pools}, "
-                + string.Join(", ", _children.Select(c => $"{c.Key} {c.Value.Count}")) + $", consumers complete {_consumersComplete}";
+                + string.Join(", ", _children.Select(c => $"{c.Key} {c.Value.Names.Count}/{c.Value.Expected}")) + $", consumers complete {_consumersComplete}";
         }
     }
 
@@ -142,7 +144,7 @@ internal sealed class ColdStartProgress : IDisposable
 
     private void CheckLocked()
     {
-        if (_reconciledPools.Count >= _pools && _consumersComplete && _children.Values.All(c => c.Count >= _pools))
+        if (_reconciledPools.Count >= _pools && _consumersComplete && _children.Values.All(c => c.Names.Count >= c.Expected))
         {
             var now = Stopwatch.GetTimestamp();
             _poolsDone.TrySetResult(now);

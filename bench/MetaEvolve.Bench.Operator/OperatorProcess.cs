@@ -48,5 +48,15 @@ internal sealed class OperatorProcess : IDisposable
         return kilobytes / 1024.0;
     }
 
+    /// <summary>CPU time the process has used so far (user + system, from /proc/&lt;pid&gt;/stat), in seconds.</summary>
+    public double CpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks / 100.0;
+    }
+
     public void Dispose() => _process.Dispose();
 }

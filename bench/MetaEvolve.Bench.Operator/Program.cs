@@ -14,8 +14,12 @@ using NATS.Client.KeyValueStore;
 
 var c = CultureInfo.InvariantCulture;
 var pools = BenchArguments.Int("--pools", 1_000);
-var workers = BenchArguments.Int("--workers", 4);
+// The operator's default Operator__Workers; the baseline runs with the same parallelism.
+var workers = BenchArguments.Int("--workers", new MetaEvolve.Operator.OperatorOptions().Workers);
 var idleSeconds = BenchArguments.Int("--idle-seconds", 60);
+var busySeconds = BenchArguments.Int("--busy-seconds", 60);
+// Operator__StatusInterval for the run (e.g. 0 to see the writes without the bound); the operator's default otherwise.
+var statusInterval = BenchArguments.Text("--status-interval", "");
 var samples = BenchArguments.Int("--activation-samples", 10);
 var root = RepositoryRoot.Path;
 var operatorDll = BenchArguments.Text("--operator", Path.Combine(root, "operator", "MetaEvolve.Operator.Host", "bin", "Release", "net10.0", "MetaEvolve.Operator.Host.dll"));
@@ -25,7 +29,7 @@ var store = new StoreOptions { Schema = names.Schema };
 BenchStop.Install();
 using var stop = CancellationTokenSource.CreateLinkedTokenSource(BenchStop.Token);
 
-Console.WriteLine($"# context: {RunContext.Describe()} at start; {pools} pools, {workers} workers, idle window {idleSeconds} s, {samples} activation samples");
+Console.WriteLine($"# context: {RunContext.Describe()} at start; {pools} pools, {workers} workers, idle window {idleSeconds} s, busy window {busySeconds} s, {samples} activation samples");
 var exitCode = 0;
 await using var dataSource = StoreDataSource.Create(connections, store);
 try
@@ -33,11 +37,14 @@ try
     // The schema exists before the operator starts, as on any restart: its cold start is reconciling, not migrating.
     await new StoreMigrator(dataSource, store, NullLogger<StoreMigrator>.Instance).MigrateAsync(stop.Token);
 
-    var coldStart = await new ColdStartBenchmark(root, operatorDll, connections, names, pools, workers, TimeSpan.FromSeconds(idleSeconds)).RunAsync(stop.Token);
+    var operatorSettings = statusInterval.Length == 0 ? new Dictionary<string, string>() : new Dictionary<string, string> { ["StatusInterval"] = statusInterval };
+    var coldStart = await new ColdStartBenchmark(root, operatorDll, connections, names, pools, workers, TimeSpan.FromSeconds(idleSeconds),
+        TimeSpan.FromSeconds(busySeconds), operatorSettings).RunAsync(stop.Token);
     Console.WriteLine(string.Format(c, "operator.coldstart: {0:F2} s (baseline {1:F2} s, ratio {2:F2})",
         coldStart.Operator.TotalSeconds, coldStart.Baseline.TotalSeconds, coldStart.Operator / coldStart.Baseline));
     Console.WriteLine(string.Format(c, "operator.requests: {0}", coldStart.Requests));
     Console.WriteLine(string.Format(c, "operator.idle_writes: {0} (plus {1} Lease renewals: leader election's heartbeat)", coldStart.IdleWrites, coldStart.IdleLeaseRenewals));
+    Console.WriteLine(string.Format(c, "operator.busy_status_writes_per_min: {0:F0}", coldStart.BusyStatusWritesPerMinute));
     Console.WriteLine(string.Format(c, "operator.peak_memory: {0:F0} MB", coldStart.PeakMemoryMegabytes));
 
     try

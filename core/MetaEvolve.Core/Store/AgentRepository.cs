@@ -59,6 +59,20 @@ public sealed class AgentRepository(NpgsqlDataSource dataSource)
         return result;
     }
 
+    /// <summary>The namespace and name of every projected agent (the operator's sweep compares them with the cluster).</summary>
+    public async Task<List<(string Namespace, string Name)>> KeysAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT namespace, name FROM agents");
+        var result = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return result;
+    }
+
     private static AgentRecord Read(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetFieldValue<DateTimeOffset>(6));
 

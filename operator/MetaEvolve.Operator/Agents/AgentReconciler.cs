@@ -12,7 +12,8 @@ namespace MetaEvolve.Operator.Agents;
 
 /// <summary>
 /// Agent → resolves its pool, skills and Secrets, projects it into the store with the skill digests it resolved,
-/// and announces the digest on the config bucket. A missing reference gives Ready=False naming it; a store that
+/// and announces the digest on the config bucket; a deleted Agent's row and notice go (no finalizer, see
+/// <see cref="StoredAgentSweep"/>). A missing reference gives Ready=False naming it; a store that
 /// cannot be reached gives Ready=False with reason StoreUnavailable, retried with backoff.
 /// </summary>
 [RequiresPermission(ApiGroup.Group, V1Alpha1Agent.KubePlural, "get,list,watch,patch,update")]
@@ -25,6 +26,7 @@ public sealed class AgentReconciler(
     AgentRepository agents,
     SkillVersionRepository skills,
     ConfigNoticeBoard notices,
+    StoredAgentSweep sweep,
     StatusWriter statusWriter,
     Finalizers finalizers,
     EventRecorder events,
@@ -36,35 +38,29 @@ public sealed class AgentReconciler(
         ArgumentNullException.ThrowIfNull(manager);
         return manager.For<V1Alpha1Agent>()
             // An agent naming a pool that (dis)appeared changes between PoolNotFound and Ready.
-            .Watches<V1Alpha1AgentPool>(pool => state.AgentsOfPool(ObjectKey.Of(pool)).Select(ObjectKey.Of))
+            .Watches<V1Alpha1AgentPool>(pool => state.AgentsOfPool(ObjectKey.Of(pool)).Select(ObjectKey.Of), when: ChangeFilters.ExistenceChanged)
             .Watches<V1Alpha1Skill>(skill => state.AgentsUsingSkill(ObjectKey.Of(skill)).Select(ObjectKey.Of))
             .Watches<V1Secret>(secret => state.AgentsReferencing(secret.Metadata.NamespaceProperty, secret.Metadata.Name, secret: true).Select(ObjectKey.Of))
             .Watches<V1ConfigMap>(configMap => state.AgentsReferencing(configMap.Metadata.NamespaceProperty, configMap.Metadata.Name, secret: false).Select(ObjectKey.Of))
+            .WatchesRawSource(sweep)
             .Complete(this);
     }
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1Agent? agent, CancellationToken cancellationToken)
     {
-        if (agent is null)
+        // No finalizer: the store row and the config notice are removed once the Agent is gone (or going), and
+        // StoredAgentSweep queues the agents deleted while no operator was watching. Saves a write per Agent.
+        if (agent is null || Finalizers.IsDeleting(agent))
         {
-            return ReconcileResult.Done;
-        }
-
-        if (Finalizers.IsDeleting(agent))
-        {
-            if (Finalizers.Has(agent))
+            await RemoveFromStoreAsync(key, cancellationToken);
+            if (agent is not null)
             {
-                await agents.DeleteAsync(key.Namespace, key.Name, cancellationToken);
-                await notices.WithdrawAsync(ConfigNotices.AgentKey(key.Namespace, key.Name), cancellationToken);
+                // Agents made by an operator that still added a finalizer carry it until they go.
                 await finalizers.RemoveAsync(agent, cancellationToken);
-                logger.LogInformation("Removed agent {Agent} from the store", key);
             }
 
             return ReconcileResult.Done;
         }
-
-        agent = await finalizers.AddAsync(agent, cancellationToken);
-        state.Agents.Remember(agent);
 
         V1Alpha1AgentStatus status;
         NpgsqlException? storeError = null;
@@ -92,6 +88,19 @@ public sealed class AgentReconciler(
 
         // A missing reference needs no polling: its appearance is a watch event that requeues this agent.
         return ReconcileResult.Done;
+    }
+
+    /// <summary>Idempotent: the notice goes before the row, so a failure in between is retried while the row still says so.</summary>
+    private async Task RemoveFromStoreAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        if (await agents.DigestAsync(key.Namespace, key.Name, cancellationToken) is null)
+        {
+            return;
+        }
+
+        await notices.WithdrawAsync(ConfigNotices.AgentKey(key.Namespace, key.Name), cancellationToken);
+        await agents.DeleteAsync(key.Namespace, key.Name, cancellationToken);
+        logger.LogInformation("Removed agent {Agent} from the store", key);
     }
 
     private async Task<V1Alpha1AgentStatus> ResolveAndStoreAsync(ObjectKey key, V1Alpha1Agent agent, CancellationToken cancellationToken)

@@ -33,8 +33,11 @@ public static class OperatorControllers
         var samples = new QueueSamples(metrics);
         var monitor = ActivatorUtilities.CreateInstance<PoolQueueMonitor>(services, state, samples);
         var autoscalers = ActivatorUtilities.CreateInstance<PoolAutoscalers>(services, state);
-        ActivatorUtilities.CreateInstance<AgentPoolReconciler>(services, state, samples, monitor, autoscalers).SetupWith(manager);
-        ActivatorUtilities.CreateInstance<AgentReconciler>(services, state).SetupWith(manager);
+        var connectionSecrets = ActivatorUtilities.CreateInstance<NamespaceConnectionSecrets>(services, state);
+        var statusPacer = ActivatorUtilities.CreateInstance<PoolStatusPacer>(services);
+        ActivatorUtilities.CreateInstance<AgentPoolReconciler>(services, state, samples, monitor, autoscalers, connectionSecrets, statusPacer).SetupWith(manager);
+        var sweep = ActivatorUtilities.CreateInstance<StoredAgentSweep>(services, state);
+        ActivatorUtilities.CreateInstance<AgentReconciler>(services, state, sweep).SetupWith(manager);
         ActivatorUtilities.CreateInstance<SkillReconciler>(services, state).SetupWith(manager);
         return manager;
     }

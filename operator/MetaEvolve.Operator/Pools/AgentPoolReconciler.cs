@@ -2,7 +2,6 @@ using System.Globalization;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Keda;
@@ -14,7 +13,7 @@ using NATS.Client.JetStream;
 namespace MetaEvolve.Operator.Pools;
 
 /// <summary>
-/// AgentPool → the pool's JetStream consumer, the Secret with connection settings, the agent-runtime Deployment and
+/// AgentPool → the pool's JetStream consumer, its namespace's Secret with connection settings, the agent-runtime Deployment and
 /// its autoscaler (HPA or KEDA ScaledObject). Replicas are written only in mode None (and when suspended); an
 /// autoscaler owns them otherwise, apart from the 0↔1 step of a pool that may scale to zero.
 /// </summary>
@@ -31,7 +30,8 @@ public sealed class AgentPoolReconciler(
     PoolAutoscalers autoscalers,
     TaskQueueTopology queue,
     TaskRepository tasks,
-    ConnectionOptions connections,
+    NamespaceConnectionSecrets connectionSecrets,
+    PoolStatusPacer statusPacer,
     PoolRuntimeOptions settings,
     StatusWriter statusWriter,
     Finalizers finalizers,
@@ -49,12 +49,16 @@ public sealed class AgentPoolReconciler(
         ArgumentNullException.ThrowIfNull(manager);
         return manager.For<V1Alpha1AgentPool>()
             .Owns<V1Deployment>(ManagedChildren)
-            .Owns<V1Secret>()
+            // The namespace's connection Secret has no owner: its change (or deletion) reconciles one pool of the
+            // namespace, which puts it back; every pool reads the same one.
+            .Watches<V1Secret>(secret => PoolConnectionSecretBuilder.IsManaged(secret) ? OnePoolOf(secret.Metadata.NamespaceProperty) : [])
             .Owns<V2HorizontalPodAutoscaler>(ManagedChildren)
             .Owns<KedaScaledObject>(ManagedChildren with { OptionalApi = true })
             // The Deployment carries the agents' API keys and the status lists them; an agent that moved pools changes
             // the pool it left (its previous version) and the one it joined.
-            .Watches<V1Alpha1Agent>(agent => agent.Spec.PoolRef?.Name is { Length: > 0 } name ? [new ObjectKey(agent.Metadata.NamespaceProperty ?? "", name)] : [])
+            // An agent's status is not the pool's business.
+            .Watches<V1Alpha1Agent>(agent => agent.Spec.PoolRef?.Name is { Length: > 0 } name ? [new ObjectKey(agent.Metadata.NamespaceProperty ?? "", name)] : [],
+                when: change => !ChangeFilters.StatusOnly(change))
             .WatchesRawSource(monitor)
             .Complete(this);
     }
@@ -65,6 +69,8 @@ public sealed class AgentPoolReconciler(
         {
             // The children follow their owner reference; the finalizer already removed the consumer.
             monitor.Forget(key);
+            statusPacer.Forget(key);
+            await connectionSecrets.DeleteIfUnusedAsync(key.Namespace, cancellationToken);
             return ReconcileResult.Done;
         }
 
@@ -78,20 +84,21 @@ public sealed class AgentPoolReconciler(
         state.Pools.Remember(pool);
 
         var agents = state.AgentsOfPool(key);
-        var secret = PoolConnectionSecretBuilder.Build(pool, connections);
-        var deployment = PoolDeploymentBuilder.Build(pool, agents, settings, PoolConnectionSecretBuilder.HashOf(secret));
         var consumer = PoolConsumerBuilder.Settings(pool);
 
         var queueError = await ApplyConsumerAsync(key, consumer, cancellationToken);
-        await ApplySecretAsync(secret, cancellationToken);
+        var connectionHash = await connectionSecrets.ApplyAsync(key.Namespace, cancellationToken);
+        var deployment = PoolDeploymentBuilder.Build(pool, agents, settings, connectionHash);
         var applied = await ApplyDeploymentAsync(deployment, cancellationToken);
+        await connectionSecrets.DeleteLegacyAsync(pool, cancellationToken);
         var autoscaler = await autoscalers.ApplyAsync(pool, cancellationToken);
         applied = await ScaleBetweenZeroAndOneAsync(key, pool, applied, cancellationToken);
 
         var observed = new PoolObservation(applied, queueError, [.. agents.Select(a => a.Metadata.Name)], samples.Get(key), autoscaler);
-        var status = PoolStatusBuilder.Build(pool, observed, DateTime.UtcNow);
+        var (status, queueHeldFor) = statusPacer.Pace(key, pool.Status, PoolStatusBuilder.Build(pool, observed, DateTime.UtcNow));
         if (await statusWriter.WriteIfChangedAsync(pool, status, cancellationToken) is { } written)
         {
+            statusPacer.Written(key);
             state.Pools.Remember(written);
             await events.RecordTransitionsAsync(pool, pool.Status?.Conditions, status.Conditions!, cancellationToken);
         }
@@ -109,7 +116,7 @@ public sealed class AgentPoolReconciler(
 
         var cooldown = ZeroScaling.UntilCooledDown(pool, applied.Spec.Replicas, samples.Get(key), DateTime.UtcNow);
         var grace = PoolStatusBuilder.GraceEndsIn(observed, DateTime.UtcNow);
-        return new[] { cooldown, grace }.Where(d => d is not null).Min() is { } wait
+        return new[] { cooldown, grace, queueHeldFor }.Where(d => d is not null).Min() is { } wait
             ? ReconcileResult.After(wait + TimeSpan.FromMilliseconds(100))
             : ReconcileResult.Done;
     }
@@ -179,31 +186,6 @@ public sealed class AgentPoolReconciler(
         }
     }
 
-    private async Task ApplySecretAsync(V1Secret desired, CancellationToken cancellationToken)
-    {
-        var ns = desired.Metadata.NamespaceProperty;
-        var existing = state.Secrets.Get(new ObjectKey(ns, desired.Metadata.Name));
-        if (existing is null)
-        {
-            try
-            {
-                state.Secrets.Remember(SecretWatchSource.KeysOnly(await client.CoreV1.CreateNamespacedSecretAsync(desired, ns, cancellationToken: cancellationToken)));
-            }
-            catch (HttpOperationException exception) when (exception.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
-            {
-                // Created by an earlier reconcile whose watch event has not arrived yet; the next pass compares it.
-            }
-
-            return;
-        }
-
-        if (PoolConnectionSecretBuilder.HashOf(existing) != PoolConnectionSecretBuilder.HashOf(desired))
-        {
-            desired.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
-            state.Secrets.Remember(SecretWatchSource.KeysOnly(await client.CoreV1.ReplaceNamespacedSecretAsync(desired, desired.Metadata.Name, ns, cancellationToken: cancellationToken)));
-        }
-    }
-
     private async Task<V1Deployment> ApplyDeploymentAsync(V1Deployment desired, CancellationToken cancellationToken)
     {
         var ns = desired.Metadata.NamespaceProperty;
@@ -235,6 +217,10 @@ public sealed class AgentPoolReconciler(
         logger.LogInformation("Updating Deployment {Namespace}/{Name} (config changed: {ConfigChanged}, replicas {Replicas})", ns, name, !sameConfig, desired.Spec.Replicas);
         return Cached(await client.AppsV1.ReplaceNamespacedDeploymentAsync(desired, name, ns, cancellationToken: cancellationToken));
     }
+
+    /// <summary>The first pool of the namespace by name (any one will do); none when it has no pool.</summary>
+    private IEnumerable<ObjectKey> OnePoolOf(string? ns) =>
+        state.Pools.List(ns ?? "").Select(ObjectKey.Of).OrderBy(k => k.Name, StringComparer.Ordinal).Take(1);
 
     // The watch brings the same object soon; caching the write's answer now keeps the next reconcile from
     // acting on the old one (a conflict and a retry).

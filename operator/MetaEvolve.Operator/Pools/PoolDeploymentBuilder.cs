@@ -128,7 +128,7 @@ public static class PoolDeploymentBuilder
 
         var envFrom = new List<V1EnvFromSource>(template.EnvFrom ?? [])
         {
-            new() { SecretRef = new V1SecretEnvSource { Name = PoolNames.ConnectionSecret(pool), Optional = false } },
+            new() { SecretRef = new V1SecretEnvSource { Name = PoolNames.ConnectionSecret, Optional = false } },
         };
 
         return new V1Container

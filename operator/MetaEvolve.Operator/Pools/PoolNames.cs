@@ -18,8 +18,11 @@ public static class PoolNames
 
     public static string Deployment(V1Alpha1AgentPool pool) => $"{pool?.Metadata.Name}-workers";
 
-    /// <summary>The owned Secret carrying the connection settings into the pool's namespace.</summary>
-    public static string ConnectionSecret(V1Alpha1AgentPool pool) => $"{pool?.Metadata.Name}-connection";
+    /// <summary>The Secret carrying the connection settings into a namespace, one for all its pools.</summary>
+    public const string ConnectionSecret = "metaevolve-connection";
+
+    /// <summary>The per-pool Secret earlier versions made (owned by the pool); the reconciler deletes it.</summary>
+    public static string LegacyConnectionSecret(V1Alpha1AgentPool pool) => $"{pool?.Metadata.Name}-connection";
 
     /// <summary>Metadata of a child named <paramref name="name"/>: the pool's namespace, our labels, owned by the pool.</summary>
     public static V1ObjectMeta ChildMetadata(V1Alpha1AgentPool pool, string name) => new()

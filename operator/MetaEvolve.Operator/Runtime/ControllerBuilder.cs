@@ -19,28 +19,43 @@ public sealed class ControllerBuilder<T> where T : class, IKubernetesObject<V1Ob
     {
         _manager = manager;
         var watcher = manager.Watcher<T>(options);
-        _wiring.Add(controller => watcher.Subscribe(change => controller.Enqueue(ObjectKey.Of(change.Current))));
+        // Its own writes come back as events; so do status writes, which change nothing a reconcile reads.
+        _wiring.Add(controller => watcher.Subscribe(change =>
+        {
+            if (!ChangeFilters.StatusOnly(change) && !ChangeFilters.AlreadyKnown(change))
+            {
+                controller.Enqueue(ObjectKey.Of(change.Current));
+            }
+        }));
     }
 
     /// <summary>Watches a child kind: a change to a child whose controlling owner reference names a <typeparamref name="T"/> requeues that owner.</summary>
     public ControllerBuilder<T> Owns<TChild>(CacheOptions? options = null) where TChild : class, IKubernetesObject<V1ObjectMeta>
     {
         var owner = ResourceKind.Of<T>();
-        return Watches<TChild>(child => OwnerReferences.ControllerOf(child.Metadata, owner) is { } key ? [key] : [], options);
+        // A child the owner's reconcile just wrote (and remembered) needs no second look when its event arrives.
+        return Watches<TChild>(child => OwnerReferences.ControllerOf(child.Metadata, owner) is { } key ? [key] : [], options,
+            when: change => !ChangeFilters.AlreadyKnown(change));
     }
 
     /// <summary>
     /// Watches another kind: <paramref name="map"/> turns a changed object into the keys of <typeparamref name="T"/> to
     /// reconcile. It is called for the new and the previous version, so what an object stopped referring to is
-    /// reconciled too. It runs on the watch's thread: read caches, never call the API server.
+    /// reconciled too. It runs on the watch's thread: read caches, never call the API server. <paramref name="when"/>,
+    /// if given, picks the changes that matter (<see cref="ChangeFilters"/>); the others are not mapped.
     /// </summary>
-    public ControllerBuilder<T> Watches<TOther>(Func<TOther, IEnumerable<ObjectKey>> map, CacheOptions? options = null)
+    public ControllerBuilder<T> Watches<TOther>(Func<TOther, IEnumerable<ObjectKey>> map, CacheOptions? options = null, Func<ObjectChange<TOther>, bool>? when = null)
         where TOther : class, IKubernetesObject<V1ObjectMeta>
     {
         ArgumentNullException.ThrowIfNull(map);
         var watcher = _manager.Watcher<TOther>(options ?? new CacheOptions());
         _wiring.Add(controller => watcher.Subscribe(change =>
         {
+            if (when is not null && !when(change))
+            {
+                return;
+            }
+
             foreach (var key in change.Versions.SelectMany(map).Distinct())
             {
                 controller.Enqueue(key);

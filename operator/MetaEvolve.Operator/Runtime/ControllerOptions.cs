@@ -3,7 +3,7 @@ namespace MetaEvolve.Operator.Runtime;
 /// <summary>How many keys of one kind reconcile at once, and how failures back off.</summary>
 public sealed record ControllerOptions
 {
-    public int Workers { get; init; } = 4;
+    public int Workers { get; init; } = 16;
     public WorkQueueOptions Queue { get; init; } = new();
 
     /// <summary>Longest one reconcile may take; a reconcile stuck on an unreachable service is retried with backoff.</summary>

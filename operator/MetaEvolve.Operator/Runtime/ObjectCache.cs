@@ -28,9 +28,14 @@ public sealed class ObjectCache<T> where T : class, IKubernetesObject<V1ObjectMe
     public IReadOnlyList<T> List(string? ns = null) =>
         [.. _items.Where(p => ns is null || p.Key.Namespace == ns).Select(p => p.Value.Item)];
 
+    // Read by no reconciler, and on a real cluster often larger than the rest of the object: server-side apply's
+    // managedFields and client-side apply's copy of the whole object. Dropped before anything is cached.
+    private const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
     /// <summary>Stores what the watch delivered; returns the version cached before, if any.</summary>
     internal T? Set(T item)
     {
+        Trim(item);
         T? previous = null;
         _items.AddOrUpdate(ObjectKey.Of(item),
             _ => new Entry(item, [item.Metadata.ResourceVersion]),
@@ -49,9 +54,16 @@ public sealed class ObjectCache<T> where T : class, IKubernetesObject<V1ObjectMe
     /// </summary>
     internal void Remember(T item)
     {
+        Trim(item);
         _items.AddOrUpdate(ObjectKey.Of(item),
             _ => new Entry(item, []),
             (_, cached) => cached.Delivered.Contains(item.Metadata.ResourceVersion) ? cached : cached with { Item = item });
+    }
+
+    private static void Trim(T item)
+    {
+        item.Metadata.ManagedFields = null;
+        item.Metadata.Annotations?.Remove(LastAppliedAnnotation);
     }
 
     internal T? Remove(ObjectKey key) => _items.TryRemove(key, out var removed) ? removed.Item : null;

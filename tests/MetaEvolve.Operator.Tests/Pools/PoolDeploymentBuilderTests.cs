@@ -45,7 +45,7 @@ public class PoolDeploymentBuilderTests
         Assert.Equal("false", env["Worker__CreateConsumer"]);
         Assert.Equal("00:00:55", env["Worker__ShutdownGrace"]);
         Assert.Equal(60, deployment.Spec.Template.Spec.TerminationGracePeriodSeconds);
-        Assert.Equal("general-connection", Assert.Single(container.EnvFrom).SecretRef.Name);
+        Assert.Equal("metaevolve-connection", Assert.Single(container.EnvFrom).SecretRef.Name);
         Assert.Equal("example/agent-runtime:1", container.Image);
     }
 

@@ -15,6 +15,21 @@ public class ObjectCacheTests
     };
 
     [Fact]
+    public void Managed_fields_and_the_last_applied_copy_are_not_cached()
+    {
+        var cache = new ObjectCache<V1ConfigMap>();
+        var map = Map("zz", "watched");
+        map.Metadata.ManagedFields = [new V1ManagedFieldsEntry { Manager = "kubectl", Operation = "Apply" }];
+        map.Metadata.Annotations = new Dictionary<string, string> { ["kubectl.kubernetes.io/last-applied-configuration"] = "{...}", ["keep"] = "me" };
+
+        cache.Set(map);
+
+        var cached = cache.Get(Key)!;
+        Assert.Null(cached.Metadata.ManagedFields);
+        Assert.Equal(["keep"], cached.Metadata.Annotations.Keys);
+    }
+
+    [Fact]
     public void A_write_the_watch_has_not_delivered_yet_replaces_the_cached_version()
     {
         var cache = new ObjectCache<V1ConfigMap>();
