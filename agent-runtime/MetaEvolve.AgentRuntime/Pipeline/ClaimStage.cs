@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using MetaEvolve.AgentRuntime.Execution;
+using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 
@@ -21,6 +23,7 @@ internal sealed class ClaimStage(
     TaskRunner runner,
     CompletionStage completions,
     PipelineLifetime lifetime,
+    RuntimeMetrics metrics,
     ILogger<ClaimStage> logger)
 {
     private readonly Channel<InFlightTask> _queue = Channel.CreateUnbounded<InFlightTask>(new UnboundedChannelOptions { SingleReader = true });
@@ -89,6 +92,10 @@ internal sealed class ClaimStage(
         try
         {
             var claims = await retry.RunAsync(ct => repository.ClaimAsync(deliveries, ct), "claiming tasks", lifetime.Stopped);
+            foreach (var task in valid)
+            {
+                metrics.ClaimTook(Stopwatch.GetElapsedTime(task.ReceivedAt).TotalSeconds);
+            }
             // In the background: an ANALYZE must not hold up the batch.
             _ = statistics.Observe(ids, lifetime.Stopped);
             for (; dispatched < valid.Count; dispatched++)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using MetaEvolve.AgentRuntime.Operability;
@@ -26,7 +27,11 @@ internal sealed class CompletionStage(
 {
     private readonly Channel<Settlement> _queue = Channel.CreateUnbounded<Settlement>(new UnboundedChannelOptions { SingleReader = true });
 
-    public void Enqueue(Settlement settlement) => _queue.Writer.TryWrite(settlement);
+    public void Enqueue(Settlement settlement)
+    {
+        settlement.Task.HandedOverAt = Stopwatch.GetTimestamp();
+        _queue.Writer.TryWrite(settlement);
+    }
 
     public void CountInvalid(string agent) => metrics.Recorded(agent, "invalid", 0, deadLettered: false);
 
@@ -134,6 +139,10 @@ internal sealed class CompletionStage(
         finally
         {
             registry.Release(task);
+        }
+        if (settlement.Completion is not null)
+        {
+            metrics.RecordTook(Stopwatch.GetElapsedTime(task.HandedOverAt).TotalSeconds);
         }
         if (recorded && settlement.Completion is { } completion)
         {

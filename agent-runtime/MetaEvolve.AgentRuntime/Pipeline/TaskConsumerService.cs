@@ -21,6 +21,7 @@ internal sealed class TaskConsumerService(
     PipelineLifetime lifetime,
     ReadinessState readiness,
     StoreStartup store,
+    RuntimeMetrics metrics,
     ILogger<TaskConsumerService> logger) : BackgroundService
 {
     // How long one pull waits for messages: short, so slots freed meanwhile join the next pull soon on a quiet queue.
@@ -93,6 +94,7 @@ internal sealed class TaskConsumerService(
             await foreach (var message in consumer.FetchAsync<byte[]>(fetch, cancellationToken: cancellationToken))
             {
                 var task = new InFlightTask(message);
+                metrics.Fetched(message.Metadata?.Timestamp, task.Delivery);
                 if (!registry.TryAdd(task))
                 {
                     continue;
