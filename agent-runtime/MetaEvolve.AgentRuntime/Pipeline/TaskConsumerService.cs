@@ -22,6 +22,7 @@ internal sealed class TaskConsumerService(
     ReadinessState readiness,
     StoreStartup store,
     RuntimeMetrics metrics,
+    FirstTaskGate firstTask,
     ILogger<TaskConsumerService> logger) : BackgroundService
 {
     // How long one pull waits for messages: short, so slots freed meanwhile join the next pull soon on a quiet queue.
@@ -46,15 +47,28 @@ internal sealed class TaskConsumerService(
         {
             try
             {
-                await store.EnsureAsync(pull.Token);
-                var consumer = await BindAsync(pull.Token);
+                // Independent round trips: PostgreSQL (schema check, partitions) and NATS (connect, consumer) at once.
+                var storeReady = store.EnsureAsync(pull.Token);
+                INatsJSConsumer consumer;
+                try
+                {
+                    consumer = await BindAsync(pull.Token);
+                }
+                finally
+                {
+                    // Observed either way, so a store failure is not left unobserved when the bind failed too.
+                    await storeReady;
+                }
                 readiness.ConsumerBound(true);
                 logger.LogInformation("Consuming {Stream}/{Consumer} for {Namespace}/{Pool} with concurrency {Concurrency}",
                     topology.Stream, options.ConsumerName, options.Namespace, options.Pool, options.Concurrency);
                 delay = TimeSpan.FromMilliseconds(200);
                 while (!pull.IsCancellationRequested)
                 {
-                    await PullAsync(consumer, pull.Token);
+                    if (await PullAsync(consumer, pull.Token) == 0)
+                    {
+                        firstTask.Open();
+                    }
                 }
             }
             catch (OperationCanceledException) when (pull.IsCancellationRequested)
@@ -84,7 +98,8 @@ internal sealed class TaskConsumerService(
     /// pulled that cannot start at once, so no message ages in a local buffer past its ack wait (to be redelivered
     /// elsewhere while still queued here), and a new replica gets its share of the queue at once.
     /// </summary>
-    private async Task PullAsync(INatsJSConsumer consumer, CancellationToken cancellationToken)
+    /// <returns>How many messages it took.</returns>
+    private async Task<int> PullAsync(INatsJSConsumer consumer, CancellationToken cancellationToken)
     {
         var reserved = await registry.ReserveSlotsAsync(options.Concurrency, cancellationToken);
         var used = 0;
@@ -107,6 +122,7 @@ internal sealed class TaskConsumerService(
         {
             registry.ReturnSlots(reserved - used);
         }
+        return used;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
