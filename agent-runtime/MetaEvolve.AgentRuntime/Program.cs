@@ -94,7 +94,6 @@ builder.Services.AddSingleton<RuntimeMetrics>();
 builder.Services.AddSingleton<ReadinessState>();
 builder.Services.AddSingleton<InFlightRegistry>();
 builder.Services.AddSingleton<PipelineLifetime>();
-builder.Services.AddSingleton<FirstTaskGate>();
 builder.Services.AddSingleton<StoreRetry>();
 builder.Services.AddSingleton<StoreStartup>();
 builder.Services.AddSingleton<ClaimStage>();

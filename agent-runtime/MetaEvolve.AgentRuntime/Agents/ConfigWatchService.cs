@@ -1,7 +1,6 @@
 using System.Text.Json;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
-using MetaEvolve.AgentRuntime.Pipeline;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
@@ -12,18 +11,15 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// Watches the config bucket (<see cref="ConfigNotices"/>) and reloads what changed: <c>agent.&lt;ns&gt;.&lt;name&gt;</c>
 /// rebuilds that agent, <c>skill.&lt;ns&gt;.&lt;name&gt;</c> rebuilds the agents following that skill's latest version.
 /// The values are digests, but the store is the truth: a notice only says "read again" (and is skipped when the
-/// worker already runs that digest). Once the worker has served its first task (or found none waiting: see
-/// <see cref="FirstTaskGate"/>) it builds its pool's agents from the store, then watches; an agent called before that
-/// is built by its first task, and the watch, which starts from every key's current value, misses nothing meanwhile.
+/// worker already runs that digest). At start the worker builds its pool's agents from the store, then watches.
 /// After each swap the worker announces it on <see cref="NatsNames.ConfigApplied"/>.
 /// </summary>
-internal sealed class ConfigWatchService(
+public sealed class ConfigWatchService(
     INatsJSContext js,
     INatsConnection nats,
     NatsNames names,
     AgentCatalog catalog,
     WorkerOptions worker,
-    FirstTaskGate firstTask,
     ILogger<ConfigWatchService> logger) : BackgroundService
 {
     private readonly string _workerName = $"{Environment.MachineName}/{Environment.ProcessId}";
@@ -31,14 +27,6 @@ internal sealed class ConfigWatchService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         catalog.Applied += Announce;
-        try
-        {
-            await firstTask.WaitAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
         var board = new ConfigNoticeBoard(js, names.ConfigBucket);
         await PreloadAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)

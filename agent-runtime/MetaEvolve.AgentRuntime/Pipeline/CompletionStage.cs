@@ -23,7 +23,6 @@ internal sealed class CompletionStage(
     INatsConnection nats,
     NatsNames names,
     PipelineLifetime lifetime,
-    FirstTaskGate firstTask,
     ILogger<CompletionStage> logger)
 {
     private readonly Channel<Settlement> _queue = Channel.CreateUnbounded<Settlement>(new UnboundedChannelOptions { SingleReader = true });
@@ -138,7 +137,6 @@ internal sealed class CompletionStage(
         finally
         {
             registry.Release(task);
-            firstTask.Open();
         }
         if (settlement.Completion is not null)
         {

@@ -22,7 +22,6 @@ internal sealed class TaskConsumerService(
     ReadinessState readiness,
     StoreStartup store,
     RuntimeMetrics metrics,
-    FirstTaskGate firstTask,
     ILogger<TaskConsumerService> logger) : BackgroundService
 {
     // How long one pull waits for messages: short, so slots freed meanwhile join the next pull soon on a quiet queue.
@@ -65,10 +64,7 @@ internal sealed class TaskConsumerService(
                 delay = TimeSpan.FromMilliseconds(200);
                 while (!pull.IsCancellationRequested)
                 {
-                    if (await PullAsync(consumer, pull.Token) == 0)
-                    {
-                        firstTask.Open();
-                    }
+                    await PullAsync(consumer, pull.Token);
                 }
             }
             catch (OperationCanceledException) when (pull.IsCancellationRequested)
@@ -98,8 +94,7 @@ internal sealed class TaskConsumerService(
     /// pulled that cannot start at once, so no message ages in a local buffer past its ack wait (to be redelivered
     /// elsewhere while still queued here), and a new replica gets its share of the queue at once.
     /// </summary>
-    /// <returns>How many messages it took.</returns>
-    private async Task<int> PullAsync(INatsJSConsumer consumer, CancellationToken cancellationToken)
+    private async Task PullAsync(INatsJSConsumer consumer, CancellationToken cancellationToken)
     {
         var reserved = await registry.ReserveSlotsAsync(options.Concurrency, cancellationToken);
         var used = 0;
@@ -122,7 +117,6 @@ internal sealed class TaskConsumerService(
         {
             registry.ReturnSlots(reserved - used);
         }
-        return used;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
