@@ -1,6 +1,7 @@
 // make bench-runtime: one agent-runtime worker against NATS.Net + Npgsql written by hand (the baseline), same run,
-// same servers, same concurrency; then the live-reload latency of agents over three workers. Diagnostics go to
-// stderr; stdout carries exactly the four result lines.
+// same servers, same concurrency; the worker's own breakdown of that latency by stage; the start-up of a worker
+// against a console app that fetches one message; then the live-reload latency of agents over three workers and the
+// idle memory of a worker. Diagnostics go to stderr; stdout carries the result lines (the breakdown as # lines).
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -14,6 +15,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
+if (args is [StartupProbe.Mode, var probeStream, var probeConsumer])
+{
+    await StartupProbe.RunAsync(probeStream, probeConsumer);
+    return;
+}
 BenchStop.Install();
 var tasks = BenchArguments.Int("--tasks", 50_000);
 // A fresh worker and a fresh tasks partition run at about half speed for their first tens of thousands of
@@ -26,6 +32,8 @@ var reloadRounds = BenchArguments.Int("--reload-rounds", 50);
 var workerDll = BenchArguments.Text("--worker", RepositoryRoot.Combine("agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll"));
 // Other work on a shared machine comes in bursts: alternate the two sides over rounds and keep each side's best.
 var rounds = BenchArguments.Int("--rounds", 1);
+// Start-ups measured per side (alternating; the median is printed).
+var startupSamples = BenchArguments.Int("--startup-samples", 5);
 
 var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 // A NATS root of the run's own: a stream that a developer's `make run` left on the same server is not in the way.
@@ -67,6 +75,9 @@ await nats.PingAsync();
 
 using var reload = new ReloadBenchmark(nats, js, dataSource, publisher, ns, Pool, names);
 await reload.SetUpAsync(CancellationToken.None);
+var startup = new StartupBenchmark(js, connections, suffix);
+await startup.SetUpAsync(CancellationToken.None);
+using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 var worker = StartWorker();
 var reloadWorkers = new List<ChildProcess>();
 try
@@ -98,13 +109,48 @@ try
         basis = basis is null || b.Throughput > basis.Throughput ? b : basis;
     }
     Console.Error.WriteLine($"latency: {latencyTasks} tasks each at {latencyRate}/s");
+    var stagesBefore = await StageHistograms.ScrapeAsync(http, worker.BaseAddress!, stop.Token);
     var oursPaced = await RunOursAsync(latencyTasks, paced: true);
+    var stagesAfter = await StageHistograms.ScrapeAsync(http, worker.BaseAddress!, stop.Token);
     var basisPaced = await RunBaselineAsync(latencyTasks, paced: true);
 
     var c = CultureInfo.InvariantCulture;
     Console.WriteLine(string.Format(c, "runtime.throughput: {0:F0} tasks/s (baseline {1:F0} tasks/s, ratio {2:F2})", ours!.Throughput, basis!.Throughput, ours.Throughput / basis.Throughput));
     WriteLatency("p50", 0.50);
     WriteLatency("p99", 0.99);
+    // Where the paced latency goes, as the worker measured it (metaevolve_task_stage_seconds); publish → stream and
+    // the result notice → the benchmark are the rest.
+    foreach (var stage in StageHistograms.Stages)
+    {
+        Console.WriteLine(string.Format(c, "# runtime.latency.{0}: p50 {1:F2} ms, p99 {2:F2} ms", stage,
+            stagesAfter.PercentileSince(stagesBefore, stage, 0.50), stagesAfter.PercentileSince(stagesBefore, stage, 0.99)));
+    }
+
+    // Start-up: the worker stops gracefully; each sample starts one with a task waiting, the last one stays.
+    await worker.TerminateAsync(TimeSpan.FromSeconds(30));
+    var startupsOurs = new List<double>();
+    var startupsBase = new List<double>();
+    for (var sample = 0; sample < startupSamples; sample++)
+    {
+        startupsBase.Add(await startup.ProbeOnceAsync(stop.Token));
+        var recorder = new LatencyRecorder(1);
+        current = recorder;
+        var id = TaskIds.NewId();
+        recorder.Published(id);
+        await publisher.PublishAsync(new TaskEnvelope { Id = id, Namespace = ns, Pool = Pool, Agent = Agent, Input = TaskInput.Direct("system", "echo", Arguments(sample)) });
+        var (ms, started) = await StartupBenchmark.WorkerOnceAsync(StartWorker, () => recorder.WhenDone(TimeSpan.FromMinutes(2)), http, stop.Token);
+        startupsOurs.Add(ms);
+        worker.Dispose();
+        worker = started;
+        if (sample < startupSamples - 1)
+        {
+            await worker.TerminateAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+    Console.Error.WriteLine($"startup samples: ours {string.Join(", ", startupsOurs.Select(v => v.ToString("F0", c)))} ms; baseline {string.Join(", ", startupsBase.Select(v => v.ToString("F0", c)))} ms");
+    var startupOurs = Median(startupsOurs);
+    var startupBase = Median(startupsBase);
+    Console.WriteLine(string.Format(c, "runtime.startup: {0:F0} ms (baseline {1:F0} ms, ratio {2:F2})", startupOurs, startupBase, startupOurs / startupBase));
 
     void WriteLatency(string name, double p)
     {
@@ -125,6 +171,9 @@ try
     Console.WriteLine(string.Format(c, "agents.reload.latency.p99: {0:F2} ms", reloads[(int)Math.Ceiling(0.99 * reloads.Count) - 1]));
     Console.Error.WriteLine(string.Format(c, "reload latency p50 {0:F2} ms, max {1:F2} ms over {2} rounds",
         reloads[(int)Math.Ceiling(0.5 * reloads.Count) - 1], reloads[^1], reloads.Count));
+    // Idle: the reload is over and the worker holds its pool's agents (the skill's latest version loaded).
+    await Task.Delay(TimeSpan.FromSeconds(3), stop.Token);
+    Console.WriteLine(string.Format(c, "runtime.worker_rss_idle: {0:F0} MB", ResidentMegabytes(worker.Id)));
     Console.Error.WriteLine(string.Format(c, "saturated latency p50/p99: ours {0:F0}/{1:F0} ms, baseline {2:F0}/{3:F0} ms",
         ours.Percentile(0.5), ours.Percentile(0.99), basis.Percentile(0.5), basis.Percentile(0.99)));
     await stop.CancelAsync();
@@ -151,6 +200,7 @@ finally
     }
     await js.DeleteStreamAsync(names.TaskStream);
     await js.DeleteStreamAsync(baseStream);
+    await startup.TearDownAsync();
     await Exec($"DROP SCHEMA {store.Schema} CASCADE");
 }
 
@@ -227,6 +277,19 @@ ChildProcess StartWorker() => BenchChildren.StartService("worker", workerDll, co
     ["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
     ["Agents__RedisPrefix"] = $"bench_{suffix}",
 });
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+// VmRSS of /proc/<pid>/status, in kB.
+static double ResidentMegabytes(int pid)
+{
+    var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+}
 
 async Task Exec(string sql)
 {

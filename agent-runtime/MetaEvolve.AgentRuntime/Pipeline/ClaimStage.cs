@@ -1,13 +1,16 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using MetaEvolve.AgentRuntime.Execution;
+using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 
 namespace MetaEvolve.AgentRuntime.Pipeline;
 
 /// <summary>
-/// Turns received messages into claimed tasks, a batch per store round trip: parses and validates each
+/// Turns received messages into claimed tasks, a batch per store round trip (a few under way at once, see
+/// <see cref="BatchLoop"/>): parses and validates each
 /// envelope, records invalid ones, asks the store which tasks may run (not final, not cancelled), and
 /// records at once those that must not (past deadline, unknown agent, out of attempts). The rest go to the runner.
 /// </summary>
@@ -21,34 +24,21 @@ internal sealed class ClaimStage(
     TaskRunner runner,
     CompletionStage completions,
     PipelineLifetime lifetime,
+    RuntimeMetrics metrics,
     ILogger<ClaimStage> logger)
 {
     private readonly Channel<InFlightTask> _queue = Channel.CreateUnbounded<InFlightTask>(new UnboundedChannelOptions { SingleReader = true });
 
     public void Enqueue(InFlightTask task) => _queue.Writer.TryWrite(task);
 
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        var batch = new List<InFlightTask>(options.StoreBatch);
-        var valid = new List<InFlightTask>(options.StoreBatch);
-        var deliveries = new List<TaskDelivery>(options.StoreBatch);
-        var ids = new HashSet<Guid>();
-        while (await _queue.Reader.WaitToReadAsync(cancellationToken))
-        {
-            batch.Clear();
-            while (batch.Count < options.StoreBatch && _queue.Reader.TryRead(out var task))
-            {
-                batch.Add(task);
-            }
-            await ClaimBatchAsync(batch, valid, deliveries, ids, cancellationToken);
-        }
-    }
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        BatchLoop.RunAsync(_queue.Reader, options.StoreBatch, batch => ClaimBatchAsync(batch, cancellationToken), cancellationToken);
 
-    private async Task ClaimBatchAsync(List<InFlightTask> batch, List<InFlightTask> valid, List<TaskDelivery> deliveries, HashSet<Guid> ids, CancellationToken cancellationToken)
+    private async Task ClaimBatchAsync(List<InFlightTask> batch, CancellationToken cancellationToken)
     {
-        valid.Clear();
-        deliveries.Clear();
-        ids.Clear();
+        var valid = new List<InFlightTask>(batch.Count);
+        var deliveries = new List<TaskDelivery>(batch.Count);
+        var ids = new HashSet<Guid>(batch.Count);
         foreach (var task in batch)
         {
             if (lifetime.IsDraining)
@@ -89,6 +79,10 @@ internal sealed class ClaimStage(
         try
         {
             var claims = await retry.RunAsync(ct => repository.ClaimAsync(deliveries, ct), "claiming tasks", lifetime.Stopped);
+            foreach (var task in valid)
+            {
+                metrics.ClaimTook(Stopwatch.GetElapsedTime(task.ReceivedAt).TotalSeconds);
+            }
             // In the background: an ANALYZE must not hold up the batch.
             _ = statistics.Observe(ids, lifetime.Stopped);
             for (; dispatched < valid.Count; dispatched++)

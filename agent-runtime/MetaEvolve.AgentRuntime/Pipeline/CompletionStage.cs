@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using MetaEvolve.AgentRuntime.Operability;
@@ -9,7 +10,7 @@ using NATS.Client.JetStream;
 namespace MetaEvolve.AgentRuntime.Pipeline;
 
 /// <summary>
-/// Records outcomes a batch per round trip (group commit), then — only after the commit — settles each message
+/// Records outcomes a batch per round trip (group commit; a few under way at once, see <see cref="BatchLoop"/>), then — only after the commit — settles each message
 /// with JetStream and announces final results on <c>metaevolve.results.&lt;id&gt;</c>. Acks are fire-and-forget
 /// publishes, so they pipeline; a lost ack only means a redelivery, which the store answers as "already recorded".
 /// </summary>
@@ -26,66 +27,68 @@ internal sealed class CompletionStage(
 {
     private readonly Channel<Settlement> _queue = Channel.CreateUnbounded<Settlement>(new UnboundedChannelOptions { SingleReader = true });
 
-    public void Enqueue(Settlement settlement) => _queue.Writer.TryWrite(settlement);
+    public void Enqueue(Settlement settlement)
+    {
+        settlement.Task.HandedOverAt = Stopwatch.GetTimestamp();
+        _queue.Writer.TryWrite(settlement);
+    }
 
     public void CountInvalid(string agent) => metrics.Recorded(agent, "invalid", 0, deadLettered: false);
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        BatchLoop.RunAsync(_queue.Reader, options.StoreBatch, RecordBatchAsync, cancellationToken);
+
+    private async Task RecordBatchAsync(List<Settlement> received)
     {
-        var batch = new List<Settlement>(options.StoreBatch);
-        var writes = new List<TaskCompletion>(options.StoreBatch);
-        while (await _queue.Reader.WaitToReadAsync(cancellationToken))
+        var batch = new List<Settlement>(received.Count);
+        var writes = new List<TaskCompletion>(received.Count);
+        foreach (var settlement in received)
         {
-            batch.Clear();
-            writes.Clear();
-            while (batch.Count < options.StoreBatch && _queue.Reader.TryRead(out var settlement))
+            if (settlement.Completion is { } completion)
             {
-                if (settlement.Completion is { } completion)
-                {
-                    var storable = completion.ForStore() with { Attempt = settlement.Task.Attempt };
-                    writes.Add(storable);
-                    batch.Add(settlement with { Completion = storable });
-                }
-                else
-                {
-                    batch.Add(settlement);
-                }
+                var storable = completion.ForStore() with { Attempt = settlement.Task.Attempt };
+                writes.Add(storable);
+                batch.Add(settlement with { Completion = storable });
             }
-            HashSet<Guid>? changed = null;
-            HashSet<Guid>? unrecorded = null;
-            if (writes.Count > 0)
+            else
             {
-                try
-                {
-                    changed = await retry.RunAsync(ct => repository.CompleteAsync(writes, ct), "recording results", lifetime.Stopped);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // Not transient: one bad value fails the whole statement. Record row by row, so it costs one task.
-                    logger.LogError(ex, "Recording {Count} results in one batch failed; recording them one by one", writes.Count);
-                    (changed, unrecorded) = await CompleteOneByOneAsync(writes);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Stopped while the store was unreachable: leave the messages unacked; JetStream redelivers them.
-                    foreach (var settlement in batch)
-                    {
-                        registry.Release(settlement.Task);
-                    }
-                    throw;
-                }
+                batch.Add(settlement);
             }
-            foreach (var settlement in batch)
+        }
+        HashSet<Guid>? changed = null;
+        HashSet<Guid>? unrecorded = null;
+        if (writes.Count > 0)
+        {
+            try
             {
-                if (settlement.Completion is { } failed && unrecorded?.Contains(failed.Id) == true)
-                {
-                    // Nothing was recorded for it, so it may not be acked: back to the queue.
-                    await SettleAsync(settlement with { Ack = AckKind.Nak, NakDelay = options.BackoffFor(settlement.Task.Delivery) }, recorded: false);
-                    continue;
-                }
-                var recorded = settlement.Completion is { } c && changed!.Contains(c.Id);
-                await SettleAsync(settlement, recorded);
+                changed = await retry.RunAsync(ct => repository.CompleteAsync(writes, ct), "recording results", lifetime.Stopped);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Not transient: one bad value fails the whole statement. Record row by row, so it costs one task.
+                logger.LogError(ex, "Recording {Count} results in one batch failed; recording them one by one", writes.Count);
+                (changed, unrecorded) = await CompleteOneByOneAsync(writes);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped while the store was unreachable: leave the messages unacked; JetStream redelivers them.
+                foreach (var settlement in batch)
+                {
+                    registry.Release(settlement.Task);
+                }
+                throw;
+            }
+        }
+        foreach (var settlement in batch)
+        {
+            if (settlement.Completion is { } failed && unrecorded?.Contains(failed.Id) == true)
+            {
+                // Nothing was recorded for it, so it may not be acked: back to the queue.
+                await SettleAsync(settlement with { Ack = AckKind.Nak, NakDelay = options.BackoffFor(settlement.Task.Delivery) }, recorded: false);
+                continue;
+            }
+            var recorded = settlement.Completion is { } c && changed!.Contains(c.Id);
+            await SettleAsync(settlement, recorded);
         }
     }
 
@@ -134,6 +137,10 @@ internal sealed class CompletionStage(
         finally
         {
             registry.Release(task);
+        }
+        if (settlement.Completion is not null)
+        {
+            metrics.RecordTook(Stopwatch.GetElapsedTime(task.HandedOverAt).TotalSeconds);
         }
         if (recorded && settlement.Completion is { } completion)
         {

@@ -11,6 +11,9 @@ internal sealed class InFlightTask(INatsJSMsg<byte[]> message)
     public ulong StreamSequence { get; } = message.Metadata?.Sequence.Stream ?? 0;
     public int Delivery { get; } = (int)Math.Min(message.Metadata?.NumDelivered ?? 1, int.MaxValue);
     public long ReceivedAt { get; } = Stopwatch.GetTimestamp();
+
+    /// <summary>When its settlement was handed to the completion stage (the record stage's start).</summary>
+    public long HandedOverAt { get; set; }
     public TaskEnvelope? Envelope { get; set; }
 
     /// <summary>The attempt this delivery claimed (the row's attempts after the claim); 0 until claimed. Fences its writes.</summary>

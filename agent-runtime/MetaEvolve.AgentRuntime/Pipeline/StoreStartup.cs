@@ -14,7 +14,9 @@ internal sealed class StoreStartup(WorkerOptions options, StoreMigrator migrator
         {
             return;
         }
-        if (options.MigrateStore)
+        // Up to date is the common case (a worker waking from zero): one query instead of Evolve's round trips and
+        // start-up under the migration lock.
+        if (options.MigrateStore && !await retry.RunAsync(migrator.IsUpToDateAsync, "checking the store schema", cancellationToken))
         {
             await retry.RunAsync(migrator.MigrateAsync, "migrating the store", cancellationToken);
         }

@@ -21,6 +21,7 @@ internal sealed class TaskConsumerService(
     PipelineLifetime lifetime,
     ReadinessState readiness,
     StoreStartup store,
+    RuntimeMetrics metrics,
     ILogger<TaskConsumerService> logger) : BackgroundService
 {
     // How long one pull waits for messages: short, so slots freed meanwhile join the next pull soon on a quiet queue.
@@ -45,8 +46,18 @@ internal sealed class TaskConsumerService(
         {
             try
             {
-                await store.EnsureAsync(pull.Token);
-                var consumer = await BindAsync(pull.Token);
+                // Independent round trips: PostgreSQL (schema check, partitions) and NATS (connect, consumer) at once.
+                var storeReady = store.EnsureAsync(pull.Token);
+                INatsJSConsumer consumer;
+                try
+                {
+                    consumer = await BindAsync(pull.Token);
+                }
+                finally
+                {
+                    // Observed either way, so a store failure is not left unobserved when the bind failed too.
+                    await storeReady;
+                }
                 readiness.ConsumerBound(true);
                 logger.LogInformation("Consuming {Stream}/{Consumer} for {Namespace}/{Pool} with concurrency {Concurrency}",
                     topology.Stream, options.ConsumerName, options.Namespace, options.Pool, options.Concurrency);
@@ -93,6 +104,7 @@ internal sealed class TaskConsumerService(
             await foreach (var message in consumer.FetchAsync<byte[]>(fetch, cancellationToken: cancellationToken))
             {
                 var task = new InFlightTask(message);
+                metrics.Fetched(message.Metadata?.Timestamp, task.Delivery);
                 if (!registry.TryAdd(task))
                 {
                     continue;

@@ -15,6 +15,7 @@ internal sealed class TaskRunner(
     ITaskExecutor executor,
     CompletionStage completions,
     PipelineLifetime lifetime,
+    RuntimeMetrics metrics,
     ILogger<TaskRunner> logger)
 {
     public void Start(InFlightTask task, int attempt) => _ = RunAsync(task, attempt);
@@ -53,6 +54,7 @@ internal sealed class TaskRunner(
         finally
         {
             task.EndExecution();
+            metrics.RunTook(Elapsed(started));
         }
         if (settlement.Completion is { Status: TaskStates.Failed } failed)
         {

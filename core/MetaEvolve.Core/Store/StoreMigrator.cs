@@ -55,6 +55,35 @@ public sealed class StoreMigrator(NpgsqlDataSource dataSource, StoreOptions opti
         }
     }
 
+    /// <summary>
+    /// Whether every embedded migration is recorded as applied, in one query and without Evolve or the lock: a process
+    /// that starts often (a worker waking from zero) checks this first and migrates only when it is behind. It does not
+    /// validate checksums; the full <see cref="MigrateAsync"/> (the operator's leader runs it at every start) does.
+    /// </summary>
+    public async Task<bool> IsUpToDateAsync(CancellationToken cancellationToken)
+    {
+        var embedded = typeof(StoreMigrator).Assembly.GetManifestResourceNames()
+            .Where(name => name.StartsWith(MigrationResourcePrefix, StringComparison.Ordinal))
+            .Select(name => name[MigrationResourcePrefix.Length..])
+            .ToList();
+        await using var command = dataSource.CreateCommand(
+            $"SELECT name FROM {Tasks.StoreIdentifier.Quote(options.Schema)}.{ChangelogTable} WHERE success");
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                applied.Add(reader.GetString(0));
+            }
+        }
+        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            return false;
+        }
+        return embedded.All(applied.Contains);
+    }
+
     private async Task AcquireLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         // Blocks in the server until the holder releases it (or its session ends), then wakes at once.

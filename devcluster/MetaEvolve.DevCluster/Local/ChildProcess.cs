@@ -59,8 +59,9 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
     /// <param name="environment">Variables added to this process's environment.</param>
     /// <param name="logPath">A file that receives every line, or null.</param>
     /// <param name="echo">Called with every line, e.g. to forward errors to the console, or null.</param>
-    public static ChildProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string? logPath = null, Action<string>? echo = null) =>
-        Start(name, new ProcessStartInfo("dotnet", [dll]), environment, logPath, echo, baseAddress: null);
+    /// <param name="arguments">Command-line arguments after the dll, or null.</param>
+    public static ChildProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string? logPath = null, Action<string>? echo = null, IReadOnlyList<string>? arguments = null) =>
+        Start(name, new ProcessStartInfo("dotnet", [dll, .. arguments ?? []]), environment, logPath, echo, baseAddress: null);
 
     /// <summary>
     /// Runs an ASP.NET Core service (<c>dotnet <paramref name="dll"/></c>) on a free loopback port
