@@ -46,6 +46,21 @@ public class StoreMigratorTests
     }
 
     [Fact]
+    public async Task Up_to_date_only_when_every_migration_is_recorded_as_applied()
+    {
+        await using var schema = await StoreSchema.CreateAsync();
+        var migrator = schema.NewMigrator();
+
+        Assert.False(await migrator.IsUpToDateAsync(Cancellation)); // no schema yet
+        await migrator.MigrateAsync(Cancellation);
+        Assert.True(await migrator.IsUpToDateAsync(Cancellation));
+
+        // A store one migration behind (an older operator migrated it): the worker must migrate, not trust it.
+        await schema.ExecuteAsync($"DELETE FROM {StoreMigrator.ChangelogTable} WHERE name = 'V1_3__retention.sql'");
+        Assert.False(await migrator.IsUpToDateAsync(Cancellation));
+    }
+
+    [Fact]
     public async Task Two_connections_migrating_a_fresh_schema_at_once_both_succeed_and_apply_it_once()
     {
         await using var schema = await StoreSchema.CreateAsync();
