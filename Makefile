@@ -87,7 +87,7 @@ bench-skills: ## Skills engine: cold compile, stored load, call overhead vs a di
 	$(DOTNET) run -c Release --project bench/MetaEvolve.Bench.Skills
 
 .PHONY: bench-gateway
-bench-gateway: ## system.echo through the gateway (one POST ?wait per task) vs straight to JetStream + result notice.
+bench-gateway: ## system.echo through the gateway (one POST ?wait per task) vs straight to JetStream + result notice; two replicas vs one, with CPU use.
 	$(DOTNET) build -c Release agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
 	$(DOTNET) build -c Release gateway/MetaEvolve.Gateway/MetaEvolve.Gateway.csproj
 	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Gateway/MetaEvolve.Bench.Gateway.csproj
