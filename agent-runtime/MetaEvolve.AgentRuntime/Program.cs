@@ -23,7 +23,8 @@ if (ProductVersion.TryPrint(args, ContainerImages.AgentRuntime, Console.Out))
     return;
 }
 
-var builder = WebApplication.CreateSlimBuilder(args);
+// Content root = the app's directory: the host watches it recursively for config changes (not a busy working directory).
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.Services.AddSerilog((services, logger) => logger
     .MinimumLevel.Information()

@@ -57,7 +57,8 @@ public sealed class DevApiServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         Bootstrap();
-        var builder = WebApplication.CreateSlimBuilder();
+        // Content root = the app's directory: the host watches it recursively for config changes (not a busy working directory).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggerFactory);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, _options.Port));

@@ -21,7 +21,10 @@ if (ProductVersion.TryPrint(args, ContainerImages.Gateway, Console.Out))
     return;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root = the app's own directory, not the working directory: the host watches its content root for config
+// changes (recursively), and a working directory such as a checkout with local PostgreSQL and NATS data under it
+// would feed that watcher every write those servers make.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.Services.AddSerilog((services, logger) => logger
     .MinimumLevel.Information()

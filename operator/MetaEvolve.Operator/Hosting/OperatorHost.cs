@@ -30,7 +30,8 @@ public static class OperatorHost
 {
     public static WebApplication Build(string[] args, Action<OperatorHostOptions>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // Content root = the app's directory: the host watches it recursively for config changes (not a busy working directory).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var settings = new OperatorHostOptions
         {
             Options = builder.Configuration.GetSection("Operator").Get<OperatorOptions>() ?? new OperatorOptions(),
