@@ -9,7 +9,7 @@ namespace MetaEvolve.Bench.Gateway;
 /// </summary>
 internal sealed class CpuUse
 {
-    private static readonly double TicksPerSecond = 100; // USER_HZ: 100 on every Linux that .NET supports
+    private const double TicksPerSecond = 100; // USER_HZ: 100 on every Linux that .NET supports
     private readonly Dictionary<string, int[]> _processes;
     private readonly Dictionary<string, double> _startSeconds = [];
     private long _startTimestamp;

@@ -82,8 +82,10 @@ public sealed class TaskGroupCommit(TaskRepository tasks, GatewayMetrics metrics
         }
     }
 
-    private sealed record Pending(TaskEnvelope Envelope)
+    private sealed class Pending(TaskEnvelope envelope)
     {
+        public TaskEnvelope Envelope { get; } = envelope;
+
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
