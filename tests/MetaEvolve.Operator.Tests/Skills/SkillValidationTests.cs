@@ -73,7 +73,9 @@ public sealed class SkillValidationTests : IAsyncDisposable
         Assert.Null(validation.Assembly);
         Assert.Collection(validation.Diagnostics,
             d => Assert.Equal("test 'wrong' failed: expected result that equals \"3\", got \"2\"", d.Message),
-            d => Assert.StartsWith("test 'spins' stopped: skill call stopped: time limit", d.Message, StringComparison.Ordinal));
+            // Stopped by its time limit either way: by the host's own budget, or (on a busy machine, when the host does
+            // not answer within the kill grace) by the pool's deadline kill.
+            d => Assert.Matches(@"^test 'spins' stopped: skill call stopped: (timeout \()?time limit of 10000 ms exceeded", d.Message));
     }
 
     [Fact]
