@@ -224,7 +224,26 @@ public class ChartTests
         Assert.Contains($"http://{Gateway}:80/readyz", test["spec"]!["containers"]![0]!["command"]!.AsArray().Select(a => (string?)a));
     }
 
+    [Fact]
+    public async Task A_nats_root_and_a_store_schema_of_its_own_reach_the_operator_and_the_gateway()
+    {
+        var chart = await RenderedChart.RenderAsync("--set", "connections.nats.root=team-a", "--set", "connections.postgres.schema=team_a");
+        var operatorEnv = Env(chart.Single("Deployment", Operator)["spec"]!["template"]!["spec"]!["containers"]![0]!);
+        var gatewayEnv = Env(chart.Single("Deployment", Gateway)["spec"]!["template"]!["spec"]!["containers"]![0]!);
+        Assert.Equal("team-a", (string?)operatorEnv["METAEVOLVE_NATS_ROOT"]!["value"]);
+        Assert.Equal("team-a", (string?)gatewayEnv["METAEVOLVE_NATS_ROOT"]!["value"]);
+        Assert.Equal("team_a", (string?)operatorEnv["Operator__StoreSchema"]!["value"]);
+        Assert.Equal("team_a", (string?)gatewayEnv["Gateway__Schema"]!["value"]);
+
+        var defaults = await RenderedChart.RenderAsync();
+        var defaultEnv = Env(defaults.Single("Deployment", Operator)["spec"]!["template"]!["spec"]!["containers"]![0]!);
+        Assert.DoesNotContain("METAEVOLVE_NATS_ROOT", defaultEnv.Keys);
+        Assert.DoesNotContain("Operator__StoreSchema", defaultEnv.Keys);
+    }
+
     [Theory]
+    [InlineData("connections.nats.root=Team_A", "does not match pattern", "/connections/nats/root")]
+    [InlineData("connections.postgres.schema=team-a", "does not match pattern", "/connections/postgres/schema")]
     [InlineData("operator.replica=2", "'replica' not allowed", "/operator")]
     [InlineData("monitoring.grafana.enabled=true", "'grafana' not allowed", "/monitoring")]
     [InlineData("gateway.replicas=two", "want integer", "/gateway/replicas")]

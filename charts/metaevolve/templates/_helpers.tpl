@@ -78,6 +78,10 @@ app.kubernetes.io/component: gateway
 {{ include "metaevolve.connectionEnv" (list . "nats" "METAEVOLVE_NATS_URL") }}
 {{ include "metaevolve.connectionEnv" (list . "postgres" "METAEVOLVE_POSTGRES") }}
 {{ include "metaevolve.connectionEnv" (list . "redis" "METAEVOLVE_REDIS") }}
+{{- with .Values.connections.nats.root }}
+- name: METAEVOLVE_NATS_ROOT
+  value: {{ . | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* Non-root, nothing writable but /tmp, no capabilities: the same for every container of the chart. */}}
