@@ -11,7 +11,7 @@ public sealed class CrashRecoveryTests(PipelineEnvironment env) : IClassFixture<
     public async Task Every_task_has_exactly_one_result_after_the_worker_is_killed_with_100_in_flight()
     {
         var first = env.StartWorker(concurrency: 100, ackWait: TimeSpan.FromSeconds(3));
-        await first.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await first.WaitReadyAsync(ServiceStartup.Limit);
         var ids = new List<Guid>();
         for (var i = 0; i < 100; i++)
         {

@@ -135,7 +135,7 @@ public sealed class PipelineEnvironment : IAsyncLifetime
         async Task<ChildProcess> StartAsync()
         {
             var worker = StartWorker(maxDeliver: 3);
-            await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+            await worker.WaitReadyAsync(ServiceStartup.Limit);
             return worker;
         }
     }

@@ -18,7 +18,7 @@ public sealed class PullTests : IAsyncLifetime
     {
         const int concurrency = 4;
         var worker = _env.StartWorker(concurrency: concurrency, ackWait: TimeSpan.FromSeconds(30));
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         var tasks = Enumerable.Range(0, 40).Select(_ => _env.Call("sleep", """{"ms": 250}""")).ToList();
         foreach (var task in tasks)
         {
@@ -39,7 +39,10 @@ public sealed class PullTests : IAsyncLifetime
             await Task.Delay(20, cancellation);
         }
 
-        Assert.InRange(mostHeld, 1, concurrency);
+        // The server's count also holds acks it has received but not yet processed (an ack is not a round trip), so on
+        // a busy machine a settled slot can show until its next message arrives: at most one extra per slot. A worker
+        // that buffered would show most of the 40.
+        Assert.InRange(mostHeld, 1, 2 * concurrency);
         foreach (var task in tasks)
         {
             var record = await _env.WaitForFinalAsync(task.Id);

@@ -35,7 +35,7 @@ public sealed partial class RestartTests : IAsyncLifetime
     {
         var env = _env!;
         await using var worker = env.StartWorker(concurrency: 20, ackWait: TimeSpan.FromSeconds(5));
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         var ids = new List<Guid>();
         for (var i = 0; i < 1000; i++)
         {

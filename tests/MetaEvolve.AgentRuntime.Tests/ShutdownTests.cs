@@ -12,7 +12,7 @@ public sealed class ShutdownTests(PipelineEnvironment env) : IClassFixture<Pipel
     {
         var grace = new Dictionary<string, string> { ["Worker__ShutdownGrace"] = "00:00:02" };
         var first = env.StartWorker(concurrency: 4, extra: grace);
-        await first.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await first.WaitReadyAsync(ServiceStartup.Limit);
         var shortTask = env.Call("sleep", """{"ms": 1000}""");
         var longTask = env.Call("sleep", """{"ms": 6000}""");
         await env.Publisher.PublishAsync(shortTask);

@@ -17,7 +17,7 @@ public sealed class TaskTimeoutTests : IAsyncLifetime
     public async Task A_task_past_the_pools_limit_fails_with_timeout_even_when_its_own_deadline_is_later_and_its_slot_is_freed()
     {
         var worker = _env.StartWorker(concurrency: 1, extra: new Dictionary<string, string> { ["Worker__TaskTimeout"] = "00:00:01" });
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         var slow = _env.Call("sleep", """{"ms": 60000}""", deadline: DateTimeOffset.UtcNow.AddSeconds(60));
         var next = _env.Call("echo", """{"message": "after"}""");
 

@@ -12,7 +12,7 @@ public sealed class TracingTests(PipelineEnvironment env) : IClassFixture<Pipeli
     public async Task Task_runs_in_the_trace_of_its_submitter()
     {
         await using var worker = env.StartWorker();
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         var traceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var traceParent = $"00-{traceId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}-01";
         // A retried task logs its first failure from inside the task's span.

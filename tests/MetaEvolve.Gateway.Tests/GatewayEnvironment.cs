@@ -117,7 +117,7 @@ public class GatewayEnvironment : IAsyncLifetime
         {
             _gateways.Add(BuiltServices.StartGateway(Connections, GatewaySettings()));
         }
-        await Task.WhenAll(_gateways.Select(g => g.WaitReadyAsync(TimeSpan.FromSeconds(60))).Concat(_workers.Select(w => w.WaitReadyAsync(TimeSpan.FromSeconds(60)))));
+        await Task.WhenAll(_gateways.Select(g => g.WaitReadyAsync(ServiceStartup.Limit)).Concat(_workers.Select(w => w.WaitReadyAsync(ServiceStartup.Limit))));
     }
 
     public Dictionary<string, string> GatewaySettings() => new()

@@ -52,7 +52,7 @@ public sealed class AgentChatTests : IAsyncLifetime
     public async Task Agent_calls_a_CSharp_and_a_prompt_skill_and_records_answer_and_usage()
     {
         var worker = _env.StartWorker();
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
 
         var first = await _env.RunAsync(_env.Chat("hello", thread: "th-1"));
         Assert.Equal(TaskStates.Succeeded, first.Status);
@@ -97,7 +97,7 @@ public sealed class AgentChatTests : IAsyncLifetime
     public async Task Direct_call_runs_a_skill_function_without_the_model()
     {
         var worker = _env.StartWorker();
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         var record = await _env.RunAsync(_env.Call("calc-tools", "Add", """{"a": 40, "b": 2}"""));
         Assert.True(record.Status == TaskStates.Succeeded, record.Error);
         Assert.Equal("42", (string?)AgentEnvironment.Output(record)["result"]);
@@ -111,7 +111,7 @@ public sealed class AgentChatTests : IAsyncLifetime
         spec.Remove("model");
         await _env.SetAgentAsync(PipelineEnvironment.Agent, spec);
         var worker = _env.StartWorker();
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
 
         var chat = await _env.RunAsync(_env.Chat("hello"));
         Assert.Equal(TaskStates.Failed, chat.Status);
@@ -129,7 +129,7 @@ public sealed class AgentChatTests : IAsyncLifetime
         spec["model"]!["endpoint"] = $"http://127.0.0.1:{_model.Port}/";
         await _env.SetAgentAsync(PipelineEnvironment.Agent, spec);
         var worker = _env.StartWorker();
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
 
         var record = await _env.RunAsync(_env.Chat("hello"));
         Assert.True(record.Status == TaskStates.Succeeded, record.Error);

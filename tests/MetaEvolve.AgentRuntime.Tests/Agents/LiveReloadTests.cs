@@ -45,7 +45,7 @@ public sealed class LiveReloadTests : IAsyncLifetime
         var v1 = await _env.PublishSkillAsync(Probe, ProbeSkill("v1"));
         await _env.SetAgentAsync(PipelineEnvironment.Agent, AgentEnvironment.AgentSpec(_model, "Probe.", AgentEnvironment.SkillRefs(Probe)));
         var worker = _env.StartWorker(concurrency: 16);
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         await using var applied = await AppliedWatcher.StartAsync(_env.Pipeline.Nats, _env.Pipeline.Names, _env.Namespace);
 
         var tasks = Enumerable.Range(0, 200).Select(i => _env.Chat($"probe {i}")).ToList();
@@ -91,7 +91,7 @@ public sealed class LiveReloadTests : IAsyncLifetime
         await _env.SetAgentAsync("agent-pinned", pinnedSpec);
 
         var first = _env.StartWorker();
-        await first.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await first.WaitReadyAsync(ServiceStartup.Limit);
         await using var applied = await AppliedWatcher.StartAsync(_env.Pipeline.Nats, _env.Pipeline.Names, _env.Namespace);
         Assert.Equal("v2", await VersionAsync(PipelineEnvironment.Agent));
         Assert.Equal("v1", await VersionAsync("agent-pinned"));
@@ -103,7 +103,7 @@ public sealed class LiveReloadTests : IAsyncLifetime
         await first.TerminateAsync(TimeSpan.FromSeconds(20));
 
         var second = _env.StartWorker();
-        await second.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await second.WaitReadyAsync(ServiceStartup.Limit);
         Assert.Equal("v3", await VersionAsync(PipelineEnvironment.Agent));
         Assert.Equal("v1", await VersionAsync("agent-pinned"));
     }

@@ -35,7 +35,7 @@ public sealed class ModelFailureTests : IAsyncLifetime
     private async Task<TaskRecord> ChatAsync(IDictionary<string, string>? settings = null)
     {
         var worker = _env.StartWorker(extra: settings);
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         return await _env.RunAsync(_env.Chat("add 2 and 3"));
     }
 

@@ -30,7 +30,7 @@ public sealed class PoisonValueTests : IAsyncLifetime
             ["skills"] = AgentEnvironment.SkillRefs("nul"),
         });
         var worker = _env.StartWorker(concurrency: 64);
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         // Loads the agent first, so the poison's result is written in a batch with the echoes' results.
         Assert.Equal(TaskStates.Succeeded, (await _env.RunAsync(_env.Pipeline.Call("echo", """{"message": "warm"}"""))).Status);
 

@@ -53,7 +53,7 @@ public sealed class SkillHostEscapeTests : IAsyncLifetime
         }
 
         var worker = _env.StartWorker(concurrency: 64, extra: new Dictionary<string, string> { ["Agents__SkillTimeout"] = "00:00:15" });
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         var pid = worker.Id;
 
         var escapes = Escapes.Select(e => (e.Name, e.Evidence, Task: _env.Call(e.Name, "Run", "{}", agent: e.Name))).ToList();
@@ -88,7 +88,7 @@ public sealed class SkillHostEscapeTests : IAsyncLifetime
         await _env.PublishSkillAsync("calc", AgentEnvironment.CalcSkill());
         await _env.SetAgentAsync(PipelineEnvironment.Agent, DirectAgent("spinner", "calc"));
         var worker = _env.StartWorker(extra: new Dictionary<string, string> { ["Agents__SkillTimeout"] = "00:00:30", ["SkillHost__SpareHost"] = "false" });
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         // Loads the agent (a host per skill describes it) first, so the one host burning CPU later is the call's.
         Assert.Equal(TaskStates.Succeeded, (await _env.RunAsync(_env.Call("calc", "Add", """{"a": 1, "b": 1}"""))).Status);
 
@@ -112,7 +112,7 @@ public sealed class SkillHostEscapeTests : IAsyncLifetime
         await _env.PublishSkillAsync("spinner", AgentEnvironment.CalcSkill("1.0.0", Run("var i = 0L; while (true) { i++; }")));
         await _env.SetAgentAsync(PipelineEnvironment.Agent, DirectAgent("spinner"));
         var worker = _env.StartWorker(extra: new Dictionary<string, string> { ["Agents__SkillTimeout"] = "00:00:30", ["SkillHost__SpareHost"] = "false" });
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
 
         var spin = _env.Call("spinner", "Run", "{}");
         await _env.Pipeline.Publisher.PublishAsync(spin);

@@ -40,7 +40,7 @@ public sealed class ThreadMemoryOutageTests : IAsyncLifetime
     {
         StartRedis();
         var worker = _env.StartWorker(extra: new Dictionary<string, string> { ["METAEVOLVE_REDIS"] = $"127.0.0.1:{_redisPort}" });
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
 
         var task = _env.Chat(Message, thread: "t1");
         await _env.Pipeline.Publisher.PublishAsync(task);

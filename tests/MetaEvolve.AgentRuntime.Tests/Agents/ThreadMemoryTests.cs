@@ -33,14 +33,14 @@ public sealed class ThreadMemoryTests : IAsyncLifetime
     public async Task Thread_continued_on_another_worker_sees_its_earlier_turns_until_the_ttl_passes()
     {
         var first = _env.StartWorker();
-        await first.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await first.WaitReadyAsync(ServiceStartup.Limit);
         var turn1 = await _env.RunAsync(_env.Chat("my name is Ada", thread: "t1"));
         Assert.True(turn1.Status == TaskStates.Succeeded, turn1.Error);
         await first.TerminateAsync(TimeSpan.FromSeconds(20));
 
         // Only the second worker runs now, so the next turn certainly runs there.
         var second = _env.StartWorker();
-        await second.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await second.WaitReadyAsync(ServiceStartup.Limit);
         await using var applied = await AppliedWatcher.StartAsync(_env.Pipeline.Nats, _env.Pipeline.Names, _env.Namespace);
         var turn2 = await _env.RunAsync(_env.Chat("what is my name?", thread: "t1"));
         Assert.True(turn2.Status == TaskStates.Succeeded, turn2.Error);
@@ -73,7 +73,7 @@ public sealed class ThreadMemoryTests : IAsyncLifetime
         spec["memory"]!["maxTurns"] = 2;
         await _env.SetAgentAsync(PipelineEnvironment.Agent, spec);
         var worker = _env.StartWorker();
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         foreach (var message in new[] { "one", "two", "three", "four" })
         {
             var record = await _env.RunAsync(_env.Chat(message, thread: "t"));
@@ -90,7 +90,7 @@ public sealed class ThreadMemoryTests : IAsyncLifetime
     public async Task A_task_that_runs_again_after_a_crash_appends_its_turn_once()
     {
         var worker = _env.StartWorker();
-        await worker.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
         var chat = _env.Chat("remember me", thread: "t-once");
         Assert.Equal(TaskStates.Succeeded, (await _env.RunAsync(chat)).Status);
 
