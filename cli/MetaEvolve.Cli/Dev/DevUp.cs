@@ -60,10 +60,24 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             Kubeconfig.Write(options.KubeconfigPath, server.BaseAddress, User);
 
             var applier = new ManifestApplier(server.Operations);
-            var failures = Apply(4, "CRDs from crds/", Path.Combine(options.Root, "crds"), applier);
-            if (options.ApplySamples)
+            var failures = 0;
+            if (options.ApplyCrds)
+            {
+                failures += Apply(4, "CRDs from crds/", Path.Combine(options.Root, "crds"), applier);
+            }
+            else
+            {
+                // The chart installs them itself and refuses objects another owner created.
+                Step(4, "CRDs: skipped (--no-crds)");
+            }
+
+            if (options.ApplySamples && options.ApplyCrds)
             {
                 failures += Apply(5, "Samples from samples/", Path.Combine(options.Root, "samples"), applier);
+            }
+            else
+            {
+                Step(5, options.ApplySamples ? "Samples: skipped (they need the CRDs)" : "Samples: skipped (--no-samples)");
             }
 
             Step(6, "Operator (reconciles Agents, Skills and AgentPools into workers, queues and store rows)");

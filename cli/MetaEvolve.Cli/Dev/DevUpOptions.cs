@@ -12,6 +12,12 @@ public sealed record DevUpOptions(string Root, int Port, bool StartServices, boo
     /// </summary>
     public bool StartOperator { get; init; } = true;
 
+    /// <summary>
+    /// Whether dev up applies crds/ (<c>--no-crds</c>: leave them to an installer, such as the Helm chart, which
+    /// will not take over CRDs it did not create). Samples need them, so they go too.
+    /// </summary>
+    public bool ApplyCrds { get; init; } = true;
+
     /// <summary>Whether dev up runs the task gateway itself (<c>--no-gateway</c>: as <see cref="StartOperator"/>).</summary>
     public bool StartGateway { get; init; } = true;
 
