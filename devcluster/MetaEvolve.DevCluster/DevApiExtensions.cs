@@ -1,5 +1,6 @@
 using MetaEvolve.DevCluster.Aggregation;
 using MetaEvolve.DevCluster.Api;
+using MetaEvolve.DevCluster.Authentication;
 using MetaEvolve.DevCluster.Http;
 using MetaEvolve.DevCluster.Storage;
 using MetaEvolve.DevCluster.Workloads;
@@ -14,7 +15,7 @@ namespace MetaEvolve.DevCluster;
 /// the resource handler; whatever it does not claim goes on to it. Its requests are recorded too.
 /// </summary>
 public sealed class DevApiExtensions(ResourceRegistry registry, ObjectStore store, PodLogRegistry podLogs, RequestLog requests,
-    DevClusterOptions options, ILoggerFactory loggerFactory) : IDisposable
+    CallerIdentity identity, ILoggerFactory loggerFactory) : IDisposable
 {
     private readonly AggregatorClients _clients = new();
     private readonly PodLogEndpoint _logs = new(store, podLogs);
@@ -22,7 +23,7 @@ public sealed class DevApiExtensions(ResourceRegistry registry, ObjectStore stor
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        var user = User(context.Request);
+        var user = identity.Of(context.Request);
         try
         {
             if (PodLogEndpoint.Match(context.Request) is { } pod)
@@ -60,18 +61,6 @@ public sealed class DevApiExtensions(ResourceRegistry registry, ObjectStore stor
     private void Record(HttpContext context, string user, string verb, string group, string version, string resource, string? sub, string? ns, string? name) =>
         requests.Add(new RequestRecord(DateTimeOffset.UtcNow, user, verb, group, version, resource, sub, ns, name,
             context.Request.Path.Value ?? "", context.Response.StatusCode));
-
-    private string User(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return "system:anonymous";
-        }
-
-        var token = header["Bearer ".Length..].Trim();
-        return options.Users.TryGetValue(token, out var user) ? user : token;
-    }
 
     public void Dispose() => _clients.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using MetaEvolve.DevCluster.Api;
+using MetaEvolve.DevCluster.Authentication;
 using MetaEvolve.DevCluster.Http;
 using MetaEvolve.DevCluster.Semantics;
 using MetaEvolve.DevCluster.Storage;
@@ -17,7 +18,7 @@ namespace MetaEvolve.DevCluster;
 /// <summary>
 /// The MetaEvolve development control plane: a Kubernetes-API-compatible server (a subset) that real
 /// kubectl and KubernetesClient use unchanged. It listens on 127.0.0.1 only, has no authentication
-/// beyond naming the caller by its bearer token, and no authorization: it is for development and
+/// beyond naming the caller by its bearer token (or the ServiceAccount a token it issued belongs to), and no authorization: it is for development and
 /// tests on one machine and must never be used in production — use any conformant Kubernetes there.
 /// </summary>
 public sealed class DevApiServer : IAsyncDisposable
@@ -46,6 +47,9 @@ public sealed class DevApiServer : IAsyncDisposable
     public ResourceRegistry Registry { get; }
     public ResourceOperations Operations { get; }
     public RequestLog Requests { get; }
+
+    /// <summary>Issues the ServiceAccount tokens pods get, and names their requests by them.</summary>
+    public ServiceAccountTokens Tokens { get; } = new();
     internal GarbageCollector Collector { get; }
 
     /// <summary>Output of the local workload runner's containers, served as <c>pods/log</c> (issue 7).</summary>
@@ -64,11 +68,12 @@ public sealed class DevApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, _options.Port));
         var app = builder.Build();
         var tables = new TableConverter(TimeProvider.System);
+        var identity = new CallerIdentity(Tokens, _options);
         var handler = new ApiRequestHandler(Registry, Operations, new ScaleOperations(Operations), new OpenApiDocuments(Registry),
-            tables, new WatchStreamer(_store, tables, _options.BookmarkInterval, _stopping.Token), Requests, _options,
+            tables, new WatchStreamer(_store, tables, _options.BookmarkInterval, _stopping.Token), Requests, identity, _options,
             _loggerFactory.CreateLogger<ApiRequestHandler>());
         // Issue 7 hook: aggregated APIs (APIService → Service) and pods/log answer before the resource handler.
-        _extensions = new DevApiExtensions(Registry, _store, PodLogs, Requests, _options, _loggerFactory);
+        _extensions = new DevApiExtensions(Registry, _store, PodLogs, Requests, identity, _loggerFactory);
         app.Use(_extensions.InvokeAsync);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);

@@ -3,7 +3,8 @@ namespace MetaEvolve.DevCluster;
 /// <summary>Writes a kubeconfig for a dev control plane: plain HTTP on loopback, a bearer token naming the user.</summary>
 public static class Kubeconfig
 {
-    public static string Render(Uri server, string user, string ns = "default") => $$"""
+    /// <param name="token">The bearer token; by default the user name itself, which the server records as the caller.</param>
+    public static string Render(Uri server, string user, string ns = "default", string? token = null) => $$"""
         apiVersion: v1
         kind: Config
         clusters:
@@ -13,7 +14,7 @@ public static class Kubeconfig
         users:
         - name: {{user}}
           user:
-            token: {{user}}
+            token: {{token ?? user}}
         contexts:
         - name: metaevolve-dev
           context:

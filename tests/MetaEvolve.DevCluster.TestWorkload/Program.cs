@@ -3,12 +3,15 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using k8s;
 
 // Environment:
 //   PORT                   where to listen (the dev runner sets it per replica)
 //   TLS_PFX                serve HTTPS with this PKCS#12 file (else HTTP)
 //   METRIC_FILE            file holding the external metric's value (a quantity such as "45")
 //   ECHO_ENV               comma-separated variable names to print at start
+//   ECHO_FILES             comma-separated variable names whose values are file paths: prints each file's content at start
+//   GET /kube/pods         lists the pods of its namespace through KubernetesClient's default config (KUBECONFIG)
 //   IGNORE_SIGTERM=1       keep running on SIGTERM (the runner must SIGKILL after the grace period)
 //   EXIT_AFTER_SECONDS     exit with code 3 after this long (crash tests)
 var port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "8080", CultureInfo.InvariantCulture);
@@ -20,6 +23,12 @@ Console.WriteLine($"workload {name} pid {Environment.ProcessId} listening on {po
 foreach (var variable in (Environment.GetEnvironmentVariable("ECHO_ENV") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
 {
     Console.WriteLine($"env {variable}={Environment.GetEnvironmentVariable(variable)}");
+}
+
+foreach (var variable in (Environment.GetEnvironmentVariable("ECHO_FILES") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+{
+    var path = Environment.GetEnvironmentVariable(variable) ?? "";
+    Console.WriteLine(File.Exists(path) ? $"file {variable}={File.ReadAllText(path)}" : $"file {variable} missing at {path}");
 }
 
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -82,6 +91,13 @@ app.MapGet("/apis/external.metrics.k8s.io/v1beta1/namespaces/{ns}/{metric}", (st
             ["value"] = value,
         }),
     });
+});
+app.MapGet("/kube/pods", async () =>
+{
+    var config = KubernetesClientConfiguration.BuildDefaultConfig();
+    using var client = new Kubernetes(config);
+    var pods = await client.CoreV1.ListNamespacedPodAsync(config.Namespace ?? "default");
+    return Results.Text(string.Join(',', pods.Items.Select(p => p.Metadata.Name)));
 });
 app.MapGet("/say/{text}", (string text) =>
 {

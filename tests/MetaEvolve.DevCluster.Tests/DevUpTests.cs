@@ -159,6 +159,34 @@ public sealed class DevUpTests
     }
 
     [Fact]
+    public async Task Dev_up_without_operator_and_gateway_leaves_them_to_an_installer()
+    {
+        var binary = Kubectl.Binary(33);
+        var root = ScratchCheckout();
+        // The operator's and the gateway's projects are there: only the flags keep dev up from running them.
+        foreach (var folder in new[] { "operator", "gateway" })
+        {
+            Directory.CreateSymbolicLink(Path.Combine(root, folder), RepositoryRoot.Combine(folder));
+        }
+
+        var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
+        await using var devUp = Start(root, FreePort(), null, "--no-services", "--no-samples", "--no-operator", "--no-gateway");
+        await devUp.WaitForOutputAsync("Ready.");
+        var output = devUp.Snapshot();
+        Assert.Contains("[6/7] Operator", output, StringComparison.Ordinal);
+        Assert.Contains("skipped (--no-operator)", output, StringComparison.Ordinal);
+        Assert.Contains("[7/7] Task gateway: skipped (--no-gateway)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("operator on http://", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(root, ".metaevolve", "operator.log")), "no operator process was started");
+
+        // The control plane and its CRDs are there for the installer; no APIService was registered in its place.
+        Assert.Contains("agentpools.metaevolve.io", await RunKubectl(binary, root, kubeconfig, "get", "crds"), StringComparison.Ordinal);
+        Assert.DoesNotContain("external.metrics.k8s.io", await RunKubectl(binary, root, kubeconfig, "get", "apiservices"), StringComparison.Ordinal);
+        await devUp.TerminateAsync();
+        Assert.Equal(0, devUp.ExitCode);
+    }
+
+    [Fact]
     [Trait(Services.Trait, Services.Needed)] // dev up starts its own services here
     public async Task Make_run_answers_a_direct_call_and_a_chat_task_through_operator_worker_and_gateway()
     {

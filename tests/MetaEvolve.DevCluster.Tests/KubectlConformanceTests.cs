@@ -220,4 +220,79 @@ public sealed class KubectlConformanceTests
         Assert.Equal(Convert.ToBase64String("sk-1"u8.ToArray()), (await kubectl.RunAsync("get", "secret", "creds", "-n", "team-a", "-o", "jsonpath={.data.apiKey}")).Ok());
         Assert.Matches(@"team-a\s+Active", (await kubectl.RunAsync("get", "ns")).Ok());
     }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Pod_disruption_budgets_ingresses_and_ingress_classes_apply_and_print_as_on_a_real_server(int minor)
+    {
+        var (host, kubectl) = await StartAsync(minor);
+        await using var _ = host;
+        const string manifests = """
+            apiVersion: policy/v1
+            kind: PodDisruptionBudget
+            metadata:
+              name: web
+            spec:
+              minAvailable: 1
+              selector:
+                matchLabels:
+                  app: web
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: IngressClass
+            metadata:
+              name: nginx
+            spec:
+              controller: k8s.io/ingress-nginx
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata:
+              name: web
+            spec:
+              ingressClassName: nginx
+              tls:
+              - hosts: [web.example.com]
+                secretName: web-tls
+              rules:
+              - host: web.example.com
+                http:
+                  paths:
+                  - path: /
+                    pathType: Prefix
+                    backend:
+                      service:
+                        name: web
+                        port:
+                          number: 80
+            """;
+        var applied = (await kubectl.RunWithInputAsync(manifests, "apply", "-f", "-")).Ok();
+        Assert.Contains("poddisruptionbudget.policy/web created", applied, StringComparison.Ordinal);
+        Assert.Contains("ingressclass.networking.k8s.io/nginx created", applied, StringComparison.Ordinal);
+        Assert.Contains("ingress.networking.k8s.io/web created", applied, StringComparison.Ordinal);
+        Assert.Contains("ingress.networking.k8s.io/web unchanged", (await kubectl.RunWithInputAsync(manifests, "apply", "-f", "-")).Ok(), StringComparison.Ordinal);
+
+        var pdbs = (await kubectl.RunAsync("get", "pdb")).Ok().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE", pdbs[0]);
+        Assert.Matches(@"^web\s+1\s+N/A\s+0\s+\d+s", pdbs[1]);
+        var ingresses = (await kubectl.RunAsync("get", "ing")).Ok().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE", ingresses[0]);
+        Assert.Matches(@"^web\s+nginx\s+web\.example\.com\s+80, 443\s+\d+s", ingresses[1]);
+        var classes = (await kubectl.RunAsync("get", "ingressclasses")).Ok().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE", classes[0]);
+        Assert.Matches(@"^nginx\s+k8s\.io/ingress-nginx\s+<none>\s+\d+s", classes[1]);
+        var resources = (await kubectl.RunAsync("api-resources")).Ok();
+        Assert.Matches(@"poddisruptionbudgets\s+pdb\s+policy/v1\s+true\s+PodDisruptionBudget", resources);
+        Assert.Matches(@"ingresses\s+ing\s+networking\.k8s\.io/v1\s+true\s+Ingress", resources);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Server_side_apply_is_refused_with_the_client_side_fix_named(int minor)
+    {
+        var (host, kubectl) = await StartAsync(minor);
+        await using var _ = host;
+        var error = (await kubectl.RunWithInputAsync(Widget("w1", 3), "apply", "--server-side", "-f", "-")).Failed();
+        Assert.Contains("use client-side apply (kubectl apply without --server-side; helm --server-side=false)", error, StringComparison.Ordinal);
+    }
 }

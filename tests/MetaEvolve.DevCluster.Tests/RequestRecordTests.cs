@@ -37,7 +37,8 @@ public sealed class RequestRecordTests
             new V1Patch("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}""", V1Patch.PatchType.ApplyPatch), "c", "default",
             fieldManager: "test", cancellationToken: Ct));
         Assert.Equal(415, (int)e.Response.StatusCode);
-        Assert.Contains("server-side apply is not supported", e.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("server-side apply is not served by the dev control plane: use client-side apply "
+            + "(kubectl apply without --server-side; helm --server-side=false)", e.Response.Content, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed class WorkloadCluster : IAsyncDisposable
             RestartBackoff = TimeSpan.FromMilliseconds(500),
             HpaSyncPeriod = TimeSpan.FromMilliseconds(500),
             HpaDownscaleStabilization = TimeSpan.FromSeconds(3),
+            PodsDirectory = System.IO.Path.Combine(host.Directory, "pods"),
         };
         var log = new FileLoggerProvider(System.IO.Path.Combine(host.Directory, "control-plane.log"));
         var factory = LoggerFactory.Create(b => b.AddProvider(log));

@@ -15,6 +15,12 @@ public static class DevCommands
         };
         var noServices = new Option<bool>("--no-services") { Description = "Do not start NATS, PostgreSQL and Redis (hack/services.sh)." };
         var noSamples = new Option<bool>("--no-samples") { Description = "Do not apply samples/." };
+        var noOperator = new Option<bool>("--no-operator")
+        {
+            Description = "Do not run the operator (and register no external metrics API): install it yourself, e.g. with the Helm chart.",
+        };
+        var noCrds = new Option<bool>("--no-crds") { Description = "Do not apply crds/ (nor samples/): leave them to an installer such as the Helm chart." };
+        var noGateway = new Option<bool>("--no-gateway") { Description = "Do not run the task gateway (same as --gateway-port 0)." };
         var gatewayPort = new Option<int>("--gateway-port")
         {
             Description = "Loopback port of the task gateway; 0 = no gateway (env METAEVOLVE_GATEWAY_PORT).",
@@ -34,7 +40,7 @@ public static class DevCommands
 
         var up = new Command("up", "Start the dev control plane and local services in the foreground; Ctrl+C stops everything it started.")
         {
-            port, noServices, noSamples, root, gatewayPort, operatorPort, metricsApiPort,
+            port, noServices, noSamples, noCrds, noOperator, noGateway, root, gatewayPort, operatorPort, metricsApiPort,
         };
         up.SetAction((parse, cancellationToken) => new DevUp(new DevUpOptions(
             parse.GetValue(root)?.FullName ?? RepositoryRoot.Find(Directory.GetCurrentDirectory()) ?? Directory.GetCurrentDirectory(),
@@ -45,6 +51,9 @@ public static class DevCommands
             GatewayPort = parse.GetValue(gatewayPort),
             OperatorPort = parse.GetValue(operatorPort),
             MetricsApiPort = parse.GetValue(metricsApiPort),
+            StartOperator = !parse.GetValue(noOperator),
+            ApplyCrds = !parse.GetValue(noCrds),
+            StartGateway = !parse.GetValue(noGateway),
         }, Console.Out).RunAsync(cancellationToken));
 
         return new Command("dev", "Run MetaEvolve on this machine without a cluster (development only).") { up };

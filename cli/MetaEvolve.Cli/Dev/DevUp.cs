@@ -7,7 +7,7 @@ namespace MetaEvolve.Cli.Dev;
 
 /// <summary>
 /// <c>metaevolve dev up</c>: local services, the dev control plane (journaled under .metaevolve/),
-/// a kubeconfig, the CRDs and the samples — then it waits in the foreground until SIGINT/SIGTERM and
+/// a kubeconfig, the CRDs and the samples, the operator and the gateway (each of them optional) — then it waits in the foreground until SIGINT/SIGTERM and
 /// stops everything it started. It never reads standard input.
 /// </summary>
 public sealed class DevUp(DevUpOptions options, TextWriter output)
@@ -51,7 +51,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
 
             // Issue 7: Deployments run as local processes; Endpoints, APIService availability, HPA emulation.
             var images = LocalImages.Load(options.Root);
-            workloads = new DevWorkloads(server, new WorkloadOptions { Images = images });
+            workloads = new DevWorkloads(server, new WorkloadOptions { Images = images, PodsDirectory = options.PodsDirectory });
             workloads.Start();
             output.WriteLine($"      workload runner and HPA emulation started; images run locally as ({Relative(LocalImages.MapPath(options.Root))} overrides):");
             output.WriteLine(LocalImages.Describe(images));
@@ -60,14 +60,32 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             Kubeconfig.Write(options.KubeconfigPath, server.BaseAddress, User);
 
             var applier = new ManifestApplier(server.Operations);
-            var failures = Apply(4, "CRDs from crds/", Path.Combine(options.Root, "crds"), applier);
-            if (options.ApplySamples)
+            var failures = 0;
+            if (options.ApplyCrds)
+            {
+                failures += Apply(4, "CRDs from crds/", Path.Combine(options.Root, "crds"), applier);
+            }
+            else
+            {
+                // The chart installs them itself and refuses objects another owner created.
+                Step(4, "CRDs: skipped (--no-crds)");
+            }
+
+            if (options.ApplySamples && options.ApplyCrds)
             {
                 failures += Apply(5, "Samples from samples/", Path.Combine(options.Root, "samples"), applier);
             }
+            else
+            {
+                Step(5, options.ApplySamples ? "Samples: skipped (they need the CRDs)" : "Samples: skipped (--no-samples)");
+            }
 
             Step(6, "Operator (reconciles Agents, Skills and AgentPools into workers, queues and store rows)");
-            if (Directory.Exists(Path.Combine(options.Root, "operator", "MetaEvolve.Operator.Host")))
+            if (!options.StartOperator)
+            {
+                output.WriteLine("      skipped (--no-operator): install it into this control plane yourself (helm install --server-side=false …)");
+            }
+            else if (Directory.Exists(Path.Combine(options.Root, "operator", "MetaEvolve.Operator.Host")))
             {
                 @operator = new DevOperator(options.Root, options.KubeconfigPath, options.OperatorPort, options.MetricsApiPort, output);
                 @operator.Start();
@@ -86,7 +104,11 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
                 output.WriteLine("      operator/MetaEvolve.Operator.Host not found, skipped");
             }
 
-            if (options.GatewayPort > 0)
+            if (!options.StartGateway)
+            {
+                Step(7, "Task gateway: skipped (--no-gateway)");
+            }
+            else if (options.GatewayPort > 0)
             {
                 Step(7, "Task gateway (metaevolve submit/call/tasks need no flags while this runs)");
                 if (Directory.Exists(Path.Combine(options.Root, "gateway", "MetaEvolve.Gateway")))
@@ -179,7 +201,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         return failures;
     }
 
-    private void Step(int number, string title) => output.WriteLine($"[{number}/{(options.GatewayPort > 0 ? 7 : 6)}] {title}");
+    private void Step(int number, string title) => output.WriteLine($"[{number}/{(options.GatewayPort > 0 || !options.StartGateway ? 7 : 6)}] {title}");
 
     private string Relative(string path) => Path.GetRelativePath(options.Root, path);
 }

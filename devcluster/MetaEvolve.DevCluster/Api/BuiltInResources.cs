@@ -70,6 +70,30 @@ public static class BuiltInResources
             Columns = [Name, new("Service", "string", "=apiServiceService"),
                 new("Available", "string", ".status.conditions[?(@.type==\"Available\")].status"), Age],
         },
+        new ResourceType
+        {
+            Group = "policy", Version = "v1", Kind = "PodDisruptionBudget", Plural = "poddisruptionbudgets",
+            Singular = "poddisruptionbudget", Namespaced = true, ShortNames = ["pdb"], HasStatus = true, HasGeneration = true,
+            Columns = [Name, new("Min Available", "string", "=pdbMinAvailable", "The minimum number of pods that must be available."),
+                new("Max Unavailable", "string", "=pdbMaxUnavailable", "The maximum number of pods that may be unavailable."),
+                new("Allowed Disruptions", "integer", "=pdbAllowedDisruptions", "Number of pod disruptions that are currently allowed."), Age],
+        },
+        new ResourceType
+        {
+            Group = "networking.k8s.io", Version = "v1", Kind = "Ingress", Plural = "ingresses", Singular = "ingress",
+            Namespaced = true, ShortNames = ["ing"], HasStatus = true, HasGeneration = true,
+            Columns = [Name, new("Class", "string", "=ingressClass", "The name of the IngressClass resource that should be used for this Ingress."),
+                new("Hosts", "string", "=ingressHosts", "Hosts that incoming requests are matched against before the Ingress rule."),
+                new("Address", "string", "=ingressAddress", "Address is a list containing ingress points for the load-balancer."),
+                new("Ports", "string", "=ingressPorts", "Ports of TLS configurations that open."), Age],
+        },
+        new ResourceType
+        {
+            Group = "networking.k8s.io", Version = "v1", Kind = "IngressClass", Plural = "ingressclasses", Singular = "ingressclass",
+            Namespaced = false, HasGeneration = true,
+            Columns = [Name, new("Controller", "string", ".spec.controller", "Controller that is in charge of handling this class."),
+                new("Parameters", "string", "=ingressClassParameters", "A reference to a resource with additional parameters."), Age],
+        },
         Rbac("ClusterRole", "clusterroles", namespaced: false, columns: [Name, new("Created At", "string", ".metadata.creationTimestamp")]),
         Rbac("Role", "roles", namespaced: true, columns: [Name, new("Created At", "string", ".metadata.creationTimestamp")]),
         Rbac("ClusterRoleBinding", "clusterrolebindings", namespaced: false, columns: [Name, new("Role", "string", "=roleRef"), Age]),

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MetaEvolve.Crds.Labels;
 using MetaEvolve.DevCluster.Api;
+using MetaEvolve.DevCluster.Authentication;
 using MetaEvolve.DevCluster.Semantics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -22,13 +23,14 @@ public sealed class ApiRequestHandler(
     TableConverter tables,
     WatchStreamer watches,
     RequestLog log,
+    CallerIdentity identity,
     DevClusterOptions options,
     ILogger<ApiRequestHandler> logger)
 {
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        var user = Identity(request);
+        var user = identity.Of(request);
         var path = request.Path.Value ?? "/";
         var parsed = ResourcePath.Parse(path, IsNamespaced, out var group, out var version);
         var verb = parsed is null ? request.Method.ToLowerInvariant() : Verb(request, parsed);
@@ -61,18 +63,6 @@ public sealed class ApiRequestHandler(
             log.Add(new RequestRecord(DateTimeOffset.UtcNow, user, verb, parsed?.Group ?? "", parsed?.Version ?? "",
                 parsed?.Resource ?? "", parsed?.Subresource, parsed?.Namespace, parsed?.Name, path, context.Response.StatusCode));
         }
-    }
-
-    private string Identity(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return "system:anonymous";
-        }
-
-        var token = header["Bearer ".Length..].Trim();
-        return options.Users.TryGetValue(token, out var user) ? user : token;
     }
 
     private bool? IsNamespaced(string group, string version, string resource) =>

@@ -107,6 +107,8 @@ public sealed class TableConverter(TimeProvider time)
         };
     }
 
+    private static string IntOrString(JsonNode? value) => value is null ? "N/A" : JsonPathQuery.Text(value);
+
     private static JsonNode? Computed(string name, JsonObject obj)
     {
         switch (name)
@@ -139,6 +141,34 @@ public sealed class TableConverter(TimeProvider time)
             case "roleRef":
                 var role = obj["roleRef"];
                 return $"{(string?)role?["kind"]}/{(string?)role?["name"]}";
+            case "pdbMinAvailable":
+                return IntOrString(obj["spec"]?["minAvailable"]);
+            case "pdbMaxUnavailable":
+                return IntOrString(obj["spec"]?["maxUnavailable"]);
+            case "pdbAllowedDisruptions":
+                // As the real printer: the status field's value, zero until a disruption controller writes it.
+                return obj["status"]?["disruptionsAllowed"]?.GetValue<int>() ?? 0;
+            case "ingressClass":
+                return (string?)obj["spec"]?["ingressClassName"] ?? "<none>";
+            case "ingressHosts":
+                var hosts = (obj["spec"]?["rules"] as JsonArray)?.OfType<JsonObject>()
+                    .Select(r => (string?)r["host"] is { Length: > 0 } host ? host : "*").ToList() ?? [];
+                return hosts.Count == 0 ? "*" : string.Join(",", hosts);
+            case "ingressAddress":
+                var points = (obj["status"]?["loadBalancer"]?["ingress"] as JsonArray)?.OfType<JsonObject>()
+                    .Select(i => (string?)i["ip"] ?? (string?)i["hostname"]).Where(a => !string.IsNullOrEmpty(a)) ?? [];
+                return string.Join(",", points);
+            case "ingressPorts":
+                return (obj["spec"]?["tls"] as JsonArray)?.Count > 0 ? "80, 443" : "80";
+            case "ingressClassParameters":
+                var parameters = obj["spec"]?["parameters"];
+                if (parameters is null)
+                {
+                    return "<none>";
+                }
+
+                var kind = (string?)parameters["apiGroup"] is { Length: > 0 } apiGroup ? $"{(string?)parameters["kind"]}.{apiGroup}" : (string?)parameters["kind"];
+                return $"{kind}/{(string?)parameters["name"]}";
             default:
                 return null;
         }

@@ -174,8 +174,9 @@ public sealed partial class ResourceOperations(
         var mediaType = contentType.Split(';')[0].Trim();
         if (mediaType == "application/apply-patch+yaml")
         {
+            // Helm 4 applies server-side by default, so the message names the fix for both clients.
             throw new ApiException(415, "UnsupportedMediaType",
-                "server-side apply is not supported by the MetaEvolve dev control plane; use client-side apply (kubectl apply without --server-side)");
+                "server-side apply is not served by the dev control plane: use client-side apply (kubectl apply without --server-side; helm --server-side=false)");
         }
 
         if (mediaType == "application/strategic-merge-patch+json" && !type.AcceptsStrategicMerge)

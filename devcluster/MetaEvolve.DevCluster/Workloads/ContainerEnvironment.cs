@@ -9,26 +9,39 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// <summary>
 /// A container's environment as the kubelet builds it: envFrom (ConfigMaps, Secrets, prefixes), then
 /// env with <c>$(VAR)</c> expansion and valueFrom (secretKeyRef, configMapKeyRef, fieldRef); plus
-/// <c>PORT</c> (and <c>PORT_&lt;NAME&gt;</c>) naming the replica's own ports. A missing, non-optional
-/// source fails with CreateContainerConfigError, as on a real node.
+/// <c>PORT</c> (and <c>PORT_&lt;NAME&gt;</c>) naming the replica's own ports and KUBECONFIG with the pod's
+/// ServiceAccount credentials. Then what one shared host needs: declared ports become the replica's host
+/// ports (<see cref="DeclaredPortRemapping"/>) and paths inside volume mounts the volumes' folders
+/// (<see cref="MountedPaths"/>). A missing, non-optional source fails with CreateContainerConfigError, as
+/// on a real node.
 /// </summary>
 public static partial class ContainerEnvironment
 {
-    public static Dictionary<string, string> Build(ObjectStore store, JsonObject pod, JsonObject container, IReadOnlyList<(JsonObject Port, int HostPort)> ports)
+    public static Dictionary<string, string> Build(ObjectStore store, JsonObject pod, JsonObject container,
+        IReadOnlyList<(JsonObject Port, int HostPort)> ports, ReplicaPorts podPorts, PodFiles files)
     {
         var ns = ObjectMeta.Namespace(pod);
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["HOSTNAME"] = ObjectMeta.Name(pod),
         };
+        if (files.Credentials is { } credentials)
+        {
+            env["KUBECONFIG"] = credentials.KubeconfigPath;
+        }
+
+        var runnerPorts = new Dictionary<string, string>(StringComparer.Ordinal);
         if (ports.Count > 0)
         {
             env["PORT"] = ports[0].HostPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            runnerPorts["PORT"] = env["PORT"];
             foreach (var (port, host) in ports)
             {
                 if ((string?)port["name"] is { Length: > 0 } name)
                 {
-                    env["PORT_" + name.ToUpperInvariant().Replace('-', '_')] = host.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    var variable = "PORT_" + name.ToUpperInvariant().Replace('-', '_');
+                    env[variable] = host.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    runnerPorts[variable] = env[variable];
                 }
             }
         }
@@ -70,28 +83,9 @@ public static partial class ContainerEnvironment
             }
         }
 
-        RemapAspNetCorePorts(env, ports);
+        DeclaredPortRemapping.Apply(env, podPorts, runnerPorts);
+        files.MountedPaths(container).Apply(env);
         return env;
-    }
-
-    /// <summary>
-    /// On a node every pod has its own network namespace, so replicas may all listen on their declared
-    /// container port; here they share loopback. ASP.NET Core processes (MetaEvolve's own images) learn
-    /// their port from ASPNETCORE_HTTP_PORTS, so a declared container port there becomes the replica's
-    /// host port, which is also where the runner sends its probes.
-    /// </summary>
-    private static void RemapAspNetCorePorts(Dictionary<string, string> env, IReadOnlyList<(JsonObject Port, int HostPort)> ports)
-    {
-        if (!env.TryGetValue("ASPNETCORE_HTTP_PORTS", out var declared))
-        {
-            return;
-        }
-
-        var remapped = declared.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => ports.FirstOrDefault(x => x.Port["containerPort"]?.ToString() == p) is { Port: not null } match
-                ? match.HostPort.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                : p);
-        env["ASPNETCORE_HTTP_PORTS"] = string.Join(';', remapped);
     }
 
     private static string? ValueFrom(ObjectStore store, JsonObject pod, JsonObject valueFrom)

@@ -18,6 +18,7 @@ public sealed class ContainerRunner(
     JsonObject container,
     ReplicaPorts ports,
     IReadOnlyList<(JsonObject Port, int HostPort)> ownPorts,
+    Func<PodFiles> prepareFiles,
     WorkloadOptions options,
     Prober prober,
     ILogger logger)
@@ -137,7 +138,7 @@ public sealed class ContainerRunner(
     /// <summary>One instance; null when stopped by <paramref name="stop"/>.</summary>
     private async Task<Termination?> RunOnceAsync(Func<TimeSpan> grace, CancellationToken stop)
     {
-        var env = ContainerEnvironment.Build(store, pod, container, ownPorts);
+        var env = ContainerEnvironment.Build(store, pod, container, ownPorts, ports, prepareFiles());
         var argv = Command(env);
         var info = new ProcessStartInfo(SetSid ?? argv[0])
         {
@@ -152,6 +153,9 @@ public sealed class ContainerRunner(
             info.ArgumentList.Add(a);
         }
 
+        // Processes inherit the runner's environment (PATH, DOTNET_ROOT, HOME), but never its API credentials:
+        // a pod reaches the API server only as its ServiceAccount, and not at all when it opted out.
+        info.Environment.Remove("KUBECONFIG");
         foreach (var (k, v) in env)
         {
             info.Environment[k] = v;

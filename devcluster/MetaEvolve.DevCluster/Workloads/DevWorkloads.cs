@@ -26,7 +26,9 @@ public sealed class DevWorkloads : IAsyncDisposable
     {
         var logs = loggerFactory ?? NullLoggerFactory.Instance;
         var operations = server.Operations;
-        Kubelet = new LocalKubelet(operations, server.PodLogs, options, logs.CreateLogger<LocalKubelet>());
+        // Pods reach the API server with their ServiceAccount's token, as in a cluster (the address is known once it started).
+        Kubelet = new LocalKubelet(operations, server.PodLogs, options, new ServiceAccountCredentials(server.Tokens, () => server.BaseAddress),
+            logs.CreateLogger<LocalKubelet>());
         _deployments = new DeploymentController(operations, options, logs.CreateLogger<DeploymentController>());
         _endpoints = new EndpointsController(operations, logs.CreateLogger<EndpointsController>());
         _apiServices = new ApiServiceAvailabilityController(operations, logs.CreateLogger<ApiServiceAvailabilityController>());

@@ -11,9 +11,11 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// The node agent of the dev control plane: every Pod (the machine is the only node) runs as local
 /// processes in a <see cref="PodSandbox"/>. It publishes each replica's real ports on the Pod, keeps
 /// the Pod's status true, serves its output to <c>pods/log</c>, and stops the processes when the Pod
-/// is deleted. Pods journaled by an earlier run are started again, as a rebooted node does.
+/// is deleted. Pods journaled by an earlier run are started again, as a rebooted node does. With
+/// <see cref="ServiceAccountCredentials"/>, pods get a token and kubeconfig for their ServiceAccount.
 /// </summary>
-public sealed class LocalKubelet(ResourceOperations operations, PodLogRegistry logs, WorkloadOptions options, ILogger<LocalKubelet> logger) : IAsyncDisposable
+public sealed class LocalKubelet(ResourceOperations operations, PodLogRegistry logs, WorkloadOptions options, ServiceAccountCredentials? credentials,
+    ILogger<LocalKubelet> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, PodSandbox> _sandboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _stopping = new(StringComparer.Ordinal);
@@ -55,7 +57,7 @@ public sealed class LocalKubelet(ResourceOperations operations, PodLogRegistry l
             return;
         }
 
-        var sandbox = new PodSandbox(operations.Store, pod, options, _ports, new Prober(_probeClient), logger);
+        var sandbox = new PodSandbox(operations.Store, pod, options, _ports, new Prober(_probeClient), credentials, logger);
         _sandboxes[uid] = sandbox;
         var key = (ObjectMeta.Namespace(pod), ObjectMeta.Name(pod), uid);
         sandbox.Changed += () => _statusQueue.Add(key);

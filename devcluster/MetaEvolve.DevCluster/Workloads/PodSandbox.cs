@@ -6,20 +6,32 @@ using Microsoft.Extensions.Logging;
 namespace MetaEvolve.DevCluster.Workloads;
 
 /// <summary>
-/// A pod on the local "node": its ports (one free loopback port per declared container port) and one
-/// <see cref="ContainerRunner"/> per container. Builds the pod's status from the containers' snapshots.
+/// A pod on the local "node": its ports (one free loopback port per declared container port), its
+/// sandbox directory (volumes, ServiceAccount credentials) and one <see cref="ContainerRunner"/> per
+/// container. Builds the pod's status from the containers' snapshots.
 /// </summary>
 public sealed class PodSandbox : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _running = [];
     private readonly PortAllocator _allocator;
+    private readonly ObjectStore _store;
+    private readonly PodVolumes _volumes;
+    private readonly ServiceAccountCredentials? _issuer;
+    private readonly Lock _filesGate = new();
+    private bool _credentialsWritten;
+    private PodCredentials? _credentials;
 
-    public PodSandbox(ObjectStore store, JsonObject pod, WorkloadOptions options, PortAllocator allocator, Prober prober, ILogger logger)
+    public PodSandbox(ObjectStore store, JsonObject pod, WorkloadOptions options, PortAllocator allocator, Prober prober,
+        ServiceAccountCredentials? credentials, ILogger logger)
     {
         _allocator = allocator;
+        _store = store;
+        _issuer = credentials;
         Pod = pod;
         Uid = ObjectMeta.Uid(pod);
+        Directory = Path.Combine(options.PodsDirectory, $"{ObjectMeta.Namespace(pod)}_{ObjectMeta.Name(pod)}_{Uid}");
+        _volumes = new PodVolumes(store, pod, Directory);
         var containers = (pod["spec"]?["containers"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
         var hostPorts = new Dictionary<int, int>();
         var perContainer = new List<List<(JsonObject, int)>>();
@@ -49,12 +61,15 @@ public sealed class PodSandbox : IDisposable
         }
 
         Ports = new ReplicaPorts(hostPorts);
-        Containers = containers.Select((c, i) => new ContainerRunner(store, pod, c, Ports, perContainer[i], options, prober, logger)).ToList();
+        Containers = containers.Select((c, i) => new ContainerRunner(store, pod, c, Ports, perContainer[i], Prepare, options, prober, logger)).ToList();
     }
 
     public JsonObject Pod { get; }
     public string Uid { get; }
     public ReplicaPorts Ports { get; }
+
+    /// <summary>The pod's own folder on the shared file system.</summary>
+    public string Directory { get; }
     public IReadOnlyList<ContainerRunner> Containers { get; }
     public DateTimeOffset StartTime { get; } = DateTimeOffset.UtcNow;
 
@@ -84,8 +99,33 @@ public sealed class PodSandbox : IDisposable
 
     private TimeSpan EffectiveGrace => ShutdownGracePeriod is { } cap && cap < GracePeriod ? cap : GracePeriod;
 
+    /// <summary>
+    /// Writes the pod's files before a container starts: the volumes every time (a restarted container sees
+    /// current Secret data), the credentials once per pod (one token for the pod's life, as a projected token).
+    /// </summary>
+    private PodFiles Prepare()
+    {
+        lock (_filesGate)
+        {
+            if (!_credentialsWritten)
+            {
+                System.IO.Directory.CreateDirectory(Directory);
+                _credentials = _issuer?.Write(_store, Pod, Directory);
+                _credentialsWritten = true;
+            }
+
+            return new PodFiles(_volumes.Materialize(), _credentials);
+        }
+    }
+
     public void Start()
     {
+        // A pod started again under the same uid (a journaled pod after a restart) begins with clean folders.
+        if (System.IO.Directory.Exists(Directory))
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+
         foreach (var c in Containers)
         {
             _running.Add(Task.Run(() => c.RunAsync(() => EffectiveGrace, _stop.Token)));
@@ -98,6 +138,22 @@ public sealed class PodSandbox : IDisposable
         await _stop.CancelAsync();
         await Task.WhenAll(_running);
         _allocator.Release(Ports.HostPorts.Values);
+        lock (_filesGate)
+        {
+            if (_credentials is not null)
+            {
+                _issuer?.Revoke(_credentials);
+            }
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Never written: no container started.
+        }
     }
 
     public void Dispose() => _stop.Dispose();

@@ -29,6 +29,12 @@ public sealed record WorkloadOptions
     /// </summary>
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Where each pod gets its sandbox directory (<c>&lt;ns&gt;_&lt;name&gt;_&lt;uid&gt;</c>: volumes, ServiceAccount
+    /// kubeconfig); removed when the pod stops.
+    /// </summary>
+    public string PodsDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "metaevolve-dev-pods");
+
     /// <summary>Node name written into Pods' <c>spec.nodeName</c>.</summary>
     public string NodeName { get; init; } = "metaevolve-dev";
 }

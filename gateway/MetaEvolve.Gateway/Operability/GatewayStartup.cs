@@ -27,6 +27,10 @@ public sealed class GatewayStartup(
                 {
                     await migrator.MigrateAsync(stoppingToken);
                 }
+                // NATS.Net connects on first use; with the stream owned by the operator (CreateStream false, as the
+                // chart sets it) nothing else uses NATS before the first task, and /readyz would report the
+                // connection Closed until then: the Deployment would never become Available.
+                await js.Connection.ConnectAsync();
                 if (options.CreateStream)
                 {
                     await EnsureStreamAsync(stoppingToken);
