@@ -11,6 +11,7 @@ using k8s;
 //   METRIC_FILE            file holding the external metric's value (a quantity such as "45")
 //   ECHO_ENV               comma-separated variable names to print at start
 //   ECHO_FILES             comma-separated variable names whose values are file paths: prints each file's content at start
+//   GET /file/{VARIABLE}   the content of the file whose path that variable holds (now, not at start)
 //   GET /kube/pods         lists the pods of its namespace through KubernetesClient's default config (KUBECONFIG)
 //   IGNORE_SIGTERM=1       keep running on SIGTERM (the runner must SIGKILL after the grace period)
 //   EXIT_AFTER_SECONDS     exit with code 3 after this long (crash tests)
@@ -92,6 +93,8 @@ app.MapGet("/apis/external.metrics.k8s.io/v1beta1/namespaces/{ns}/{metric}", (st
         }),
     });
 });
+app.MapGet("/file/{variable}", (string variable) =>
+    Environment.GetEnvironmentVariable(variable) is { } path && File.Exists(path) ? Results.Text(File.ReadAllText(path)) : Results.NotFound());
 app.MapGet("/kube/pods", async () =>
 {
     var config = KubernetesClientConfiguration.BuildDefaultConfig();

@@ -219,6 +219,7 @@ public sealed class KubectlConformanceTests
         Assert.Equal("v", (await kubectl.RunAsync("get", "configmap", "cfg", "-n", "team-a", "-o", "jsonpath={.data.k}")).Ok());
         Assert.Equal(Convert.ToBase64String("sk-1"u8.ToArray()), (await kubectl.RunAsync("get", "secret", "creds", "-n", "team-a", "-o", "jsonpath={.data.apiKey}")).Ok());
         Assert.Matches(@"team-a\s+Active", (await kubectl.RunAsync("get", "ns")).Ok());
+        Assert.Matches(@"creds\s+Opaque\s+1\s+\d+s", (await kubectl.RunAsync("get", "secret", "creds", "-n", "team-a")).Ok());
     }
 
     [Theory]

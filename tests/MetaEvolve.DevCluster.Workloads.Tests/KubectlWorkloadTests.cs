@@ -47,6 +47,17 @@ public sealed class KubectlWorkloadTests
         var describe = (await kubectl.RunAsync("describe", "deployment", "hello")).Ok();
         Assert.Contains("2 desired | 2 updated | 2 total | 2 available | 0 unavailable", describe, StringComparison.Ordinal);
         Assert.Matches(@"Available\s+True\s+MinimumReplicasAvailable", describe);
+        await client.CoreV1.CreateNamespacedServiceAsync(new k8s.Models.V1Service
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "hello" },
+            Spec = new k8s.Models.V1ServiceSpec
+            {
+                Selector = new Dictionary<string, string> { ["app"] = "hello" },
+                Ports = [new k8s.Models.V1ServicePort { Port = 80, TargetPort = "http" }],
+            },
+        }, "default", cancellationToken: Ct);
+        await Eventually(async () => System.Text.RegularExpressions.Regex.IsMatch((await kubectl.RunAsync("get", "endpoints", "hello")).Ok(),
+            @"NAME\s+ENDPOINTS\s+AGE\s+hello\s+127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\s+\d+s"), "kubectl get endpoints lists both replicas' addresses");
         var describePod = (await kubectl.RunAsync("describe", "pod", pods[0])).Ok();
         Assert.Matches(@"Status:\s+Running", describePod);
         Assert.Matches(@"Controlled By:\s+Deployment/hello", describePod);

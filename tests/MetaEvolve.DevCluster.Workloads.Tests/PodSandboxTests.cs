@@ -6,7 +6,7 @@ using static MetaEvolve.DevCluster.Workloads.Tests.WorkloadCluster;
 
 namespace MetaEvolve.DevCluster.Workloads.Tests;
 
-/// <summary>What a pod gets besides its processes: volumes as folders, declared ports as host ports, ServiceAccount credentials.</summary>
+/// <summary>What a pod gets besides its processes: volumes as folders (kept in step with their sources), declared ports as host ports, ServiceAccount credentials.</summary>
 public sealed class PodSandboxTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -95,6 +95,15 @@ public sealed class PodSandboxTests
         // items choose the keys: tls.key was not asked for, so it is not written.
         Assert.Equal(["certs/server.crt"], Directory.GetFiles(Path.Combine(sandbox.Directory, "volumes", "tls"), "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(Path.Combine(sandbox.Directory, "volumes", "tls"), f)));
+
+        // A changed Secret reaches the running process's file, swapped whole (old or new content, never a gap).
+        await client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"stringData":{"tls.crt":"CERT-PEM-2"}}""", V1Patch.PatchType.MergePatch),
+            "tls", "default", cancellationToken: Ct);
+        using var http = new HttpClient();
+        var port = ReplicaPorts.FromPod(DeploymentRunnerTests.JsonOf(pod)).HostPorts[8080];
+        await Eventually(async () => await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/file/CERT_FILE"), Ct) == "CERT-PEM-2",
+            "the process reads the Secret's new content");
+        Assert.Single(Directory.GetDirectories(Path.Combine(sandbox.Directory, "volumes"), "..tls_*"));
 
         await client.AppsV1.DeleteNamespacedDeploymentAsync("mounted", "default", cancellationToken: Ct);
         await Eventually(() => !Directory.Exists(sandbox.Directory), "the stopped pod's sandbox directory is removed");

@@ -292,8 +292,19 @@ public sealed class ApiRequestHandler(
     private static async Task<DeleteOptions> DeleteOptionsOf(HttpContext context)
     {
         var query = context.Request.Query;
-        var text = await Text(context);
-        var body = string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
+        JsonObject? body;
+        if ((context.Request.ContentType ?? "").StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            body = buffer.Length == 0 ? null : ProtobufBodies.Decode(buffer.ToArray());
+        }
+        else
+        {
+            var text = await Text(context);
+            body = string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
+        }
+
         var policy = (string?)body?["propagationPolicy"] ?? NullIfEmpty(query["propagationPolicy"]);
         var orphan = body?["orphanDependents"]?.GetValue<bool>() ?? (query["orphanDependents"].Count > 0 ? IsTrue(query["orphanDependents"]) : (bool?)null);
         if (policy is null && orphan is { } o)

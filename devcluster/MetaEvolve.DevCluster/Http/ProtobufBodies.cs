@@ -6,7 +6,8 @@ namespace MetaEvolve.DevCluster.Http;
 /// <summary>
 /// Decodes the Kubernetes protobuf envelope ("k8s\0" + runtime.Unknown) for the few built-ins that
 /// kubectl 1.33's typed clients create with protobuf bodies (<c>kubectl create namespace|configmap|
-/// secret|serviceaccount</c>). Field numbers follow k8s.io/api/core/v1/generated.proto. Other kinds
+/// secret|serviceaccount</c>), and the DeleteOptions typed clients send with a DELETE (helm uninstall).
+/// Field numbers follow k8s.io/api/core/v1/generated.proto and apimachinery's meta/v1. Other kinds
 /// are refused with 415, naming <c>kubectl apply</c> as the way around.
 /// </summary>
 public static class ProtobufBodies
@@ -46,6 +47,14 @@ public static class ProtobufBodies
             }
         }
 
+        if (raw is not null && kind == "DeleteOptions" && apiVersion is "v1" or "meta.k8s.io/v1")
+        {
+            var options = DeleteOptions(raw);
+            options["apiVersion"] = apiVersion;
+            options["kind"] = kind;
+            return options;
+        }
+
         if (raw is null || apiVersion != "v1")
         {
             throw Unsupported(kind, apiVersion);
@@ -66,6 +75,50 @@ public static class ProtobufBodies
 
     private static ApiException Unsupported(string? kind, string? apiVersion) => new(415, "UnsupportedMediaType",
         $"the MetaEvolve dev control plane decodes protobuf bodies only for v1 Namespace, ConfigMap, Secret and ServiceAccount (got {apiVersion} {kind}); use kubectl apply");
+
+    /// <summary>
+    /// meta/v1 DeleteOptions, which typed clients (helm's release storage among them) send with a DELETE:
+    /// gracePeriodSeconds 1, preconditions 2 {uid 1, resourceVersion 2}, orphanDependents 3, propagationPolicy 4, dryRun 5.
+    /// </summary>
+    private static JsonObject DeleteOptions(byte[] raw)
+    {
+        var obj = new JsonObject();
+        foreach (var (field, value) in Fields(raw))
+        {
+            switch (field)
+            {
+                case 1:
+                    obj["gracePeriodSeconds"] = (long)value.Varint;
+                    break;
+                case 2:
+                    var preconditions = new JsonObject();
+                    foreach (var (f, v) in Fields(value.Bytes))
+                    {
+                        preconditions[f == 1 ? "uid" : "resourceVersion"] = v.Text;
+                    }
+
+                    obj["preconditions"] = preconditions;
+                    break;
+                case 3:
+                    obj["orphanDependents"] = value.Varint != 0;
+                    break;
+                case 4:
+                    obj["propagationPolicy"] = value.Text;
+                    break;
+                case 5:
+                    if (obj["dryRun"] is not JsonArray dryRun)
+                    {
+                        dryRun = [];
+                        obj["dryRun"] = dryRun;
+                    }
+
+                    dryRun.Add(value.Text);
+                    break;
+            }
+        }
+
+        return obj;
+    }
 
     private static JsonObject Namespace(byte[] raw)
     {

@@ -141,6 +141,14 @@ public sealed class TableConverter(TimeProvider time)
             case "roleRef":
                 var role = obj["roleRef"];
                 return $"{(string?)role?["kind"]}/{(string?)role?["name"]}";
+            case "endpointAddresses":
+                // As the real printer: ip:port pairs, at most three, then "+ N more...".
+                var pairs = (obj["subsets"] as JsonArray)?.OfType<JsonObject>().SelectMany(subset =>
+                    ((subset["addresses"] as JsonArray)?.OfType<JsonObject>() ?? []).SelectMany(a =>
+                        ((subset["ports"] as JsonArray)?.OfType<JsonObject>() ?? []).Select(p => $"{(string?)a["ip"]}:{p["port"]}")
+                            .DefaultIfEmpty((string?)a["ip"] ?? "")))
+                    .ToList() ?? [];
+                return pairs.Count == 0 ? "<none>" : string.Join(",", pairs.Take(3)) + (pairs.Count > 3 ? $" + {pairs.Count - 3} more..." : "");
             case "pdbMinAvailable":
                 return IntOrString(obj["spec"]?["minAvailable"]);
             case "pdbMaxUnavailable":

@@ -7,7 +7,7 @@ namespace MetaEvolve.DevCluster.Semantics;
 /// <summary>
 /// What the real server fills in when built-ins are created: a namespace's finalizer and phase, a
 /// CRD's cleanup finalizer and Established status (there is no delay to wait out here), a
-/// Deployment's default replica count.
+/// Deployment's default replica count, a Secret's default type (Opaque).
 /// </summary>
 public static class BuiltInDefaults
 {
@@ -23,6 +23,9 @@ public static class BuiltInDefaults
                 ValidateCrd(type, obj);
                 ObjectMeta.SetFinalizers(obj, ObjectMeta.Finalizers(obj).Append(Finalizers.CrdCleanup).Distinct());
                 obj["status"] = CrdStatus(obj);
+                break;
+            case ("", "secrets") when string.IsNullOrEmpty((string?)obj["type"]):
+                obj["type"] = "Opaque";
                 break;
             case ("apps", "deployments"):
                 if (obj["spec"] is JsonObject spec && spec["replicas"] is null)

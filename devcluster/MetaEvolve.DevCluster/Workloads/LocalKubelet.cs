@@ -37,6 +37,17 @@ public sealed class LocalKubelet(ResourceOperations operations, PodLogRegistry l
     {
         _loops.Add(StoreWatch.Run(operations.Store, Pods.GroupResource, OnPod, logger, _stop.Token));
         _loops.Add(StoreWatch.Work(_statusQueue, WriteStatusAsync, logger, _stop.Token));
+        foreach (var source in new[] { "secrets", "configmaps" })
+        {
+            // Volumes follow their Secret or ConfigMap, as the kubelet's periodic sync makes them (here at once).
+            _loops.Add(StoreWatch.Run(operations.Store, new GroupResource("", source), e =>
+            {
+                foreach (var sandbox in _sandboxes.Values)
+                {
+                    sandbox.OnSourceChanged(source, e.Key.Namespace, e.Key.Name);
+                }
+            }, logger, _stop.Token));
+        }
     }
 
     /// <summary>Processes running now (tests count them).</summary>

@@ -20,6 +20,7 @@ public sealed class PodSandbox : IDisposable
     private readonly ServiceAccountCredentials? _issuer;
     private readonly Lock _filesGate = new();
     private bool _credentialsWritten;
+    private bool _prepared;
     private PodCredentials? _credentials;
 
     public PodSandbox(ObjectStore store, JsonObject pod, WorkloadOptions options, PortAllocator allocator, Prober prober,
@@ -114,7 +115,20 @@ public sealed class PodSandbox : IDisposable
                 _credentialsWritten = true;
             }
 
+            _prepared = true;
             return new PodFiles(_volumes.Materialize(), _credentials);
+        }
+    }
+
+    /// <summary>Rewrites the volumes a changed Secret or ConfigMap backs (once the pod's files exist), as the kubelet's sync.</summary>
+    public void OnSourceChanged(string resource, string ns, string name)
+    {
+        lock (_filesGate)
+        {
+            if (_prepared && !_stop.IsCancellationRequested && _volumes.Uses(resource, ns, name))
+            {
+                _volumes.Refresh();
+            }
         }
     }
 
@@ -140,6 +154,7 @@ public sealed class PodSandbox : IDisposable
         _allocator.Release(Ports.HostPorts.Values);
         lock (_filesGate)
         {
+            _prepared = false;
             if (_credentials is not null)
             {
                 _issuer?.Revoke(_credentials);
@@ -148,7 +163,10 @@ public sealed class PodSandbox : IDisposable
 
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            lock (_filesGate)
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
         }
         catch (DirectoryNotFoundException)
         {
