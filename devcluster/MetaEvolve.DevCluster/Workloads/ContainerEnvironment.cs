@@ -25,11 +25,6 @@ public static partial class ContainerEnvironment
         {
             ["HOSTNAME"] = ObjectMeta.Name(pod),
         };
-        if (files.Credentials is { } credentials)
-        {
-            env["KUBECONFIG"] = credentials.KubeconfigPath;
-        }
-
         var runnerPorts = new Dictionary<string, string>(StringComparer.Ordinal);
         if (ports.Count > 0)
         {
@@ -85,6 +80,13 @@ public static partial class ContainerEnvironment
 
         DeclaredPortRemapping.Apply(env, podPorts, runnerPorts);
         files.MountedPaths(container).Apply(env);
+        // Added after the rewrite: the runner's kubeconfig is a host path already, and it may lie under a mount path
+        // (a sandbox under /tmp, with an emptyDir mounted at /tmp). A KUBECONFIG of the pod's own wins, as before.
+        if (files.Credentials is { } credentials)
+        {
+            env.TryAdd("KUBECONFIG", credentials.KubeconfigPath);
+        }
+
         return env;
     }
 

@@ -204,7 +204,7 @@ public sealed class ContainerRunner(
                 if (!alive)
                 {
                     logger.LogInformation("Container {Container} of pod {Pod} failed liveness probe, will be restarted", Name, ObjectMeta.Name(pod));
-                    PosixSignals.Terminate(process.Id, SetSid is not null);
+                    PosixSignals.Terminate(process.Id, group: false);
                 }
             }, instance.Token));
 
@@ -268,7 +268,10 @@ public sealed class ContainerRunner(
     private async Task StopAsync(Process process, Task exited, TimeSpan grace)
     {
         var group = SetSid is not null;
-        PosixSignals.Terminate(process.Id, group);
+        // Like the kubelet: SIGTERM to the container's main process only (PID 1 there). What it started (a worker's
+        // skill hosts, mid-call) is its own to stop while it drains; at the end of the grace period, or once the main
+        // process is gone, everything left in the group is killed, as a container's processes are.
+        PosixSignals.Terminate(process.Id, group: false);
         if (await Task.WhenAny(exited, Task.Delay(grace)) != exited)
         {
             logger.LogInformation("Container {Container} of pod {Pod} outlived its {Grace}s grace period: SIGKILL", Name, ObjectMeta.Name(pod), grace.TotalSeconds);
