@@ -49,6 +49,10 @@ chart-lint: ## helm lint --strict and render the chart with the defaults and wit
 	  && "$$helm" template metaevolve $(CHART) --namespace metaevolve-system --values $(CHART)/ci/all-on-values.yaml >/dev/null \
 	  && echo "chart-lint: $(CHART) lints and renders with the defaults and with every option on"
 
+.PHONY: e2e-helm
+e2e-helm: ## The chart installed by the real helm into the dev control plane, end to end: samples Ready, skill calls, upgrade under load (no task lost), uninstall clean. One line.
+	hack/e2e-helm.sh
+
 .PHONY: images
 images: ## Build ghcr.io/metaevolve/{operator,agent-runtime,gateway}:<version> offline into artifacts/images/*.tar (OCI archives).
 	hack/images.sh
