@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 mkdir -p .test-results
 log=.test-results/e2e-helm.log
-summary=.test-results/e2e-helm.summary
+summary="$PWD/.test-results/e2e-helm.summary"
 rm -f "$summary"
 
 dotnet build MetaEvolve.sln >"$log" 2>&1 || { tail -n 30 "$log"; echo "e2e-helm: the build failed"; exit 1; }
