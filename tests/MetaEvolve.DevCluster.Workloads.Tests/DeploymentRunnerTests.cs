@@ -139,6 +139,48 @@ public sealed class DeploymentRunnerTests
     }
 
     [Fact]
+    public async Task Stopping_a_pod_signals_only_its_main_process_and_kills_what_it_leaves_behind()
+    {
+        await using var cluster = await StartAsync();
+        var client = cluster.Client();
+        // The child's command line is `sleep <seconds>`, a number of this test's own.
+        var seconds = Random.Shared.Next(900_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var report = Path.Combine(Path.GetTempPath(), "sigterm-" + seconds);
+        var deployment = Deployment("parent", 1, Marker(), grace: 20);
+        var container = deployment.Spec.Template.Spec.Containers[0];
+        container.Image = "busybox:1.36";
+        container.Args = null;
+        container.Ports = null;
+        container.ReadinessProbe = null;
+        // On SIGTERM the main process reports whether its child (a worker's skill host, say) was spared, then exits.
+        container.Command = ["sh", "-c",
+            $"sleep {seconds} & child=$!; trap 'if kill -0 $child; then echo spared > {report}; else echo signalled > {report}; fi; exit 0' TERM; " +
+            "while true; do sleep 0.2; done"];
+        await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, "default", cancellationToken: Ct);
+        await Eventually(() => Sleeping(seconds), "the pod's main process started its child");
+
+        await client.AppsV1.DeleteNamespacedDeploymentAsync("parent", "default", cancellationToken: Ct);
+
+        await Eventually(() => File.Exists(report) && File.ReadAllText(report).Length > 0, "the main process got SIGTERM");
+        Assert.Equal("spared", File.ReadAllText(report).Trim());
+        await Eventually(() => !Sleeping(seconds), "the child is killed once the main process has exited");
+        File.Delete(report);
+    }
+
+    private static bool Sleeping(string seconds) =>
+        Directory.EnumerateDirectories("/proc").Any(dir =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(dir, "cmdline")) == $"sleep\0{seconds}\0";
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        });
+
+    [Fact]
     public async Task Env_resolves_secret_and_configmap_keys_and_field_refs()
     {
         await using var cluster = await StartAsync();
