@@ -103,7 +103,9 @@ public sealed class PodSandboxTests
         var port = ReplicaPorts.FromPod(DeploymentRunnerTests.JsonOf(pod)).HostPorts[8080];
         await Eventually(async () => await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/file/CERT_FILE"), Ct) == "CERT-PEM-2",
             "the process reads the Secret's new content");
-        Assert.Single(Directory.GetDirectories(Path.Combine(sandbox.Directory, "volumes"), "..tls_*"));
+        // The previous content's folder goes right after the swap (the process may read the new file before that).
+        await Eventually(() => Directory.GetDirectories(Path.Combine(sandbox.Directory, "volumes"), "..tls_*").Length == 1,
+            "only the current content's folder is left");
 
         await client.AppsV1.DeleteNamespacedDeploymentAsync("mounted", "default", cancellationToken: Ct);
         await Eventually(() => !Directory.Exists(sandbox.Directory), "the stopped pod's sandbox directory is removed");
