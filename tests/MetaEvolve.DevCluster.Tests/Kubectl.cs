@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.DevCluster.Tests;
 
@@ -49,27 +50,8 @@ public sealed class Kubectl
             """);
     }
 
-    /// <summary>The folder holding the versioned binaries, or null where kubectl is not installed.</summary>
-    public static string? BinaryFolder { get; } = FindFolder();
-
     /// <summary>The binary for a minor version; fails the test under CI when it is missing, skips otherwise.</summary>
-    public static string Binary(int minor)
-    {
-        var path = BinaryFolder is null ? null : Path.Combine(BinaryFolder, $"kubectl.1.{minor}");
-        if (path is not null && File.Exists(path))
-        {
-            return path;
-        }
-
-        var message = $"kubectl.1.{minor} is not installed (the google-cloud-cli kubectl package provides it)";
-        if (Environment.GetEnvironmentVariable("CI") == "true")
-        {
-            Assert.Fail(message);
-        }
-
-        Assert.Skip(message);
-        return "";
-    }
+    public static string Binary(int minor) => RequiredTools.Kubectl(minor);
 
     public async Task<KubectlResult> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
 
@@ -118,19 +100,6 @@ public sealed class Kubectl
         }
 
         return new KubectlResult(process.ExitCode, await stdout, await stderr, string.Join(' ', args));
-    }
-
-    private static string? FindFolder()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/lib/google-cloud-sdk/bin"))
-        {
-            if (File.Exists(Path.Combine(dir, "kubectl.1.33")))
-            {
-                return dir;
-            }
-        }
-
-        return null;
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using MetaEvolve.DevCluster.Local;
+using MetaEvolve.Testing;
 using YamlDotNet.RepresentationModel;
 
 namespace MetaEvolve.Packaging.Tests;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using MetaEvolve.DevCluster.Local;
+using MetaEvolve.Testing;
 
 namespace MetaEvolve.Packaging.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.DevCluster.Local;
+using MetaEvolve.Testing;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;

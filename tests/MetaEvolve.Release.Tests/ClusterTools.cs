@@ -12,22 +12,13 @@ public sealed class ClusterTools(string kubeconfig, string home)
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
 
-    public static string HelmBinary => Require(
-        Environment.GetEnvironmentVariable("HELM") is { Length: > 0 } helm ? helm : RepositoryRoot.Combine("bin", "helm"),
-        "helm: run `hack/tools.sh helm` (hack/test.sh and hack/e2e-helm.sh do)");
-
-    public static string KubectlBinary => Require(
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Append("/usr/lib/google-cloud-sdk/bin")
-            .Select(directory => Path.Combine(directory, "kubectl.1.33")).FirstOrDefault(File.Exists) ?? "kubectl.1.33",
-        "kubectl.1.33 (the google-cloud-cli kubectl package provides it)");
-
     /// <summary>Runs helm; fails the test with everything helm printed unless it succeeds.</summary>
     public Task<string> HelmAsync(params IEnumerable<string> arguments) =>
-        RunAsync(HelmBinary, ["--kubeconfig", kubeconfig, .. arguments]);
+        RunAsync(RequiredTools.Helm(), ["--kubeconfig", kubeconfig, .. arguments]);
 
     /// <summary>Runs kubectl; fails the test with everything kubectl printed unless it succeeds.</summary>
     public Task<string> KubectlAsync(params IEnumerable<string> arguments) =>
-        RunAsync(KubectlBinary, ["--kubeconfig", kubeconfig, .. arguments]);
+        RunAsync(RequiredTools.Kubectl(33), ["--kubeconfig", kubeconfig, .. arguments]);
 
     private async Task<string> RunAsync(string program, IEnumerable<string> arguments)
     {
@@ -63,22 +54,5 @@ public sealed class ClusterTools(string kubeconfig, string home)
         var command = $"{Path.GetFileName(program)} {string.Join(' ', start.ArgumentList.Skip(2))}";
         Assert.True(process.ExitCode == 0, $"`{command}` exited with {process.ExitCode}:\n{await output}\n{await error}");
         return await output;
-    }
-
-    private static string Require(string path, string what)
-    {
-        if (File.Exists(path))
-        {
-            return path;
-        }
-
-        var problem = $"{path} not found: {what}";
-        if (Services.IsCi)
-        {
-            Assert.Fail(problem);
-        }
-
-        Assert.Skip(problem);
-        return path;
     }
 }

@@ -14,17 +14,13 @@ namespace MetaEvolve.Release.Tests;
 /// </summary>
 public sealed class DevControlPlaneCluster : IReleaseCluster
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
     private readonly string _root = Directory.CreateTempSubdirectory("e2e-helm-").FullName;
     private readonly HttpClient _api = new() { Timeout = TimeSpan.FromSeconds(10) };
     private ChildProcess? _devUp;
 
-    public string Kubeconfig => Path.Combine(_root, ".metaevolve", "kubeconfig");
+    public DevControlPlaneCluster() => Tools = new ClusterTools(Path.Combine(_root, ".metaevolve", "kubeconfig"), Path.Combine(_root, "home"));
+
+    public ClusterTools Tools { get; }
 
     public string PostgresConnectionString => Services.Connections.Postgres;
 
@@ -98,7 +94,7 @@ public sealed class DevControlPlaneCluster : IReleaseCluster
 
     private static string Built(string folder, string project, string assembly)
     {
-        var path = RepositoryRoot.Combine(folder, project, "bin", Configuration, "net10.0", assembly + ".dll");
+        var path = RepositoryRoot.Combine(folder, project, "bin", BuiltServices.Configuration, "net10.0", assembly + ".dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: build the solution first", path);
     }
 

@@ -10,8 +10,8 @@ public interface IReleaseCluster : IAsyncDisposable
     /// <summary>Starts the cluster (once; later calls return at once). Skips or fails the test where it cannot run.</summary>
     public Task StartAsync(CancellationToken cancellationToken);
 
-    /// <summary>The kubeconfig kubectl and helm use.</summary>
-    public string Kubeconfig { get; }
+    /// <summary>helm and kubectl against this cluster (its kubeconfig, a HOME inside the cluster's own folder).</summary>
+    public ClusterTools Tools { get; }
 
     /// <summary>The connection string the release's PostgreSQL Secret carries.</summary>
     public string PostgresConnectionString { get; }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DotNet.Testcontainers.Configurations;
 using MetaEvolve.DevCluster.Local;
+using MetaEvolve.Testing;
 using Testcontainers.K3s;
 
 namespace MetaEvolve.Release.Tests;
@@ -22,7 +23,11 @@ public sealed class K3sCluster : IReleaseCluster
     private Process? _kubectlProxy;
     private Uri? _proxy;
 
-    public string Kubeconfig => Path.Combine(_directory, "kubeconfig");
+    public K3sCluster() => Tools = new ClusterTools(Kubeconfig, Path.Combine(_directory, "home"));
+
+    public ClusterTools Tools { get; }
+
+    private string Kubeconfig => Path.Combine(_directory, "kubeconfig");
 
     public string PostgresConnectionString =>
         $"Host=postgres.{DependencyNamespace};Username=metaevolve;Password=metaevolve;Database=metaevolve";
@@ -67,16 +72,15 @@ public sealed class K3sCluster : IReleaseCluster
             Assert.True(import.ExitCode == 0, $"ctr images import {inContainer}: {import.Stdout}{import.Stderr}");
         }
 
-        var tools = new ClusterTools(Kubeconfig, Path.Combine(_directory, "home"));
         var manifest = Path.Combine(_directory, "dependencies.yaml");
         await File.WriteAllTextAsync(manifest, Dependencies, cancellationToken);
-        await tools.KubectlAsync("apply", "-f", manifest);
+        await Tools.KubectlAsync("apply", "-f", manifest);
         foreach (var name in new[] { "nats", "postgres", "redis" })
         {
-            await tools.KubectlAsync("-n", DependencyNamespace, "rollout", "status", "deployment/" + name, "--timeout=300s");
+            await Tools.KubectlAsync("-n", DependencyNamespace, "rollout", "status", "deployment/" + name, "--timeout=300s");
         }
 
-        _kubectlProxy = Process.Start(new ProcessStartInfo(ClusterTools.KubectlBinary, ["--kubeconfig", Kubeconfig, "proxy", "--port=0"])
+        _kubectlProxy = Process.Start(new ProcessStartInfo(RequiredTools.Kubectl(33), ["--kubeconfig", Kubeconfig, "proxy", "--port=0"])
         {
             RedirectStandardOutput = true,
         }) ?? throw new InvalidOperationException("kubectl proxy did not start");

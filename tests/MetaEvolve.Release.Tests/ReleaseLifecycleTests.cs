@@ -27,7 +27,7 @@ public abstract class ReleaseLifecycleTests<TCluster>(TCluster cluster) : IClass
     public async Task The_chart_installs_serves_upgrades_under_load_without_losing_a_task_and_uninstalls_clean()
     {
         await cluster.StartAsync(Ct);
-        var tools = new ClusterTools(cluster.Kubeconfig, Path.Combine(Path.GetTempPath(), "e2e-helm-home-" + Environment.ProcessId));
+        var tools = cluster.Tools;
         var apiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
         await InstallAsync(tools, apiKey);

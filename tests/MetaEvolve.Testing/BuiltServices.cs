@@ -10,10 +10,11 @@ namespace MetaEvolve.Testing;
 /// </summary>
 public static class BuiltServices
 {
+    /// <summary>The configuration the checkout was built in (the tests' own), whose assemblies the tests run.</summary>
 #if DEBUG
-    private const string Configuration = "Debug";
+    public const string Configuration = "Debug";
 #else
-    private const string Configuration = "Release";
+    public const string Configuration = "Release";
 #endif
 
     /// <summary>The agent-runtime with <paramref name="connections"/> and <paramref name="settings"/> (Worker__*, Agents__*).</summary>

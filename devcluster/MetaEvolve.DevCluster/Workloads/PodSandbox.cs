@@ -159,18 +159,15 @@ public sealed class PodSandbox : IDisposable
             {
                 _issuer?.Revoke(_credentials);
             }
-        }
 
-        try
-        {
-            lock (_filesGate)
+            try
             {
                 System.IO.Directory.Delete(Directory, recursive: true);
             }
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Never written: no container started.
+            catch (DirectoryNotFoundException)
+            {
+                // Never written: no container started.
+            }
         }
     }
 
