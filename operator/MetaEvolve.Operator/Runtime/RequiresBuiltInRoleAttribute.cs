@@ -5,7 +5,7 @@ namespace MetaEvolve.Operator.Runtime;
 /// bound to (rather than a rule of its own, <see cref="RequiresPermissionAttribute"/>): what aggregated API servers
 /// are granted, <c>system:auth-delegator</c> and the <c>kube-system</c> Role
 /// <c>extension-apiserver-authentication-reader</c>. The chart binds each one (charts/metaevolve/templates/
-/// operator-rolebindings.yaml); a chart test fails when a declared role is not bound.
+/// operator-rolebindings.yaml) and ChartTests asserts those bindings.
 /// </summary>
 /// <param name="kind"><c>ClusterRole</c>, or <c>Role</c> with <see cref="Namespace"/>.</param>
 /// <param name="name">The role's name.</param>
