@@ -53,7 +53,7 @@ internal static class OperatorFailoverScenario
                 pools.Add($"p{i:D3}");
             }
             var kubeconfig = Path.Combine(directory, "operator.kubeconfig");
-            Kubeconfig.Write(kubeconfig, server.BaseAddress, "chaos-operator");
+            Kubeconfig.Write(kubeconfig, server.KubeconfigFor("chaos-operator"));
             var started = 0;
             ChildProcess Start()
             {

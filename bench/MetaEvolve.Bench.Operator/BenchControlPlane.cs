@@ -53,17 +53,13 @@ internal sealed class BenchControlPlane : IAsyncDisposable
         return new BenchControlPlane(server, workloads, Directory.CreateTempSubdirectory("bench-operator-").FullName);
     }
 
-    public Kubernetes Client(string user) => new(new KubernetesClientConfiguration
-    {
-        Host = Server.BaseAddress.ToString().TrimEnd('/'),
-        AccessToken = user,
-    });
+    public Kubernetes Client(string user) => new(Server.ClientConfiguration(user));
 
-    /// <summary>A kubeconfig whose token names <paramref name="user"/> (the dev server records requests by it).</summary>
+    /// <summary>A kubeconfig with a token of <paramref name="user"/> (the dev server records requests by it).</summary>
     public string WriteKubeconfig(string user)
     {
         var path = Path.Combine(_directory, user + ".kubeconfig");
-        Kubeconfig.Write(path, Server.BaseAddress, user);
+        Kubeconfig.Write(path, Server.KubeconfigFor(user));
         return path;
     }
 

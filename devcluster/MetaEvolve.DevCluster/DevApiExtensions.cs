@@ -15,7 +15,7 @@ namespace MetaEvolve.DevCluster;
 /// the resource handler; whatever it does not claim goes on to it. Its requests are recorded too.
 /// </summary>
 public sealed class DevApiExtensions(ResourceRegistry registry, ObjectStore store, PodLogRegistry podLogs, RequestLog requests,
-    CallerIdentity identity, ILoggerFactory loggerFactory) : IDisposable
+    ILoggerFactory loggerFactory) : IDisposable
 {
     private readonly AggregatorClients _clients = new();
     private readonly PodLogEndpoint _logs = new(store, podLogs);
@@ -23,7 +23,8 @@ public sealed class DevApiExtensions(ResourceRegistry registry, ObjectStore stor
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        var user = identity.Of(context.Request);
+        var caller = CallerIdentity.Of(context);
+        var user = caller.Name;
         try
         {
             if (PodLogEndpoint.Match(context.Request) is { } pod)
@@ -43,7 +44,7 @@ public sealed class DevApiExtensions(ResourceRegistry registry, ObjectStore stor
                 return;
             }
 
-            if (await Proxy.TryHandleAsync(context, user))
+            if (await Proxy.TryHandleAsync(context, caller))
             {
                 var s = (context.Request.Path.Value ?? "").Trim('/').Split('/');
                 Record(context, user, context.Request.Method.ToLowerInvariant(), s.Length > 1 ? s[1] : "", s.Length > 2 ? s[2] : "", "", null, null, null);

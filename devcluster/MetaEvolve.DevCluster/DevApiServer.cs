@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Authentication;
@@ -17,9 +18,10 @@ namespace MetaEvolve.DevCluster;
 
 /// <summary>
 /// The MetaEvolve development control plane: a Kubernetes-API-compatible server (a subset) that real
-/// kubectl and KubernetesClient use unchanged. It listens on 127.0.0.1 only, has no authentication
-/// beyond naming the caller by its bearer token (or the ServiceAccount a token it issued belongs to), and no authorization: it is for development and
-/// tests on one machine and must never be used in production — use any conformant Kubernetes there.
+/// kubectl and KubernetesClient use unchanged. It listens on 127.0.0.1 only, over HTTPS with a CA of its own
+/// (<see cref="ClusterCredentials"/>), and answers only callers with a token it gave out (<see cref="RequestGuard"/>);
+/// any authenticated caller may do anything. It is for development and tests on one machine and must never be used in
+/// production — use any conformant Kubernetes there.
 /// </summary>
 public sealed class DevApiServer : IAsyncDisposable
 {
@@ -36,6 +38,7 @@ public sealed class DevApiServer : IAsyncDisposable
         _options = options;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _store = new ObjectStore(options.DataDirectory, options.WatchHistory);
+        Credentials = new ClusterCredentials(options.DataDirectory);
         Registry = new ResourceRegistry();
         Requests = new RequestLog(path: options.RequestLogPath);
         var admission = new CustomResourceAdmission();
@@ -48,15 +51,27 @@ public sealed class DevApiServer : IAsyncDisposable
     public ResourceOperations Operations { get; }
     public RequestLog Requests { get; }
 
-    /// <summary>Issues the ServiceAccount tokens pods get, and names their requests by them.</summary>
-    public ServiceAccountTokens Tokens { get; } = new();
+    /// <summary>The CA, serving certificate and tokens: who may call, and how callers know this server.</summary>
+    public ClusterCredentials Credentials { get; }
     internal GarbageCollector Collector { get; }
 
     /// <summary>Output of the local workload runner's containers, served as <c>pods/log</c> (issue 7).</summary>
     public Workloads.PodLogRegistry PodLogs { get; } = new();
 
-    /// <summary>http://127.0.0.1:PORT once started.</summary>
-    public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
+    /// <summary>https://127.0.0.1:PORT once started.</summary>
+    public Uri BaseAddress { get; private set; } = new("https://127.0.0.1/");
+
+    /// <summary>A kubeconfig for <paramref name="user"/> (its token issued on first use, trusted from then on).</summary>
+    public string KubeconfigFor(string user, string ns = "default", params string[] groups) =>
+        Kubeconfig.Render(BaseAddress, Credentials.Authority.CertificatePem, user, Credentials.TokenFor(user, groups), ns);
+
+    /// <summary>KubernetesClient settings for <paramref name="user"/>: this server, its CA, the user's token.</summary>
+    public k8s.KubernetesClientConfiguration ClientConfiguration(string user, params string[] groups) => new()
+    {
+        Host = BaseAddress.ToString().TrimEnd('/'),
+        AccessToken = Credentials.TokenFor(user, groups),
+        SslCaCerts = [X509CertificateLoader.LoadCertificate(Credentials.Authority.Certificate.RawData)],
+    };
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -65,15 +80,16 @@ public sealed class DevApiServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggerFactory);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, _options.Port));
+        builder.WebHost.UseKestrelHttpsConfiguration().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, _options.Port, l => l.UseHttps(Credentials.Serving)));
         var app = builder.Build();
         var tables = new TableConverter(TimeProvider.System);
-        var identity = new CallerIdentity(Tokens, _options);
+        var identity = new CallerIdentity(Credentials);
         var handler = new ApiRequestHandler(Registry, Operations, new ScaleOperations(Operations), new OpenApiDocuments(Registry),
-            tables, new WatchStreamer(_store, tables, _options.BookmarkInterval, _stopping.Token), Requests, identity, _options,
+            tables, new WatchStreamer(_store, tables, _options.BookmarkInterval, _stopping.Token), Requests, _options,
             _loggerFactory.CreateLogger<ApiRequestHandler>());
         // Issue 7 hook: aggregated APIs (APIService → Service) and pods/log answer before the resource handler.
-        _extensions = new DevApiExtensions(Registry, _store, PodLogs, Requests, identity, _loggerFactory);
+        _extensions = new DevApiExtensions(Registry, _store, PodLogs, Requests, _loggerFactory);
+        app.Use(new RequestGuard(identity, Requests).InvokeAsync);
         app.Use(_extensions.InvokeAsync);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);
@@ -121,6 +137,7 @@ public sealed class DevApiServer : IAsyncDisposable
         _extensions?.Dispose();
         _store.Dispose();
         Requests.Dispose();
+        Credentials.Dispose();
         _stopping.Dispose();
     }
 }

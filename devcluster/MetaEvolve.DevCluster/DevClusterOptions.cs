@@ -21,9 +21,6 @@ public sealed record DevClusterOptions
     /// <summary>The minor version /version reports (the kubectl dispatcher picks its binary by it).</summary>
     public int ServerMinorVersion { get; init; } = 33;
 
-    /// <summary>Bearer token → user name. A token not listed names its user itself.</summary>
-    public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
-
     /// <summary>Where every request record is also appended as JSON lines; null keeps them in memory only.</summary>
     public string? RequestLogPath { get; init; }
 

@@ -1,20 +1,22 @@
+using System.Text;
+
 namespace MetaEvolve.DevCluster;
 
-/// <summary>Writes a kubeconfig for a dev control plane: plain HTTP on loopback, a bearer token naming the user.</summary>
+/// <summary>Writes a kubeconfig for a dev control plane: HTTPS on loopback trusting its CA, a bearer token.</summary>
 public static class Kubeconfig
 {
-    /// <param name="token">The bearer token; by default the user name itself, which the server records as the caller.</param>
-    public static string Render(Uri server, string user, string ns = "default", string? token = null) => $$"""
+    public static string Render(Uri server, string caPem, string user, string token, string ns = "default") => $$"""
         apiVersion: v1
         kind: Config
         clusters:
         - name: metaevolve-dev
           cluster:
             server: {{server.ToString().TrimEnd('/')}}
+            certificate-authority-data: {{Convert.ToBase64String(Encoding.ASCII.GetBytes(caPem))}}
         users:
         - name: {{user}}
           user:
-            token: {{token ?? user}}
+            token: {{token}}
         contexts:
         - name: metaevolve-dev
           context:
@@ -26,9 +28,10 @@ public static class Kubeconfig
 
         """;
 
-    public static void Write(string path, Uri server, string user)
+    /// <summary>Writes <paramref name="content"/> readable by its owner only: it holds a token.</summary>
+    public static void Write(string path, string content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, Render(server, user));
+        Authentication.CertificateAuthority.WritePrivate(path, content);
     }
 }

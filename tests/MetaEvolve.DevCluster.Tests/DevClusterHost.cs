@@ -24,11 +24,15 @@ public sealed class DevClusterHost : IAsyncDisposable
         return new DevClusterHost(server, directory);
     }
 
-    public Kubernetes Client(string user = "test-user") => new(new KubernetesClientConfiguration
+    public Kubernetes Client(string user = "test-user") => new(Server.ClientConfiguration(user));
+
+    /// <summary>A raw HTTP client of the server: its CA trusted, <paramref name="user"/>'s token sent.</summary>
+    public HttpClient Http(string user = "test-user")
     {
-        Host = Server.BaseAddress.ToString().TrimEnd('/'),
-        AccessToken = user,
-    });
+        var http = new HttpClient(Server.Credentials.TrustingHandler()) { BaseAddress = Server.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", Server.Credentials.TokenFor(user));
+        return http;
+    }
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
 }

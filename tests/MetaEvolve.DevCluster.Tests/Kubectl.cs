@@ -14,7 +14,7 @@ public sealed class Kubectl
     private readonly string _kubeconfig;
 
     public Kubectl(string binary, DevClusterHost host, string user = "kubectl-user")
-        : this(binary, host.Server.BaseAddress, Path.Combine(host.Directory, "home-" + Path.GetFileName(binary)), "default", user)
+        : this(binary, host.Server, Path.Combine(host.Directory, "home-" + Path.GetFileName(binary)), "default", user)
     {
     }
 
@@ -22,32 +22,14 @@ public sealed class Kubectl
     /// <param name="server">The API server.</param>
     /// <param name="home">This kubectl's own HOME, kubeconfig and discovery cache.</param>
     /// <param name="ns">The kubeconfig context's namespace.</param>
-    /// <param name="user">The bearer token, which the dev API server records as the user.</param>
-    public Kubectl(string binary, Uri server, string home, string ns, string user = "kubectl-user")
+    /// <param name="user">The user whose token kubectl sends (the dev API server records requests by it).</param>
+    public Kubectl(string binary, DevApiServer server, string home, string ns, string user = "kubectl-user")
     {
         _binary = binary;
         _home = home;
         Directory.CreateDirectory(_home);
         _kubeconfig = Path.Combine(_home, "kubeconfig");
-        File.WriteAllText(_kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: dev
-              cluster:
-                server: {server.ToString().TrimEnd('/')}
-            users:
-            - name: {user}
-              user:
-                token: {user}
-            contexts:
-            - name: dev
-              context:
-                cluster: dev
-                user: {user}
-                namespace: {ns}
-            current-context: dev
-            """);
+        Kubeconfig.Write(_kubeconfig, server.KubeconfigFor(user, ns));
     }
 
     /// <summary>The binary for a minor version; fails the test under CI when it is missing, skips otherwise.</summary>

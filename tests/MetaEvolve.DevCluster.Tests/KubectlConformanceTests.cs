@@ -14,7 +14,6 @@ public sealed class KubectlConformanceTests
         var binary = Kubectl.Binary(minor);
         var host = await DevClusterHost.StartAsync();
         var kubectl = new Kubectl(binary, host);
-        kubectl.ToString();
         (await kubectl.RunAsync("apply", "-f", Widgets)).Ok();
         return (host, kubectl);
     }
@@ -54,6 +53,9 @@ public sealed class KubectlConformanceTests
         Assert.Contains("configmap/settings created", (await kubectl.RunWithInputAsync(cm, "apply", "-f", "-")).Ok(), StringComparison.Ordinal);
         Assert.Contains("configmap/settings configured", (await kubectl.RunWithInputAsync(cm.Replace("\"1\"", "\"2\"", StringComparison.Ordinal), "apply", "-f", "-")).Ok(), StringComparison.Ordinal);
         Assert.Equal("2", (await kubectl.RunAsync("get", "configmap", "settings", "-o", "jsonpath={.data.a}")).Ok());
+
+        // kubectl sends its kubeconfig's token over HTTPS, so the request log names its user.
+        Assert.Contains(host.Server.Requests.ForUser("kubectl-user"), r => r is { Verb: "patch", Resource: "configmaps", Name: "settings" });
     }
 
     [Theory]

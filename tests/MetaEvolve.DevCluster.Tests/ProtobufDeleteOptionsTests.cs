@@ -53,7 +53,7 @@ public sealed class ProtobufDeleteOptionsTests
         var client = host.Client();
         var secret = await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "sh.helm.release.v1.r1.v1" } },
             "default", cancellationToken: Ct);
-        using var http = new HttpClient { BaseAddress = host.Server.BaseAddress };
+        using var http = host.Http();
 
         using (var stale = await DeleteAsync(http, secret.Metadata.Name, DeleteOptions("another-uid", "Background")))
         {

@@ -146,10 +146,9 @@ public sealed class KubectlWorkloadTests
         var list = System.Text.Json.Nodes.JsonNode.Parse(raw)!;
         Assert.Equal("ExternalMetricValueList", (string?)list["kind"]);
         Assert.Equal("1500m", (string?)list["items"]![0]!["value"]);
-        // The adapter is told who asked (X-Remote-User), as behind the real aggregator; kubectl sends no
-        // bearer token over plain HTTP, so the dev server knows it as anonymous.
+        // The adapter is told who asked (X-Remote-User), as behind the real aggregator: kubectl's kubeconfig user.
         var metricsPod = (await cluster.Client().CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=metrics", cancellationToken: Ct)).Items.Single();
         var adapterLog = (await kubectl.RunAsync("logs", metricsPod.Metadata.Name)).Ok();
-        Assert.True(adapterLog.Contains("metric default/queue_lag selector=pool=a user=system:anonymous value=1500m", StringComparison.Ordinal), adapterLog);
+        Assert.True(adapterLog.Contains("metric default/queue_lag selector=pool=a user=kubectl-user value=1500m", StringComparison.Ordinal), adapterLog);
     }
 }

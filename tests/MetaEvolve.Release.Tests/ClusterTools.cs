@@ -12,6 +12,9 @@ public sealed class ClusterTools(string kubeconfig, string home)
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>The kubeconfig helm and kubectl use.</summary>
+    public string Kubeconfig => kubeconfig;
+
     /// <summary>Runs helm; fails the test with everything helm printed unless it succeeds.</summary>
     public Task<string> HelmAsync(params IEnumerable<string> arguments) =>
         RunAsync(RequiredTools.Helm(), ["--kubeconfig", kubeconfig, .. arguments]);

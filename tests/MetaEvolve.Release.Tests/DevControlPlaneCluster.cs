@@ -1,4 +1,5 @@
 using System.Globalization;
+using k8s;
 using System.Text.Json.Nodes;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
@@ -15,7 +16,7 @@ namespace MetaEvolve.Release.Tests;
 public sealed class DevControlPlaneCluster : IReleaseCluster
 {
     private readonly string _root = Directory.CreateTempSubdirectory("e2e-helm-").FullName;
-    private readonly HttpClient _api = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private Kubernetes? _api;
     private ChildProcess? _devUp;
 
     public DevControlPlaneCluster() => Tools = new ClusterTools(Path.Combine(_root, ".metaevolve", "kubeconfig"), Path.Combine(_root, "home"));
@@ -48,7 +49,6 @@ public sealed class DevControlPlaneCluster : IReleaseCluster
         var images = Path.Combine(_root, "images.json");
         await File.WriteAllTextAsync(images, ImageMap().ToJsonString(), cancellationToken);
         var port = ChildProcess.FreeLoopbackPort();
-        _api.BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         _devUp = ChildProcess.Start("dev up", Built("cli", "MetaEvolve.Cli", "metaevolve"),
             new Dictionary<string, string> { ["METAEVOLVE_DEV_IMAGES"] = images },
             logPath: Path.Combine(_root, "dev-up.log"),
@@ -62,10 +62,13 @@ public sealed class DevControlPlaneCluster : IReleaseCluster
             Assert.True(DateTime.UtcNow < deadline, $"dev up was not ready within 2 minutes:\n{_devUp.Output}");
             await Task.Delay(200, cancellationToken);
         }
+
+        // The kubeconfig dev up wrote: HTTPS trusting its CA, with the developer's token.
+        _api = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Tools.Kubeconfig));
     }
 
     public HttpClient ServiceClient(string ns, string service, string portName) =>
-        new(new EndpointsHandler(_api, ns, service, portName)) { Timeout = TimeSpan.FromSeconds(60), BaseAddress = new Uri("http://service/") };
+        new(new EndpointsHandler(_api ?? throw new InvalidOperationException("the cluster has not started"), ns, service, portName)) { Timeout = TimeSpan.FromSeconds(60), BaseAddress = new Uri("http://service/") };
 
     public async ValueTask DisposeAsync()
     {
@@ -76,7 +79,7 @@ public sealed class DevControlPlaneCluster : IReleaseCluster
             await _devUp.DisposeAsync();
         }
 
-        _api.Dispose();
+        _api?.Dispose();
         Directory.Delete(_root, recursive: true);
     }
 
@@ -99,17 +102,17 @@ public sealed class DevControlPlaneCluster : IReleaseCluster
     }
 
     /// <summary>Sends each request to one ready address of the Service's Endpoints, in turn.</summary>
-    private sealed class EndpointsHandler(HttpClient api, string ns, string service, string portName) : DelegatingHandler(new SocketsHttpHandler())
+    private sealed class EndpointsHandler(Kubernetes api, string ns, string service, string portName) : DelegatingHandler(new SocketsHttpHandler())
     {
         private int _next;
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var endpoints = JsonNode.Parse(await api.GetStringAsync($"api/v1/namespaces/{ns}/endpoints/{service}", cancellationToken));
-            var addresses = (endpoints?["subsets"] as JsonArray ?? [])
-                .SelectMany(subset => (subset?["addresses"] as JsonArray ?? []).Select(address => (
-                    Ip: (string?)address?["ip"],
-                    Port: (subset?["ports"] as JsonArray ?? []).FirstOrDefault(p => (string?)p?["name"] == portName)?["port"]?.GetValue<int>())))
+            var endpoints = await api.CoreV1.ReadNamespacedEndpointsAsync(service, ns, cancellationToken: cancellationToken);
+            var addresses = (endpoints.Subsets ?? [])
+                .SelectMany(subset => (subset.Addresses ?? []).Select(address => (
+                    Ip: address.Ip,
+                    Port: subset.Ports?.FirstOrDefault(p => p.Name == portName)?.Port)))
                 .Where(a => a.Ip is not null && a.Port is not null)
                 .ToList();
             if (addresses.Count == 0)

@@ -1,4 +1,5 @@
 using MetaEvolve.DevCluster;
+using MetaEvolve.DevCluster.Authentication;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.DevCluster.Manifests;
 using MetaEvolve.DevCluster.Workloads;
@@ -24,7 +25,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
         DevOperator? @operator = null;
         try
         {
-            output.WriteLine($"MetaEvolve dev up in {options.Root} (development only: loopback, no authentication)");
+            output.WriteLine($"MetaEvolve dev up in {options.Root} (development only: loopback, HTTPS with a local CA, tokens from the kubeconfig)");
             if (options.StartServices && services.Available)
             {
                 Step(1, "Local services (NATS JetStream, PostgreSQL, Redis) via hack/services.sh");
@@ -57,7 +58,7 @@ public sealed class DevUp(DevUpOptions options, TextWriter output)
             output.WriteLine(LocalImages.Describe(images));
 
             Step(3, $"Kubeconfig {Relative(options.KubeconfigPath)} (user \"{User}\")");
-            Kubeconfig.Write(options.KubeconfigPath, server.BaseAddress, User);
+            Kubeconfig.Write(options.KubeconfigPath, server.KubeconfigFor(User, groups: Caller.Masters));
 
             var applier = new ManifestApplier(server.Operations);
             var failures = 0;

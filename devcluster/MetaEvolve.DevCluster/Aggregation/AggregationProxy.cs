@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.DevCluster.Api;
+using MetaEvolve.DevCluster.Authentication;
 using MetaEvolve.DevCluster.Http;
 using MetaEvolve.DevCluster.Semantics;
 using MetaEvolve.DevCluster.Storage;
@@ -25,7 +26,7 @@ public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore stor
     private List<JsonObject> Aggregated() => store.List(ApiServices, null).Items.Where(a => ApiServiceBackend.Served(a) is not null).ToList();
 
     /// <summary>Handles the request when it belongs to the aggregator; false lets the local server answer.</summary>
-    public async Task<bool> TryHandleAsync(HttpContext context, string user)
+    public async Task<bool> TryHandleAsync(HttpContext context, Caller caller)
     {
         var path = (context.Request.Path.Value ?? "/").TrimEnd('/');
         if (!path.StartsWith("/apis", StringComparison.Ordinal))
@@ -70,7 +71,7 @@ public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore stor
             return false;
         }
 
-        await ProxyAsync(context, apiService, user);
+        await ProxyAsync(context, apiService, caller);
         return true;
     }
 
@@ -112,7 +113,7 @@ public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore stor
         };
     }
 
-    private async Task ProxyAsync(HttpContext context, JsonObject apiService, string user)
+    private async Task ProxyAsync(HttpContext context, JsonObject apiService, Caller caller)
     {
         var target = ApiServiceBackend.Resolve(store, apiService);
         if (target.BaseAddress is null)
@@ -142,8 +143,11 @@ public sealed class AggregationProxy(ResourceRegistry registry, ObjectStore stor
             }
         }
 
-        message.Headers.TryAddWithoutValidation("X-Remote-User", user);
-        message.Headers.TryAddWithoutValidation("X-Remote-Group", "system:authenticated");
+        message.Headers.TryAddWithoutValidation("X-Remote-User", caller.Name);
+        foreach (var group in caller.Groups)
+        {
+            message.Headers.TryAddWithoutValidation("X-Remote-Group", group);
+        }
         message.Headers.TryAddWithoutValidation("X-Forwarded-For", context.Connection.RemoteIpAddress?.ToString());
         message.Headers.Host = target.ServerName;
 

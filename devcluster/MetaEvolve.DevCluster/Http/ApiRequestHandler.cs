@@ -23,14 +23,13 @@ public sealed class ApiRequestHandler(
     TableConverter tables,
     WatchStreamer watches,
     RequestLog log,
-    CallerIdentity identity,
     DevClusterOptions options,
     ILogger<ApiRequestHandler> logger)
 {
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        var user = identity.Of(request);
+        var user = CallerIdentity.Of(context).Name;
         var path = request.Path.Value ?? "/";
         var parsed = ResourcePath.Parse(path, IsNamespaced, out var group, out var version);
         var verb = parsed is null ? request.Method.ToLowerInvariant() : Verb(request, parsed);
@@ -326,7 +325,7 @@ public sealed class ApiRequestHandler(
 
     private static async Task<JsonObject> Body(HttpContext context)
     {
-        var contentType = context.Request.ContentType ?? "application/json";
+        var contentType = context.Request.ContentType ?? "";
         if (contentType.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
         {
             using var buffer = new MemoryStream();
@@ -334,7 +333,12 @@ public sealed class ApiRequestHandler(
             return ProtobufBodies.Decode(buffer.ToArray());
         }
 
-        if (!contentType.StartsWith("application/json", StringComparison.Ordinal) && !contentType.StartsWith("*/*", StringComparison.Ordinal))
+        if (contentType.StartsWith("application/yaml", StringComparison.Ordinal))
+        {
+            return Manifests.ManifestReader.Read(await Text(context)) is [var single] ? single : throw ApiException.BadRequest("request body must be one YAML object");
+        }
+
+        if (!contentType.StartsWith("application/json", StringComparison.Ordinal))
         {
             throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json (got {contentType})");
         }

@@ -27,14 +27,15 @@ public sealed class DevWorkloads : IAsyncDisposable
         var logs = loggerFactory ?? NullLoggerFactory.Instance;
         var operations = server.Operations;
         // Pods reach the API server with their ServiceAccount's token, as in a cluster (the address is known once it started).
-        Kubelet = new LocalKubelet(operations, server.PodLogs, options, new ServiceAccountCredentials(server.Tokens, () => server.BaseAddress),
+        Kubelet = new LocalKubelet(operations, server.PodLogs, options, new ServiceAccountCredentials(server.Credentials, () => server.BaseAddress),
             logs.CreateLogger<LocalKubelet>());
         _deployments = new DeploymentController(operations, options, logs.CreateLogger<DeploymentController>());
         _endpoints = new EndpointsController(operations, logs.CreateLogger<EndpointsController>());
         _apiServices = new ApiServiceAvailabilityController(operations, logs.CreateLogger<ApiServiceAvailabilityController>());
         _server = server;
-        _apiClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        _apiClient.DefaultRequestHeaders.Authorization = new("Bearer", "system:serviceaccount:kube-system:horizontal-pod-autoscaler");
+        // The HPA controller reads metrics through the API server as kube-controller-manager's HPA does: as its ServiceAccount.
+        _apiClient = new HttpClient(server.Credentials.TrustingHandler()) { Timeout = TimeSpan.FromSeconds(10) };
+        _apiClient.DefaultRequestHeaders.Authorization = new("Bearer", server.Credentials.ServiceAccounts.Issue("kube-system", "horizontal-pod-autoscaler"));
         _hpa = new HorizontalPodAutoscalerController(operations, new ExternalMetricsClient(_apiClient), options, time ?? TimeProvider.System,
             logs.CreateLogger<HorizontalPodAutoscalerController>());
     }

@@ -9,12 +9,12 @@ namespace MetaEvolve.DevCluster.Workloads;
 /// A pod's ServiceAccount credentials, as the kubelet projects them: unless
 /// <c>automountServiceAccountToken</c> is false (on the pod, else on the ServiceAccount), the pod gets a token
 /// the control plane issued for <c>system:serviceaccount:&lt;ns&gt;:&lt;sa&gt;</c>, in the usual
-/// <c>serviceaccount/{token,namespace}</c> files and in a kubeconfig pointing at the control plane. Processes
+/// <c>serviceaccount/{token,namespace,ca.crt}</c> files and in a kubeconfig pointing at the control plane. Processes
 /// here cannot reach the API as in a cluster (no KUBERNETES_SERVICE_HOST, no mount at
 /// /var/run/secrets/kubernetes.io/serviceaccount), so the runner passes the kubeconfig as KUBECONFIG, which
 /// kubectl, client-go and KubernetesClient's BuildDefaultConfig all honour.
 /// </summary>
-public sealed class ServiceAccountCredentials(ServiceAccountTokens tokens, Func<Uri> server)
+public sealed class ServiceAccountCredentials(ClusterCredentials credentials, Func<Uri> server)
 {
     /// <summary>Where a container finds the token files on a real node; env paths under it are rewritten too.</summary>
     public const string MountPath = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -33,17 +33,18 @@ public sealed class ServiceAccountCredentials(ServiceAccountTokens tokens, Func<
             return null;
         }
 
-        var token = tokens.Issue(ns, account);
+        var token = credentials.ServiceAccounts.Issue(ns, account);
         var files = Path.Combine(directory, "serviceaccount");
         Directory.CreateDirectory(files);
         File.WriteAllText(Path.Combine(files, "token"), token);
         File.WriteAllText(Path.Combine(files, "namespace"), ns);
+        File.WriteAllText(Path.Combine(files, "ca.crt"), credentials.Authority.CertificatePem);
         var kubeconfig = Path.Combine(directory, "kubeconfig");
-        File.WriteAllText(kubeconfig, Kubeconfig.Render(server(), ServiceAccountTokens.UserName(ns, account), ns, token));
+        Kubeconfig.Write(kubeconfig, Kubeconfig.Render(server(), credentials.Authority.CertificatePem, ServiceAccountTokens.UserName(ns, account), token, ns));
         return new PodCredentials(token, kubeconfig, files);
     }
 
-    public void Revoke(PodCredentials credentials) => tokens.Revoke(credentials.Token);
+    public void Revoke(PodCredentials pod) => credentials.ServiceAccounts.Revoke(pod.Token);
 }
 
 /// <summary>What <see cref="ServiceAccountCredentials"/> wrote for one pod.</summary>

@@ -171,8 +171,9 @@ public sealed class ExternalMetricsApiTests
 
     private static HttpClient ApiClient(OperatorCluster cluster)
     {
-        var http = new HttpClient { BaseAddress = cluster.Server.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "system:serviceaccount:kube-system:horizontal-pod-autoscaler");
+        var http = new HttpClient(cluster.Server.Credentials.TrustingHandler()) { BaseAddress = cluster.Server.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            cluster.Server.Credentials.ServiceAccounts.Issue("kube-system", "horizontal-pod-autoscaler"));
         return http;
     }
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace MetaEvolve.Operator.Tests.Cluster;
 
 /// <summary>
-/// A loopback TCP proxy in front of the API server that can be made to hang: after <see cref="Hang"/> it still
+/// A loopback TCP proxy in front of the API server (TLS passes through; the server's certificate names 127.0.0.1) that can be made to hang: after <see cref="Hang"/> it still
 /// accepts connections and reads requests, but forwards nothing either way, so every call waits for an answer that
 /// never comes — an API server that is up but does not respond.
 /// </summary>
@@ -24,7 +24,7 @@ internal sealed class HangingProxy : IAsyncDisposable
         _accepting = AcceptAsync();
     }
 
-    public Uri Address => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+    public Uri Address => new($"https://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
 
     public void Hang() => _hung = true;
 

@@ -42,7 +42,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
         Directory = directory;
         Namespace = "op-" + id.Replace('_', '-');
         Schema = "op_" + id;
-        Kubectl = new Kubectl(Kubectl.Binary(33), server.BaseAddress, Path.Combine(directory, "kubectl-home"), Namespace);
+        Kubectl = new Kubectl(Kubectl.Binary(33), server, Path.Combine(directory, "kubectl-home"), Namespace);
         // A NATS root of the cluster's own: its stream, subjects and bucket meet nobody else's.
         Connections = Services.Connections with { NatsRoot = "op-" + id.Replace('_', '-') };
     }
@@ -104,11 +104,12 @@ internal sealed class OperatorCluster : IAsyncDisposable
     public Kubernetes Client(string user) => Client(user, null);
 
     /// <summary>A client that reaches the API server at <paramref name="through"/> (a proxy) and passes its requests through <paramref name="handlers"/>.</summary>
-    public Kubernetes Client(string user, Uri? through, params DelegatingHandler[] handlers) => new(new KubernetesClientConfiguration
+    public Kubernetes Client(string user, Uri? through, params DelegatingHandler[] handlers)
     {
-        Host = (through ?? _server.BaseAddress).ToString().TrimEnd('/'),
-        AccessToken = user,
-    }, handlers);
+        var configuration = _server.ClientConfiguration(user);
+        configuration.Host = (through ?? _server.BaseAddress).ToString().TrimEnd('/');
+        return new Kubernetes(configuration, handlers);
+    }
 
     public OperatorOptions OperatorOptions(string identity) => new()
     {
