@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Authentication;
+using MetaEvolve.DevCluster.Authorization;
 using MetaEvolve.DevCluster.Http;
 using MetaEvolve.DevCluster.Semantics;
 using MetaEvolve.DevCluster.Storage;
@@ -85,8 +86,8 @@ public sealed class DevApiServer : IAsyncDisposable
         var tables = new TableConverter(TimeProvider.System);
         var identity = new CallerIdentity(Credentials);
         var handler = new ApiRequestHandler(Registry, Operations, new ScaleOperations(Operations), new OpenApiDocuments(Registry),
-            tables, new WatchStreamer(_store, tables, _options.BookmarkInterval, _stopping.Token), Requests, _options,
-            _loggerFactory.CreateLogger<ApiRequestHandler>());
+            tables, new WatchStreamer(_store, tables, _options.BookmarkInterval, _stopping.Token), Requests,
+            new SubjectAccessReviews(new RbacAuthorizer(_store)), _options, _loggerFactory.CreateLogger<ApiRequestHandler>());
         // Issue 7 hook: aggregated APIs (APIService → Service) and pods/log answer before the resource handler.
         _extensions = new DevApiExtensions(Registry, _store, PodLogs, Requests, _loggerFactory);
         app.Use(new RequestGuard(identity, Requests).InvokeAsync);
