@@ -107,11 +107,14 @@ public sealed class ExternalMetricsServer(OperatorOptions options, QueueLagReade
             _app = null;
         }
 
+        // The host disposes its services once more at the end: everything here is let go once.
         if (_requestHeaders is not null)
         {
             await _requestHeaders.DisposeAsync();
+            _requestHeaders = null;
         }
 
         _certificate?.Dispose();
+        _certificate = null;
     }
 }

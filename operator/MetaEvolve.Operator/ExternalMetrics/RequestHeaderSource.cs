@@ -98,6 +98,11 @@ public sealed class RequestHeaderSource(IKubernetes kubernetes, ExternalMetricsO
 
     public async ValueTask DisposeAsync()
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         if (_loop is not null)
         {
