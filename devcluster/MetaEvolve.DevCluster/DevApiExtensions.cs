@@ -15,9 +15,9 @@ namespace MetaEvolve.DevCluster;
 /// the resource handler; whatever it does not claim goes on to it. Its requests are recorded too.
 /// </summary>
 public sealed class DevApiExtensions(ResourceRegistry registry, ObjectStore store, PodLogRegistry podLogs, RequestLog requests,
-    ILoggerFactory loggerFactory) : IDisposable
+    ClusterCredentials credentials, ILoggerFactory loggerFactory) : IDisposable
 {
-    private readonly AggregatorClients _clients = new();
+    private readonly AggregatorClients _clients = new(() => credentials.FrontProxy.Client);
     private readonly PodLogEndpoint _logs = new(store, podLogs);
     private AggregationProxy Proxy => new(registry, store, _clients, loggerFactory.CreateLogger<AggregationProxy>());
 

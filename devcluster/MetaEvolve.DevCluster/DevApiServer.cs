@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Authentication;
+using MetaEvolve.DevCluster.Authorization;
 using MetaEvolve.DevCluster.Http;
 using MetaEvolve.DevCluster.Semantics;
 using MetaEvolve.DevCluster.Storage;
@@ -85,10 +86,10 @@ public sealed class DevApiServer : IAsyncDisposable
         var tables = new TableConverter(TimeProvider.System);
         var identity = new CallerIdentity(Credentials);
         var handler = new ApiRequestHandler(Registry, Operations, new ScaleOperations(Operations), new OpenApiDocuments(Registry),
-            tables, new WatchStreamer(_store, tables, _options.BookmarkInterval, _stopping.Token), Requests, _options,
-            _loggerFactory.CreateLogger<ApiRequestHandler>());
+            tables, new WatchStreamer(_store, tables, _options.BookmarkInterval, _stopping.Token), Requests,
+            new SubjectAccessReviews(new RbacAuthorizer(_store)), _options, _loggerFactory.CreateLogger<ApiRequestHandler>());
         // Issue 7 hook: aggregated APIs (APIService → Service) and pods/log answer before the resource handler.
-        _extensions = new DevApiExtensions(Registry, _store, PodLogs, Requests, _loggerFactory);
+        _extensions = new DevApiExtensions(Registry, _store, PodLogs, Requests, Credentials, _loggerFactory);
         app.Use(new RequestGuard(identity, Requests).InvokeAsync);
         app.Use(_extensions.InvokeAsync);
         app.Run(handler.HandleAsync);
@@ -100,7 +101,34 @@ public sealed class DevApiServer : IAsyncDisposable
         Collector.Signal();
     }
 
-    /// <summary>Serves stored CRDs again and makes sure the initial namespaces exist.</summary>
+    /// <summary>
+    /// A new front-proxy CA and aggregator client certificate, published in
+    /// <c>kube-system/extension-apiserver-authentication</c>: aggregated servers that re-read it trust the new one,
+    /// and the aggregator presents the new certificate from its next request.
+    /// </summary>
+    public void RotateFrontProxyAuthority()
+    {
+        Credentials.RotateFrontProxy();
+        Apply("configmaps", "kube-system", BootstrapPolicy.AuthenticationConfigMapFor(Credentials));
+    }
+
+    /// <summary>Creates a bootstrap object, or puts back its bootstrap content (as kube-apiserver reconciles its own).</summary>
+    private void Apply(string resource, string ns, JsonObject desired)
+    {
+        var group = resource is "configmaps" ? "" : "rbac.authorization.k8s.io";
+        var type = Registry.Find(group, "v1", resource)!;
+        var name = ObjectMeta.Name(desired);
+        if (_store.Get(new ObjectKey(type.GroupResource, ns, name)) is null)
+        {
+            Operations.Create(type, ns, desired, new WriteOptions());
+        }
+        else
+        {
+            Operations.Update(type, ns, name, desired, null, new WriteOptions());
+        }
+    }
+
+    /// <summary>Serves stored CRDs again and makes sure the initial namespaces and the bootstrap policy exist.</summary>
     private void Bootstrap()
     {
         var crdType = Registry.Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
@@ -116,6 +144,11 @@ public sealed class DevApiServer : IAsyncDisposable
             {
                 Operations.Create(namespaces, "", new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, new WriteOptions());
             }
+        }
+
+        foreach (var (resource, ns, desired) in BootstrapPolicy.Objects(Credentials))
+        {
+            Apply(resource, ns, desired);
         }
     }
 

@@ -181,6 +181,35 @@ public class ChartTests
     }
 
     [Fact]
+    public async Task The_operator_may_review_access_and_read_the_aggregator_client_ca_as_an_aggregated_api_server()
+    {
+        var chart = await RenderedChart.RenderAsync();
+
+        var delegator = chart.Single("ClusterRoleBinding", Operator + "-auth-delegator");
+        Assert.Equal("ClusterRole", (string?)delegator["roleRef"]!["kind"]);
+        Assert.Equal("system:auth-delegator", (string?)delegator["roleRef"]!["name"]);
+        AssertOperatorServiceAccount(delegator);
+
+        var reader = chart.Single("RoleBinding", Operator + "-authentication-reader");
+        Assert.Equal("kube-system", (string?)reader["metadata"]!["namespace"]);
+        Assert.Equal("Role", (string?)reader["roleRef"]!["kind"]);
+        Assert.Equal("extension-apiserver-authentication-reader", (string?)reader["roleRef"]!["name"]);
+        AssertOperatorServiceAccount(reader);
+
+        var without = await RenderedChart.RenderAsync("--set", "externalMetrics.enabled=false");
+        Assert.DoesNotContain(without.OfKind("ClusterRoleBinding"), b => (string?)b["roleRef"]!["name"] == "system:auth-delegator");
+        Assert.DoesNotContain(without.OfKind("RoleBinding"), b => (string?)b["metadata"]!["namespace"] == "kube-system");
+
+        static void AssertOperatorServiceAccount(JsonNode binding)
+        {
+            var subject = Assert.Single(binding["subjects"]!.AsArray())!;
+            Assert.Equal("ServiceAccount", (string?)subject["kind"]);
+            Assert.Equal(Operator, (string?)subject["name"]);
+            Assert.Equal(RenderedChart.Namespace, (string?)subject["namespace"]);
+        }
+    }
+
+    [Fact]
     public async Task Without_external_metrics_nothing_claims_the_api_group_and_the_operator_does_not_serve_it()
     {
         var chart = await RenderedChart.RenderAsync("--set", "externalMetrics.enabled=false");

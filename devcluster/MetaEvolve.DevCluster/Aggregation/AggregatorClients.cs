@@ -10,30 +10,37 @@ namespace MetaEvolve.DevCluster.Aggregation;
 /// <summary>
 /// One HTTPS client per APIService, trusting what the APIService says as the real aggregator does:
 /// <c>insecureSkipTLSVerify</c> accepts any certificate; otherwise the serving certificate must chain
-/// to <c>caBundle</c> and name <c>&lt;service&gt;.&lt;namespace&gt;.svc</c>.
+/// to <c>caBundle</c> and name <c>&lt;service&gt;.&lt;namespace&gt;.svc</c>. Every client presents the front-proxy
+/// client certificate, by which the aggregated server knows the aggregator (and so believes its X-Remote-* headers);
+/// a rotated one is taken up by the next request.
 /// </summary>
-public sealed class AggregatorClients : IDisposable
+public sealed class AggregatorClients(Func<X509Certificate2> clientCertificate) : IDisposable
 {
     private readonly ConcurrentDictionary<string, (string Version, HttpClient Client)> _clients = new(StringComparer.Ordinal);
 
     public HttpClient For(JsonObject apiService, string serverName)
     {
         var name = ObjectMeta.Name(apiService);
-        var version = ObjectMeta.ResourceVersion(apiService) + "/" + serverName;
+        var certificate = clientCertificate();
+        var version = ObjectMeta.ResourceVersion(apiService) + "/" + serverName + "/" + certificate.Thumbprint;
         if (_clients.TryGetValue(name, out var cached) && cached.Version == version)
         {
             return cached.Client;
         }
 
-        var client = new HttpClient(Handler(apiService, serverName)) { Timeout = Timeout.InfiniteTimeSpan };
+        var client = new HttpClient(Handler(apiService, serverName, certificate)) { Timeout = Timeout.InfiniteTimeSpan };
+        // The replaced client is not disposed: a request may still be streaming through it.
         _clients[name] = (version, client);
         return client;
     }
 
-    private static SocketsHttpHandler Handler(JsonObject apiService, string serverName)
+    private static SocketsHttpHandler Handler(JsonObject apiService, string serverName, X509Certificate2 certificate)
     {
         var spec = apiService["spec"];
         var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, UseCookies = false };
+        // Presented whatever CA names the server asks for, as kube-aggregator does (its proxy client cert is fixed).
+        handler.SslOptions.ClientCertificates = [certificate];
+        handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
         if (spec?["insecureSkipTLSVerify"]?.GetValue<bool>() == true)
         {
 #pragma warning disable CA5359 // The APIService asked for it (insecureSkipTLSVerify), as the real aggregator honours.

@@ -99,6 +99,12 @@ public static class BuiltInResources
         Rbac("Role", "roles", namespaced: true, columns: [Name, new("Created At", "string", ".metadata.creationTimestamp")]),
         Rbac("ClusterRoleBinding", "clusterrolebindings", namespaced: false, columns: [Name, new("Role", "string", "=roleRef"), Age]),
         Rbac("RoleBinding", "rolebindings", namespaced: true, columns: [Name, new("Role", "string", "=roleRef"), Age]),
+        // Answered by Authorization.SubjectAccessReviews from the RBAC objects above, never stored.
+        new ResourceType
+        {
+            Group = "authorization.k8s.io", Version = "v1", Kind = "SubjectAccessReview", Plural = "subjectaccessreviews",
+            Singular = "subjectaccessreview", Namespaced = false, Verbs = ["create"], Columns = [Name],
+        },
     ];
 
     private static ResourceType Core(string kind, string plural, bool namespaced = true, IReadOnlyList<string>? shortNames = null,

@@ -32,6 +32,9 @@ public sealed record ResourceType
     /// <summary>The CRD this version comes from; null for built-ins.</summary>
     public JsonObject? Crd { get; init; }
 
+    /// <summary>The verbs served when not every one is (a review is only created); null for all of them.</summary>
+    public IReadOnlyList<string>? Verbs { get; init; }
+
     /// <summary>Whether <c>metadata.generation</c> is kept (resources with a spec).</summary>
     public bool HasGeneration { get; init; }
 

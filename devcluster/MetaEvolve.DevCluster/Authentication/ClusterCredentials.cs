@@ -33,6 +33,10 @@ public sealed class ClusterCredentials : IDisposable
         }
 
         Serving = Authority.IssueServing("metaevolve-dev-apiserver");
+        _frontProxyFiles = pki is null ? null : (Path.Combine(pki, "front-proxy-ca.crt"), Path.Combine(pki, "front-proxy-ca.key"));
+        _frontProxy = FrontProxyFrom(_frontProxyFiles is { } files && File.Exists(files.Certificate) && File.Exists(files.Key)
+            ? CertificateAuthority.Load(files.Certificate, files.Key)
+            : SaveFrontProxy(CertificateAuthority.Create("metaevolve-dev-front-proxy-ca")));
         Tokens = new StaticTokens(pki is null ? null : Path.Combine(pki, "tokens.csv"));
     }
 
@@ -43,6 +47,38 @@ public sealed class ClusterCredentials : IDisposable
     public X509Certificate2 Serving { get; }
 
     public StaticTokens Tokens { get; }
+
+    /// <summary>The CN of the aggregator's client certificate, the one requestheader-allowed-names lists.</summary>
+    public const string FrontProxyClientName = "front-proxy-client";
+
+    private readonly (string Certificate, string Key)? _frontProxyFiles;
+    private volatile FrontProxyCredentials _frontProxy;
+
+    /// <summary>
+    /// The front-proxy CA (kube-apiserver's <c>--requestheader-client-ca-file</c>), a CA of its own as kubeadm makes
+    /// it, and the client certificate the aggregator presents to aggregated API servers (CN front-proxy-client).
+    /// </summary>
+    public FrontProxyCredentials FrontProxy => _frontProxy;
+
+    /// <summary>A new front-proxy CA and client certificate (what a CA rotation does); the caller publishes the CA.</summary>
+    public FrontProxyCredentials RotateFrontProxy()
+    {
+        _frontProxy = FrontProxyFrom(SaveFrontProxy(CertificateAuthority.Create("metaevolve-dev-front-proxy-ca")));
+        return _frontProxy;
+    }
+
+    private CertificateAuthority SaveFrontProxy(CertificateAuthority authority)
+    {
+        if (_frontProxyFiles is { } files)
+        {
+            authority.Save(files.Certificate, files.Key);
+        }
+
+        return authority;
+    }
+
+    private static FrontProxyCredentials FrontProxyFrom(CertificateAuthority authority) =>
+        new(authority, authority.IssueClient(FrontProxyClientName));
 
     /// <summary>The tokens pods get for their ServiceAccounts.</summary>
     public ServiceAccountTokens ServiceAccounts { get; } = new();
@@ -71,5 +107,9 @@ public sealed class ClusterCredentials : IDisposable
     {
         Serving.Dispose();
         Authority.Dispose();
+        // Rotated-out front-proxy credentials are not disposed: a proxied request may still be using them.
     }
 }
+
+/// <summary>The front-proxy CA and the aggregator's client certificate it signed.</summary>
+public sealed record FrontProxyCredentials(CertificateAuthority Authority, X509Certificate2 Client);

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using MetaEvolve.Crds.Labels;
 using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Authentication;
+using MetaEvolve.DevCluster.Authorization;
 using MetaEvolve.DevCluster.Semantics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,7 @@ public sealed class ApiRequestHandler(
     TableConverter tables,
     WatchStreamer watches,
     RequestLog log,
+    SubjectAccessReviews reviews,
     DevClusterOptions options,
     ILogger<ApiRequestHandler> logger)
 {
@@ -190,10 +192,19 @@ public sealed class ApiRequestHandler(
             throw ApiException.NotFound("the server could not find the requested resource");
         }
 
+        if (type.Verbs is { } served && !served.Contains(verb, StringComparer.Ordinal))
+        {
+            throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource");
+        }
+
         JsonObject result;
         var code = 200;
         switch (verb)
         {
+            case "create" when type.GroupResource == SubjectAccessReviews.Resource:
+                result = reviews.Review(await Body(context));
+                code = 201;
+                break;
             case "get" when path.Subresource == "scale":
                 result = scales.Get(type, ns, path.Name!);
                 break;

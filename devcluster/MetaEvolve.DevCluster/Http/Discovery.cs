@@ -95,7 +95,7 @@ public static class Discovery
                 ["singularName"] = t.Singular,
                 ["namespaced"] = t.Namespaced,
                 ["kind"] = t.Kind,
-                ["verbs"] = new JsonArray(ResourceVerbs.Select(v => (JsonNode)v).ToArray()),
+                ["verbs"] = new JsonArray((t.Verbs ?? ResourceVerbs).Select(v => (JsonNode)v).ToArray()),
             };
             if (t.ShortNames.Count > 0)
             {

@@ -15,8 +15,11 @@ public static partial class NameValidation
     [GeneratedRegex("^" + LabelPattern + "$")]
     private static partial Regex Label();
 
-    /// <summary>Errors for a name: DNS-1123 label for namespaces, DNS-1123 subdomain for everything else.</summary>
-    public static List<FieldCause> Validate(string? name, bool isNamespace, string field = "metadata.name")
+    /// <summary>
+    /// Errors for a name: DNS-1123 label for namespaces; for RBAC objects only what a URL path segment cannot hold
+    /// (Kubernetes' ValidateRBACName: <c>system:discovery</c> is a name); DNS-1123 subdomain for everything else.
+    /// </summary>
+    public static List<FieldCause> Validate(string? name, bool isNamespace, string field = "metadata.name", bool pathSegment = false)
     {
         if (string.IsNullOrEmpty(name))
         {
@@ -24,6 +27,24 @@ public static partial class NameValidation
         }
 
         var errors = new List<FieldCause>();
+        if (pathSegment)
+        {
+            if (name is "." or "..")
+            {
+                errors.Add(Invalid(name, $"may not be '{name}'", field));
+            }
+
+            foreach (var illegal in new[] { "/", "%" })
+            {
+                if (name.Contains(illegal, StringComparison.Ordinal))
+                {
+                    errors.Add(Invalid(name, $"may not contain '{illegal}'", field));
+                }
+            }
+
+            return errors;
+        }
+
         if (isNamespace)
         {
             if (name.Length > 63)

@@ -95,7 +95,7 @@ public sealed partial class ResourceOperations(
             meta.Remove("namespace");
         }
 
-        var nameErrors = NameValidation.Validate(name, type.GroupResource == Namespaces);
+        var nameErrors = NameValidation.Validate(name, type.GroupResource == Namespaces, pathSegment: type.Group == "rbac.authorization.k8s.io");
         if (nameErrors.Count > 0)
         {
             throw ApiException.Invalid(type, name, nameErrors);

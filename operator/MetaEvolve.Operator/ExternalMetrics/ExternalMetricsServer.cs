@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
+using k8s;
 using MetaEvolve.Operator.Scaling;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -14,17 +15,20 @@ namespace MetaEvolve.Operator.ExternalMetrics;
 /// replace <c>--urls</c>/<c>ASPNETCORE_URLS</c>, and the plain health and metrics endpoint must keep honouring those.
 /// Every replica serves it, leader or standby: it reads JetStream, not the leader's caches.
 /// <para>
-/// Not done (yet): authenticating the aggregator (the requestheader client CA and <c>X-Remote-User</c>) and
-/// delegated authorization (SubjectAccessReview). Anyone who can reach the port can read queue lags — pool names
-/// and numbers, nothing secret; restrict the port with a NetworkPolicy where that matters.
+/// Only the aggregator gets in, as with any aggregated API server: Kestrel asks every client for a certificate,
+/// <see cref="AggregatorAccess"/> accepts a request when that certificate chains to the requestheader client CA of
+/// <c>kube-system/extension-apiserver-authentication</c> (<see cref="RequestHeaderSource"/>, re-read so a rotated CA
+/// applies) and a SubjectAccessReview allows the user the aggregator names (<see cref="DelegatedAuthorizer"/>).
+/// The serving certificate is reloaded when its mounted files change (<see cref="ReloadingCertificate"/>).
 /// </para>
 /// </summary>
-public sealed class ExternalMetricsServer(OperatorOptions options, QueueLagReader reader, ILoggerFactory loggers, TimeProvider time)
+public sealed class ExternalMetricsServer(OperatorOptions options, QueueLagReader reader, IKubernetes kubernetes, ILoggerFactory loggers, TimeProvider time)
     : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<ExternalMetricsServer>();
     private WebApplication? _app;
-    private X509Certificate2? _certificate;
+    private ReloadingCertificate? _certificate;
+    private RequestHeaderSource? _requestHeaders;
 
     /// <summary>The bound HTTPS port once started (the configured one, or the ephemeral one for port 0).</summary>
     public int Port { get; private set; }
@@ -38,18 +42,28 @@ public sealed class ExternalMetricsServer(OperatorOptions options, QueueLagReade
             return;
         }
 
-        _certificate = ServingCertificate.Load(settings, options.Namespace, time);
+        var certificate = _certificate = ServingCertificate.Load(settings, options.Namespace, time, _logger);
+        var requestHeaders = _requestHeaders = new RequestHeaderSource(kubernetes, settings, loggers.CreateLogger<RequestHeaderSource>());
+        await requestHeaders.StartAsync(cancellationToken);
+        var https = new HttpsConnectionAdapterOptions
+        {
+            ServerCertificateSelector = (_, _) => certificate.Current,
+            // Asked for, not required, at the TLS layer: a caller without one gets a 401 Status that says why rather
+            // than a failed handshake, and the chain is checked against the requestheader CA in force at that moment.
+            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+            ClientCertificateValidation = (_, _, _) => true,
+        };
         // The empty builder reads no configuration, so ASPNETCORE_URLS meant for the main host does not leak in.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().UseKestrelHttpsConfiguration().ConfigureKestrel(kestrel =>
         {
             if (settings.LoopbackOnly)
             {
-                kestrel.Listen(IPAddress.Loopback, settings.Port, listen => listen.UseHttps(_certificate));
+                kestrel.Listen(IPAddress.Loopback, settings.Port, listen => listen.UseHttps(https));
             }
             else
             {
-                kestrel.ListenAnyIP(settings.Port, listen => listen.UseHttps(_certificate));
+                kestrel.ListenAnyIP(settings.Port, listen => listen.UseHttps(https));
             }
         });
         builder.Services.AddRoutingCore();
@@ -60,9 +74,12 @@ public sealed class ExternalMetricsServer(OperatorOptions options, QueueLagReade
         {
             var started = Stopwatch.GetTimestamp();
             await next(context);
-            _logger.LogDebug("External metrics {Method} {Path}{Query} answered {Status} in {Elapsed:F1} ms", context.Request.Method,
-                context.Request.Path.Value, context.Request.QueryString.Value, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            _logger.LogDebug("External metrics {Method} {Path}{Query} for {User} answered {Status} in {Elapsed:F1} ms", context.Request.Method,
+                context.Request.Path.Value, context.Request.QueryString.Value, (context.Items[typeof(AggregatorUser)] as AggregatorUser)?.Name ?? "(refused)",
+                context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         });
+        var access = new AggregatorAccess(requestHeaders, new DelegatedAuthorizer(kubernetes, settings, time), time, loggers.CreateLogger<AggregatorAccess>());
+        app.Use(access.InvokeAsync);
         app.UseRouting();
         ExternalMetricsApi.Map(app);
         await app.StartAsync(cancellationToken);
@@ -70,8 +87,8 @@ public sealed class ExternalMetricsServer(OperatorOptions options, QueueLagReade
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         Port = new Uri(address).Port;
         _logger.LogInformation("External metrics API ({GroupVersion}) on {Address}, certificate {Subject} expiring {NotAfter:o}{Generated}",
-            ExternalMetricsDocuments.GroupVersion, address, _certificate.Subject, _certificate.NotAfter.ToUniversalTime(),
-            settings.CertificateFile is null ? " (self-signed at start)" : "");
+            ExternalMetricsDocuments.GroupVersion, address, certificate.Current.Subject, certificate.Current.NotAfter.ToUniversalTime(),
+            settings.CertificateFile is null ? " (self-signed at start)" : " (reloaded when its files change)");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -90,6 +107,14 @@ public sealed class ExternalMetricsServer(OperatorOptions options, QueueLagReade
             _app = null;
         }
 
+        // The host disposes its services once more at the end: everything here is let go once.
+        if (_requestHeaders is not null)
+        {
+            await _requestHeaders.DisposeAsync();
+            _requestHeaders = null;
+        }
+
         _certificate?.Dispose();
+        _certificate = null;
     }
 }

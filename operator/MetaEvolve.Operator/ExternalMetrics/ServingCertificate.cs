@@ -8,14 +8,14 @@ namespace MetaEvolve.Operator.ExternalMetrics;
 /// The certificate the external metrics endpoint serves: the mounted PEM pair when configured, otherwise one
 /// generated at start for the operator's Service name. A generated certificate is self-signed, so the APIService
 /// that points at it says <c>insecureSkipTLSVerify: true</c>; mount a certificate and set <c>caBundle</c> instead
-/// where that matters.
+/// where that matters. A mounted pair is watched and reloaded when it changes (<see cref="ReloadingCertificate"/>).
 /// </summary>
 public static class ServingCertificate
 {
     /// <summary>The Service in front of the operator pods that the APIService names.</summary>
     public const string ServiceName = "metaevolve-operator";
 
-    public static X509Certificate2 Load(ExternalMetricsOptions options, string operatorNamespace, TimeProvider time)
+    public static ReloadingCertificate Load(ExternalMetricsOptions options, string operatorNamespace, TimeProvider time, ILogger logger)
     {
         if (options.CertificateFile is { Length: > 0 } certificate)
         {
@@ -24,10 +24,10 @@ public static class ServingCertificate
                 throw new InvalidOperationException("Operator:ExternalMetrics:CertificateFile is set without Operator:ExternalMetrics:KeyFile");
             }
 
-            return X509Certificate2.CreateFromPemFile(certificate, key);
+            return new ReloadingCertificate(certificate, key, logger);
         }
 
-        return SelfSigned(operatorNamespace, time.GetUtcNow());
+        return new ReloadingCertificate(SelfSigned(operatorNamespace, time.GetUtcNow()), logger);
     }
 
     public static X509Certificate2 SelfSigned(string operatorNamespace, DateTimeOffset now)

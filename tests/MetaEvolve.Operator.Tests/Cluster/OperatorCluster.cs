@@ -27,6 +27,7 @@ namespace MetaEvolve.Operator.Tests.Cluster;
 internal sealed class OperatorCluster : IAsyncDisposable
 {
     public const string OperatorUser = "system:serviceaccount:metaevolve-system:metaevolve-operator";
+    public const string KubectlUser = "kubectl-user";
 
     private readonly List<OperatorInstance> _operators = [];
     private readonly string _id;
@@ -72,6 +73,14 @@ internal sealed class OperatorCluster : IAsyncDisposable
         await server.StartAsync(TestContext.Current.CancellationToken);
         var cluster = new OperatorCluster(server, directory, id, port);
         await cluster.Kubectl.OkAsync("apply", "-f", Path.Combine(RepositoryRoot.Path, "crds"));
+        // The test's kubectl is an administrator's, as dev up's kubeconfig is (system:masters there): aggregated APIs
+        // authorize their callers with SubjectAccessReviews, which the dev control plane answers from RBAC.
+        await cluster.Client("setup").RbacAuthorizationV1.CreateClusterRoleBindingAsync(new V1ClusterRoleBinding
+        {
+            Metadata = new V1ObjectMeta { Name = "kubectl-user-" + id },
+            RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = "cluster-admin" },
+            Subjects = [new Rbacv1Subject { Kind = "User", Name = KubectlUser, ApiGroup = "rbac.authorization.k8s.io" }],
+        }, cancellationToken: TestContext.Current.CancellationToken);
         await cluster.Client("setup").CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = cluster.Namespace } },
             cancellationToken: TestContext.Current.CancellationToken);
         if (runWorkers)
@@ -126,7 +135,8 @@ internal sealed class OperatorCluster : IAsyncDisposable
         Queue = new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(2) },
         ReconcileTimeout = TimeSpan.FromSeconds(15),
         // Several instances share this process and machine: each serves the external metrics API on its own port.
-        ExternalMetrics = new Operator.ExternalMetrics.ExternalMetricsOptions { Port = 0, LoopbackOnly = true },
+        // A rotated aggregator client CA is read again within half a second.
+        ExternalMetrics = new Operator.ExternalMetrics.ExternalMetricsOptions { Port = 0, LoopbackOnly = true, AuthenticationRefreshInterval = TimeSpan.FromMilliseconds(500) },
     };
 
     /// <param name="kubernetes">The operator's client; by default one straight to the API server as the operator's service account.</param>

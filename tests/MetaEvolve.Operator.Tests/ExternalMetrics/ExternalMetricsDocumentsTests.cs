@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Scaling;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MetaEvolve.Operator.Tests.ExternalMetrics;
 
@@ -66,10 +67,10 @@ public sealed class ExternalMetricsDocumentsTests
             File.WriteAllText(Path.Combine(directory, "tls.key"), source.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
             var options = new ExternalMetricsOptions { CertificateFile = Path.Combine(directory, "tls.crt"), KeyFile = Path.Combine(directory, "tls.key") };
 
-            using var loaded = ServingCertificate.Load(options, "other-namespace", TimeProvider.System);
-            Assert.Equal(source.Thumbprint, loaded.Thumbprint);
-            Assert.True(loaded.HasPrivateKey);
-            Assert.Throws<InvalidOperationException>(() => ServingCertificate.Load(options with { KeyFile = null }, "x", TimeProvider.System));
+            using var loaded = ServingCertificate.Load(options, "other-namespace", TimeProvider.System, NullLogger.Instance);
+            Assert.Equal(source.Thumbprint, loaded.Current.Thumbprint);
+            Assert.True(loaded.Current.HasPrivateKey);
+            Assert.Throws<InvalidOperationException>(() => ServingCertificate.Load(options with { KeyFile = null }, "x", TimeProvider.System, NullLogger.Instance));
         }
         finally
         {
