@@ -1,6 +1,6 @@
 using System.Globalization;
-using k8s;
 using System.Text.Json.Nodes;
+using k8s;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 

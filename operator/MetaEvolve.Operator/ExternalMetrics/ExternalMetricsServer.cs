@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using k8s;
 using MetaEvolve.Operator.Scaling;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace MetaEvolve.Operator.ExternalMetrics;
 
