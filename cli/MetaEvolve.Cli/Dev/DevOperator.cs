@@ -37,7 +37,8 @@ public sealed class DevOperator(string root, string kubeconfigPath, int port, in
     }
 
     /// <summary>
-    /// Waits until the operator's external metrics API answers its discovery document. dev up registers the
+    /// Waits until the operator's external metrics API answers. It answers only the aggregator (a caller without the
+    /// front-proxy client certificate gets 401), so any HTTP answer means it is serving. dev up registers the
     /// APIService only then: registered earlier, every kubectl command in the meantime prints
     /// <c>couldn't get resource list for external.metrics.k8s.io/v1beta1 … connection refused</c>.
     /// </summary>
@@ -59,10 +60,7 @@ public sealed class DevOperator(string root, string kubeconfigPath, int port, in
             try
             {
                 using var response = await client.GetAsync(discovery, cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
+                return;
             }
             catch (HttpRequestException)
             {

@@ -50,10 +50,7 @@ public static class RequestHeaderAuthenticator
             throw new AuthenticationRefusedException($"the aggregator named no user (none of the headers {string.Join(", ", settings.UsernameHeaders)})");
         }
 
-        // One group per header value, as the API server reads them: a group name may contain a comma.
-        var groups = settings.GroupHeaders
-            .SelectMany(h => headers.TryGetValue(h, out var v) ? v.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!) : [])
-            .ToList();
+        var groups = settings.GroupHeaders.SelectMany(h => headers.TryGetValue(h, out var v) ? Values(v) : []).ToList();
         var extra = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var prefix in settings.ExtraHeaderPrefixes)
         {
@@ -68,13 +65,21 @@ public static class RequestHeaderAuthenticator
                         extra[key] = list = [];
                     }
 
-                    list.AddRange(values.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!));
+                    list.AddRange(Values(values));
                 }
             }
         }
 
         return new AggregatorUser(user, groups, extra.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal));
     }
+
+    /// <summary>
+    /// The values of a repeated header. HTTP lets a sender or proxy fold repeated fields into one comma-separated line
+    /// (RFC 9110 §5.3), and .NET's HttpClient always does, so a folded line is split again; the price is that a group
+    /// or extra value with a comma in it cannot be forwarded (Kubernetes names none so).
+    /// </summary>
+    private static IEnumerable<string> Values(StringValues values) =>
+        values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 }
 
 /// <summary>The caller is not the aggregator; answered 401 with this message.</summary>

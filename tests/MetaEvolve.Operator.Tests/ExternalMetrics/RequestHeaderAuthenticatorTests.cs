@@ -41,6 +41,19 @@ public sealed class RequestHeaderAuthenticatorTests
     }
 
     [Fact]
+    public void Repeated_headers_folded_into_one_comma_separated_line_are_split_again()
+    {
+        var settings = RequestHeaderSettings.Parse(ConfigMapData(FrontProxyCa));
+        using var client = TestAuthorities.Client(FrontProxyCa, "front-proxy-client");
+        var headers = Headers();
+        headers["X-Remote-Group"] = "system:masters, system:authenticated";
+
+        var user = RequestHeaderAuthenticator.Authenticate(client, headers, settings, DateTimeOffset.UtcNow);
+
+        Assert.Equal(["system:masters", "system:authenticated"], user.Groups);
+    }
+
+    [Fact]
     public void No_certificate_is_refused_naming_the_aggregator()
     {
         var settings = RequestHeaderSettings.Parse(ConfigMapData(FrontProxyCa));
