@@ -37,7 +37,7 @@ internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, C
                 Spec = source.Spec,
             };
             await js.CreateOrUpdateConsumerAsync(names.TaskStream, PoolConsumerBuilder.Build(pool, names), token);
-            var deployment = PoolDeploymentBuilder.Build(pool, [.. agents[source.Metadata.Name]], settings, PoolConnectionSecretBuilder.HashOf(secret));
+            var deployment = PoolDeploymentBuilder.Build(pool, [.. agents[source.Metadata.Name]], settings, PoolConnectionSecretBuilder.HashOf(secret), _ => true);
             // The pools live in another namespace: an owner reference to them would have the garbage collector
             // delete these children at once.
             var hpa = PoolHpaBuilder.Build(pool);

@@ -12,6 +12,9 @@ public static class ConditionReasons
     public const string SkillNotReady = "SkillNotReady";
     public const string SkillVersionNotFound = "SkillVersionNotFound";
     public const string SecretNotFound = "SecretNotFound";
+
+    /// <summary>An Agent names a Secret it may not use: not labelled metaevolve.io/agent-secret "true", or operator-managed.</summary>
+    public const string SecretNotAllowed = "SecretNotAllowed";
     public const string ConfigMapNotFound = "ConfigMapNotFound";
 
     public const string TemplateInvalid = "TemplateInvalid";

@@ -14,7 +14,7 @@ public sealed class V1Alpha1AgentStatus
     [Description("The skill versions the agent currently uses.")]
     public IList<ResolvedSkill>? ResolvedSkills { get; set; }
 
-    [Description("Current state: Ready, with reasons such as PoolNotFound, SkillNotFound, SkillNotReady or SecretNotFound.")]
+    [Description("Current state: Ready, with reasons such as PoolNotFound, SkillNotFound, SkillNotReady, SecretNotFound or SecretNotAllowed.")]
     public IList<V1Condition>? Conditions { get; set; }
 }
 

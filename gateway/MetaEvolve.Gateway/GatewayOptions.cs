@@ -33,6 +33,12 @@ public sealed record GatewayOptions
     /// <summary>Longest <c>?wait=</c> honoured; longer requests are shortened to it.</summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Most tasks one namespace may have queued (not yet taken by a worker); a submission past it is answered 429 with
+    /// Retry-After and nothing is recorded or published. 0 turns the limit off.
+    /// </summary>
+    public int MaxQueuedPerNamespace { get; init; } = 10_000;
+
     /// <summary>Retry-After sent when the task queue is full.</summary>
     public TimeSpan QueueFullRetryAfter { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -74,6 +74,8 @@ builder.Services.AddSingleton<StoreMigrator>();
 builder.Services.AddSingleton<AgentPools>();
 builder.Services.AddSingleton<TaskGroupCommit>();
 builder.Services.AddSingleton<TaskSubmitter>();
+builder.Services.AddSingleton<ThreadOwners>();
+builder.Services.AddSingleton<NamespaceQueueLimit>();
 builder.Services.AddSingleton<TaskWatcher>();
 builder.Services.AddSingleton<GatewayMetrics>();
 builder.Services.AddSingleton<GatewayReadiness>();

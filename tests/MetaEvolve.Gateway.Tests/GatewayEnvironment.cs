@@ -53,7 +53,7 @@ public class GatewayEnvironment : IAsyncLifetime
     public TaskRepository Tasks { get; private set; } = null!;
     public AgentRepository Agents { get; private set; } = null!;
 
-    /// <summary>Covers the test namespace.</summary>
+    /// <summary>Covers the test namespace: submit, read and cancel its own tasks.</summary>
     public string Key { get; } = "k-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>Valid, but only for another namespace.</summary>
@@ -62,7 +62,23 @@ public class GatewayEnvironment : IAsyncLifetime
     /// <summary>Covers the test namespace with a tiny rate: 1 request per second, burst 3.</summary>
     public string LimitedKey { get; } = "l-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>Two keys of the test namespace with the default scopes (submit, read): each sees only its own tasks.</summary>
+    public string AliceKey { get; } = "a-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public string BobKey { get; } = "b-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>Admin of the test namespace: every key's tasks and threads.</summary>
+    public string AdminKey { get; } = "d-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>Only the read scope.</summary>
+    public string ReadOnlyKey { get; } = "r-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>May submit only to <see cref="OrphanAgent"/>.</summary>
+    public string OneAgentKey { get; } = "g-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
     public IReadOnlyList<ChildProcess> Gateways => _gateways;
+
+    /// <summary>Gateway__MaxQueuedPerNamespace; null leaves the gateway's default.</summary>
+    protected virtual int? MaxQueuedPerNamespace => null;
 
     /// <summary>Stream limit; a full-queue test sets it small.</summary>
     protected virtual long MaxMessages => 100_000;
@@ -93,9 +109,14 @@ public class GatewayEnvironment : IAsyncLifetime
         {
             Keys =
             [
-                new ApiKeyEntry { Name = "tests", Sha256 = ApiKeyStore.HashHex(Key), Namespaces = [Namespace] },
+                new ApiKeyEntry { Name = "tests", Sha256 = ApiKeyStore.HashHex(Key), Namespaces = [Namespace], Scopes = [KeyScopes.Submit, KeyScopes.Read, KeyScopes.Cancel] },
                 new ApiKeyEntry { Name = "elsewhere", Sha256 = ApiKeyStore.HashHex(OtherNamespaceKey), Namespaces = ["some-other-namespace"] },
                 new ApiKeyEntry { Name = "limited", Sha256 = ApiKeyStore.HashHex(LimitedKey), Namespaces = [Namespace], RequestsPerSecond = 1, Burst = 3 },
+                new ApiKeyEntry { Name = "alice", Sha256 = ApiKeyStore.HashHex(AliceKey), Namespaces = [Namespace] },
+                new ApiKeyEntry { Name = "bob", Sha256 = ApiKeyStore.HashHex(BobKey), Namespaces = [Namespace] },
+                new ApiKeyEntry { Name = "admin", Sha256 = ApiKeyStore.HashHex(AdminKey), Namespaces = [Namespace], Scopes = [KeyScopes.Admin] },
+                new ApiKeyEntry { Name = "reader", Sha256 = ApiKeyStore.HashHex(ReadOnlyKey), Namespaces = [Namespace], Scopes = [KeyScopes.Read] },
+                new ApiKeyEntry { Name = "one-agent", Sha256 = ApiKeyStore.HashHex(OneAgentKey), Namespaces = [Namespace], Agents = [OrphanAgent] },
             ],
         };
         await File.WriteAllTextAsync(_keysFile, JsonSerializer.Serialize(keys, WebJson));
@@ -120,14 +141,22 @@ public class GatewayEnvironment : IAsyncLifetime
         await Task.WhenAll(_gateways.Select(g => g.WaitReadyAsync(ServiceStartup.Limit)).Concat(_workers.Select(w => w.WaitReadyAsync(ServiceStartup.Limit))));
     }
 
-    public Dictionary<string, string> GatewaySettings() => new()
+    public Dictionary<string, string> GatewaySettings()
     {
-        ["Gateway__Schema"] = Schema,
-        ["Gateway__ApiKeysFile"] = _keysFile,
-        ["Gateway__MaxBodyBytes"] = "65536",
-        ["Gateway__QueueFullRetryAfter"] = "00:00:07",
-        ["Gateway__OutboxRelayAfter"] = "00:00:02",
-    };
+        var settings = new Dictionary<string, string>
+        {
+            ["Gateway__Schema"] = Schema,
+            ["Gateway__ApiKeysFile"] = _keysFile,
+            ["Gateway__MaxBodyBytes"] = "65536",
+            ["Gateway__QueueFullRetryAfter"] = "00:00:07",
+            ["Gateway__OutboxRelayAfter"] = "00:00:02",
+        };
+        if (MaxQueuedPerNamespace is { } limit)
+        {
+            settings["Gateway__MaxQueuedPerNamespace"] = limit.ToString(CultureInfo.InvariantCulture);
+        }
+        return settings;
+    }
 
     public TaskStreamOptions StreamOptions() => new()
     {
@@ -203,5 +232,12 @@ public sealed class WorkerGatewayEnvironment : GatewayEnvironment
 public sealed class FullQueueEnvironment : GatewayEnvironment
 {
     protected override long MaxMessages => 2;
+    protected override int GatewayCount => 1;
+}
+
+/// <summary>One gateway whose namespaces may hold three queued tasks each (no worker takes them).</summary>
+public sealed class NamespaceQuotaEnvironment : GatewayEnvironment
+{
+    protected override int? MaxQueuedPerNamespace => 3;
     protected override int GatewayCount => 1;
 }

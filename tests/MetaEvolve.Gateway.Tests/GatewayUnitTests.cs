@@ -1,5 +1,6 @@
 using MetaEvolve.Gateway.Api;
 using MetaEvolve.Gateway.Auth;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MetaEvolve.Gateway.Tests;
@@ -56,6 +57,54 @@ public sealed class GatewayUnitTests
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public async Task Keys_get_submit_and_read_by_default_and_an_unknown_scope_is_refused_naming_it()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, $$"""
+                {"keys": [
+                  {"name": "plain", "sha256": "{{ApiKeyStore.HashHex("k-plain")}}", "namespaces": ["ns1"]},
+                  {"name": "ops", "sha256": "{{ApiKeyStore.HashHex("k-ops")}}", "namespaces": ["ns1"], "scopes": ["read", "cancel"], "agents": ["a1"]}]}
+                """);
+            var logger = new ListLogger<ApiKeyStore>();
+            var store = new ApiKeyStore(new GatewayOptions { ApiKeysFile = file }, new ManualTime(), logger);
+            var plain = store.Find("k-plain")!;
+            Assert.True(plain.Has(KeyScopes.Submit) && plain.Has(KeyScopes.Read));
+            Assert.False(plain.Has(KeyScopes.Cancel) || plain.Has(KeyScopes.Admin));
+            Assert.True(plain.MayCall("any-agent"));
+            var ops = store.Find("k-ops")!;
+            Assert.False(ops.Has(KeyScopes.Submit));
+            Assert.True(ops.Has(KeyScopes.Cancel));
+            Assert.True(ops.MayCall("a1"));
+            Assert.False(ops.MayCall("a2"));
+            Assert.True(ops.Owns("ops"));
+            Assert.False(ops.Owns("plain"));
+
+            await File.WriteAllTextAsync(file, $$"""{"keys": [{"name": "typo", "sha256": "{{ApiKeyStore.HashHex("k-typo")}}", "namespaces": ["ns1"], "scopes": ["raed"]}]}""");
+            var fresh = new ApiKeyStore(new GatewayOptions { ApiKeysFile = file }, new ManualTime(), logger);
+            Assert.Null(fresh.Find("k-typo"));
+            Assert.Contains(logger.Messages, m => m.Contains("'typo': scopes: unknown scope 'raed'", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private sealed class ListLogger<T> : ILogger<T>
+    {
+        public List<string> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Messages.Add(formatter(state, exception) + (exception is null ? "" : " " + exception.Message));
     }
 
     private sealed class ManualTime : TimeProvider

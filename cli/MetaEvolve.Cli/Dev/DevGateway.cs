@@ -7,7 +7,7 @@ using MetaEvolve.DevCluster.Local;
 namespace MetaEvolve.Cli.Dev;
 
 /// <summary>
-/// The task gateway of <c>metaevolve dev up</c>: a fresh API key (all namespaces) whose hash goes to
+/// The task gateway of <c>metaevolve dev up</c>: a fresh API key (all namespaces, admin: the developer reaches every task) whose hash goes to
 /// <c>.metaevolve/api-keys.json</c>, the gateway as a child process on loopback, and <c>.metaevolve/gateway.json</c>
 /// (url + key), which the task commands read, so <c>metaevolve submit</c> needs no flags while dev up runs.
 /// </summary>
@@ -15,6 +15,7 @@ public sealed class DevGateway(string root, int port, TextWriter output) : IAsyn
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private static readonly string[] AllNamespaces = ["*"];
+    private static readonly string[] AdminScope = ["admin"];
     private ChildProcess? _process;
 
     public Uri Url { get; } = new($"http://127.0.0.1:{port}");
@@ -28,7 +29,7 @@ public sealed class DevGateway(string root, int port, TextWriter output) : IAsyn
         var key = "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var keysFile = Path.Combine(state, "api-keys.json");
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-        File.WriteAllText(keysFile, JsonSerializer.Serialize(new { keys = new[] { new { name = "dev", sha256 = hash, namespaces = AllNamespaces } } }, Json));
+        File.WriteAllText(keysFile, JsonSerializer.Serialize(new { keys = new[] { new { name = "dev", sha256 = hash, namespaces = AllNamespaces, scopes = AdminScope } } }, Json));
         File.WriteAllText(ConfigPath, JsonSerializer.Serialize(new GatewaySettings.ConfigFile(Url.ToString(), key, "default"), Json));
         if (!OperatingSystem.IsWindows())
         {

@@ -1,7 +1,7 @@
 namespace MetaEvolve.Core.Tasks;
 
 /// <summary>Quotes a schema name for SQL text; only plain lower-case identifiers are accepted, so quoting is exact.</summary>
-internal static class StoreIdentifier
+public static class StoreIdentifier
 {
     public static string Quote(string identifier)
     {

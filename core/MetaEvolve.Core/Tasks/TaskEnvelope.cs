@@ -28,6 +28,9 @@ public sealed record TaskEnvelope
 
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>The name of the gateway API key that submitted the task (its owner); null for tasks from elsewhere.</summary>
+    public string? SubmittedBy { get; init; }
+
     /// <summary>W3C trace context of the submitter, so the worker's span continues the caller's trace.</summary>
     public string? TraceParent { get; init; }
     public string? TraceState { get; init; }

@@ -27,6 +27,9 @@ public sealed record TaskRecord
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
 
+    /// <summary>The gateway API key that submitted the task; null for tasks recorded before keys were recorded.</summary>
+    public string? SubmittedBy { get; init; }
+
     /// <summary>The message that runs this task again (a re-queue, a relayed outbox entry).</summary>
     public TaskEnvelope ToEnvelope() => new()
     {
@@ -38,6 +41,7 @@ public sealed record TaskRecord
         Input = JsonSerializer.Deserialize(InputJson, TaskJsonContext.Default.TaskInput) ?? new TaskInput(),
         Deadline = Deadline,
         IdempotencyKey = IdempotencyKey,
+        SubmittedBy = SubmittedBy,
         TraceParent = TraceParent,
     };
 }

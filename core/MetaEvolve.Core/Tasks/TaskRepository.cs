@@ -25,11 +25,12 @@ public sealed class TaskRepository
     private readonly string _discardSql;
     private readonly string _discardKeySql;
     private readonly string _listSql;
+    private readonly string _countQueuedSql;
     private readonly string _failQueuedOfPoolSql;
     private readonly TimeSpan _relayAfter;
 
     /// <summary>The columns <see cref="ReadRecord"/> reads, in its order (from its offset).</summary>
-    internal const string RecordColumns = "id, created_at, namespace, agent, pool, thread_id, status, input::text, output::text, error, attempts, dead_lettered, cancel_requested, idempotency_key, trace_parent, deadline, prompt_tokens, completion_tokens, queued_at, started_at, finished_at";
+    internal const string RecordColumns = "id, created_at, namespace, agent, pool, thread_id, status, input::text, output::text, error, attempts, dead_lettered, cancel_requested, idempotency_key, trace_parent, deadline, prompt_tokens, completion_tokens, queued_at, started_at, finished_at, submitted_by";
 
     /// <param name="relayAfter">
     /// How long a new outbox entry is left to its submitter before relays publish it (default
@@ -125,10 +126,10 @@ public sealed class TaskRepository
         // Arrays, so one statement writes one submission or a group of them (the gateway's group commit).
         _insertQueuedSql = $"""
             WITH task AS (
-                INSERT INTO {s}.tasks (id, created_at, namespace, pool, agent, thread_id, status, input, idempotency_key, trace_parent, deadline)
-                SELECT id, {s}.uuid_v7_time(id), namespace, pool, agent, thread_id, 'queued', input, idempotency_key, trace_parent, deadline
-                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])
-                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline)
+                INSERT INTO {s}.tasks (id, created_at, namespace, pool, agent, thread_id, status, input, idempotency_key, trace_parent, deadline, submitted_by)
+                SELECT id, {s}.uuid_v7_time(id), namespace, pool, agent, thread_id, 'queued', input, idempotency_key, trace_parent, deadline, submitted_by
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[], $11::text[])
+                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline, submitted_by)
                 ON CONFLICT (id, created_at) DO NOTHING
                 RETURNING id
             )
@@ -160,9 +161,12 @@ public sealed class TaskRepository
             SELECT count(*)::int FROM failed
             """;
 
+        _countQueuedSql = $"SELECT count(*) FROM {s}.tasks WHERE namespace = $1 AND status = 'queued'";
+
         _listSql = $"""
             SELECT {columns} FROM {s}.tasks
             WHERE namespace = $1 AND ($2::text IS NULL OR status = $2) AND (NOT $3 OR dead_lettered) AND created_at >= $4
+              AND ($6::text IS NULL OR submitted_by = $6)
             ORDER BY created_at DESC
             LIMIT $5
             """;
@@ -257,6 +261,7 @@ public sealed class TaskRepository
     {
         AddEnvelopeColumns(parameters, envelopes);
         parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _relayAfter });
+        parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. envelopes.Select(e => e.SubmittedBy)] });
     }
 
     // The task columns an envelope carries, as the nine arrays the insert and the claim unnest (in that order).
@@ -333,11 +338,20 @@ public sealed class TaskRepository
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>How many tasks of a namespace are queued (an index holds only queued rows).</summary>
+    public async Task<long> CountQueuedAsync(string ns, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(_countQueuedSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>
     /// The newest tasks of a namespace created within <paramref name="since"/> (bounded, so PostgreSQL reads only
     /// recent partitions), optionally only one status or only dead-lettered ones.
     /// </summary>
-    public async Task<List<TaskRecord>> ListAsync(string ns, string? status, bool deadLetteredOnly, int limit, TimeSpan since, CancellationToken cancellationToken = default)
+    /// <param name="submittedBy">Only the tasks this API key submitted; null lists every task of the namespace.</param>
+    public async Task<List<TaskRecord>> ListAsync(string ns, string? status, bool deadLetteredOnly, int limit, TimeSpan since, string? submittedBy = null, CancellationToken cancellationToken = default)
     {
         await using var command = _dataSource.CreateCommand(_listSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
@@ -345,6 +359,7 @@ public sealed class TaskRepository
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = deadLetteredOnly });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow - since, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        command.Parameters.Add(Nullable(submittedBy));
         var result = new List<TaskRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -525,5 +540,6 @@ public sealed class TaskRepository
         QueuedAt = r.GetFieldValue<DateTimeOffset>(offset + 18),
         StartedAt = r.IsDBNull(offset + 19) ? null : r.GetFieldValue<DateTimeOffset>(offset + 19),
         FinishedAt = r.IsDBNull(offset + 20) ? null : r.GetFieldValue<DateTimeOffset>(offset + 20),
+        SubmittedBy = r.IsDBNull(offset + 21) ? null : r.GetString(offset + 21),
     };
 }

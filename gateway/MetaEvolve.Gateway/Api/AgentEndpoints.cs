@@ -1,4 +1,5 @@
 using MetaEvolve.Core.Store;
+using MetaEvolve.Gateway.Auth;
 
 namespace MetaEvolve.Gateway.Api;
 
@@ -21,7 +22,7 @@ public static class AgentEndpoints
 
     private static async Task<IResult> ListAsync(string ns, HttpContext context, AgentRepository agents, CancellationToken cancellationToken)
     {
-        if (NamespaceScope.Refuse(context, ns) is { } forbidden)
+        if (KeyAccess.Refuse(context, ns, KeyScopes.Read) is { } forbidden)
         {
             return forbidden;
         }
@@ -31,7 +32,7 @@ public static class AgentEndpoints
 
     private static async Task<IResult> GetAsync(string ns, string agent, HttpContext context, AgentRepository agents, CancellationToken cancellationToken)
     {
-        if (NamespaceScope.Refuse(context, ns) is { } forbidden)
+        if (KeyAccess.Refuse(context, ns, KeyScopes.Read) is { } forbidden)
         {
             return forbidden;
         }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Gateway.Auth;
 using MetaEvolve.Gateway.Operability;
 using MetaEvolve.Gateway.Tasks;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,7 +23,9 @@ public static class TaskEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         v1.MapGet("/namespaces/{ns}/tasks", ListAsync)
             .WithName("ListTasks")
@@ -53,13 +56,14 @@ public static class TaskEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> SubmitAsync(string ns, string agent, HttpContext context, TaskSubmitter submitter, TaskWatcher watcher, GatewayOptions options, GatewayReadiness readiness, GatewayMetrics metrics, string? wait, CancellationToken cancellationToken)
+    private static async Task<IResult> SubmitAsync(string ns, string agent, HttpContext context, TaskSubmitter submitter, TaskWatcher watcher, ThreadOwners threads, NamespaceQueueLimit queueLimit, GatewayOptions options, GatewayReadiness readiness, GatewayMetrics metrics, string? wait, CancellationToken cancellationToken)
     {
-        if (NamespaceScope.Refuse(context, ns) is { } forbidden)
+        if ((KeyAccess.Refuse(context, ns, KeyScopes.Submit) ?? KeyAccess.RefuseAgent(context, agent)) is { } forbidden)
         {
             metrics.Rejected("namespace");
             return forbidden;
         }
+        var caller = KeyAccess.Caller(context)!;
         if (!TaskEnvelopeCodec.IsDnsLabel(ns) || !TaskEnvelopeCodec.IsDnsLabel(agent))
         {
             metrics.Rejected("invalid");
@@ -83,7 +87,19 @@ public static class TaskEndpoints
         try
         {
             var s = submission!;
-            var result = await submitter.SubmitAsync(ns, agent, s.Input, s.ThreadId, s.Deadline, s.IdempotencyKey, watch: waitFor > TimeSpan.Zero, cancellationToken);
+            if (s.ThreadId is { } thread && !caller.Owns(await threads.ClaimAsync(ns, thread, caller.Name, cancellationToken)))
+            {
+                metrics.Rejected("thread");
+                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Thread not allowed",
+                    detail: $"thread '{thread}' belongs to another API key", extensions: new Dictionary<string, object?> { ["field"] = "threadId" });
+            }
+            if (!await queueLimit.TryAdmitAsync(ns, cancellationToken))
+            {
+                metrics.Rejected("namespace_queue_full");
+                return new RetryAfterResult(TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Namespace queue full",
+                    detail: $"namespace '{ns}' has {options.MaxQueuedPerNamespace} tasks queued, its limit; nothing was accepted"), options.QueueFullRetryAfter);
+            }
+            var result = await submitter.SubmitAsync(ns, agent, s.Input, s.ThreadId, s.Deadline, s.IdempotencyKey, caller.Name, watch: waitFor > TimeSpan.Zero, cancellationToken);
             await using var resultWatch = result.Watch;
             var url = TaskUrls.Task(result.Id);
             if (waitFor > TimeSpan.Zero)
@@ -136,7 +152,7 @@ public static class TaskEndpoints
 
     private static async Task<IResult> ListAsync(string ns, HttpContext context, TaskRepository tasks, string? status, bool? deadLettered, int? limit, CancellationToken cancellationToken)
     {
-        if (NamespaceScope.Refuse(context, ns) is { } forbidden)
+        if (KeyAccess.Refuse(context, ns, KeyScopes.Read) is { } forbidden)
         {
             return forbidden;
         }
@@ -144,35 +160,54 @@ public static class TaskEndpoints
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["must be queued, running, succeeded, failed or cancelled"] });
         }
-        var rows = await tasks.ListAsync(ns, status, deadLettered ?? false, Math.Clamp(limit ?? 50, 1, 500), TimeSpan.FromDays(7), cancellationToken);
+        // Without admin a key lists only the tasks it submitted.
+        var caller = KeyAccess.Caller(context)!;
+        var rows = await tasks.ListAsync(ns, status, deadLettered ?? false, Math.Clamp(limit ?? 50, 1, 500), TimeSpan.FromDays(7),
+            caller.IsAdmin ? null : caller.Name, cancellationToken);
         return TypedResults.Ok(rows.Select(TaskView.From).ToArray());
     }
 
-    private static async Task<IResult> GetAsync(Guid id, HttpContext context, TaskWatcher watcher, GatewayOptions options, GatewayMetrics metrics, string? wait, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(Guid id, HttpContext context, TaskWatcher watcher, TaskRepository tasks, GatewayOptions options, GatewayMetrics metrics, string? wait, CancellationToken cancellationToken)
     {
+        if (KeyAccess.RefuseScope(context, KeyScopes.Read) is { } forbidden)
+        {
+            return forbidden;
+        }
         if (!WaitDuration.TryParse(wait, out var waitFor))
         {
             return InvalidWait();
         }
-        using var waiting = waitFor > TimeSpan.Zero ? metrics.Waiting() : null;
-        var record = await watcher.GetAsync(id, waitFor > options.MaxWait ? options.MaxWait : waitFor, cancellationToken);
-        if (record is null || NamespaceScope.Hides(context, record.Namespace))
+        // Whether the caller may see the task is settled before any wait: a wait must not hold a connection open,
+        // nor tell by its length, for a task the caller may not see.
+        var record = await tasks.GetAsync(id, cancellationToken);
+        if (record is null || KeyAccess.Hides(context, record))
         {
             return UnknownTask(id);
+        }
+        if (waitFor > TimeSpan.Zero && !TaskStates.IsFinal(record.Status))
+        {
+            using var waiting = metrics.Waiting();
+            record = await watcher.GetAsync(id, waitFor > options.MaxWait ? options.MaxWait : waitFor, cancellationToken) ?? record;
         }
         return TypedResults.Ok(TaskView.From(record));
     }
 
     private static async Task EventsAsync(Guid id, HttpContext context, TaskWatcher watcher, TaskRepository tasks, GatewayOptions options, GatewayMetrics metrics, CancellationToken cancellationToken)
     {
-        using var waiting = metrics.Waiting();
-        await using var watch = await watcher.WatchAsync(id, cancellationToken);
-        var record = await tasks.GetAsync(id, cancellationToken);
-        if (record is null || NamespaceScope.Hides(context, record.Namespace))
+        if (KeyAccess.RefuseScope(context, KeyScopes.Read) is { } forbidden)
+        {
+            await forbidden.ExecuteAsync(context);
+            return;
+        }
+        if (await tasks.GetAsync(id, cancellationToken) is not { } visible || KeyAccess.Hides(context, visible))
         {
             await UnknownTask(id).ExecuteAsync(context);
             return;
         }
+        using var waiting = metrics.Waiting();
+        // Watched, then read again: a change between the check above and the watch is not missed.
+        await using var watch = await watcher.WatchAsync(id, cancellationToken);
+        var record = await tasks.GetAsync(id, cancellationToken) ?? visible;
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -217,8 +252,12 @@ public static class TaskEndpoints
 
     private static async Task<IResult> CancelAsync(Guid id, HttpContext context, TaskRepository tasks, TaskControl control, CancellationToken cancellationToken)
     {
+        if (KeyAccess.RefuseScope(context, KeyScopes.Cancel) is { } forbidden)
+        {
+            return forbidden;
+        }
         var record = await tasks.GetAsync(id, cancellationToken);
-        if (record is null || NamespaceScope.Hides(context, record.Namespace))
+        if (record is null || KeyAccess.Hides(context, record))
         {
             return UnknownTask(id);
         }
@@ -234,8 +273,12 @@ public static class TaskEndpoints
 
     private static async Task<IResult> RetryAsync(Guid id, HttpContext context, TaskRepository tasks, TaskControl control, CancellationToken cancellationToken)
     {
+        if (KeyAccess.RefuseScope(context, KeyScopes.Submit) is { } forbidden)
+        {
+            return forbidden;
+        }
         var record = await tasks.GetAsync(id, cancellationToken);
-        if (record is null || NamespaceScope.Hides(context, record.Namespace))
+        if (record is null || KeyAccess.Hides(context, record))
         {
             return UnknownTask(id);
         }

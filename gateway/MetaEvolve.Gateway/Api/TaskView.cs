@@ -18,6 +18,9 @@ public sealed record TaskView
     public int Attempts { get; init; }
     public bool DeadLettered { get; init; }
     public bool CancelRequested { get; init; }
+
+    /// <summary>The API key that submitted the task.</summary>
+    public string? SubmittedBy { get; init; }
     public TaskTimings Timings { get; init; } = new();
     public TaskUsage Usage { get; init; } = new();
     public string Url { get; init; } = "";
@@ -36,6 +39,7 @@ public sealed record TaskView
         Attempts = r.Attempts,
         DeadLettered = r.DeadLettered,
         CancelRequested = r.CancelRequested,
+        SubmittedBy = r.SubmittedBy,
         Timings = new TaskTimings
         {
             CreatedAt = r.CreatedAt,

@@ -11,6 +11,12 @@ public sealed record ApiKeyEntry
     /// <summary>Namespaces the key may use; <c>*</c> means all.</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = [];
 
+    /// <summary>What the key may do (<see cref="KeyScopes"/>); empty means <c>submit</c> and <c>read</c>.</summary>
+    public IReadOnlyList<string> Scopes { get; init; } = [];
+
+    /// <summary>The agents the key may submit to; empty means every agent of its namespaces.</summary>
+    public IReadOnlyList<string> Agents { get; init; } = [];
+
     /// <summary>This key's request rate; unset means the gateway's <see cref="GatewayOptions.RequestsPerSecond"/>.</summary>
     public int? RequestsPerSecond { get; init; }
 

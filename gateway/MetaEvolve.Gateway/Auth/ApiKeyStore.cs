@@ -79,7 +79,15 @@ public sealed class ApiKeyStore(GatewayOptions options, TimeProvider time, ILogg
             {
                 throw new FormatException($"API key entry '{k.Name}' needs a name and a 64-hex-digit sha256");
             }
-            return (hash, new ApiKeyIdentity(k.Name, k.Namespaces.ToHashSet(StringComparer.Ordinal), k.RequestsPerSecond, k.Burst));
+            if (k.Scopes.FirstOrDefault(scope => !KeyScopes.All.Contains(scope)) is { } unknown)
+            {
+                throw new FormatException($"API key entry '{k.Name}': scopes: unknown scope '{unknown}' (known: {string.Join(", ", KeyScopes.All)})");
+            }
+            return (hash, new ApiKeyIdentity(k.Name, k.Namespaces.ToHashSet(StringComparer.Ordinal), k.RequestsPerSecond, k.Burst)
+            {
+                Scopes = (k.Scopes.Count == 0 ? KeyScopes.Default : k.Scopes).ToHashSet(StringComparer.Ordinal),
+                Agents = k.Agents.ToHashSet(StringComparer.Ordinal),
+            });
         })];
     }
 }

@@ -3,8 +3,11 @@ using Npgsql;
 
 namespace MetaEvolve.Gateway.Operability;
 
-/// <summary>Ready = start-up work done, NATS connected and PostgreSQL answering.</summary>
-public sealed class GatewayReadiness(INatsConnection nats, NpgsqlDataSource dataSource)
+/// <summary>
+/// Ready = start-up work done, NATS connected and PostgreSQL answering. The answer names which, never an exception's
+/// text: /readyz is unauthenticated, and error messages can carry host names, users and SQL. The log has the detail.
+/// </summary>
+public sealed class GatewayReadiness(INatsConnection nats, NpgsqlDataSource dataSource, ILogger<GatewayReadiness> logger)
 {
     private volatile string? _startupProblem = "starting";
 
@@ -33,7 +36,8 @@ public sealed class GatewayReadiness(INatsConnection nats, NpgsqlDataSource data
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            return (false, $"PostgreSQL: {ex.Message}");
+            logger.LogWarning("Readiness: PostgreSQL did not answer: {Problem}", ex.Message);
+            return (false, "PostgreSQL unavailable");
         }
         return (true, "ok");
     }

@@ -41,7 +41,7 @@ public sealed class GatewayStartup(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                readiness.StartupFailed($"start-up: {ex.Message}");
+                readiness.StartupFailed("start-up failed (see the log)");
                 logger.LogWarning(ex, "Start-up failed; retrying in {Delay}", delay);
                 await Task.Delay(delay, stoppingToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));

@@ -25,7 +25,7 @@ public sealed class TaskSubmitter(
     /// publish (<see cref="SubmitResult.Watch"/>, the caller disposes it). Throws <see cref="UnknownAgentException"/>, <see cref="IdempotencyConflictException"/>,
     /// and <see cref="QueueFullException"/> (after removing the unpublished row, so nothing of the task remains).
     /// </summary>
-    public async Task<SubmitResult> SubmitAsync(string ns, string agent, TaskInput input, string? threadId, DateTimeOffset? deadline, string? idempotencyKey, bool watch, CancellationToken cancellationToken)
+    public async Task<SubmitResult> SubmitAsync(string ns, string agent, TaskInput input, string? threadId, DateTimeOffset? deadline, string? idempotencyKey, string? submittedBy, bool watch, CancellationToken cancellationToken)
     {
         var pool = await agents.PoolOfAsync(ns, agent, cancellationToken) ?? throw new UnknownAgentException(ns, agent);
         using var activity = GatewayTracing.Source.StartActivity("task.submit", ActivityKind.Producer);
@@ -39,6 +39,7 @@ public sealed class TaskSubmitter(
             Input = input,
             Deadline = deadline,
             IdempotencyKey = idempotencyKey,
+            SubmittedBy = submittedBy,
             TraceParent = Activity.Current?.Id,
             TraceState = Activity.Current?.TraceStateString,
         };

@@ -188,6 +188,11 @@ public sealed class AgentReconciler(
             return AgentResolution.Failed(ConditionReasons.SecretNotFound, $"Secret {reference.Name} ({field}) does not exist in namespace {ns}");
         }
 
+        if (AgentSecretPolicy.Refusal(secret, field) is { } refusal)
+        {
+            return AgentResolution.Failed(ConditionReasons.SecretNotAllowed, refusal);
+        }
+
         return secret.Data?.ContainsKey(reference.Key) == true
             ? null
             : AgentResolution.Failed(ConditionReasons.SecretNotFound, $"Secret {reference.Name} ({field}) has no key {reference.Key}");

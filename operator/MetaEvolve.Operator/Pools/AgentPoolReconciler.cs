@@ -51,7 +51,8 @@ public sealed class AgentPoolReconciler(
             .Owns<V1Deployment>(ManagedChildren)
             // The namespace's connection Secret has no owner: its change (or deletion) reconciles one pool of the
             // namespace, which puts it back; every pool reads the same one.
-            .Watches<V1Secret>(secret => PoolConnectionSecretBuilder.IsManaged(secret) ? OnePoolOf(secret.Metadata.NamespaceProperty) : [])
+            // A Secret an agent names for its model key decides, by its label, whether the Deployment carries the key.
+            .Watches<V1Secret>(secret => PoolConnectionSecretBuilder.IsManaged(secret) ? OnePoolOf(secret.Metadata.NamespaceProperty) : PoolsUsingKey(secret))
             .Owns<V2HorizontalPodAutoscaler>(ManagedChildren)
             .Owns<KedaScaledObject>(ManagedChildren with { OptionalApi = true })
             // The Deployment carries the agents' API keys and the status lists them; an agent that moved pools changes
@@ -61,6 +62,15 @@ public sealed class AgentPoolReconciler(
                 when: change => !ChangeFilters.StatusOnly(change))
             .WatchesRawSource(monitor)
             .Complete(this);
+    }
+
+    private IEnumerable<ObjectKey> PoolsUsingKey(V1Secret secret)
+    {
+        var ns = secret.Metadata.NamespaceProperty ?? "";
+        return state.AgentsReferencing(ns, secret.Metadata.Name, secret: true)
+            .Where(a => a.Spec.Model?.ApiKeySecretRef?.Name == secret.Metadata.Name && a.Spec.PoolRef?.Name is { Length: > 0 })
+            .Select(a => new ObjectKey(ns, a.Spec.PoolRef!.Name))
+            .Distinct();
     }
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1AgentPool? pool, CancellationToken cancellationToken)
@@ -88,7 +98,8 @@ public sealed class AgentPoolReconciler(
 
         var queueError = await ApplyConsumerAsync(key, consumer, cancellationToken);
         var connectionHash = await connectionSecrets.ApplyAsync(key.Namespace, cancellationToken);
-        var deployment = PoolDeploymentBuilder.Build(pool, agents, settings, connectionHash);
+        var deployment = PoolDeploymentBuilder.Build(pool, agents, settings, connectionHash,
+            secret => Agents.AgentSecretPolicy.Allows(state.Secrets.Get(new ObjectKey(key.Namespace, secret))));
         var applied = await ApplyDeploymentAsync(deployment, cancellationToken);
         await connectionSecrets.DeleteLegacyAsync(pool, cancellationToken);
         var autoscaler = await autoscalers.ApplyAsync(pool, cancellationToken);

@@ -12,7 +12,8 @@ namespace MetaEvolve.Operator.Pools;
 /// </summary>
 public static class PoolDeploymentBuilder
 {
-    public static V1Deployment Build(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeOptions settings, string connectionHash)
+    /// <param name="secretAllowed">Whether an agent may use the named Secret (AgentSecretPolicy); a refused one is left out.</param>
+    public static V1Deployment Build(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeOptions settings, string connectionHash, Func<string, bool> secretAllowed)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(agents);
@@ -67,7 +68,7 @@ public static class PoolDeploymentBuilder
                             RunAsNonRoot = true,
                             SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
                         },
-                        Containers = [Container(pool, agents, settings, template, grace)],
+                        Containers = [Container(pool, agents, settings, template, grace, secretAllowed)],
                         // A read-only root file system still needs somewhere for .NET's temporary files.
                         Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() }],
                     },
@@ -91,7 +92,7 @@ public static class PoolDeploymentBuilder
         BlockOwnerDeletion = true,
     };
 
-    private static V1Container Container(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeOptions settings, AgentPoolPodTemplate template, long grace)
+    private static V1Container Container(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeOptions settings, AgentPoolPodTemplate template, long grace, Func<string, bool> secretAllowed)
     {
         var env = new List<V1EnvVar>(template.Env ?? []);
         // Ours come last: for a repeated name the last value wins, so a template cannot change the pool's identity.
@@ -118,7 +119,8 @@ public static class PoolDeploymentBuilder
         // Secret itself (Ready False SecretNotFound) and the worker fails only that agent's model calls.
         foreach (var agent in agents.OrderBy(a => a.Metadata.Name, StringComparer.Ordinal))
         {
-            if (agent.Spec.Model?.ApiKeySecretRef is { } key)
+            // A Secret the agent may not use is never put in the workers' environment (AgentSecretPolicy): nothing of it is sent.
+            if (agent.Spec.Model?.ApiKeySecretRef is { } key && secretAllowed(key.Name))
             {
                 var name = AgentSecrets.ApiKeyVariable(agent.Metadata.Name);
                 env.RemoveAll(e => e.Name == name);

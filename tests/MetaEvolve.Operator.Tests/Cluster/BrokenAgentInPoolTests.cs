@@ -12,8 +12,8 @@ using Npgsql;
 namespace MetaEvolve.Operator.Tests.Cluster;
 
 /// <summary>
-/// One Agent whose key Secret is missing must not break its pool: the shared pod template refers to every agent's
-/// key optionally, so the workers start (the dev runner fails a container with a missing required reference, as a
+/// One Agent whose key Secret is missing must not break its pool: the shared pod template refers to the agents' keys
+/// optionally and leaves out a Secret that is not there, so the workers start (the dev runner fails a container with a missing required reference, as a
 /// kubelet does) and the good agent's tasks run, while the broken agent says what is missing.
 /// </summary>
 [Trait(Services.Trait, Services.Needed)]
@@ -31,6 +31,7 @@ public class BrokenAgentInPoolTests
             kind: Secret
             metadata:
               name: good-credentials
+              labels: {metaevolve.io/agent-secret: "true"}
             stringData:
               apiKey: sk-good
             ---
@@ -67,10 +68,14 @@ public class BrokenAgentInPoolTests
         Assert.Contains("apiKeySecretRef", message!, StringComparison.Ordinal);
 
         var client = cluster.Client("test");
+        // A Secret that does not exist cannot show it may be used (AgentSecretPolicy): only the good agent's key is carried,
+        // and the broken agent's joins when its labelled Secret appears (the pool follows the Secrets its agents name).
         await OperatorCluster.EventuallyAsync(async () =>
             (await client.AppsV1.ReadNamespacedDeploymentAsync("mixed-workers", cluster.Namespace, cancellationToken: Ct)).Spec.Template.Spec.Containers[0].Env
-                .Any(e => e.Name == AgentSecrets.ApiKeyVariable("broken")),
-            "the template carries both agents' keys");
+                .Any(e => e.Name == AgentSecrets.ApiKeyVariable("good")),
+            "the template carries the good agent's key");
+        Assert.DoesNotContain((await client.AppsV1.ReadNamespacedDeploymentAsync("mixed-workers", cluster.Namespace, cancellationToken: Ct)).Spec.Template.Spec.Containers[0].Env,
+            e => e.Name == AgentSecrets.ApiKeyVariable("broken"));
         await OperatorCluster.EventuallyAsync(async () =>
             (await client.AppsV1.ReadNamespacedDeploymentAsync("mixed-workers", cluster.Namespace, cancellationToken: Ct)).Status?.AvailableReplicas >= 1,
             "a worker starts although one agent's Secret is missing", seconds: 90);

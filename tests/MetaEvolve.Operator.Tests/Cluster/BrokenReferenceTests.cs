@@ -88,6 +88,7 @@ public class BrokenReferenceTests
             kind: Secret
             metadata:
               name: missing-credentials
+              labels: {metaevolve.io/agent-secret: "true"}
             stringData:
               apiKey: sk-test
             """);

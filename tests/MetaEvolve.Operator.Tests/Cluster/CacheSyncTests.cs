@@ -21,6 +21,7 @@ public class CacheSyncTests
         kind: Secret
         metadata:
           name: credentials
+          labels: {metaevolve.io/agent-secret: "true"}
         stringData:
           alpha: sk-alpha
           beta: sk-beta

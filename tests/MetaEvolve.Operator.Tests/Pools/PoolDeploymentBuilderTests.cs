@@ -6,10 +6,12 @@ namespace MetaEvolve.Operator.Tests.Pools;
 
 public class PoolDeploymentBuilderTests
 {
+    private static bool AllowAll(string secret) => true;
+
     [Fact]
     public void Workers_run_non_root_with_a_read_only_root_and_no_capabilities()
     {
-        var deployment = PoolDeploymentBuilder.Build(Pool(), [], Settings, "c1");
+        var deployment = PoolDeploymentBuilder.Build(Pool(), [], Settings, "c1", AllowAll);
         var pod = deployment.Spec.Template.Spec;
         var container = Assert.Single(pod.Containers);
 
@@ -32,7 +34,7 @@ public class PoolDeploymentBuilderTests
             s.Concurrency = 8;
             s.Task = new AgentPoolTaskSettings { AckWaitSeconds = 90, MaxDeliver = 3, TimeoutSeconds = 45 };
             s.Template = new AgentPoolPodTemplate { TerminationGracePeriodSeconds = 60 };
-        }), [], Settings, "c1");
+        }), [], Settings, "c1", AllowAll);
         var container = deployment.Spec.Template.Spec.Containers[0];
         var env = container.Env.ToDictionary(e => e.Name, e => e.Value);
 
@@ -52,7 +54,7 @@ public class PoolDeploymentBuilderTests
     [Fact]
     public void Each_agent_with_a_model_key_gets_its_own_variable_from_its_secret_and_no_value()
     {
-        var deployment = PoolDeploymentBuilder.Build(Pool(), [Agent("text-tools"), Agent("assistant", "openai")], Settings, "c1");
+        var deployment = PoolDeploymentBuilder.Build(Pool(), [Agent("text-tools"), Agent("assistant", "openai")], Settings, "c1", AllowAll);
         var env = deployment.Spec.Template.Spec.Containers[0].Env;
 
         var key = Assert.Single(env, e => e.Name.StartsWith("METAEVOLVE_APIKEY_", StringComparison.Ordinal));
@@ -65,6 +67,16 @@ public class PoolDeploymentBuilderTests
     }
 
     [Fact]
+    public void A_model_key_in_a_secret_agents_may_not_use_never_reaches_the_workers()
+    {
+        var deployment = PoolDeploymentBuilder.Build(Pool(), [Agent("assistant", "openai"), Agent("thief", "metaevolve-connection")], Settings, "c1",
+            secret => secret == "openai");
+
+        var key = Assert.Single(deployment.Spec.Template.Spec.Containers[0].Env, e => e.Name.StartsWith("METAEVOLVE_APIKEY_", StringComparison.Ordinal));
+        Assert.Equal("METAEVOLVE_APIKEY_ASSISTANT", key.Name);
+    }
+
+    [Fact]
     public void Template_settings_apply_but_cannot_override_the_pool_identity()
     {
         var deployment = PoolDeploymentBuilder.Build(Pool(s => s.Template = new AgentPoolPodTemplate
@@ -74,7 +86,7 @@ public class PoolDeploymentBuilderTests
             ServiceAccountName = "workers",
             Labels = new Dictionary<string, string> { ["team"] = "a", ["metaevolve.io/pool"] = "spoof" },
             Resources = new k8s.Models.V1ResourceRequirements { Limits = new Dictionary<string, k8s.Models.ResourceQuantity> { ["memory"] = new("1Gi") } },
-        }), [], Settings, "c1");
+        }), [], Settings, "c1", AllowAll);
         var pod = deployment.Spec.Template;
         var env = pod.Spec.Containers[0].Env;
 
@@ -99,7 +111,7 @@ public class PoolDeploymentBuilderTests
             s.Replicas = replicas;
             s.Suspend = suspend;
             s.Autoscaling = new AgentPoolAutoscaling { Mode = mode };
-        }), [], Settings, "c1");
+        }), [], Settings, "c1", AllowAll);
 
         Assert.Equal(expected, deployment.Spec.Replicas);
     }
@@ -107,7 +119,7 @@ public class PoolDeploymentBuilderTests
     [Fact]
     public void The_owner_reference_and_selector_tie_the_deployment_to_its_pool()
     {
-        var deployment = PoolDeploymentBuilder.Build(Pool(), [], Settings, "c1");
+        var deployment = PoolDeploymentBuilder.Build(Pool(), [], Settings, "c1", AllowAll);
         var owner = Assert.Single(deployment.Metadata.OwnerReferences);
 
         Assert.Equal(("AgentPool", "general", "uid-1", true), (owner.Kind, owner.Name, owner.Uid, owner.Controller == true));
@@ -119,7 +131,7 @@ public class PoolDeploymentBuilderTests
     public void The_config_hash_follows_the_template_and_the_connection_settings_but_not_the_replicas()
     {
         string Hash(V1Alpha1AgentPool pool, string connection) =>
-            PoolDeploymentBuilder.Build(pool, [], Settings, connection).Spec.Template.Metadata.Annotations[PoolNames.ConfigHashAnnotation];
+            PoolDeploymentBuilder.Build(pool, [], Settings, connection, AllowAll).Spec.Template.Metadata.Annotations[PoolNames.ConfigHashAnnotation];
 
         var baseline = Hash(Pool(s => s.Autoscaling = new AgentPoolAutoscaling { Mode = AutoscalingMode.None }), "c1");
 
