@@ -54,14 +54,14 @@ public sealed class LiveReloadTests : IAsyncLifetime
             await _env.Pipeline.Publisher.PublishAsync(task);
         }
 
-        await PipelineEnvironment.WaitUntilAsync(async () => await _env.Pipeline.CountAsync("status = 'succeeded'") >= 60, TimeSpan.FromSeconds(60), () => "60 tasks did not finish");
+        await PipelineEnvironment.WaitUntilAsync(async () => await _env.Pipeline.CountAsync("status = 'succeeded'") >= 60, TimeSpan.FromSeconds(180), () => "60 tasks did not finish");
         var v2 = await _env.PublishSkillAsync(Probe, ProbeSkill("v2"));
-        var appliedAt = (await applied.WaitAsync(n => AppliedWatcher.HasSkill(n, Probe, v2)))[0].ReceivedAt;
+        var appliedAt = (await applied.WaitAsync(n => AppliedWatcher.HasSkill(n, Probe, v2), timeout: TimeSpan.FromSeconds(90)))[0].ReceivedAt;
 
         var records = new List<TaskRecord>();
         foreach (var task in tasks)
         {
-            records.Add(await _env.Pipeline.WaitForFinalAsync(task.Id, TimeSpan.FromSeconds(120)));
+            records.Add(await _env.Pipeline.WaitForFinalAsync(task.Id, TimeSpan.FromSeconds(180)));
         }
 
         Assert.All(records, r => Assert.True(r.Status == TaskStates.Succeeded, $"{r.Id}: {r.Status} {r.Error}"));
