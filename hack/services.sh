@@ -270,14 +270,15 @@ EOF
   chown "$(pg_owner)" "$pg_data/pg_hba.conf" "$pg_data/postgresql.conf"
 }
 
-# Idempotent: role with the password, database owned by it.
+# Idempotent: role with the password (and CREATEROLE), database owned by it.
 pg_provision() {
   as_postgres "$pg_bin/psql" -h "$pg_dir" -p "$postgres_port" -U postgres -d postgres -X -q \
     -v ON_ERROR_STOP=1 -v user="$pg_user" -v password="$pg_password" -v db="$pg_database" \
     >/dev/null <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'user')
   WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user') \gexec
-ALTER ROLE :"user" WITH LOGIN PASSWORD :'password';
+-- CREATEROLE: the operator gives each namespace with pools a login role of its own (docs/security.md).
+ALTER ROLE :"user" WITH LOGIN CREATEROLE PASSWORD :'password';
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user')
   WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
 SQL

@@ -76,7 +76,7 @@ builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
     redis.AbortOnConnectFail = false;
     return ConnectionMultiplexer.Connect(redis);
 });
-builder.Services.AddSingleton<ISkillAssemblyStore>(sp => new PostgresSkillAssemblyStore(sp.GetRequiredService<NpgsqlDataSource>()));
+builder.Services.AddSingleton<ISkillAssemblyStore>(sp => new PostgresSkillAssemblyStore(sp.GetRequiredService<NpgsqlDataSource>(), readOnly: true));
 builder.Services.AddSingleton(_ => new CSharpSkillCompiler());
 builder.Services.AddSingleton<CSharpSkillEngine>();
 // C# skill code runs only in skill hosts; the pool also marks this process non-dumpable (see NonDumpable).

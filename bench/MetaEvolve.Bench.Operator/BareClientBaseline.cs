@@ -26,7 +26,7 @@ internal sealed class BareClientBaseline(Kubernetes client, INatsJSContext js, C
             .ToLookup(a => a.Spec.PoolRef.Name);
         var names = connections.Names;
         await js.CreateOrUpdateStreamAsync(TaskQueueTopology.StreamConfig(names, new TaskStreamOptions()), cancellationToken);
-        var secret = PoolConnectionSecretBuilder.Build(targetNamespace, connections);
+        var secret = PoolConnectionSecretBuilder.Build(targetNamespace, connections.ToEnvironment());
         await client.CoreV1.CreateNamespacedSecretAsync(secret, targetNamespace, cancellationToken: cancellationToken);
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(pools, options, async (source, token) =>

@@ -111,6 +111,26 @@ public sealed record OperatorOptions
         }
     }
 
+    /// <summary>
+    /// Give each namespace with pools a PostgreSQL role and a Redis user of its own (docs/security.md) and put those in
+    /// its connection Secret instead of the operator's credentials. Off only where the store cannot have them (no
+    /// CREATEROLE, no Redis ACL): then every namespace's workers hold the operator's credentials.
+    /// </summary>
+    public bool ScopedCredentials { get; init; } = true;
+
+    /// <summary>The workers' Redis key prefix (their <c>Agents__RedisPrefix</c>); a namespace's Redis user reaches only its keys under it.</summary>
+    public string RedisPrefix { get; init; } = "metaevolve";
+
+    /// <summary>
+    /// The NATS URL the workers use when their namespace has none in <see cref="NamespaceNatsUrls"/>; empty: the
+    /// operator's own. Credentials go in the URL (<c>nats://user:password@host:4222</c>), so workers need not share the
+    /// operator's NATS user.
+    /// </summary>
+    public string? WorkerNatsUrl { get; init; }
+
+    /// <summary>Per namespace, the NATS URL (with that namespace's user) its workers use (env <c>Operator__NamespaceNatsUrls__team-a</c>).</summary>
+    public Dictionary<string, string> NamespaceNatsUrls { get; init; } = new(StringComparer.Ordinal);
+
     /// <summary>The HTTPS <c>external.metrics.k8s.io</c> endpoint the pools' HPAs read queue lag from.</summary>
     public ExternalMetricsOptions ExternalMetrics { get; init; } = new();
 

@@ -1,3 +1,4 @@
+using MetaEvolve.Core.Skills;
 using Npgsql;
 
 namespace MetaEvolve.Core.Store;
@@ -18,8 +19,8 @@ public sealed class SkillVersionRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO skill_versions (namespace, name, version, digest, type, spec, functions, assembly)
-            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
+            INSERT INTO skill_versions (namespace, name, version, digest, type, spec, functions, assembly, assembly_sha256)
+            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9)
             ON CONFLICT (namespace, name, digest) DO NOTHING
             """, connection, transaction))
         {
@@ -31,6 +32,7 @@ public sealed class SkillVersionRepository(NpgsqlDataSource dataSource)
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = specJson });
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = functionsJson });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)assembly ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
+            insert.Parameters.Add(new NpgsqlParameter { Value = assembly is null ? DBNull.Value : PostgresSkillAssemblyStore.Sha256(assembly), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 

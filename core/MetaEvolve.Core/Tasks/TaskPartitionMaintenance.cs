@@ -41,7 +41,7 @@ public sealed class TaskPartitionMaintenance(NpgsqlDataSource dataSource, string
         try
         {
             int created;
-            await using (var ensure = new NpgsqlCommand($"SELECT {_schema}.ensure_task_partitions($1)", connection))
+            await using (var ensure = new NpgsqlCommand($"SELECT {_schema}.ensure_upcoming_task_partitions($1)", connection))
             {
                 ensure.Parameters.Add(new NpgsqlParameter<int> { TypedValue = daysAhead });
                 created = (int)(await ensure.ExecuteScalarAsync(cancellationToken))!;

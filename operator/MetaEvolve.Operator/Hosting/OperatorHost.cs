@@ -11,6 +11,7 @@ using MetaEvolve.Operator.Retention;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Scaling;
 using MetaEvolve.Operator.Skills;
+using MetaEvolve.Operator.Tenancy;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
@@ -18,6 +19,7 @@ using Prometheus;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using StackExchange.Redis;
 
 namespace MetaEvolve.Operator.Hosting;
 
@@ -73,6 +75,17 @@ public static class OperatorHost
         builder.Services.AddSingleton<StoreMigrator>();
         builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddSingleton(sp => new SkillVersionRepository(sp.GetRequiredService<NpgsqlDataSource>()));
+        // Namespaces' own store roles and Redis users (docs/security.md). Redis connects in the background: an outage
+        // holds back new namespaces' Secrets, not the operator's start.
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+        {
+            var redis = ConfigurationOptions.Parse(settings.Connections.Redis);
+            redis.AbortOnConnectFail = false;
+            return ConnectionMultiplexer.Connect(redis);
+        });
+        builder.Services.AddSingleton<NamespaceStoreRoles>();
+        builder.Services.AddSingleton(sp => new NamespaceRedisUsers(sp.GetRequiredService<IConnectionMultiplexer>(), options.RedisPrefix, options.StoreSchema, sp.GetRequiredService<ILogger<NamespaceRedisUsers>>()));
+        builder.Services.AddSingleton<NamespaceCredentials>();
         builder.Services.AddSingleton(options.TaskRetention);
         builder.Services.AddSingleton(sp => new TaskPartitionMaintenance(sp.GetRequiredService<NpgsqlDataSource>(), options.StoreSchema, sp.GetRequiredService<ILogger<TaskPartitionMaintenance>>()));
         builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), options.StoreSchema));

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using k8s;
 using k8s.Autorest;
-using MetaEvolve.Core;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Runtime;
+using MetaEvolve.Operator.Tenancy;
 
 namespace MetaEvolve.Operator.Pools;
 
@@ -13,7 +13,7 @@ namespace MetaEvolve.Operator.Pools;
 /// updated by whichever pool's reconcile gets there first, deleted once the namespace has no pool left, and the
 /// per-pool Secrets of earlier versions deleted as their pools are reconciled.
 /// </summary>
-public sealed class NamespaceConnectionSecrets(IKubernetes client, ClusterState state, ConnectionOptions connections, ILogger<NamespaceConnectionSecrets> logger)
+public sealed class NamespaceConnectionSecrets(IKubernetes client, ClusterState state, NamespaceCredentials credentials, ILogger<NamespaceConnectionSecrets> logger)
 {
     // Pools of one namespace reconcile in parallel; one at a time per namespace applies the Secret, so the others find
     // it cached instead of each sending a create that conflicts.
@@ -22,7 +22,7 @@ public sealed class NamespaceConnectionSecrets(IKubernetes client, ClusterState 
     /// <summary>Makes or updates the namespace's Secret; returns the hash of its settings (the Deployments carry it, so a change rolls them).</summary>
     public async Task<string> ApplyAsync(string ns, CancellationToken cancellationToken)
     {
-        var desired = PoolConnectionSecretBuilder.Build(ns, connections);
+        var desired = PoolConnectionSecretBuilder.Build(ns, await credentials.EnvironmentAsync(ns, cancellationToken));
         var hash = PoolConnectionSecretBuilder.HashOf(desired);
         var key = new ObjectKey(ns, PoolNames.ConnectionSecret);
         if (state.Secrets.Get(key) is { } cached && PoolConnectionSecretBuilder.HashOf(cached) == hash)
@@ -62,17 +62,23 @@ public sealed class NamespaceConnectionSecrets(IKubernetes client, ClusterState 
         return hash;
     }
 
-    /// <summary>Deletes the namespace's Secret when no pool of the namespace is left (a deleted pool's last step).</summary>
+    /// <summary>
+    /// Deletes the namespace's Secret, then its store role and Redis user, when no pool of the namespace is left (a
+    /// deleted pool's last step).
+    /// </summary>
     public async Task DeleteIfUnusedAsync(string ns, CancellationToken cancellationToken)
     {
-        if (state.Pools.List(ns).Count > 0 || state.Secrets.Get(new ObjectKey(ns, PoolNames.ConnectionSecret)) is not { } secret
-            || !PoolConnectionSecretBuilder.IsManaged(secret))
+        if (state.Pools.List(ns).Count > 0)
         {
             return;
         }
 
-        logger.LogInformation("Deleting Secret {Namespace}/{Name}: the namespace has no pool left", ns, PoolNames.ConnectionSecret);
-        await DeleteAsync(ns, PoolNames.ConnectionSecret, cancellationToken);
+        if (state.Secrets.Get(new ObjectKey(ns, PoolNames.ConnectionSecret)) is { } secret && PoolConnectionSecretBuilder.IsManaged(secret))
+        {
+            logger.LogInformation("Deleting Secret {Namespace}/{Name}: the namespace has no pool left", ns, PoolNames.ConnectionSecret);
+            await DeleteAsync(ns, PoolNames.ConnectionSecret, cancellationToken);
+        }
+        await credentials.ForgetAsync(ns, cancellationToken);
     }
 
     /// <summary>

@@ -1,24 +1,23 @@
 using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
-using MetaEvolve.Core;
 
 namespace MetaEvolve.Operator.Pools;
 
 /// <summary>
-/// The Secret <see cref="PoolNames.ConnectionSecret"/> that carries the operator's connection settings (NATS and its
-/// root, PostgreSQL, Redis — from its own configuration Secret) into a namespace, where every pool's workers read it
-/// with envFrom. One per namespace, not per pool: the settings are the operator's, the same for every pool, so a
-/// namespace of 1,000 pools costs one write instead of 1,000. It has no owner (no single pool owns it); the pool
+/// The Secret <see cref="PoolNames.ConnectionSecret"/> that carries a namespace's connection settings (NATS and its
+/// root, PostgreSQL, Redis — the namespace's own credentials, see <c>NamespaceCredentials</c>) into it, where every
+/// pool's workers read it with envFrom. One per namespace, not per pool: the settings are the same for every pool of
+/// a namespace, so a namespace of 1,000 pools costs one write instead of 1,000. It has no owner (no single pool owns it); the pool
 /// reconciler deletes it when the namespace's last pool is gone. Pure.
 /// </summary>
 public static class PoolConnectionSecretBuilder
 {
-    public static V1Secret Build(string ns, ConnectionOptions connections)
+    public static V1Secret Build(string ns, IReadOnlyDictionary<string, string> environment)
     {
         ArgumentException.ThrowIfNullOrEmpty(ns);
-        ArgumentNullException.ThrowIfNull(connections);
-        var data = new SortedDictionary<string, string>(connections.ToEnvironment().ToDictionary(), StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(environment);
+        var data = new SortedDictionary<string, string>(environment.ToDictionary(), StringComparer.Ordinal);
         return new V1Secret
         {
             ApiVersion = "v1",

@@ -54,7 +54,7 @@ public sealed class SkillAssemblyStoreTests
         await schema.NewMigrator().MigrateAsync(Cancellation);
         var digest = "sha256:" + Guid.NewGuid().ToString("N");
         await PublishVersionRowAsync(schema, digest);
-        await schema.ExecuteAsync("UPDATE skill_versions SET assembly = $2 WHERE digest = $1", digest, new byte[] { 1, 2, 3 });
+        await schema.ExecuteAsync("UPDATE skill_versions SET assembly = $2, assembly_sha256 = encode(sha256($2), 'hex') WHERE digest = $1", digest, new byte[] { 1, 2, 3 });
         var engine = new CSharpSkillEngine(new PostgresSkillAssemblyStore(schema.DataSource), new CSharpSkillCompiler());
 
         var compilation = await engine.EnsureCompiledAsync(digest, Source, Cancellation);
@@ -62,6 +62,42 @@ public sealed class SkillAssemblyStoreTests
         Assert.True(compilation.Succeeded);
         Assert.Equal(1, engine.Compiler.Compilations);
         Assert.Equal(compilation.Assembly, await schema.ScalarAsync<byte[]>("SELECT assembly FROM skill_versions WHERE digest = $1", digest));
+    }
+
+    [Fact]
+    public async Task Bytes_that_do_not_match_the_stored_hash_are_refused_not_loaded()
+    {
+        await using var schema = await StoreSchema.CreateAsync();
+        await schema.NewMigrator().MigrateAsync(Cancellation);
+        var digest = "sha256:" + Guid.NewGuid().ToString("N");
+        await PublishVersionRowAsync(schema, digest);
+        var engine = new CSharpSkillEngine(new PostgresSkillAssemblyStore(schema.DataSource), new CSharpSkillCompiler());
+        var genuine = await engine.EnsureCompiledAsync(digest, Source, Cancellation);
+        // Someone with write access swaps the bytes without going through the validator (which writes the hash).
+        var tampered = genuine.Assembly!.ToArray();
+        tampered[^1] ^= 0xFF;
+        await schema.ExecuteAsync("UPDATE skill_versions SET assembly = $2 WHERE digest = $1", digest, tampered);
+        var worker = new CSharpSkillEngine(new PostgresSkillAssemblyStore(schema.DataSource, readOnly: true), new CSharpSkillCompiler());
+
+        var refused = await Assert.ThrowsAsync<SkillAssemblyMismatchException>(() => worker.EnsureCompiledAsync(digest, Source, Cancellation));
+
+        Assert.Contains(digest, refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, worker.Compiler.Compilations);
+    }
+
+    [Fact]
+    public async Task A_read_only_store_compiles_for_itself_and_writes_nothing()
+    {
+        await using var schema = await StoreSchema.CreateAsync();
+        await schema.NewMigrator().MigrateAsync(Cancellation);
+        var digest = "sha256:" + Guid.NewGuid().ToString("N");
+        await PublishVersionRowAsync(schema, digest);
+        var worker = new CSharpSkillEngine(new PostgresSkillAssemblyStore(schema.DataSource, readOnly: true), new CSharpSkillCompiler());
+
+        var compilation = await worker.EnsureCompiledAsync(digest, Source, Cancellation);
+
+        Assert.True(compilation.Succeeded);
+        Assert.Null(await schema.ScalarAsync<byte[]>("SELECT assembly FROM skill_versions WHERE digest = $1", digest));
     }
 
     [Fact]

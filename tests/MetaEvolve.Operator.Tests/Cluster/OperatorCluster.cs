@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Store;
 using MetaEvolve.DevCluster;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.DevCluster.Manifests;
@@ -16,6 +17,7 @@ using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using Npgsql;
 using Prometheus;
+using StackExchange.Redis;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 
@@ -215,8 +217,8 @@ internal sealed class OperatorCluster : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await using var store = Store();
-        await using var drop = store.CreateCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE");
-        await drop.ExecuteNonQueryAsync(timeout.Token);
+        await StoreSchemaRemoval.DropAsync(store, Schema, timeout.Token);
+        await RemoveRedisUsersAsync(Connections.Redis, Schema);
         await using var nats = NatsConnectionFactory.Create(Connections, "operator tests");
         var js = new NatsJSContext(nats);
         try
@@ -233,6 +235,17 @@ internal sealed class OperatorCluster : IAsyncDisposable
         }
         catch (NatsJSApiException)
         {
+        }
+    }
+
+    /// <summary>Deletes the namespace Redis users the operator made for <paramref name="schema"/> (NamespaceRedisUsers).</summary>
+    public static async Task RemoveRedisUsersAsync(string redisConfiguration, string schema)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConfiguration);
+        var users = (RedisResult[])(await redis.GetDatabase().ExecuteAsync("ACL", "USERS"))!;
+        foreach (var user in users.Select(u => (string)u!).Where(u => u.Contains($":{schema}:", StringComparison.Ordinal)))
+        {
+            await redis.GetDatabase().ExecuteAsync("ACL", "DELUSER", user);
         }
     }
 
