@@ -5,6 +5,7 @@ using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
+using MetaEvolve.Operator.Tenancy;
 using MetaEvolve.Testing;
 using NATS.Client.JetStream;
 using Npgsql;
@@ -97,5 +98,14 @@ public class BrokenAgentInPoolTests
         await new TaskPublisher(new NatsJSContext(nats), cluster.Names).PublishAsync(envelope, cancellationToken: Ct);
         await OperatorCluster.EventuallyAsync(async () => (await tasks.GetAsync(envelope.Id, Ct))?.Status == TaskStates.Succeeded,
             "the good agent's task ran", seconds: 60);
+        // ...as the namespace's own store role (the connection Secret carries no operator credential).
+        var role = NamespaceStoreRoles.RoleName(cluster.Schema, cluster.Namespace);
+        await using var sessions = store.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE usename = $1");
+        sessions.Parameters.Add(new NpgsqlParameter<string> { TypedValue = role });
+        Assert.True((long)(await sessions.ExecuteScalarAsync(Ct))! > 0, "the worker is not connected as the namespace's role");
+        var secret = await client.CoreV1.ReadNamespacedSecretAsync("metaevolve-connection", cluster.Namespace, cancellationToken: Ct);
+        var login = new NpgsqlConnectionStringBuilder(System.Text.Encoding.UTF8.GetString(secret.Data[ConnectionOptions.PostgresVariable]));
+        Assert.Equal(role, login.Username);
+        Assert.NotEqual(new NpgsqlConnectionStringBuilder(cluster.Connections.Postgres).Password, login.Password);
     }
 }
