@@ -59,7 +59,9 @@ builder.Services.AddSingleton(worker);
 builder.Services.AddSingleton(store);
 builder.Services.AddSingleton(sp => StoreDataSource.Create(connections, store, sp.GetRequiredService<ILoggerFactory>()));
 builder.Services.AddSingleton(connections.Names);
-builder.Services.AddSingleton(sp => NatsConnectionFactory.Create(connections, $"agent-runtime {worker.Namespace}/{worker.Pool}", sp.GetRequiredService<ILoggerFactory>()));
+// Replies and deliveries come to inboxes named after the namespace: its NATS user may subscribe to those alone.
+builder.Services.AddSingleton(sp => NatsConnectionFactory.Create(connections, $"agent-runtime {worker.Namespace}/{worker.Pool}", sp.GetRequiredService<ILoggerFactory>(),
+    inboxPrefix: NatsWorkerPermissions.WorkerInboxPrefix(connections.Names, worker.Namespace)));
 builder.Services.AddSingleton<INatsConnection>(sp => sp.GetRequiredService<NatsConnection>());
 builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequiredService<NatsConnection>()));
 builder.Services.AddSingleton(new TaskStreamOptions());

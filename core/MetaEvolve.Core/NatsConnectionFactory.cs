@@ -10,7 +10,9 @@ namespace MetaEvolve.Core;
 /// </summary>
 public static class NatsConnectionFactory
 {
-    public static NatsConnection Create(ConnectionOptions connections, string name, ILoggerFactory? loggerFactory = null, int? subscriptionCapacity = null)
+    /// <param name="inboxPrefix">Replaces <c>_INBOX</c>, so a user restricted to its own inboxes can still get replies
+    /// (<see cref="NatsWorkerPermissions.WorkerInboxPrefix"/>).</param>
+    public static NatsConnection Create(ConnectionOptions connections, string name, ILoggerFactory? loggerFactory = null, int? subscriptionCapacity = null, string? inboxPrefix = null)
     {
         ArgumentNullException.ThrowIfNull(connections);
         var options = new NatsOpts
@@ -27,6 +29,10 @@ public static class NatsConnectionFactory
         if (subscriptionCapacity is { } capacity)
         {
             options = options with { SubPendingChannelCapacity = capacity };
+        }
+        if (inboxPrefix is not null)
+        {
+            options = options with { InboxPrefix = inboxPrefix };
         }
         return new NatsConnection(options);
     }

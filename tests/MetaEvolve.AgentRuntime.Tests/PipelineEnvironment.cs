@@ -85,7 +85,8 @@ public sealed class PipelineEnvironment : IAsyncLifetime
     public static TaskQueueTopology Topology(NatsJSContext js, NatsNames names, TaskStreamOptions? limits = null) =>
         new(js, names, limits ?? new TaskStreamOptions { DuplicateWindow = TimeSpan.FromSeconds(30) }, NullLogger<TaskQueueTopology>.Instance);
 
-    public ChildProcess StartWorker(int concurrency = 16, TimeSpan? ackWait = null, int maxDeliver = 3, IDictionary<string, string>? extra = null)
+    /// <param name="connections">Other than <see cref="Connections"/>, e.g. a NATS user of restricted permissions.</param>
+    public ChildProcess StartWorker(int concurrency = 16, TimeSpan? ackWait = null, int maxDeliver = 3, IDictionary<string, string>? extra = null, ConnectionOptions? connections = null)
     {
         RequireServices();
         var settings = new Dictionary<string, string>
@@ -104,7 +105,7 @@ public sealed class PipelineEnvironment : IAsyncLifetime
         {
             settings[key] = value;
         }
-        var worker = BuiltServices.StartWorker(Connections, settings);
+        var worker = BuiltServices.StartWorker(connections ?? Connections, settings);
         _workers.Add(worker);
         return worker;
     }

@@ -33,7 +33,7 @@ public sealed class ConfigWatchService(
         {
             try
             {
-                var store = await board.StoreAsync(stoppingToken);
+                var store = await board.OpenAsync(stoppingToken);
                 // The watch starts with every key's current value: whatever changed before it started (after the
                 // preload, or while a broken watch was down) reaches the catalog, which skips digests it runs already.
                 await foreach (var entry in store.WatchAsync<string>(">", cancellationToken: stoppingToken))

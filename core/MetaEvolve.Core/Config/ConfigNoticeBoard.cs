@@ -17,6 +17,26 @@ public sealed class ConfigNoticeBoard(INatsJSContext js, string bucket)
         return _store ??= await _kv.CreateOrUpdateStoreAsync(new NatsKVConfig(bucket) { History = 1 }, cancellationToken);
     }
 
+    /// <summary>
+    /// Opens the bucket to read it: creates it only when missing (a fresh local setup), never updates it, so a
+    /// worker's NATS user needs the bucket's STREAM.INFO and not the power to reconfigure it.
+    /// </summary>
+    public async ValueTask<INatsKVStore> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (_store is not null)
+        {
+            return _store;
+        }
+        try
+        {
+            return _store = await _kv.GetStoreAsync(bucket, cancellationToken);
+        }
+        catch (NatsJSApiException exception) when (exception.Error.Code == 404)
+        {
+            return await StoreAsync(cancellationToken);
+        }
+    }
+
     /// <summary>Announces <paramref name="digest"/> under <paramref name="key"/> unless it is already the current value.</summary>
     /// <returns>True when a new value was written.</returns>
     public async Task<bool> AnnounceAsync(string key, string digest, CancellationToken cancellationToken)
