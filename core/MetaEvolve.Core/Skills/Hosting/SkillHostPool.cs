@@ -27,6 +27,9 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
     // for the load only, not for a process and runtime start. It has loaded nothing, so anyone may take it.
     private SkillHostProcess? _spare;
 
+    // Completed (and replaced) whenever a host goes idle or gives back its slot; see TakeIdleOrReserveSlotAsync.
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public SkillHostPool(SkillHostOptions options, ILogger<SkillHostPool>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -112,12 +115,11 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
         SkillAssembly assembly, string? tenant, SkillLimits limits, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (TakeIdle(tenant, assembly.Digest) is { } warm)
+        if (await TakeIdleOrReserveSlotAsync(tenant, assembly.Digest, cancellationToken) is { } warm)
         {
             return (warm, null);
         }
 
-        await ReserveSlotAsync(cancellationToken);
         SkillHostProcess host;
         try
         {
@@ -125,7 +127,7 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
         }
         catch
         {
-            _capacity.Release();
+            ReleaseSlot();
             throw;
         }
 
@@ -260,17 +262,45 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
         return null;
     }
 
-    private async Task ReserveSlotAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A warm host for the key, or null once a slot for a new host is reserved. When every slot is taken, an idle host
+    /// of another skill makes room; with none idle, waits until a busy host is released and looks again. Waiting on
+    /// the slots alone would hang: a host released to idle keeps its slot, so a caller of another skill version
+    /// (a reload) would wait for the idle timeout.
+    /// </summary>
+    private async Task<SkillHostProcess?> TakeIdleOrReserveSlotAsync(string? tenant, string digest, CancellationToken cancellationToken)
     {
-        while (!await _capacity.WaitAsync(TimeSpan.Zero, cancellationToken))
+        while (true)
         {
-            // Full: an idle host of another skill makes room before anyone waits for a busy one.
+            Task released;
+            lock (_lock)
+            {
+                // Taken before looking, so a release between the look and the wait is not missed.
+                released = _released.Task;
+            }
+
+            if (TakeIdle(tenant, digest) is { } warm)
+            {
+                return warm;
+            }
+
+            if (_capacity.Wait(TimeSpan.Zero, cancellationToken))
+            {
+                return null;
+            }
+
             if (!EvictOldestIdle())
             {
-                await _capacity.WaitAsync(cancellationToken);
-                return;
+                await released.WaitAsync(cancellationToken);
             }
         }
+    }
+
+    /// <summary>Wakes callers waiting for a host: one went idle or gave back its slot. Called under the lock.</summary>
+    private void SignalReleased()
+    {
+        _released.TrySetResult();
+        _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private bool EvictOldestIdle()
@@ -317,6 +347,7 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
                 }
 
                 stack.Push(host);
+                SignalReleased();
                 return;
             }
         }
@@ -327,7 +358,16 @@ public sealed class SkillHostPool : ISkillExecutor, IAsyncDisposable, IDisposabl
     private void Discard(SkillHostProcess host)
     {
         host.Dispose();
+        ReleaseSlot();
+    }
+
+    private void ReleaseSlot()
+    {
         _capacity.Release();
+        lock (_lock)
+        {
+            SignalReleased();
+        }
     }
 
     private void RemoveIdle(SkillHostProcess host)

@@ -151,6 +151,29 @@ public sealed class SkillHostPoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_version_waiting_for_the_last_slot_takes_it_when_the_old_versions_host_goes_idle()
+    {
+        // One slot, idle hosts kept far longer than the test: only eviction can free it.
+        await using var pool = new SkillHostPool(new SkillHostOptions { MaxHosts = 1, SpareHost = false, IdleTimeout = TimeSpan.FromHours(1) });
+        var v1 = UnsandboxedAssembly.Compile("public sealed class S { [KernelFunction] public string Run() { System.Threading.Thread.Sleep(1000); return \"v1\"; } }");
+        var v2 = Sandboxed("public sealed class S { [KernelFunction] public string Run() => \"v2\"; }", "sha256:v2");
+
+        var running = pool.CallAsync(new SkillCallRequest(v1, "Run", NoArguments, Limits, "ns/agent"), Cancellation);
+        while (pool.BusyHostIds.Count == 0)
+        {
+            await Task.Delay(20, Cancellation);
+        }
+
+        // Asks while the only host is busy with v1, so it waits; when v1's call ends that host goes idle, not away.
+        var waiting = pool.CallAsync(new SkillCallRequest(v2, "Run", NoArguments, Limits, "ns/agent"), Cancellation);
+        Assert.Equal("v1", (await running).Value);
+        var after = await waiting.WaitAsync(TimeSpan.FromMinutes(1), Cancellation);
+
+        Assert.True(after.Value == "v2", after.Error);
+        Assert.Equal(2, pool.HostsStarted);
+    }
+
+    [Fact]
     public async Task State_that_slips_past_the_policy_stays_with_one_tenant()
     {
         var counter = UnsandboxedAssembly.Compile("public sealed class S { private static int s_calls; [KernelFunction] public string Run() => (++s_calls).ToString(); }");
