@@ -41,9 +41,11 @@ public sealed record NatsWorkerPermissions(IReadOnlyList<string> Publish, IReadO
         publish.Add($"{names.ConfigAppliedPrefix}.{ns}.*");
         // Opening the config bucket (read, never created or changed by a worker).
         publish.Add($"$JS.API.STREAM.INFO.{bucketStream}");
-        // The bucket watch is an ordered consumer: created, and re-created after a gap, with a request that names
-        // only the bucket's stream (2.9 carries the filter in the body, so the watch is not narrowed to a namespace).
+        // The bucket watch is an ordered consumer: created, and re-created after a gap. NATS.Net names the consumer
+        // and its filter in the subject (CONSUMER.CREATE.<stream>.<name>.<filter>); the filter is the whole bucket,
+        // which holds every namespace's config, so the watch is not narrowed to a namespace.
         publish.Add($"$JS.API.CONSUMER.CREATE.{bucketStream}");
+        publish.Add($"$JS.API.CONSUMER.CREATE.{bucketStream}.>");
         // The watch's flow-control replies.
         publish.Add($"$JS.FC.{bucketStream}.>");
 
