@@ -26,9 +26,9 @@ public class CommandByPathTests
         var (passed, passOutput) = await RunAsync("skill", "test", CliRun.Manifest("passing.yaml"));
         var (failed, failOutput) = await RunAsync("skill", "test", CliRun.Manifest("failing.yaml"));
 
-        Assert.Equal(0, passed);
+        Assert.True(passed == 0, passOutput);
         Assert.Contains("PASS ", passOutput, StringComparison.Ordinal);
-        Assert.Equal(1, failed);
+        Assert.True(failed == 1, failOutput);
         Assert.Contains("FAIL ", failOutput, StringComparison.Ordinal);
     }
 

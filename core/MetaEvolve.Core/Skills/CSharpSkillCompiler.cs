@@ -49,8 +49,12 @@ public sealed class CSharpSkillCompiler
     /// <summary>How many sources this instance compiled (the "compile once per digest" tests count these).</summary>
     public long Compilations => Interlocked.Read(ref _compilations);
 
-    /// <summary>A pathological source must not tie up the operator or a worker indefinitely.</summary>
-    public static readonly TimeSpan CompileTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// A pathological source must not tie up the operator or a worker indefinitely. Wall time, and a process's first
+    /// compile also loads and JITs the compiler: about 4 s of CPU that a busy 2-core machine stretched past 30 s, which
+    /// rejected a good skill; 60 s leaves room for that and still bounds a source built to make the compiler work.
+    /// </summary>
+    public static readonly TimeSpan CompileTimeout = TimeSpan.FromSeconds(60);
 
     public SkillCompilation Compile(string source, string assemblyName, CancellationToken cancellationToken)
     {
