@@ -1,5 +1,6 @@
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Testing;
+using NATS.Client.JetStream.Models;
 
 namespace MetaEvolve.AgentRuntime.Tests;
 
@@ -48,5 +49,21 @@ public sealed class PullTests : IAsyncLifetime
             var record = await _env.WaitForFinalAsync(task.Id);
             Assert.True(record.Status == TaskStates.Succeeded && record.Attempts == 1, $"{task.Id}: {record.Status} after {record.Attempts} attempts: {record.Error}");
         }
+    }
+
+    [Fact]
+    public async Task A_worker_never_pulls_a_consumer_of_its_name_that_serves_another_pool()
+    {
+        // What pool b-c of namespace a finds when pool c of namespace a-b took pool-a-b-c first.
+        var cancellation = TestContext.Current.CancellationToken;
+        var otherFilter = _env.Names.PoolFilter(_env.Namespace + "-x", PipelineEnvironment.Pool);
+        await _env.JetStream.CreateOrUpdateConsumerAsync(_env.Stream, new ConsumerConfig(_env.Consumer) { FilterSubject = otherFilter, AckPolicy = ConsumerConfigAckPolicy.Explicit }, cancellation);
+
+        var worker = _env.StartWorker(extra: new Dictionary<string, string> { ["Worker__CreateConsumer"] = "false" });
+
+        await PipelineEnvironment.WaitUntilAsync(
+            () => Task.FromResult(worker.Output.Contains("rename the pool", StringComparison.Ordinal)), ServiceStartup.Limit, () => "the worker did not refuse the consumer: " + worker.Output);
+        Assert.Contains($"consumer {_env.Consumer} in stream {_env.Stream} serves {otherFilter}", worker.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Consuming ", worker.Output, StringComparison.Ordinal);
     }
 }

@@ -151,7 +151,20 @@ internal sealed class TaskConsumerService(
         return registry.Count == 0;
     }
 
+    /// <summary>The pool's consumer; one of that name that serves another pool's subjects is refused, never pulled.</summary>
     private async Task<INatsJSConsumer> BindAsync(CancellationToken cancellationToken)
+    {
+        var consumer = await GetOrCreateConsumerAsync(cancellationToken);
+        var filter = topology.Names.PoolFilter(options.Namespace, options.Pool);
+        if (consumer.Info.Config.FilterSubject != filter)
+        {
+            throw PoolConsumerNameConflictException.For(topology.Stream, options.ConsumerName, consumer.Info.Config.FilterSubject ?? "every subject", options.ConsumerSettings);
+        }
+
+        return consumer;
+    }
+
+    private async Task<INatsJSConsumer> GetOrCreateConsumerAsync(CancellationToken cancellationToken)
     {
         if (!options.CreateConsumer)
         {

@@ -96,6 +96,11 @@ public sealed class TaskQueueTopology(INatsJSContext js, NatsNames names, TaskSt
             try
             {
                 var existing = await js.GetConsumerAsync(names.TaskStream, desired.Name!, cancellationToken);
+                if (existing.Info.Config.FilterSubject != desired.FilterSubject)
+                {
+                    throw PoolConsumerNameConflictException.For(names.TaskStream, desired.Name!, existing.Info.Config.FilterSubject ?? "every subject", pool);
+                }
+
                 if (Matches(existing.Info.Config, desired))
                 {
                     return existing.Info;
@@ -160,6 +165,15 @@ public sealed class TaskQueueTopology(INatsJSContext js, NatsNames names, TaskSt
         var name = NatsNames.PoolConsumer(ns, pool);
         try
         {
+            // A consumer of that name that serves another pool is that pool's (see PoolConsumerNameConflictException).
+            var existing = await js.GetConsumerAsync(names.TaskStream, name, cancellationToken);
+            if (existing.Info.Config.FilterSubject != names.PoolFilter(ns, pool))
+            {
+                logger.LogWarning("Leaving consumer {Stream}/{Consumer}: it serves {Filter}, not pool {Namespace}/{Pool}",
+                    names.TaskStream, name, existing.Info.Config.FilterSubject, ns, pool);
+                return;
+            }
+
             await js.DeleteConsumerAsync(names.TaskStream, name, cancellationToken);
             logger.LogInformation("Deleted consumer {Stream}/{Consumer}", names.TaskStream, name);
         }

@@ -191,7 +191,7 @@ public sealed class AgentPoolReconciler(
         {
             return $"NATS did not answer within {NatsTimeout.TotalSeconds:0} s";
         }
-        catch (Exception exception) when (exception is NatsException or NatsJSException or TimeoutException or TaskStreamConflictException)
+        catch (Exception exception) when (exception is NatsException or NatsJSException or TimeoutException or TaskStreamConflictException or PoolConsumerNameConflictException)
         {
             return exception.Message;
         }

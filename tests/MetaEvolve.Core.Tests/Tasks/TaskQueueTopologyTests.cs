@@ -54,6 +54,36 @@ public class TaskQueueTopologyTests
     }
 
     [Fact]
+    public async Task Two_pools_whose_names_join_to_one_consumer_name_never_share_it()
+    {
+        await Services.RequireNatsAsync();
+        await using var nats = NatsConnectionFactory.Create(Services.Connections, "topology tests");
+        var js = new NatsJSContext(nats);
+        var names = new NatsNames(TestPrefix.NewNatsRoot("collide"));
+        var topology = Topology(js, names);
+        // Pool b-c in namespace a and pool c in namespace a-b: both pool-a-b-c.
+        var first = new PoolConsumerSettings("a", "b-c", TimeSpan.FromSeconds(30), 5, 3, 4);
+        var second = new PoolConsumerSettings("a-b", "c", TimeSpan.FromSeconds(30), 5, 3, 4);
+        Assert.Equal(NatsNames.PoolConsumer(first.Namespace, first.Pool), NatsNames.PoolConsumer(second.Namespace, second.Pool));
+        try
+        {
+            await topology.EnsureConsumerAsync(first, Ct);
+
+            var error = await Assert.ThrowsAsync<PoolConsumerNameConflictException>(() => topology.EnsureConsumerAsync(second, Ct));
+            await topology.DeleteConsumerAsync(second.Namespace, second.Pool, Ct);
+
+            Assert.Contains($"serves {names.PoolFilter("a", "b-c")}", error.Message, StringComparison.Ordinal);
+            Assert.Contains("pool a-b/c cannot use it: rename the pool", error.Message, StringComparison.Ordinal);
+            var kept = await js.GetConsumerAsync(names.TaskStream, NatsNames.PoolConsumer("a", "b-c"), Ct);
+            Assert.Equal(names.PoolFilter("a", "b-c"), kept.Info.Config.FilterSubject);
+        }
+        finally
+        {
+            await js.DeleteStreamAsync(names.TaskStream, Ct);
+        }
+    }
+
+    [Fact]
     public async Task A_stream_that_captures_the_task_subjects_is_refused_in_one_line_that_says_what_to_do()
     {
         await Services.RequireNatsAsync();
