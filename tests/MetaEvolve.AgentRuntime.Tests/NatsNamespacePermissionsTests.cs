@@ -2,6 +2,7 @@ using System.Globalization;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 using NATS.Client.Core;
 
@@ -20,7 +21,7 @@ public sealed class NatsNamespacePermissionsTests : IAsyncLifetime
     private static readonly string AdminPassword = Guid.NewGuid().ToString("N");
     private static readonly string WorkerPassword = Guid.NewGuid().ToString("N");
 
-    private readonly int _port = NatsServerProcess.FreePort();
+    private readonly int _port = ChildProcess.FreeLoopbackPort();
     private readonly PipelineEnvironment _env;
     private NatsServerProcess? _server;
 

@@ -25,14 +25,6 @@ public sealed class NatsServerProcess : IAsyncDisposable
     public int Port { get; }
     public string LogFile => Path.Combine(Directory, "nats-server.log");
 
-    /// <summary>A free TCP port on the loopback interface, to build URLs before the server starts.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary><c>nats://user:password@127.0.0.1:port</c>: NATS.Net reads the credentials from the URL.</summary>
     public static string Url(int port, string user, string password) =>
         $"nats://{Uri.EscapeDataString(user)}:{Uri.EscapeDataString(password)}@127.0.0.1:{port}";

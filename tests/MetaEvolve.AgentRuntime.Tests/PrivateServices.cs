@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using MetaEvolve.Core;
 using MetaEvolve.DevCluster.Local;
@@ -29,7 +27,7 @@ public sealed class PrivateServices : IAsyncDisposable
     public static async Task<PrivateServices> StartAsync()
     {
         var directory = Path.Combine(Path.GetTempPath(), "metaevolve-restart-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
-        int nats = FreePort(), monitor = FreePort(), postgres = FreePort(), redis = FreePort();
+        int nats = ChildProcess.FreeLoopbackPort(), monitor = ChildProcess.FreeLoopbackPort(), postgres = ChildProcess.FreeLoopbackPort(), redis = ChildProcess.FreeLoopbackPort();
         var environment = new Dictionary<string, string>
         {
             ["METAEVOLVE_SERVICES_DIR"] = directory,
@@ -97,10 +95,4 @@ public sealed class PrivateServices : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.Cli.Tests;
 
@@ -16,7 +16,7 @@ internal sealed class ScriptedChatModel : IAsyncDisposable
     private ScriptedChatModel(string reply)
     {
         _reply = reply;
-        var port = FreePort();
+        var port = ChildProcess.FreeLoopbackPort();
         Endpoint = new Uri($"http://127.0.0.1:{port}/v1/");
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         _listener.Start();
@@ -84,10 +84,4 @@ internal sealed class ScriptedChatModel : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 }

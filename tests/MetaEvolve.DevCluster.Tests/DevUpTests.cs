@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using MetaEvolve.AgentRuntime.Tests.Agents;
 using MetaEvolve.DevCluster.Local;
@@ -65,13 +63,6 @@ public sealed class DevUpTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static string ScratchCheckout()
     {
         var root = Directory.CreateTempSubdirectory("devup-").FullName;
@@ -132,7 +123,7 @@ public sealed class DevUpTests
     {
         var binary = Kubectl.Binary(33);
         var root = ScratchCheckout();
-        var port = FreePort();
+        var port = ChildProcess.FreeLoopbackPort();
         var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
 
         await using (var devUp = Start(root, port, null, "--no-services"))
@@ -170,7 +161,7 @@ public sealed class DevUpTests
         }
 
         var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
-        await using var devUp = Start(root, FreePort(), null, "--no-services", "--no-samples", "--no-operator", "--no-gateway");
+        await using var devUp = Start(root, ChildProcess.FreeLoopbackPort(), null, "--no-services", "--no-samples", "--no-operator", "--no-gateway");
         await devUp.WaitForOutputAsync("Ready.");
         var output = devUp.Snapshot();
         Assert.Contains("[6/7] Operator", output, StringComparison.Ordinal);
@@ -199,7 +190,7 @@ public sealed class DevUpTests
             Directory.CreateSymbolicLink(Path.Combine(root, folder), RepositoryRoot.Combine(folder));
         }
 
-        var (nats, monitor, postgres, redis) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var (nats, monitor, postgres, redis) = (ChildProcess.FreeLoopbackPort(), ChildProcess.FreeLoopbackPort(), ChildProcess.FreeLoopbackPort(), ChildProcess.FreeLoopbackPort());
         var environment = new Dictionary<string, string>
         {
             ["METAEVOLVE_SERVICES_DIR"] = Path.Combine(root, ".services"),
@@ -213,8 +204,8 @@ public sealed class DevUpTests
         };
         var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
 
-        await using var devUp = Start(root, FreePort(), environment, "--gateway-port", $"{FreePort()}", "--operator-port", $"{FreePort()}",
-            "--metrics-api-port", $"{FreePort()}");
+        await using var devUp = Start(root, ChildProcess.FreeLoopbackPort(), environment, "--gateway-port", $"{ChildProcess.FreeLoopbackPort()}", "--operator-port", $"{ChildProcess.FreeLoopbackPort()}",
+            "--metrics-api-port", $"{ChildProcess.FreeLoopbackPort()}");
         try
         {
             await devUp.WaitForOutputAsync("Ready.");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography;
 using System.Net.Sockets;
 using System.Text;
 using MetaEvolve.Core;
@@ -111,12 +112,30 @@ public sealed class ChildProcess : IDisposable, IAsyncDisposable
         return Start(project, info, environment, logPath, echo: null, baseAddress: null);
     }
 
-    /// <summary>A loopback port free right now (the child binds it moments later).</summary>
+    /// <summary>
+    /// A loopback port free right now, for a child (or a server started later) to bind moments later. Picked at
+    /// random below the kernel's ephemeral range (32768–60999 on Linux): a port the kernel hands out — to a bind to
+    /// port 0, or as the local end of any outgoing connection, which parallel test processes open by the hundred — can
+    /// be taken again in that moment (CI saw "address already in use"); one picked here only by another such pick.
+    /// </summary>
     public static int FreeLoopbackPort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = RandomNumberGenerator.GetInt32(20000, 32768);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException("no free loopback port between 20000 and 32767 after 200 tries");
     }
 
     /// <summary>Waits until the service started with <see cref="StartService(string, string, IReadOnlyDictionary{string, string}, Action{string})"/> answers <c>/readyz</c>.</summary>

@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.DevCluster.Workloads;
 
@@ -16,10 +15,7 @@ public sealed class PortAllocator
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
+            var port = ChildProcess.FreeLoopbackPort();
             lock (_gate)
             {
                 if (_inUse.Add(port))

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using MetaEvolve.DevCluster.Local;
 
 namespace MetaEvolve.AgentRuntime.Tests.Agents;
 
@@ -22,7 +22,7 @@ public sealed class ScriptedModelServer : IAsyncDisposable
     public ScriptedModelServer(Func<JsonObject, ScriptedReply> script)
     {
         _script = script;
-        Port = FreePort();
+        Port = ChildProcess.FreeLoopbackPort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(LoopAsync);
@@ -91,12 +91,6 @@ public sealed class ScriptedModelServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using k8s;
 using k8s.Models;
 using MetaEvolve.Core;
@@ -70,7 +68,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
         await Services.RequirePostgresAsync();
         var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
         var directory = System.IO.Directory.CreateTempSubdirectory("operator-test-").FullName;
-        var port = FreePort();
+        var port = ChildProcess.FreeLoopbackPort();
         var server = new DevApiServer(Options(directory, port));
         await server.StartAsync(TestContext.Current.CancellationToken);
         var cluster = new OperatorCluster(server, directory, id, port);
@@ -325,10 +323,4 @@ internal sealed class OperatorCluster : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

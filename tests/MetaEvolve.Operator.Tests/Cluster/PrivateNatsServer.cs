@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
@@ -37,10 +38,7 @@ internal sealed class PrivateNatsServer : IAsyncDisposable
             Assert.Skip(message);
         }
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = ChildProcess.FreeLoopbackPort();
         var server = new PrivateNatsServer(binary, Path.Combine(directory, "nats"), port);
         await server.StartAsync();
         return server;
