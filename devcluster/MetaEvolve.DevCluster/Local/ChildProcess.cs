@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Security.Cryptography;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using MetaEvolve.Core;
 using MetaEvolve.DevCluster.Workloads;
