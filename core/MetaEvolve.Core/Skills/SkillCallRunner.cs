@@ -24,7 +24,11 @@ public static class SkillCallRunner
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            return Classify(exception);
+            // A caller cancelled before the skill's code ran (Semantic Kernel checks the token first) is a stop, as
+            // one cancelled while the code runs is (the budget trips): which one happens is only a matter of timing.
+            return exception is OperationCanceledException && cancellationToken.IsCancellationRequested
+                ? new SkillCallOutcome(SkillCallStatus.Stopped, null, "skill call stopped: cancelled", SkillStopReason.Cancelled)
+                : Classify(exception);
         }
     }
 

@@ -80,6 +80,18 @@ public sealed class SandboxExecutionLimitTests
     }
 
     [Fact]
+    public async Task A_caller_cancelled_before_the_call_starts_is_a_stop_too()
+    {
+        using var skill = SkillHarness.Load(Skill("        return \"ran\";"));
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+
+        var outcome = await SkillCallRunner.InvokeAsync(new Kernel(), skill.Plugin["Run"], [], SkillHarness.FastLimits, cancellation.Token);
+
+        Assert.Equal((SkillCallStatus.Stopped, SkillStopReason.Cancelled), (outcome.Status, outcome.StopReason));
+    }
+
+    [Fact]
     public async Task A_skill_exception_is_a_failure_not_a_stop()
     {
         var outcome = await SkillHarness.RunAsync(Skill("        throw new InvalidOperationException(\"bad input\");"), "Run");
