@@ -297,4 +297,23 @@ public sealed class EvolutionTests : IAsyncLifetime
         Assert.Equal("5", (string?)AgentEnvironment.Output(own)["result"]);
         Assert.Equal(TaskStates.Failed, other.Status);
     }
+
+    [Fact]
+    public async Task Skill_the_agent_authored_reaches_the_running_worker_when_it_is_published()
+    {
+        await StartAsync(AgentWithEvolution());
+        await using var applied = await AppliedWatcher.StartAsync(_env.Pipeline.Nats, _env.Pipeline.Names, _env.Namespace);
+        var before = await _env.RunAsync(_env.Call("agent-calc", "Add", """{"a": 2, "b": 3}"""));
+        Assert.Equal(TaskStates.Failed, before.Status);
+
+        // What the operator does when it publishes an accepted proposal: store the version, then announce it.
+        var authored = AgentEnvironment.CalcSkill();
+        authored["origin"] = new JsonObject { ["authoredBy"] = "Agent", ["agentRef"] = new JsonObject { ["name"] = Agent } };
+        var digest = await _env.PublishSkillAsync("agent-calc", authored);
+        await applied.WaitAsync(n => AppliedWatcher.HasSkill(n, "agent-calc", digest), timeout: TimeSpan.FromSeconds(60));
+
+        var after = await _env.RunAsync(_env.Call("agent-calc", "Add", """{"a": 2, "b": 3}"""));
+        Assert.True(after.Status == TaskStates.Succeeded, after.Error);
+        Assert.Equal("5", (string?)AgentEnvironment.Output(after)["result"]);
+    }
 }
