@@ -1,5 +1,6 @@
 using MetaEvolve.AgentRuntime;
 using MetaEvolve.AgentRuntime.Agents;
+using MetaEvolve.AgentRuntime.Agents.Evolution;
 using MetaEvolve.AgentRuntime.Execution;
 using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.AgentRuntime.Pipeline;
@@ -85,6 +86,9 @@ builder.Services.AddSingleton<CSharpSkillEngine>();
 builder.Services.AddSingleton(builder.Configuration.GetSection("SkillHost").Get<SkillHostOptions>() ?? new SkillHostOptions());
 builder.Services.AddSingleton<ISkillExecutor, SkillHostPool>();
 builder.Services.AddSingleton<SkillPluginCache>();
+builder.Services.AddSingleton<SkillChecker>();
+builder.Services.AddSingleton<SkillProposalRepository>();
+builder.Services.AddSingleton<SkillProposer>();
 builder.Services.AddSingleton<AgentStoreReader>();
 builder.Services.AddSingleton<ChatModelFactory>();
 builder.Services.AddSingleton<AgentCatalog>();

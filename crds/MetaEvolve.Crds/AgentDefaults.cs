@@ -13,4 +13,6 @@ public static class AgentDefaults
     public const bool EvolutionEnabled = false;
     public const SkillApproval EvolutionApproval = SkillApproval.Manual;
     public const int MaxAuthoredSkills = 5;
+    public const int MaxProposalsPerHour = 20;
+    public const bool UseAuthoredSkills = true;
 }

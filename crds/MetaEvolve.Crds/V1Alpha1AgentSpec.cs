@@ -98,4 +98,12 @@ public sealed class AgentEvolution
     [Range(0, 100), SchemaDefault(AgentDefaults.MaxAuthoredSkills)]
     [Description("Most skills the agent may author.")]
     public int? MaxAuthoredSkills { get; set; }
+
+    [Range(1, 1000), SchemaDefault(AgentDefaults.MaxProposalsPerHour)]
+    [Description("Most skill proposals the agent may make in an hour; more are refused (RateLimited) without being checked.")]
+    public int? MaxProposalsPerHour { get; set; }
+
+    [SchemaDefault(AgentDefaults.UseAuthoredSkills)]
+    [Description("Lets the agent call the published skills it authored without listing them in spec.skills (it follows their latest version).")]
+    public bool? UseAuthoredSkills { get; set; }
 }

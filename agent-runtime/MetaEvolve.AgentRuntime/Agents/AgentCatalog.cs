@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using MetaEvolve.AgentRuntime.Agents.Evolution;
+using MetaEvolve.Core.Skills;
 using Microsoft.SemanticKernel;
 
 namespace MetaEvolve.AgentRuntime.Agents;
@@ -9,7 +11,7 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// current snapshot; a rebuild swaps in the new one without waiting for running tasks, which finish on theirs.
 /// A rebuild that fails (a skill version that does not load) keeps the last good snapshot.
 /// </summary>
-public sealed class AgentCatalog(AgentStoreReader reader, SkillPluginCache skills, ChatModelFactory models, AgentOptions options, ILogger<AgentCatalog> logger)
+public sealed class AgentCatalog(AgentStoreReader reader, SkillPluginCache skills, ChatModelFactory models, SkillProposer proposer, AgentOptions options, ILogger<AgentCatalog> logger)
 {
     private readonly ConcurrentDictionary<(string Ns, string Name), Slot> _slots = new();
 
@@ -155,6 +157,11 @@ public sealed class AgentCatalog(AgentStoreReader reader, SkillPluginCache skill
                 rented.Add(await skills.RentAsync(stored, cancellationToken));
             }
 
+            if (definition.Evolution.UseAuthoredSkills)
+            {
+                await RentAuthoredAsync(definition, rented, cancellationToken);
+            }
+
             var chat = definition.Model is null ? null : models.Create(definition);
             var builder = Kernel.CreateBuilder();
             if (chat is not null)
@@ -167,9 +174,20 @@ public sealed class AgentCatalog(AgentStoreReader reader, SkillPluginCache skill
                 builder.Plugins.Add(skill.Plugin);
             }
 
+            var evolution = definition.Evolution.Enabled ? EvolutionPlugin.Create(proposer, definition) : null;
+            if (evolution is not null)
+            {
+                if (rented.Any(s => s.Plugin.Name == EvolutionPlugin.Name))
+                {
+                    throw new SkillUnavailableException($"skill '{EvolutionPlugin.Name}' cannot be used by an agent with spec.evolution.enabled: the name is the built-in plugin's");
+                }
+
+                builder.Plugins.Add(evolution);
+            }
+
             var kernel = builder.Build();
             new SkillCallScope($"{definition.Namespace}/{definition.Name}", options.SkillLimits).Attach(kernel);
-            return new AgentSnapshot(definition, rented, kernel, chat, skills);
+            return new AgentSnapshot(definition, rented, kernel, chat, skills, evolution);
         }
         catch
         {
@@ -179,6 +197,31 @@ public sealed class AgentCatalog(AgentStoreReader reader, SkillPluginCache skill
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Adds the published skills the agent authored that spec.skills does not list, at their latest version. They are
+    /// implicit, so one that cannot be loaded is left out with a warning instead of failing the agent.
+    /// </summary>
+    private async Task RentAuthoredAsync(AgentDefinition definition, List<SkillPlugin> rented, CancellationToken cancellationToken)
+    {
+        foreach (var authored in await reader.ListAuthoredSkillsAsync(definition.Namespace, definition.Name, cancellationToken))
+        {
+            if (definition.Skills.Any(s => s.Name == authored) || SkillNames.ToKernelName(authored) == EvolutionPlugin.Name)
+            {
+                continue;
+            }
+
+            try
+            {
+                var stored = await reader.ResolveSkillAsync(definition, new AgentSkillReference(authored, null), cancellationToken);
+                rented.Add(await skills.RentAsync(stored, cancellationToken));
+            }
+            catch (SkillUnavailableException exception)
+            {
+                logger.LogWarning(exception, "Agent {Namespace}/{Agent} runs without its authored skill {Skill}", definition.Namespace, definition.Name, authored);
+            }
         }
     }
 

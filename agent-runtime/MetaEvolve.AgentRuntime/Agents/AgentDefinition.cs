@@ -20,6 +20,7 @@ public sealed record AgentDefinition
     public int MaxTurns { get; init; } = AgentDefaults.MaxTurns;
     public int TtlSeconds { get; init; } = AgentDefaults.TtlSeconds;
     public IReadOnlyList<AgentSkillReference> Skills { get; init; } = [];
+    public AgentEvolutionSettings Evolution { get; init; } = AgentEvolutionSettings.Default;
 
     /// <summary>Skill name → digest the operator resolved (<c>agents.resolved_skills</c>); pinned skills use it.</summary>
     public IReadOnlyDictionary<string, string> ResolvedDigests { get; init; } = new Dictionary<string, string>();
@@ -43,6 +44,7 @@ public sealed record AgentDefinition
             Skills = spec["skills"] is JsonArray skills
                 ? [.. skills.OfType<JsonObject>().Select(s => new AgentSkillReference((string?)s["name"] ?? "", (string?)s["version"]))]
                 : [],
+            Evolution = AgentEvolutionSettings.Parse(spec["evolution"] as JsonObject),
         };
     }
 }

@@ -23,5 +23,11 @@ public sealed record AgentOptions
     /// <summary>Wall-clock budget of one skill call (direct or as a tool); the sandbox stops it after that.</summary>
     public TimeSpan SkillTimeout { get; init; } = SkillLimits.Default.Timeout;
 
+    /// <summary>
+    /// How long evolution.ProposeSkill waits for the operator to take a proposal that passed the worker's checks
+    /// (PendingApproval, Published or Rejected) before answering Accepted.
+    /// </summary>
+    public TimeSpan ProposalWait { get; init; } = TimeSpan.FromSeconds(20);
+
     public SkillLimits SkillLimits => SkillLimits.Default with { Timeout = SkillTimeout };
 }

@@ -14,8 +14,9 @@ public sealed class AgentSnapshot
     private readonly SkillPluginCache _cache;
     private int _references = 1; // the catalog's own, given up by Retire
 
-    internal AgentSnapshot(AgentDefinition definition, IReadOnlyList<SkillPlugin> skills, Kernel kernel, IChatCompletionService? chat, SkillPluginCache cache)
+    internal AgentSnapshot(AgentDefinition definition, IReadOnlyList<SkillPlugin> skills, Kernel kernel, IChatCompletionService? chat, SkillPluginCache cache, KernelPlugin? evolution = null)
     {
+        Evolution = evolution;
         Definition = definition;
         Skills = skills;
         SkillDigests = skills.ToDictionary(s => s.Skill.Name, s => s.Skill.Digest, StringComparer.Ordinal);
@@ -28,11 +29,21 @@ public sealed class AgentSnapshot
     public IReadOnlyList<SkillPlugin> Skills { get; }
     public Kernel Kernel { get; }
 
+    /// <summary>The built-in evolution plugin, also in <see cref="Kernel"/>; null unless spec.evolution.enabled.</summary>
+    public KernelPlugin? Evolution { get; }
+
     /// <summary>Null when the agent has no model: it runs direct skill calls only.</summary>
     public IChatCompletionService? Chat { get; }
 
-    /// <summary>True when the agent uses <paramref name="skillName"/> without pinning a version.</summary>
-    public bool FollowsLatest(string skillName) => Definition.Skills.Any(s => s.Name == skillName && s.Version is null);
+    /// <summary>
+    /// True when the agent uses <paramref name="skillName"/> without pinning a version: listed without one, or
+    /// authored by it (spec.evolution.useAuthoredSkills). Any unlisted skill counts for an agent that may author,
+    /// since a change may be the operator publishing its new skill.
+    /// </summary>
+    public bool FollowsLatest(string skillName) =>
+        Definition.Skills.Any(s => s.Name == skillName && s.Version is null)
+        || (Definition.Evolution.UseAuthoredSkills && Definition.Skills.All(s => s.Name != skillName)
+            && (Definition.Evolution.Enabled || SkillDigests.ContainsKey(skillName)));
 
     /// <summary>Skill name → digest, as announced when the snapshot is applied.</summary>
     public IReadOnlyDictionary<string, string> SkillDigests { get; }

@@ -49,6 +49,27 @@ public sealed class AgentStoreReader(NpgsqlDataSource dataSource)
         return names;
     }
 
+    /// <summary>Skills whose latest published version the agent authored (<c>spec.origin.agentRef</c>), by name.</summary>
+    public async Task<IReadOnlyList<string>> ListAuthoredSkillsAsync(string ns, string agent, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT s.name
+            FROM skills s JOIN skill_versions v ON v.namespace = s.namespace AND v.name = s.name AND v.digest = s.latest_digest
+            WHERE s.namespace = $1 AND v.spec->'origin'->>'authoredBy' = 'Agent' AND v.spec->'origin'->'agentRef'->>'name' = $2
+            ORDER BY s.name
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = agent });
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
     /// <summary>Which stored version of <paramref name="skill"/> the agent runs, or why none can be found.</summary>
     public async Task<StoredSkill> ResolveSkillAsync(AgentDefinition agent, AgentSkillReference skill, CancellationToken cancellationToken)
     {

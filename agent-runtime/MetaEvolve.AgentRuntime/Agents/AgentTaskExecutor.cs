@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using MetaEvolve.AgentRuntime.Agents.Evolution;
 using MetaEvolve.AgentRuntime.Execution;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Hosting;
@@ -36,7 +37,7 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         using (lease)
         {
             return envelope.Input.Call is { } call
-                ? await CallAsync(lease.Snapshot, call, cancellationToken)
+                ? await CallAsync(lease.Snapshot, envelope.Id, call, cancellationToken)
                 : await ChatAsync(lease.Snapshot, envelope, cancellationToken);
         }
     }
@@ -75,13 +76,14 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         var firstNew = history.Count;
         var recorder = new ToolCallRecorder(definition.MaxIterations);
         var kernel = agent.Kernel.Clone();
+        EvolutionPlugin.AttachTask(kernel, envelope.Id);
         kernel.AutoFunctionInvocationFilters.Add(recorder);
         kernel.FunctionInvocationFilters.Add(recorder);
         var settings = new OpenAIPromptExecutionSettings
         {
             Temperature = definition.Model.Temperature,
             MaxTokens = definition.Model.MaxTokens,
-            FunctionChoiceBehavior = agent.Skills.Count > 0 ? FunctionChoiceBehavior.Auto() : null,
+            FunctionChoiceBehavior = kernel.Plugins.Count > 0 ? FunctionChoiceBehavior.Auto() : null,
         };
 
         ChatMessageContent reply;
@@ -121,12 +123,19 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         return new TaskOutput(JsonSerializer.Serialize(new ChatOutput(answer, recorder.Calls, agent.SkillDigests), JsonSerializerOptions.Web), prompt, completion);
     }
 
-    private async Task<TaskOutput> CallAsync(AgentSnapshot agent, DirectCall call, CancellationToken cancellationToken)
+    private async Task<TaskOutput> CallAsync(AgentSnapshot agent, Guid taskId, DirectCall call, CancellationToken cancellationToken)
     {
         var definition = agent.Definition;
+        if (call.Skill == EvolutionPlugin.Name && agent.Evolution is { } evolution)
+        {
+            return await CallEvolutionAsync(agent, evolution, taskId, call, cancellationToken);
+        }
+
         var skill = agent.Skills.FirstOrDefault(s => s.Skill.Name == call.Skill || s.Plugin.Name == call.Skill)
             ?? throw new TaskFailedException(
-                $"agent '{definition.Namespace}/{definition.Name}' has no skill '{call.Skill}' (it has: {string.Join(", ", agent.Skills.Select(s => s.Skill.Name).Prepend(SystemTaskExecutor.SkillName))})",
+                call.Skill == EvolutionPlugin.Name
+                    ? $"agent '{definition.Namespace}/{definition.Name}' has no '{EvolutionPlugin.Name}' plugin: its spec.evolution.enabled is not true"
+                    : $"agent '{definition.Namespace}/{definition.Name}' has no skill '{call.Skill}' (it has: {string.Join(", ", Names(agent))})",
                 transient: false);
         if (!skill.Plugin.TryGetFunction(SkillNames.ToKernelName(call.Function), out var function))
         {
@@ -152,6 +161,25 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         };
     }
 
+    /// <summary>The built-in plugin runs here: it runs no user code (C# it checks goes to skill hosts).</summary>
+    private static async Task<TaskOutput> CallEvolutionAsync(AgentSnapshot agent, KernelPlugin evolution, Guid taskId, DirectCall call, CancellationToken cancellationToken)
+    {
+        if (!evolution.TryGetFunction(call.Function, out var function))
+        {
+            throw new TaskFailedException(
+                $"'{EvolutionPlugin.Name}' has no function '{call.Function}' (it has: {string.Join(", ", evolution.Select(f => f.Name))})", transient: false);
+        }
+
+        var kernel = agent.Kernel.Clone();
+        EvolutionPlugin.AttachTask(kernel, taskId);
+        var result = await function.InvokeAsync(kernel, Arguments(call.Arguments), cancellationToken);
+        return new TaskOutput(JsonSerializer.Serialize(
+            new CallOutput(result.GetValue<string>(), new SkillVersionInfo(EvolutionPlugin.Name, BuiltIn, BuiltIn)), JsonSerializerOptions.Web));
+    }
+
+    private static IEnumerable<string> Names(AgentSnapshot agent) =>
+        agent.Skills.Select(s => s.Skill.Name).Prepend(SystemTaskExecutor.SkillName).Concat(Enumerable.Repeat(EvolutionPlugin.Name, agent.Evolution is null ? 0 : 1));
+
     /// <summary>JSON strings become strings; other values their JSON text, which Semantic Kernel converts to the parameter's type.</summary>
     private static KernelArguments Arguments(JsonElement? json)
     {
@@ -172,6 +200,9 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
 
         return arguments;
     }
+
+    /// <summary>The version and digest reported for a call of the built-in plugin.</summary>
+    private const string BuiltIn = "builtin";
 
     private sealed record ChatOutput(string Answer, IReadOnlyList<ToolCallRecord> ToolCalls, IReadOnlyDictionary<string, string> Skills);
 

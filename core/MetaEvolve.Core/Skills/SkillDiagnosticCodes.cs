@@ -45,6 +45,9 @@ public static class SkillDiagnosticCodes
     /// <summary>A prompt template format this engine does not support.</summary>
     public const string TemplateFormat = "TPL002";
 
+    /// <summary>An agent's skill proposal whose arguments do not describe a skill (missing or malformed field).</summary>
+    public const string ProposalInvalid = "PRP001";
+
     /// <summary>A declared test case that failed or was stopped when the Skill was validated.</summary>
     public const string TestFailed = "TestFailed";
 }

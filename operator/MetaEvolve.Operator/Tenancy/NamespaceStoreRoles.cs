@@ -53,6 +53,7 @@ public sealed class NamespaceStoreRoles(NpgsqlDataSource dataSource, StoreOption
             $"GRANT USAGE ON SCHEMA {_schema} TO {role}",
             $"GRANT SELECT ON {_schema}.agents, {_schema}.skills, {_schema}.skill_versions TO {role}",
             $"GRANT SELECT, INSERT, UPDATE ON {_schema}.tasks TO {role}",
+            $"GRANT SELECT, INSERT ON {_schema}.skill_proposals TO {role}",
             $"GRANT EXECUTE ON FUNCTION {_schema}.ensure_upcoming_task_partitions(int) TO {role}");
         await transaction.CommitAsync(cancellationToken);
         _ensured[ns] = login;

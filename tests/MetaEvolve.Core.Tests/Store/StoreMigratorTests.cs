@@ -16,8 +16,8 @@ public class StoreMigratorTests
 
         var applied = await schema.NewMigrator().MigrateAsync(Cancellation);
 
-        Assert.Equal(["V1__store.sql", "V1_1__task_pipeline.sql", "V1_2__task_outbox.sql", "V1_3__retention.sql", "V1_4__task_submitter.sql", "V1_5__namespace_roles.sql"], applied);
-        foreach (var table in new[] { "agents", "skills", "skill_versions", "tasks", "tasks_default", "task_idempotency", "dead_lettered_tasks", "task_outbox", "thread_owners", "namespace_roles" })
+        Assert.Equal(["V1__store.sql", "V1_1__task_pipeline.sql", "V1_2__task_outbox.sql", "V1_3__retention.sql", "V1_4__task_submitter.sql", "V1_5__namespace_roles.sql", "V1_6__skill_proposals.sql"], applied);
+        foreach (var table in new[] { "agents", "skills", "skill_versions", "tasks", "tasks_default", "task_idempotency", "dead_lettered_tasks", "task_outbox", "thread_owners", "namespace_roles", "skill_proposals" })
         {
             Assert.True(
                 await schema.ScalarAsync<bool>("SELECT to_regclass(format('%I.%I', $1::text, $2::text)) IS NOT NULL", schema.Name, table),

@@ -57,6 +57,34 @@ public sealed class NamespaceCredentialsTests : IAsyncLifetime
         Assert.Equal(["queued"], await ColumnAsync(_owner, "SELECT status FROM tasks WHERE namespace = 'team-b'"));
     }
 
+    [Fact]
+    public async Task Team_a_records_and_reads_its_skill_proposals_as_a_worker_does_but_cannot_change_them()
+    {
+        await using var teamA = await StoreAsAsync("team-a");
+        var proposals = new SkillProposalRepository(teamA);
+        var id = Guid.CreateVersion7();
+        await new SkillProposalRepository(_owner).InsertAsync(Proposal(Guid.CreateVersion7(), "team-b", "PendingApproval"), Cancellation);
+
+        await proposals.InsertAsync(Proposal(id, "team-a", "Accepted"), Cancellation);
+
+        Assert.Equal("Accepted", (await proposals.FindStateAsync(id, Cancellation))?.State);
+        Assert.Equal(1, await proposals.CountRecentAsync("team-a", "helper", TimeSpan.FromHours(1), Cancellation));
+        Assert.Equal(["letters"], await proposals.AuthoredNamesAsync("team-a", "helper", Cancellation));
+        Assert.Equal(["1.0.0"], await proposals.KnownVersionsAsync("team-a", "helper", "letters", Cancellation));
+        Assert.Equal("letters", Assert.Single(await proposals.ListAuthoredAsync("team-a", "helper", Cancellation)).Skill);
+        Assert.Equal("helper", await proposals.FindOtherProposerAsync("team-a", "letters", "agent-b", Cancellation));
+        Assert.Null(await proposals.FindOtherProposerAsync("team-a", "letters", "helper", Cancellation));
+        // team-b's row is not even visible, and a worker cannot move its own row on: that is the operator's.
+        Assert.Equal(0, await proposals.CountRecentAsync("team-b", "helper", TimeSpan.FromHours(1), Cancellation));
+        var insert = await Assert.ThrowsAsync<PostgresException>(() => proposals.InsertAsync(Proposal(Guid.CreateVersion7(), "team-b", "Accepted"), Cancellation));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, insert.SqlState);
+        var update = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(teamA, "UPDATE skill_proposals SET state = 'Published'"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, update.SqlState);
+    }
+
+    private static SkillProposalRecord Proposal(Guid id, string ns, string state) =>
+        new(id, ns, "helper", null, "letters", "1.0.0", "CSharp", "{}", "sha256:x", state, null, null, "[]");
+
     [Theory]
     [InlineData("UPDATE skill_versions SET assembly = '\\x02'")]
     [InlineData("UPDATE skill_versions SET assembly_sha256 = 'forged'")]
