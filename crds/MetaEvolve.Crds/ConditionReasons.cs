@@ -24,6 +24,12 @@ public static class ConditionReasons
     public const string StoreUnavailable = "StoreUnavailable";
     public const string InUse = "InUse";
 
+    /// <summary>Skill Published False: an authored digest under manual approval waits for metaevolve.io/approve.</summary>
+    public const string AwaitingApproval = "AwaitingApproval";
+
+    /// <summary>Skill Published False: someone rejected the authored digest with metaevolve.io/reject.</summary>
+    public const string ApprovalRejected = "ApprovalRejected";
+
     /// <summary>Ready False: no worker has been available for longer than the start grace while the pool wants some.</summary>
     public const string DeploymentUnavailable = "DeploymentUnavailable";
 

@@ -15,7 +15,7 @@ public static class ConditionTypes
     /// <summary>Skill: the template parses, or the C# source passes the sandbox policy and compiles.</summary>
     public const string Validated = "Validated";
 
-    /// <summary>Skill: this digest is stored and announced to the workers.</summary>
+    /// <summary>Skill: this digest is stored and announced to the workers (False while an authored digest awaits approval).</summary>
     public const string Published = "Published";
 
     /// <summary>AgentPool: the autoscaler can read the queue lag and scale the workers.</summary>

@@ -13,7 +13,8 @@ namespace MetaEvolve.Crds;
 [PrinterColumn(2, "Version", "string", ".spec.version", "Declared version.")]
 [PrinterColumn(3, "Functions", "string", ".status.functions[*].name", "Functions the skill exposes.")]
 [PrinterColumn(4, "Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", "Whether this version is validated and published.")]
-[PrinterColumn(5, "Age", "date", ".metadata.creationTimestamp", "Time since creation.")]
+[PrinterColumn(5, "Approval", "string", ".status.approval.state", "For a skill an agent authored under manual approval: Pending, Approved or Rejected.")]
+[PrinterColumn(6, "Age", "date", ".metadata.creationTimestamp", "Time since creation.")]
 public sealed class V1Alpha1Skill : IKubernetesObject<V1ObjectMeta>, ISpec<V1Alpha1SkillSpec>, IStatus<V1Alpha1SkillStatus>
 {
     public const string KubeKind = "Skill";

@@ -11,8 +11,14 @@ public sealed class V1Alpha1SkillStatus
     [Description("sha256 of the normalized spec; the key of the stored version.")]
     public string? Digest { get; set; }
 
-    [Description("Digest of the version agents that follow the latest currently get; differs from digest while an invalid edit is rejected.")]
+    [Description("Digest of the version agents that follow the latest currently get; differs from digest while an invalid edit is rejected or an authored edit awaits approval.")]
     public string? PublishedDigest { get; set; }
+
+    [Description("spec.version of the version agents that follow the latest currently get.")]
+    public string? PublishedVersion { get; set; }
+
+    [Description("For a skill an agent authored whose agent has evolution.approval Manual: the decision on the latest digest.")]
+    public SkillApprovalStatus? Approval { get; set; }
 
     [Description("Functions the skill exposes.")]
     public IList<SkillFunction>? Functions { get; set; }

@@ -5,6 +5,7 @@ using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Operator.Evolution;
 using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Pools;
 using MetaEvolve.Operator.Retention;
@@ -113,6 +114,9 @@ public static class OperatorHost
         builder.Services.AddSingleton<StatusWriter>();
         builder.Services.AddSingleton<Finalizers>();
         builder.Services.AddSingleton(sp => new EventRecorder(sp.GetRequiredService<IKubernetes>(), "metaevolve-operator", sp.GetRequiredService<ILogger<EventRecorder>>()));
+        // Agents' skill proposals (skill_proposals), taken by the leader.
+        builder.Services.AddSingleton(sp => new SkillProposalRows(sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddHostedService<SkillProposalIntake>();
         builder.Services.AddSingleton<LeaderElection>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
 

@@ -3,6 +3,7 @@ using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Crds;
+using MetaEvolve.Operator.Evolution;
 using MetaEvolve.Operator.Runtime;
 using Npgsql;
 
@@ -11,14 +12,18 @@ namespace MetaEvolve.Operator.Skills;
 /// <summary>
 /// Skill → validated with the shared skill code, stored as an immutable version by digest (with the compiled
 /// assembly), made the latest, and announced on the config bucket. An invalid edit is never stored, so agents keep
-/// the last good version. Deletion waits until no Agent uses the skill, then removes it from the store. A store that
-/// cannot be reached gives Ready=False with reason StoreUnavailable, retried with backoff.
+/// the last good version. A skill an agent authored under evolution.approval Manual (<see cref="SkillApprovalGate"/>)
+/// waits after validation: its new digest is neither stored nor served until the annotation metaevolve.io/approve
+/// names it (metaevolve.io/reject ends it), so no agent — not even one pinning the version — gets it before a person
+/// said yes. Deletion waits until no Agent uses the skill, then removes it from the store. A store that cannot be
+/// reached gives Ready=False with reason StoreUnavailable, retried with backoff.
 /// </summary>
 [RequiresPermission(ApiGroup.Group, V1Alpha1Skill.KubePlural, "get,list,watch,patch,update")]
 [RequiresPermission(ApiGroup.Group, V1Alpha1Skill.KubePlural + "/status", "get,patch,update")]
 public sealed class SkillReconciler(
     ClusterState state,
     SkillVersionRepository store,
+    SkillProposalRows proposals,
     SkillValidator validator,
     ConfigNoticeBoard notices,
     StatusWriter statusWriter,
@@ -28,7 +33,10 @@ public sealed class SkillReconciler(
 {
     private static readonly JsonSerializerOptions FunctionJson = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Declares the skill controller: a change to a skill reconciles it, and so does an agent letting go of a skill being deleted.</summary>
+    /// <summary>
+    /// Declares the skill controller: a change to a skill reconciles it, and so does an agent letting go of a skill being
+    /// deleted, or changing evolution.approval (its authored skills may stop or start waiting for a person).
+    /// </summary>
     public Controller<V1Alpha1Skill> SetupWith(ControllerManager manager)
     {
         ArgumentNullException.ThrowIfNull(manager);
@@ -37,6 +45,11 @@ public sealed class SkillReconciler(
             .Watches<V1Alpha1Agent>(agent => (agent.Spec.Skills ?? [])
                 .Select(reference => new ObjectKey(agent.Metadata.NamespaceProperty ?? "", reference.Name))
                 .Where(key => state.Skills.Get(key) is { } skill && Finalizers.IsDeleting(skill)))
+            .Watches<V1Alpha1Agent>(agent => state.Skills.List(agent.Metadata.NamespaceProperty)
+                    .Where(skill => SkillApprovalGate.Author(skill) == agent.Metadata.Name)
+                    .Select(skill => ObjectKey.Of(skill)),
+                when: change => change.Previous is null || change.Type == k8s.WatchEventType.Deleted
+                    || change.Previous.Spec.Evolution?.Approval != change.Current.Spec.Evolution?.Approval)
             .Complete(this);
     }
 
@@ -58,15 +71,16 @@ public sealed class SkillReconciler(
 
         var digest = SkillSpecDigest.Compute(skill.Spec);
         V1Alpha1SkillStatus status;
-        if (AlreadyRejected(skill, digest))
+        var gated = SkillApprovalGate.Applies(skill, SkillApprovalGate.Author(skill) is { } author ? state.Agents.Get(new ObjectKey(key.Namespace, author)) : null);
+        if (AlreadyRejected(skill, digest) || (gated && SkillApprovalGate.AlreadyAnswered(skill, digest)))
         {
-            // Same rejected spec as last time: compiling it again would only give the same diagnostics.
+            // Same rejected (or still waiting) spec as last time: compiling it again would only give the same answer.
             return ReconcileResult.Done;
         }
 
         try
         {
-            status = await ValidateAndPublishAsync(key, skill, digest, cancellationToken);
+            status = await ValidateAndPublishAsync(key, skill, digest, gated, cancellationToken);
         }
         catch (NpgsqlException exception)
         {
@@ -79,17 +93,31 @@ public sealed class SkillReconciler(
         return ReconcileResult.Done;
     }
 
-    private async Task<V1Alpha1SkillStatus> ValidateAndPublishAsync(ObjectKey key, V1Alpha1Skill skill, string digest, CancellationToken cancellationToken)
+    /// <param name="gated">The skill's new digests wait for a person (<see cref="SkillApprovalGate.Applies"/>).</param>
+    private async Task<V1Alpha1SkillStatus> ValidateAndPublishAsync(ObjectKey key, V1Alpha1Skill skill, string digest, bool gated, CancellationToken cancellationToken)
     {
+        var decision = gated ? SkillApprovalGate.Decision(skill, digest) : ApprovalDecision.None;
         var stored = await store.FindByDigestAsync(key.Namespace, key.Name, digest, cancellationToken);
         IReadOnlyList<SkillFunctionInfo> functions;
         if (stored is null)
         {
+            if (decision == ApprovalDecision.Reject)
+            {
+                return await RejectApprovalAsync(key, skill, digest, cancellationToken);
+            }
+
             var validation = await validator.ValidateAsync(skill, digest, cancellationToken);
             if (!validation.Succeeded)
             {
                 logger.LogInformation("Skill {Skill} rejected: {Reason} with {Count} diagnostics", key, validation.Reason, validation.Diagnostics.Count);
                 return SkillStatusBuilder.Rejected(skill, digest, validation, DateTime.UtcNow);
+            }
+
+            if (gated && decision != ApprovalDecision.Approve)
+            {
+                // Stored only once approved: a stored version is one an agent pinning its spec.version may get.
+                logger.LogInformation("Skill {Skill} version {Version} ({Digest}) awaits approval", key, skill.Spec.Version, digest);
+                return SkillStatusBuilder.AwaitingApproval(skill, digest, DateTime.UtcNow);
             }
 
             functions = validation.Functions;
@@ -98,12 +126,45 @@ public sealed class SkillReconciler(
         else
         {
             functions = JsonSerializer.Deserialize<List<SkillFunctionInfo>>(stored.FunctionsJson, FunctionJson) ?? [];
-            // Stored before (an unchanged spec, or an edit reverted to an earlier version): make it the latest again.
+            // Stored before (an unchanged spec, an edit reverted to an earlier version, or one approved already): make
+            // it the latest again.
             await PublishAsync(key, skill, digest, functions, null, cancellationToken);
         }
 
         await notices.AnnounceAsync(ConfigNotices.SkillKey(key.Namespace, key.Name), digest, cancellationToken);
-        return SkillStatusBuilder.Published(skill, digest, functions, DateTime.UtcNow);
+        var approval = decision == ApprovalDecision.Approve ? await ApproveAsync(key, skill, digest, cancellationToken) : null;
+        return SkillStatusBuilder.Published(skill, digest, functions, DateTime.UtcNow, approval);
+    }
+
+    /// <summary>The approved digest is served: the proposal ends Published, and the approval is news once.</summary>
+    private async Task<SkillApprovalStatus> ApproveAsync(ObjectKey key, V1Alpha1Skill skill, string digest, CancellationToken cancellationToken)
+    {
+        var by = SkillApprovalGate.DecidedBy(skill);
+        var approval = SkillStatusBuilder.Decided(skill, SkillApprovalState.Approved, digest, by, DateTime.UtcNow);
+        await proposals.DecideAsync(key.Namespace, key.Name, SkillProposalRows.Published, by, null, cancellationToken);
+        if (skill.Status?.Approval is not { State: SkillApprovalState.Approved } previous || previous.Digest != digest)
+        {
+            logger.LogInformation("Skill {Skill} version {Version} ({Digest}) approved by {By}", key, skill.Spec.Version, digest, by ?? "someone");
+            await events.RecordAsync(skill, EventRecorder.Normal, SkillEvents.Approved,
+                $"version {skill.Spec.Version} ({digest}) approved{(by is null ? "" : $" by {by}")} and published", cancellationToken);
+        }
+
+        return approval;
+    }
+
+    /// <summary>The rejected digest is never stored or served: the proposal ends Rejected, and the rejection is news once.</summary>
+    private async Task<V1Alpha1SkillStatus> RejectApprovalAsync(ObjectKey key, V1Alpha1Skill skill, string digest, CancellationToken cancellationToken)
+    {
+        var by = SkillApprovalGate.DecidedBy(skill);
+        var message = $"rejected{(by is null ? "" : $" by {by}")} with the annotation {Crds.Labels.AuthoredSkillKeys.Reject}";
+        await proposals.DecideAsync(key.Namespace, key.Name, SkillProposalRows.Rejected, by, message, cancellationToken);
+        if (skill.Status?.Approval is not { State: SkillApprovalState.Rejected } previous || previous.Digest != digest)
+        {
+            logger.LogInformation("Skill {Skill} version {Version} ({Digest}) rejected by {By}", key, skill.Spec.Version, digest, by ?? "someone");
+            await events.RecordAsync(skill, EventRecorder.Warning, SkillEvents.Rejected, $"version {skill.Spec.Version} ({digest}) {message}", cancellationToken);
+        }
+
+        return SkillStatusBuilder.ApprovalRejected(skill, digest, by, DateTime.UtcNow);
     }
 
     private static bool AlreadyRejected(V1Alpha1Skill skill, string digest) =>

@@ -7,7 +7,8 @@ namespace MetaEvolve.Operator.Skills;
 /// <summary>A skill's status. Pure.</summary>
 public static class SkillStatusBuilder
 {
-    public static V1Alpha1SkillStatus Published(V1Alpha1Skill skill, string digest, IReadOnlyList<SkillFunctionInfo> functions, DateTime now)
+    /// <param name="approval">The decision that let an authored digest through; by default the status keeps the one it has.</param>
+    public static V1Alpha1SkillStatus Published(V1Alpha1Skill skill, string digest, IReadOnlyList<SkillFunctionInfo> functions, DateTime now, SkillApprovalStatus? approval = null)
     {
         ArgumentNullException.ThrowIfNull(skill);
         var generation = skill.Metadata.Generation;
@@ -23,11 +24,69 @@ public static class SkillStatusBuilder
             ObservedGeneration = generation,
             Digest = digest,
             PublishedDigest = digest,
+            PublishedVersion = version,
             Functions = [.. functions.Select(ToStatus)],
             Diagnostics = [],
             Conditions = conditions,
+            Approval = approval ?? skill.Status?.Approval,
         };
     }
+
+    /// <summary>
+    /// An authored digest that validated and waits for a person (evolution.approval Manual): nothing new is served,
+    /// agents keep the published version (if any), and status names the digest to approve.
+    /// </summary>
+    public static V1Alpha1SkillStatus AwaitingApproval(V1Alpha1Skill skill, string digest, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(skill);
+        var generation = skill.Metadata.Generation;
+        var version = skill.Spec.Version ?? SkillDefaults.Version;
+        var message = $"version {version} ({digest}) awaits approval: annotate {Crds.Labels.AuthoredSkillKeys.Approve}={digest} or {Crds.Labels.AuthoredSkillKeys.Reject}={digest}; "
+            + Served(skill);
+        var conditions = Conditions.Set(skill.Status?.Conditions, ConditionTypes.Validated, true, ConditionReasons.Reconciled,
+            skill.Spec.Type == SkillType.CSharp ? "the source passes the sandbox policy, compiles and passes its tests" : "the template parses", generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.Published, false, ConditionReasons.AwaitingApproval, message, generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.Ready, false, ConditionReasons.AwaitingApproval, message, generation, now);
+        conditions = Conditions.Remove(conditions, ConditionTypes.Stalled);
+        return Unpublished(skill, digest, conditions, Decided(skill, SkillApprovalState.Pending, digest, null, now));
+    }
+
+    /// <summary>A person rejected the authored digest: it is never served; agents keep the published version (if any).</summary>
+    public static V1Alpha1SkillStatus ApprovalRejected(V1Alpha1Skill skill, string digest, string? by, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(skill);
+        var generation = skill.Metadata.Generation;
+        var message = $"version {skill.Spec.Version ?? SkillDefaults.Version} ({digest}) was rejected{(by is null ? "" : $" by {by}")}; " + Served(skill);
+        var conditions = Conditions.Set(skill.Status?.Conditions, ConditionTypes.Published, false, ConditionReasons.ApprovalRejected, message, generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.Ready, false, ConditionReasons.ApprovalRejected, message, generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.Stalled, true, ConditionReasons.ApprovalRejected, message, generation, now);
+        return Unpublished(skill, digest, conditions, Decided(skill, SkillApprovalState.Rejected, digest, by, now));
+    }
+
+    /// <summary>The approval record for a decision; its time stays that of the first time this state was set for this digest.</summary>
+    public static SkillApprovalStatus Decided(V1Alpha1Skill skill, SkillApprovalState state, string digest, string? by, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(skill);
+        var previous = skill.Status?.Approval;
+        var same = previous is not null && previous.State == state && previous.Digest == digest;
+        return new SkillApprovalStatus { State = state, Digest = digest, By = same ? previous!.By ?? by : by, At = same ? previous!.At ?? now : now };
+    }
+
+    private static string Served(V1Alpha1Skill skill) => skill.Status?.PublishedDigest is { } served
+        ? $"agents keep version {skill.Status.PublishedVersion ?? "?"} ({served})"
+        : "no version of this skill has been published";
+
+    private static V1Alpha1SkillStatus Unpublished(V1Alpha1Skill skill, string digest, List<k8s.Models.V1Condition> conditions, SkillApprovalStatus approval) => new()
+    {
+        ObservedGeneration = skill.Metadata.Generation,
+        Digest = digest,
+        PublishedDigest = skill.Status?.PublishedDigest,
+        PublishedVersion = skill.Status?.PublishedVersion,
+        Functions = skill.Status?.Functions,
+        Diagnostics = [],
+        Conditions = conditions,
+        Approval = approval,
+    };
 
     /// <summary>
     /// The spec does not validate: nothing is stored, agents keep the last published version (if any), and status
@@ -53,9 +112,11 @@ public static class SkillStatusBuilder
             ObservedGeneration = generation,
             Digest = digest,
             PublishedDigest = previous,
+            PublishedVersion = skill.Status?.PublishedVersion,
             Functions = skill.Status?.Functions,
             Diagnostics = [.. validation.Diagnostics.Select(ToStatus)],
             Conditions = conditions,
+            Approval = skill.Status?.Approval,
         };
     }
 
@@ -103,7 +164,7 @@ public static class SkillStatusBuilder
         Parameters = [.. function?.Parameters ?? []],
     };
 
-    private static Crds.SkillDiagnostic ToStatus(Core.Skills.SkillDiagnostic diagnostic) => new()
+    public static Crds.SkillDiagnostic ToStatus(Core.Skills.SkillDiagnostic diagnostic) => new()
     {
         Severity = Enum.TryParse<DiagnosticSeverity>(diagnostic.Severity, out var severity) ? severity : DiagnosticSeverity.Error,
         Code = diagnostic.Code,
@@ -118,8 +179,10 @@ public static class SkillStatusBuilder
         ObservedGeneration = skill.Status?.ObservedGeneration,
         Digest = skill.Status?.Digest,
         PublishedDigest = skill.Status?.PublishedDigest,
+        PublishedVersion = skill.Status?.PublishedVersion,
         Functions = skill.Status?.Functions,
         Diagnostics = skill.Status?.Diagnostics,
         Conditions = conditions,
+        Approval = skill.Status?.Approval,
     };
 }

@@ -21,6 +21,9 @@ public class ClusterRoleTests
     [InlineData("watch", "apps", "deployments", null, true)]
     [InlineData("create", "", "events", null, true)]
     [InlineData("delete", "metaevolve.io", "agentpools", null, false)]
+    // Agents' proposals become Skills the operator creates; it never deletes one.
+    [InlineData("create", "metaevolve.io", "skills", null, true)]
+    [InlineData("delete", "metaevolve.io", "skills", null, false)]
     [InlineData("create", "", "pods", null, false)]
     // The 0↔1 step of scale to zero goes through /scale; nothing else of the Deployment's subresources is touched.
     [InlineData("patch", "apps", "deployments", "scale", true)]

@@ -1,7 +1,8 @@
 -- Argo CD health of a MetaEvolve Skill (Lua 5.1, as Argo CD runs it; obj is the live object).
 -- Healthy once Ready is True (the version is published); Degraded when Stalled (the template or source is rejected,
 -- its tests fail: a person must fix the spec); Progressing while there is no status, the status lags the spec, or a
--- deletion waits on its finalizer (for instance until no agent uses the skill).
+-- deletion waits on its finalizer (for instance until no agent uses the skill); Suspended while a version an agent
+-- authored awaits a person's approval (the annotation metaevolve.io/approve), whose rejection is Degraded (Stalled).
 local hs = {}
 
 -- Ready=False reasons that need a person; any other reason is the operator still at work.
@@ -44,6 +45,12 @@ end
 
 if ready.status == "True" then
   hs.status = "Healthy"
+  hs.message = ready.message
+  return hs
+end
+
+if ready.reason == "AwaitingApproval" then
+  hs.status = "Suspended"
   hs.message = ready.message
   return hs
 end
