@@ -32,6 +32,9 @@ public sealed class Kubectl
         Kubeconfig.Write(_kubeconfig, server.KubeconfigFor(user, ns));
     }
 
+    /// <summary>This kubectl's kubeconfig (other clients under test may use it as that user).</summary>
+    public string KubeconfigPath => _kubeconfig;
+
     /// <summary>The binary for a minor version; fails the test under CI when it is missing, skips otherwise.</summary>
     public static string Binary(int minor) => RequiredTools.Kubectl(minor);
 

@@ -58,6 +58,18 @@ public sealed class KubectlConformanceTests
         Assert.Contains(host.Server.Requests.ForUser("kubectl-user"), r => r is { Verb: "patch", Resource: "configmaps", Name: "settings" });
     }
 
+    [Fact]
+    public async Task Auth_whoami_names_the_user_of_the_token()
+    {
+        // authentication.k8s.io/v1 SelfSubjectReview, which kubectl uses from 1.28 on.
+        var (host, kubectl) = await StartAsync(33);
+        await using var _ = host;
+
+        var user = (await kubectl.RunAsync("auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}")).Ok();
+
+        Assert.Equal("kubectl-user [\"system:authenticated\"]", user.Trim());
+    }
+
     [Theory]
     [MemberData(nameof(Versions))]
     public async Task Get_prints_printer_columns(int minor)

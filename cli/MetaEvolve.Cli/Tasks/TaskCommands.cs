@@ -44,7 +44,7 @@ internal static class TaskCommands
         var options = new GatewayCommandOptions();
         var agent = new Argument<string>("agent") { Description = "Agent name, or namespace/name." };
         var function = new Argument<string>("function") { Description = "skill.function to call." };
-        var arguments = new Argument<string[]>("arguments") { Description = "name=value pairs; a value that is valid JSON (5, true, {...}) is passed as JSON, anything else as a string.", Arity = ArgumentArity.ZeroOrMore };
+        var arguments = new Argument<string[]>("arguments") { Description = "name=value pairs; a value that is valid JSON (5, true, {...}) is passed as JSON, anything else as a string; name=@path reads the value from a file (JSON for .json, else a string), name=@@text passes @text.", Arity = ArgumentArity.ZeroOrMore };
         var (wait, timeout, idempotency) = WaitOptions();
         var command = new Command("call", "Call one skill function through an agent (no model); prints the task id, or the result with --wait.")
         {
@@ -60,7 +60,7 @@ internal static class TaskCommands
             {
                 throw new GatewaySettingsException($"'{target}' is not skill.function (e.g. text-stats.WordCount)");
             }
-            var body = new { call = new { skill = target[..dot], function = target[(dot + 1)..], arguments = ParseArguments(parse.GetValue(arguments) ?? []) } };
+            var body = new { call = new { skill = target[..dot], function = target[(dot + 1)..], arguments = CallArguments.Parse(parse.GetValue(arguments) ?? [], Environment.CurrentDirectory) } };
             return await SubmitAndMaybeWaitAsync(client, printer, ns, name, body, parse.GetValue(idempotency), parse.GetValue(wait), parse.GetValue(timeout), ct);
         }, ct));
         return command;
@@ -193,31 +193,5 @@ internal static class TaskCommands
     {
         var slash = agent.IndexOf('/', StringComparison.Ordinal);
         return slash < 0 ? (defaultNamespace, agent) : (agent[..slash], agent[(slash + 1)..]);
-    }
-
-    private static Dictionary<string, JsonElement> ParseArguments(string[] pairs)
-    {
-        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var pair in pairs)
-        {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new GatewaySettingsException($"argument '{pair}' is not name=value");
-            }
-            var text = pair[(eq + 1)..];
-            JsonElement value;
-            try
-            {
-                using var document = JsonDocument.Parse(text);
-                value = document.RootElement.Clone();
-            }
-            catch (JsonException)
-            {
-                value = JsonSerializer.SerializeToElement(text);
-            }
-            result[pair[..eq]] = value;
-        }
-        return result;
     }
 }

@@ -105,6 +105,12 @@ public static class BuiltInResources
             Group = "authorization.k8s.io", Version = "v1", Kind = "SubjectAccessReview", Plural = "subjectaccessreviews",
             Singular = "subjectaccessreview", Namespaced = false, Verbs = ["create"], Columns = [Name],
         },
+        // Answered by Authentication.SelfSubjectReviews from the caller's identity, never stored.
+        new ResourceType
+        {
+            Group = "authentication.k8s.io", Version = "v1", Kind = "SelfSubjectReview", Plural = "selfsubjectreviews",
+            Singular = "selfsubjectreview", Namespaced = false, Verbs = ["create"], Columns = [Name],
+        },
     ];
 
     private static ResourceType Core(string kind, string plural, bool namespaced = true, IReadOnlyList<string>? shortNames = null,

@@ -205,6 +205,10 @@ public sealed class ApiRequestHandler(
                 result = reviews.Review(await Body(context));
                 code = 201;
                 break;
+            case "create" when type.GroupResource == SelfSubjectReviews.Resource:
+                result = SelfSubjectReviews.Review(CallerIdentity.Of(context));
+                code = 201;
+                break;
             case "get" when path.Subresource == "scale":
                 result = scales.Get(type, ns, path.Name!);
                 break;

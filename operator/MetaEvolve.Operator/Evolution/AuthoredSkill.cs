@@ -1,4 +1,5 @@
 using k8s.Models;
+using MetaEvolve.Core.Skills.Evolution;
 using MetaEvolve.Crds;
 using MetaEvolve.Crds.Labels;
 
@@ -13,10 +14,6 @@ public sealed record NameRefusal(string Reason, string Message);
 /// </summary>
 public static class AuthoredSkill
 {
-    public const string NameOwnedByHuman = "NameOwnedByHuman";
-    public const string NameOwnedByOtherAgent = "NameOwnedByOtherAgent";
-    public const string QuotaExceeded = "QuotaExceeded";
-
     /// <summary>Null when <paramref name="agent"/> may write the Skill: it does not exist yet, or that agent authored it.</summary>
     public static NameRefusal? Refusal(V1Alpha1Skill? existing, string agent)
     {
@@ -27,8 +24,8 @@ public static class AuthoredSkill
 
         var name = existing.Metadata.Name;
         return existing.Spec.Origin is { AuthoredBy: SkillAuthor.Agent, AgentRef.Name: var author }
-            ? author == agent ? null : new NameRefusal(NameOwnedByOtherAgent, $"Skill {name} was authored by agent {author}")
-            : new NameRefusal(NameOwnedByHuman, $"Skill {name} was written by a person; agents may not replace it");
+            ? author == agent ? null : new NameRefusal(ProposalRefusals.NameOwnedByOtherAgent, $"Skill {name} was authored by agent {author}")
+            : new NameRefusal(ProposalRefusals.NameOwnedByHuman, $"Skill {name} was written by a person; agents may not replace it");
     }
 
     /// <summary>How many Skills of the namespace <paramref name="agent"/> authored (its evolution.maxAuthoredSkills counts them).</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
+using MetaEvolve.Core.Skills.Evolution;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Hosting;
@@ -101,7 +102,7 @@ public sealed class SkillProposalIntake(
         var evolution = agent?.Spec.Evolution;
         if (agent is null || evolution is not { Enabled: true })
         {
-            await FinishAsync(proposal, SkillProposalRows.Rejected, null,
+            await FinishAsync(proposal, ProposalStates.Rejected, null,
                 agent is null ? $"agent {proposal.Agent} does not exist in namespace {ns}" : $"agent {proposal.Agent} has evolution.enabled false", null, cancellationToken);
             return;
         }
@@ -113,7 +114,7 @@ public sealed class SkillProposalIntake(
         }
         catch (JsonException exception)
         {
-            await FinishAsync(proposal, SkillProposalRows.Rejected, null, $"spec is not a Skill spec: {exception.Message}", null, cancellationToken);
+            await FinishAsync(proposal, ProposalStates.Rejected, null, $"spec is not a Skill spec: {exception.Message}", null, cancellationToken);
             return;
         }
 
@@ -122,12 +123,12 @@ public sealed class SkillProposalIntake(
         var quota = evolution.MaxAuthoredSkills ?? AgentDefaults.MaxAuthoredSkills;
         if (refusal is null && existing is null && AuthoredSkill.CountAuthoredBy(state.Skills.List(ns), proposal.Agent) >= quota)
         {
-            refusal = new NameRefusal(AuthoredSkill.QuotaExceeded, $"agent {proposal.Agent} has authored {quota} skills, its evolution.maxAuthoredSkills");
+            refusal = new NameRefusal(ProposalRefusals.QuotaExceeded, $"agent {proposal.Agent} has authored {quota} skills, its evolution.maxAuthoredSkills");
         }
 
         if (refusal is not null)
         {
-            await FinishAsync(proposal, SkillProposalRows.Refused, refusal.Reason, refusal.Message, null, cancellationToken);
+            await FinishAsync(proposal, ProposalStates.Refused, refusal.Reason, refusal.Message, null, cancellationToken);
             return;
         }
 
@@ -137,7 +138,7 @@ public sealed class SkillProposalIntake(
         {
             var diagnostics = KubernetesJson.Serialize(validation.Diagnostics.Select(d => SkillStatusBuilder.ToStatus(d)).ToList());
             var first = validation.Diagnostics.Count > 0 ? validation.Diagnostics[0] : null;
-            await FinishAsync(proposal, SkillProposalRows.Rejected, validation.Reason,
+            await FinishAsync(proposal, ProposalStates.Rejected, validation.Reason,
                 first is null ? "the skill does not validate" : $"line {first.Line}, column {first.Column}: {first.Code}: {first.Message}", diagnostics, cancellationToken);
             return;
         }
@@ -150,7 +151,7 @@ public sealed class SkillProposalIntake(
         catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.UnprocessableEntity)
         {
             // The Skill schema (names, version pattern, CEL rules) refused it.
-            await FinishAsync(proposal, SkillProposalRows.Rejected, null, $"the API server refused the Skill: {exception.Response.Content}", null, cancellationToken);
+            await FinishAsync(proposal, ProposalStates.Rejected, null, $"the API server refused the Skill: {exception.Response.Content}", null, cancellationToken);
             return;
         }
 
@@ -164,7 +165,7 @@ public sealed class SkillProposalIntake(
             ? $"Skill {name} version {spec.Version} ({digest}) awaits approval: annotate {Crds.Labels.AuthoredSkillKeys.Approve}={digest}"
             : $"Skill {name} version {spec.Version} ({digest}) is published";
 
-        if (await rows.HandleAsync(proposal.Id, waits ? SkillProposalRows.PendingApproval : SkillProposalRows.Published, null, message, null, cancellationToken))
+        if (await rows.HandleAsync(proposal.Id, waits ? ProposalStates.PendingApproval : ProposalStates.Published, null, message, null, cancellationToken))
         {
             logger.LogInformation("Took proposal {Id}: {Message}", proposal.Id, message);
             var news = $"agent {proposal.Agent} proposed version {spec.Version} ({digest}); {(waits ? "it awaits approval" : "it is published")}";

@@ -13,12 +13,6 @@ public sealed record AcceptedProposal(Guid Id, string Namespace, string Agent, s
 /// </summary>
 public sealed class SkillProposalRows(NpgsqlDataSource dataSource)
 {
-    public const string Accepted = "Accepted";
-    public const string PendingApproval = "PendingApproval";
-    public const string Published = "Published";
-    public const string Rejected = "Rejected";
-    public const string Refused = "Refused";
-
     /// <summary>The oldest Accepted rows (the partial index skill_proposals_accepted).</summary>
     public async Task<IReadOnlyList<AcceptedProposal>> AcceptedAsync(int limit, CancellationToken cancellationToken)
     {

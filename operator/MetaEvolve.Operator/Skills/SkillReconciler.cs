@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Skills;
+using MetaEvolve.Core.Skills.Evolution;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Evolution;
@@ -141,7 +142,7 @@ public sealed class SkillReconciler(
     {
         var by = SkillApprovalGate.DecidedBy(skill);
         var approval = SkillStatusBuilder.Decided(skill, SkillApprovalState.Approved, digest, by, DateTime.UtcNow);
-        await proposals.DecideAsync(key.Namespace, key.Name, SkillProposalRows.Published, by, null, cancellationToken);
+        await proposals.DecideAsync(key.Namespace, key.Name, ProposalStates.Published, by, null, cancellationToken);
         if (skill.Status?.Approval is not { State: SkillApprovalState.Approved } previous || previous.Digest != digest)
         {
             logger.LogInformation("Skill {Skill} version {Version} ({Digest}) approved by {By}", key, skill.Spec.Version, digest, by ?? "someone");
@@ -157,7 +158,7 @@ public sealed class SkillReconciler(
     {
         var by = SkillApprovalGate.DecidedBy(skill);
         var message = $"rejected{(by is null ? "" : $" by {by}")} with the annotation {Crds.Labels.AuthoredSkillKeys.Reject}";
-        await proposals.DecideAsync(key.Namespace, key.Name, SkillProposalRows.Rejected, by, message, cancellationToken);
+        await proposals.DecideAsync(key.Namespace, key.Name, ProposalStates.Rejected, by, message, cancellationToken);
         if (skill.Status?.Approval is not { State: SkillApprovalState.Rejected } previous || previous.Digest != digest)
         {
             logger.LogInformation("Skill {Skill} version {Version} ({Digest}) rejected by {By}", key, skill.Spec.Version, digest, by ?? "someone");

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
 using MetaEvolve.Crds.Labels;
+using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 using NATS.Client.JetStream;
 using Npgsql;
@@ -13,7 +15,7 @@ namespace MetaEvolve.Operator.Tests.Cluster;
 /// <summary>
 /// The whole loop with real processes: an agent's worker (connected as its namespace's store role) proposes a skill
 /// with evolution.ProposeSkill, the operator turns the proposal into a Skill awaiting approval, nobody can call it until
-/// its digest is approved with an annotation, and then the agent calls it.
+/// a person approves its digest with <c>metaevolve skill approve</c>, and then the agent calls it.
 /// </summary>
 [Trait(Services.Trait, Services.Needed)]
 public class SelfEvolutionLoopTests
@@ -78,17 +80,25 @@ public class SelfEvolutionLoopTests
         var answer = JsonNode.Parse(Result(proposal))!.AsObject();
         Assert.True((string?)answer["state"] == "PendingApproval", answer.ToJsonString());
 
+        // The row moves once the Skill is written; the skill controller records the wait in its status a moment later.
+        await OperatorCluster.EventuallyAsync(async () => (await cluster.SkillAsync("letter-count")).Status?.Approval?.State == SkillApprovalState.Pending,
+            "the skill awaits approval");
         var skill = await cluster.SkillAsync("letter-count");
-        Assert.Equal(SkillApprovalState.Pending, skill.Status.Approval?.State);
         Assert.Equal("author", skill.Metadata.Labels[AuthoredSkillKeys.AuthoredBy]);
         Assert.Equal("author", skill.Spec.Origin?.AgentRef?.Name);
         var before = await RunAsync(tasks, publisher, cluster, "letter-count", "Count", new JsonObject { ["text"] = "abc" });
         Assert.Equal(TaskStates.Failed, before.Status);
 
-        await cluster.Kubectl.OkAsync(["annotate", "--overwrite", "skill/letter-count",
-            $"{AuthoredSkillKeys.Approve}={skill.Status.Approval!.Digest}", $"{AuthoredSkillKeys.ApprovedBy}=alice"]);
+        // A person approves with the CLI, as the kubeconfig's user; the API server says who that is.
+        var (approved, approveOutput) = await MetaEvolveAsync(cluster, "skill", "approve", "letter-count");
+        Assert.True(approved == 0, approveOutput);
+        Assert.Contains($"approved skill {cluster.Namespace}/letter-count version 1.0.0 ({skill.Status.Approval!.Digest}) as {OperatorCluster.KubectlUser}", approveOutput, StringComparison.Ordinal);
         await OperatorCluster.EventuallyAsync(async () => (await cluster.SkillAsync("letter-count")).Status.PublishedDigest == skill.Status.Approval.Digest,
             "the approved digest is published");
+        Assert.Equal(OperatorCluster.KubectlUser, (await cluster.SkillAsync("letter-count")).Status.Approval?.By);
+        var (again, againOutput) = await MetaEvolveAsync(cluster, "skill", "approve", "letter-count");
+        Assert.True(again == 2, againOutput);
+        Assert.Contains("has no version waiting for approval (approval: Approved)", againOutput, StringComparison.Ordinal);
 
         // Workers serve it within moments of the notice; the test allows 30 s for a loaded machine.
         TaskRecord after = before;
@@ -116,6 +126,23 @@ public class SelfEvolutionLoopTests
         await OperatorCluster.EventuallyAsync(async () => (record = await tasks.GetAsync(envelope.Id, Ct)) is { } r && TaskStates.IsFinal(r.Status),
             $"task {skill}.{function} ends", seconds: 60);
         return record!;
+    }
+
+    /// <summary>The built <c>metaevolve</c> command, as a user runs it, with the test kubectl's kubeconfig.</summary>
+    private static async Task<(int ExitCode, string Output)> MetaEvolveAsync(OperatorCluster cluster, params string[] args)
+    {
+        var dll = Path.Combine(RepositoryRoot.Path, "cli", "MetaEvolve.Cli", "bin", "Debug", "net10.0", "metaevolve.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])[dll, .. args, "--kubeconfig", cluster.Kubectl.KubeconfigPath, "-n", cluster.Namespace])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync(Ct);
+        var error = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        return (process.ExitCode, await output + await error);
     }
 
     private static string Result(TaskRecord record)

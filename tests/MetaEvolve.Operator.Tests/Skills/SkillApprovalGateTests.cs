@@ -1,4 +1,5 @@
 using k8s.Models;
+using MetaEvolve.Core.Skills.Evolution;
 using MetaEvolve.Crds;
 using MetaEvolve.Crds.Labels;
 using MetaEvolve.Operator.Evolution;
@@ -75,9 +76,9 @@ public class SkillApprovalGateTests
     {
         Assert.Null(AuthoredSkill.Refusal(null, "writer"));
         Assert.Null(AuthoredSkill.Refusal(Skill(ByAgent("writer")), "writer"));
-        Assert.Equal(AuthoredSkill.NameOwnedByOtherAgent, AuthoredSkill.Refusal(Skill(ByAgent("someone-else")), "writer")?.Reason);
-        Assert.Equal(AuthoredSkill.NameOwnedByHuman, AuthoredSkill.Refusal(Skill(null), "writer")?.Reason);
-        Assert.Equal(AuthoredSkill.NameOwnedByHuman, AuthoredSkill.Refusal(Skill(new SkillOrigin { AuthoredBy = SkillAuthor.Human }), "writer")?.Reason);
+        Assert.Equal(ProposalRefusals.NameOwnedByOtherAgent, AuthoredSkill.Refusal(Skill(ByAgent("someone-else")), "writer")?.Reason);
+        Assert.Equal(ProposalRefusals.NameOwnedByHuman, AuthoredSkill.Refusal(Skill(null), "writer")?.Reason);
+        Assert.Equal(ProposalRefusals.NameOwnedByHuman, AuthoredSkill.Refusal(Skill(new SkillOrigin { AuthoredBy = SkillAuthor.Human }), "writer")?.Reason);
     }
 
     [Fact]
