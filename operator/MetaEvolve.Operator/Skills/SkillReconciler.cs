@@ -146,11 +146,21 @@ public sealed class SkillReconciler(
         if (skill.Status?.Approval is not { State: SkillApprovalState.Approved } previous || previous.Digest != digest)
         {
             logger.LogInformation("Skill {Skill} version {Version} ({Digest}) approved by {By}", key, skill.Spec.Version, digest, by ?? "someone");
-            await events.RecordAsync(skill, EventRecorder.Normal, SkillEvents.Approved,
-                $"version {skill.Spec.Version} ({digest}) approved{(by is null ? "" : $" by {by}")} and published", cancellationToken);
+            var news = $"version {skill.Spec.Version} ({digest}) approved{(by is null ? "" : $" by {by}")} and published";
+            await events.RecordAsync(skill, EventRecorder.Normal, SkillEvents.Approved, news, cancellationToken);
+            await RecordOnAuthorAsync(key, skill, EventRecorder.Normal, SkillEvents.Approved, news, cancellationToken);
         }
 
         return approval;
+    }
+
+    /// <summary>The authoring Agent hears of a decision on its skill too (<c>kubectl describe agent</c> shows it).</summary>
+    private async Task RecordOnAuthorAsync(ObjectKey key, V1Alpha1Skill skill, string type, string reason, string news, CancellationToken cancellationToken)
+    {
+        if (SkillApprovalGate.Author(skill) is { } author && state.Agents.Get(new ObjectKey(key.Namespace, author)) is { } agent)
+        {
+            await events.RecordAsync(agent, type, reason, $"Skill {key.Name}: {news}", cancellationToken);
+        }
     }
 
     /// <summary>The rejected digest is never stored or served: the proposal ends Rejected, and the rejection is news once.</summary>
@@ -162,7 +172,9 @@ public sealed class SkillReconciler(
         if (skill.Status?.Approval is not { State: SkillApprovalState.Rejected } previous || previous.Digest != digest)
         {
             logger.LogInformation("Skill {Skill} version {Version} ({Digest}) rejected by {By}", key, skill.Spec.Version, digest, by ?? "someone");
-            await events.RecordAsync(skill, EventRecorder.Warning, SkillEvents.Rejected, $"version {skill.Spec.Version} ({digest}) {message}", cancellationToken);
+            var news = $"version {skill.Spec.Version} ({digest}) {message}";
+            await events.RecordAsync(skill, EventRecorder.Warning, SkillEvents.Rejected, news, cancellationToken);
+            await RecordOnAuthorAsync(key, skill, EventRecorder.Warning, SkillEvents.Rejected, news, cancellationToken);
         }
 
         return SkillStatusBuilder.ApprovalRejected(skill, digest, by, DateTime.UtcNow);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using k8s;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
@@ -108,6 +109,11 @@ public class SelfEvolutionLoopTests
             return after.Status == TaskStates.Succeeded;
         }, "the agent calls its approved skill", seconds: 30);
         Assert.Equal("3", Result(after));
+        // The authoring Agent hears of its skill's proposal and approval (kubectl describe agent).
+        var agentEvents = (await cluster.Client("test").CoreV1.ListNamespacedEventAsync(cluster.Namespace, cancellationToken: Ct)).Items
+            .Where(e => e.InvolvedObject.Kind == V1Alpha1Agent.KubeKind && e.InvolvedObject.Name == "author").Select(e => e.Reason).ToList();
+        Assert.Contains("SkillProposed", agentEvents);
+        Assert.Contains("SkillApproved", agentEvents);
     }
 
     private static async Task<TaskRecord> RunAsync(TaskRepository tasks, TaskPublisher publisher, OperatorCluster cluster, string skill, string function, JsonObject arguments)
