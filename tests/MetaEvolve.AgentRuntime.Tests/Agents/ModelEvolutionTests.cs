@@ -102,7 +102,9 @@ public sealed class ModelEvolutionTests : IAsyncLifetime
         var diagnostic = rejected["diagnostics"]!.AsArray().Single(d => (string?)d!["code"] == "CS1061")!;
         Assert.Equal("Error", (string?)diagnostic["severity"]);
         Assert.Equal(8, (int?)diagnostic["line"]);
-        Assert.Contains("Lenght", (string?)diagnostic["message"], StringComparison.Ordinal);
+        Assert.Contains("'Lenght'", (string?)diagnostic["message"], StringComparison.Ordinal);
+        // As the model reads it: the compiler's words, not \u0027-escaped ones.
+        Assert.Contains("'string' does not contain a definition for 'Lenght'", Text(LastMessage(requests[1])), StringComparison.Ordinal);
 
         // Third request: the fixed proposal passed the worker's checks; with no operator it stays Accepted.
         var accepted = LastToolResult(requests[2]);
