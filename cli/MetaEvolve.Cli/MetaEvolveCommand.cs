@@ -23,6 +23,7 @@ public static class MetaEvolveCommand
         var skill = new Command("skill", "Work with Skills: test a manifest; approve or reject an agent-authored version.")
         {
             SkillTestCommand.Create(output), SkillApprovalCommand.Create("approve", output, error), SkillApprovalCommand.Create("reject", output, error),
+            SkillProposalsCommand.Create(output, error),
         };
         var root = new RootCommand("MetaEvolve: AI agents on Kubernetes.") { skill, Dev.DevCommands.Create() };
         foreach (var command in Tasks.TaskCommands.Create(output, error))
