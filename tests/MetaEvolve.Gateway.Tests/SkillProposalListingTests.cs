@@ -165,4 +165,17 @@ public sealed class SkillProposalListingTests(SkillProposalsEnvironment env)
         var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, parameter);
         Assert.True(problem.GetProperty("errors").TryGetProperty(parameter, out _), problem.GetRawText());
     }
+
+    [Fact]
+    public async Task The_listing_and_its_parameters_are_in_the_openapi_document()
+    {
+        using var anonymous = env.Gateways[0].Client(apiKey: null);
+        using var openApi = JsonDocument.Parse(await anonymous.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative), Ct));
+
+        var list = openApi.RootElement.GetProperty("paths").GetProperty("/v1/namespaces/{ns}/proposals").GetProperty("get");
+        Assert.Equal("ListSkillProposals", list.GetProperty("operationId").GetString());
+        var parameters = list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+        Assert.Contains("agent", parameters);
+        Assert.Contains("limit", parameters);
+    }
 }
