@@ -73,6 +73,21 @@ internal static class KubeconfigCommand
         return KubernetesJson.Deserialize<V1Alpha1Skill>(((JsonElement)found).GetRawText());
     }
 
+    /// <summary>Reads the Skill every 200 ms until <paramref name="done"/> says the operator acted on it.</summary>
+    public static async Task<V1Alpha1Skill> WaitForSkillAsync(Kubernetes client, string ns, string name, Func<V1Alpha1Skill, bool> done, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var skill = await ReadSkillAsync(client, ns, name, cancellationToken);
+            if (done(skill))
+            {
+                return skill;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+        }
+    }
+
     /// <summary>The caller's user name, or null from an API server that does not serve SelfSubjectReviews (before 1.28).</summary>
     public static async Task<string?> WhoAmIAsync(Kubernetes client, CancellationToken cancellationToken)
     {

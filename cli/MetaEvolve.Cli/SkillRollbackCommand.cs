@@ -15,8 +15,6 @@ namespace MetaEvolve.Cli;
 /// </summary>
 internal static class SkillRollbackCommand
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var name = new Argument<string>("name") { Description = "The Skill." };
@@ -45,7 +43,7 @@ internal static class SkillRollbackCommand
         deadline.CancelAfter(timeout);
         try
         {
-            var skill = await WaitAsync(client, ns, name, s => !s.Metadata.Annotations.ContainsKey(AuthoredSkillKeys.RollbackTo), deadline.Token);
+            var skill = await KubeconfigCommand.WaitForSkillAsync(client, ns, name, s => !s.Metadata.Annotations.ContainsKey(AuthoredSkillKeys.RollbackTo), deadline.Token);
             if (skill.Metadata.Generation == before.Metadata.Generation)
             {
                 await error.WriteLineAsync($"error: {await RefusalAsync(client, ns, before, requestedAt, cancellationToken) ?? "the operator restored nothing (see kubectl describe skill)"}");
@@ -53,7 +51,7 @@ internal static class SkillRollbackCommand
             }
 
             var generation = skill.Metadata.Generation;
-            skill = await WaitAsync(client, ns, name, s => s.Status?.ObservedGeneration >= generation, deadline.Token);
+            skill = await KubeconfigCommand.WaitForSkillAsync(client, ns, name, s => s.Status?.ObservedGeneration >= generation, deadline.Token);
             if (skill.Status?.PublishedDigest != skill.Status?.Digest)
             {
                 await error.WriteLineAsync($"error: version {skill.Spec.Version} was restored into the spec but is not served: {Ready(skill)?.Message}");
@@ -68,20 +66,6 @@ internal static class SkillRollbackCommand
             await error.WriteLineAsync($"error: the operator did not finish the rollback within {timeout.TotalSeconds:0} s; is it running? "
                 + $"(while the annotation {AuthoredSkillKeys.RollbackTo} stays, it acts when it can)");
             return TaskExitCode.Unavailable;
-        }
-    }
-
-    private static async Task<V1Alpha1Skill> WaitAsync(Kubernetes client, string ns, string name, Func<V1Alpha1Skill, bool> done, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var skill = await KubeconfigCommand.ReadSkillAsync(client, ns, name, cancellationToken);
-            if (done(skill))
-            {
-                return skill;
-            }
-
-            await Task.Delay(Poll, cancellationToken);
         }
     }
 
