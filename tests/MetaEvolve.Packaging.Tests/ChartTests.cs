@@ -220,6 +220,39 @@ public class ChartTests
     }
 
     [Fact]
+    public async Task People_get_edit_and_view_roles_aggregated_into_the_built_in_ones_and_a_skill_approver_role()
+    {
+        var chart = await RenderedChart.RenderAsync();
+
+        var edit = chart.Single("ClusterRole", RenderedChart.Release + "-edit");
+        Assert.Equal("true", (string?)edit["metadata"]!["labels"]!["rbac.authorization.k8s.io/aggregate-to-edit"]);
+        Assert.Equal("true", (string?)edit["metadata"]!["labels"]!["rbac.authorization.k8s.io/aggregate-to-admin"]);
+        Assert.Contains("create", Verbs(edit, "metaevolve.io", "skills"));
+        Assert.Equal(["get"], Verbs(edit, "metaevolve.io", "skills/status"));
+
+        var view = chart.Single("ClusterRole", RenderedChart.Release + "-view");
+        Assert.Equal("true", (string?)view["metadata"]!["labels"]!["rbac.authorization.k8s.io/aggregate-to-view"]);
+        Assert.Equal(["get", "list", "watch"], Verbs(view, "metaevolve.io", "agentpools"));
+
+        // What `metaevolve skill approve|reject|rollback|export` do, and nothing more: no create or delete, no other kinds.
+        var approver = chart.Single("ClusterRole", RenderedChart.Release + "-skill-approver");
+        Assert.Null(approver["metadata"]!["labels"]!["rbac.authorization.k8s.io/aggregate-to-edit"]);
+        Assert.Equal(["get", "list", "watch", "patch"], Verbs(approver, "metaevolve.io", "skills"));
+        Assert.Equal(["get", "list", "watch"], Verbs(approver, "", "events"));
+        Assert.Empty(Verbs(approver, "metaevolve.io", "agents"));
+
+        var without = await RenderedChart.RenderAsync("--set", "userRoles.create=false");
+        Assert.DoesNotContain(without.OfKind("ClusterRole"), role => ((string?)role["metadata"]!["name"])!.EndsWith("-skill-approver", StringComparison.Ordinal));
+        Assert.Equal(chart.OfKind("ClusterRole").Count() - 3, without.OfKind("ClusterRole").Count());
+    }
+
+    /// <summary>The verbs a role's rules grant on one resource of one API group.</summary>
+    private static List<string> Verbs(JsonObject role, string group, string resource) =>
+        [.. role["rules"]!.AsArray()
+            .Where(rule => rule!["apiGroups"]!.AsArray().Any(g => (string?)g == group) && rule["resources"]!.AsArray().Any(r => (string?)r == resource))
+            .SelectMany(rule => rule!["verbs"]!.AsArray().Select(v => (string)v!))];
+
+    [Fact]
     public async Task Every_optional_part_renders_when_switched_on()
     {
         var chart = await RenderedChart.RenderAsync("--values", RenderedChart.AllOnValues);
