@@ -11,7 +11,7 @@ internal static class SkillProposalsCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var options = new GatewayCommandOptions("table");
+        var options = new GatewayCommandOptions();
         var agent = new Option<string?>("--agent") { Description = "Only this agent's proposals." };
         var limit = new Option<int?>("--limit") { Description = "Most proposals to show, newest first (default: the gateway's, 100)." };
         var command = new Command("proposals", "List the skills agents proposed (evolution.ProposeSkill), newest first: state, refusal reason, "

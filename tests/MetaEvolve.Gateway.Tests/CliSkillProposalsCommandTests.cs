@@ -99,7 +99,7 @@ public sealed class CliSkillProposalsCommandTests(SkillProposalsEnvironment env)
     }
 
     [Fact]
-    public async Task An_output_format_other_than_table_or_json_is_a_usage_error()
+    public async Task An_output_format_other_than_text_or_json_is_a_usage_error()
     {
         var (exit, _, error) = await RunAsync("-o", "yaml");
 
