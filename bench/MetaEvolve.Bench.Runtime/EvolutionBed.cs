@@ -34,14 +34,13 @@ internal sealed class EvolutionBed : IAsyncDisposable
 
     private readonly BenchControlPlane _plane;
     private readonly OperatorProcess _operator;
-    private readonly NatsConnection _nats;
     private readonly StoreOptions _store;
 
     private EvolutionBed(BenchControlPlane plane, OperatorProcess @operator, NatsConnection nats, ConnectionOptions connections, StoreOptions store, string ns)
     {
         _plane = plane;
         _operator = @operator;
-        _nats = nats;
+        Nats = nats;
         Connections = connections;
         _store = store;
         Namespace = ns;
@@ -52,7 +51,8 @@ internal sealed class EvolutionBed : IAsyncDisposable
 
     public ConnectionOptions Connections { get; }
 
-    public NatsConnection Nats => _nats;
+    /// <summary>Connected to the run's NATS root: the workers' announcements, the warm-up tasks.</summary>
+    public NatsConnection Nats { get; }
 
     /// <summary>The API client the benchmark writes with, as a person's kubectl or <c>metaevolve</c> would.</summary>
     public Kubernetes Client { get; }
@@ -66,13 +66,14 @@ internal sealed class EvolutionBed : IAsyncDisposable
         var images = new[] { new ImageCommand("metaevolve-bench/agent-runtime:*", ["dotnet", workerDll], Path.GetDirectoryName(workerDll)) };
         var plane = await BenchControlPlane.StartAsync(root, images, cancellationToken);
         OperatorProcess? @operator = null;
+        var nats = NatsConnectionFactory.Create(connections, "bench-runtime evolution");
         try
         {
             await plane.CreateNamespaceAsync(ns, cancellationToken);
             @operator = OperatorProcess.Start(operatorDll, plane.WriteKubeconfig(OperatorProcess.User), connections,
                 OperatorProcess.Settings(store.Schema, ns, Image, workers: 4));
             await @operator.WaitReadyAsync(StartTimeout);
-            var bed = new EvolutionBed(plane, @operator, NatsConnectionFactory.Create(connections, "bench-runtime evolution"), connections, store, ns);
+            var bed = new EvolutionBed(plane, @operator, nats, connections, store, ns);
             await bed.CreatePoolAndAgentAsync(cancellationToken);
             return bed;
         }
@@ -80,6 +81,7 @@ internal sealed class EvolutionBed : IAsyncDisposable
         {
             @operator?.Dispose();
             await plane.DisposeAsync();
+            await nats.DisposeAsync();
             await DropSharedStateAsync(connections, store);
             throw;
         }
@@ -96,7 +98,7 @@ internal sealed class EvolutionBed : IAsyncDisposable
     {
         await using var dataSource = StoreDataSource.Create(Connections, _store);
         var tasks = new TaskRepository(dataSource, _store.Schema);
-        var publisher = new TaskPublisher(new NatsJSContext(_nats), Connections.Names);
+        var publisher = new TaskPublisher(new NatsJSContext(Nats), Connections.Names);
         var deadline = Stopwatch.GetTimestamp() + (long)(StartTimeout.TotalSeconds * Stopwatch.Frequency);
         while (applied.Workers < Workers)
         {
@@ -185,7 +187,7 @@ internal sealed class EvolutionBed : IAsyncDisposable
         Client.Dispose();
         _operator.Dispose();
         await _plane.DisposeAsync();
-        await _nats.DisposeAsync();
+        await Nats.DisposeAsync();
         await DropSharedStateAsync(Connections, _store);
     }
 
