@@ -20,9 +20,14 @@ public static class MetaEvolveCommand
             return 0;
         }
 
-        var skill = new Command("skill", "Work with Skills: test a manifest; approve or reject an agent-authored version.")
+        var skill = new Command("skill", "Work with Skills: test a manifest; approve or reject an agent-authored version; roll back; export; list agents' proposals.")
         {
-            SkillTestCommand.Create(output), SkillApprovalCommand.Create("approve", output, error), SkillApprovalCommand.Create("reject", output, error),
+            SkillTestCommand.Create(output),
+            SkillApprovalCommand.Create("approve", output, error),
+            SkillApprovalCommand.Create("reject", output, error),
+            SkillRollbackCommand.Create(output, error),
+            SkillExportCommand.Create(output, error),
+            SkillProposalsCommand.Create(output, error),
         };
         var root = new RootCommand("MetaEvolve: AI agents on Kubernetes.") { skill, Dev.DevCommands.Create() };
         foreach (var command in Tasks.TaskCommands.Create(output, error))

@@ -1,10 +1,6 @@
 using System.CommandLine;
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
-using k8s.Autorest;
-using k8s.Exceptions;
 using k8s.Models;
 using MetaEvolve.Cli.Tasks;
 using MetaEvolve.Crds;
@@ -16,8 +12,8 @@ namespace MetaEvolve.Cli;
 /// <c>metaevolve skill approve|reject &lt;name&gt;</c>: a person's decision on the version of an agent-authored skill that
 /// waits for approval. It writes the annotation the operator acts on (<c>metaevolve.io/approve</c> or
 /// <c>metaevolve.io/reject</c> set to the pending digest, so the decision covers exactly what was reviewed) and
-/// <c>metaevolve.io/approved-by</c> with the caller's name from a SelfSubjectReview. Kubernetes RBAC decides who may:
-/// the command uses the kubeconfig, and patching the Skill is the right it needs.
+/// <c>metaevolve.io/approved-by</c> with the caller's name from a SelfSubjectReview, then waits until the operator
+/// published (or rejected) that digest. Patching the Skill is the right it needs.
 /// </summary>
 internal static class SkillApprovalCommand
 {
@@ -25,53 +21,25 @@ internal static class SkillApprovalCommand
     {
         var approve = verb == "approve";
         var name = new Argument<string>("name") { Description = "The Skill." };
-        var ns = new Option<string?>("--namespace", "-n") { Description = "The Skill's namespace (default: the kubeconfig context's)." };
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)." };
-        var command = new Command(verb, (approve
-            ? "Approve the version of an agent-authored skill that waits for approval: the operator then publishes it."
-            : "Reject the version of an agent-authored skill that waits for approval: it is never served.")
-            + "\nExit codes: 0 done, 2 refused (no version waits, not found, forbidden), 3 the API server is unavailable.")
-        {
-            name, ns, kubeconfig,
-        };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            try
-            {
-                var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig));
-                using var client = new Kubernetes(config);
-                return await DecideAsync(client, parse.GetValue(ns) ?? config.Namespace ?? "default", parse.GetValue(name)!, approve, output, error, cancellationToken);
-            }
-            catch (KubeConfigException exception)
-            {
-                await error.WriteLineAsync($"error: kubeconfig: {exception.Message}");
-                return TaskExitCode.Refused;
-            }
-            catch (HttpOperationException exception) when ((int)exception.Response.StatusCode is >= 400 and < 500)
-            {
-                await error.WriteLineAsync($"error: {(int)exception.Response.StatusCode} {StatusMessage(exception)}");
-                return TaskExitCode.Refused;
-            }
-            catch (Exception exception) when (exception is HttpOperationException or HttpRequestException or TaskCanceledException)
-            {
-                await error.WriteLineAsync($"error: the API server is unavailable: {exception.Message}");
-                return TaskExitCode.Unavailable;
-            }
-        });
-        return command;
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "How long to wait for the operator.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+        return KubeconfigCommand.Create(verb, approve
+                ? "Approve the version of an agent-authored skill that waits for approval; waits until the operator publishes it."
+                : "Reject the version of an agent-authored skill that waits for approval: it is never served.",
+            error,
+            (client, ns, parse, cancellationToken) => DecideAsync(client, ns, parse.GetValue(name)!, approve, parse.GetValue(timeout), output, error, cancellationToken),
+            name, timeout);
     }
 
-    private static async Task<int> DecideAsync(Kubernetes client, string ns, string name, bool approve, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> DecideAsync(Kubernetes client, string ns, string name, bool approve, TimeSpan timeout, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var found = await client.CustomObjects.GetNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, ns, V1Alpha1Skill.KubePlural, name, cancellationToken);
-        var skill = KubernetesJson.Deserialize<V1Alpha1Skill>(((JsonElement)found).GetRawText());
+        var skill = await KubeconfigCommand.ReadSkillAsync(client, ns, name, cancellationToken);
         if (skill.Status?.Approval is not { State: SkillApprovalState.Pending, Digest: { } digest })
         {
             await error.WriteLineAsync($"error: skill {ns}/{name} has no version waiting for approval (approval: {skill.Status?.Approval?.State?.ToString() ?? "none"})");
             return TaskExitCode.Refused;
         }
 
-        var by = await WhoAmIAsync(client, cancellationToken);
+        var by = await KubeconfigCommand.WhoAmIAsync(client, cancellationToken);
         var annotations = new JsonObject { [approve ? AuthoredSkillKeys.Approve : AuthoredSkillKeys.Reject] = digest };
         if (by is not null)
         {
@@ -86,32 +54,26 @@ internal static class SkillApprovalCommand
         await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch),
             ApiGroup.Group, ApiGroup.Version, ns, V1Alpha1Skill.KubePlural, name, cancellationToken: cancellationToken);
         await output.WriteLineAsync($"{(approve ? "approved" : "rejected")} skill {ns}/{name} version {skill.Spec.Version} ({digest}){(by is null ? "" : $" as {by}")}");
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            // The decision is done once the operator acted on it: approved means served from now on.
+            await KubeconfigCommand.WaitForSkillAsync(client, ns, name, s => s.Status?.Approval?.Digest == digest && (approve
+                ? s.Status.Approval.State == SkillApprovalState.Approved && s.Status.PublishedDigest == digest
+                : s.Status.Approval.State == SkillApprovalState.Rejected), deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync($"error: the operator did not act on the decision within {timeout.TotalSeconds:0} s; is it running? (the annotation stays: it acts when it can)");
+            return TaskExitCode.Unavailable;
+        }
+
+        if (approve)
+        {
+            await output.WriteLineAsync($"version {skill.Spec.Version} is served");
+        }
+
         return TaskExitCode.Ok;
-    }
-
-    /// <summary>The caller's user name, or null from an API server that does not serve SelfSubjectReviews (before 1.28).</summary>
-    private static async Task<string?> WhoAmIAsync(Kubernetes client, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var review = await client.AuthenticationV1.CreateSelfSubjectReviewAsync(new V1SelfSubjectReview(), cancellationToken: cancellationToken);
-            return review.Status?.UserInfo?.Username;
-        }
-        catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
-    private static string StatusMessage(HttpOperationException exception)
-    {
-        try
-        {
-            return (string?)JsonNode.Parse(exception.Response.Content)?["message"] ?? exception.Message;
-        }
-        catch (JsonException)
-        {
-            return exception.Message;
-        }
     }
 }

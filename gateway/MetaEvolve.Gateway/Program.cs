@@ -69,6 +69,7 @@ builder.Services.AddSingleton(sp => new TaskOutbox(sp.GetRequiredService<NpgsqlD
 builder.Services.AddSingleton<TaskOutboxRemovals>();
 builder.Services.AddSingleton<TaskOutboxRelay>();
 builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<NpgsqlDataSource>()));
+builder.Services.AddSingleton(sp => new SkillProposalRepository(sp.GetRequiredService<NpgsqlDataSource>()));
 builder.Services.AddSingleton<TaskControl>();
 builder.Services.AddSingleton<StoreMigrator>();
 builder.Services.AddSingleton<AgentPools>();
@@ -111,5 +112,6 @@ app.MapOpenApi();
 var v1 = app.MapGroup("/v1").RequireAuthorization().RequireRateLimiting(KeyRateLimiting.PolicyName);
 TaskEndpoints.Map(v1);
 AgentEndpoints.Map(v1);
+SkillProposalEndpoints.Map(v1);
 
 await app.RunAsync();

@@ -6,7 +6,7 @@ using System.Text.Json;
 
 namespace MetaEvolve.Cli.Tasks;
 
-/// <summary>The gateway's task API as the CLI uses it. A refusal becomes a <see cref="GatewayException"/> carrying the problem details.</summary>
+/// <summary>The gateway's task API (and its listing of skill proposals) as the CLI uses it. A refusal becomes a <see cref="GatewayException"/> carrying the problem details.</summary>
 public sealed class GatewayClient(HttpClient http, GatewaySettings settings) : IDisposable
 {
     /// <summary>The longest single wait the CLI asks for; longer waits are a loop of these.</summary>
@@ -71,6 +71,17 @@ public sealed class GatewayClient(HttpClient http, GatewaySettings settings) : I
             + (status is null ? "" : $"&status={Uri.EscapeDataString(status)}")
             + (deadLettered ? "&deadLettered=true" : "");
         return SendAsync(new HttpRequestMessage(HttpMethod.Get, Relative($"/v1/namespaces/{Uri.EscapeDataString(ns)}/tasks{query}")), cancellationToken);
+    }
+
+    /// <summary>The namespace's skill proposals, newest first (<c>{"items": [...]}</c>); without a limit, the gateway's default.</summary>
+    public Task<JsonElement> ListProposalsAsync(string ns, string? agent, int? limit, CancellationToken cancellationToken)
+    {
+        var query = string.Join('&', new[]
+        {
+            agent is null ? null : $"agent={Uri.EscapeDataString(agent)}",
+            limit is { } n ? string.Create(CultureInfo.InvariantCulture, $"limit={n}") : null,
+        }.OfType<string>());
+        return SendAsync(new HttpRequestMessage(HttpMethod.Get, Relative($"/v1/namespaces/{Uri.EscapeDataString(ns)}/proposals{(query.Length > 0 ? "?" + query : "")}")), cancellationToken);
     }
 
     public Task<JsonElement> CancelAsync(Guid id, CancellationToken cancellationToken) =>

@@ -157,37 +157,9 @@ internal static class TaskCommands
     private static int ExitFor(JsonElement task) =>
         TaskPrinter.Succeeded(task) ? TaskExitCode.Ok : TaskPrinter.IsFinal(task) ? TaskExitCode.TaskFailed : TaskExitCode.Unavailable;
 
-    private static async Task<int> RunAsync(GatewayCommandOptions options, ParseResult parse, TextWriter output, TextWriter error,
-        Func<GatewayClient, TaskPrinter, Task<int>> action, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var client = GatewayClient.Create(options.Resolve(parse));
-            return await action(client, new TaskPrinter(output, options.Json(parse)));
-        }
-        catch (GatewaySettingsException ex)
-        {
-            await error.WriteLineAsync($"error: {ex.Message}");
-            return TaskExitCode.Refused;
-        }
-        catch (GatewayException ex)
-        {
-            if (options.Json(parse) && ex.Problem is { } problem)
-            {
-                await error.WriteLineAsync(JsonSerializer.Serialize(problem));
-            }
-            else
-            {
-                await error.WriteLineAsync($"error: {ex.Message}");
-            }
-            return ex.Status is >= 400 and < 500 and not 429 ? TaskExitCode.Refused : TaskExitCode.Unavailable;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await error.WriteLineAsync("cancelled");
-            return TaskExitCode.Unavailable;
-        }
-    }
+    private static Task<int> RunAsync(GatewayCommandOptions options, ParseResult parse, TextWriter output, TextWriter error,
+        Func<GatewayClient, TaskPrinter, Task<int>> action, CancellationToken cancellationToken) =>
+        GatewayCommandRunner.RunAsync(options, parse, error, client => action(client, new TaskPrinter(output, options.Json(parse))), cancellationToken);
 
     private static (string Namespace, string Agent) Split(string agent, string defaultNamespace)
     {

@@ -5,9 +5,10 @@ using NpgsqlTypes;
 namespace MetaEvolve.Core.Store;
 
 /// <summary>
-/// Agents' skill proposals (<c>skill_proposals</c>) as workers use them: a worker inserts one row per proposal and
-/// reads rows back; it never updates one (its store role may not), so a verdict after Accepted comes from the operator
-/// changing the row in place. Also reads the published skills a proposal's name may collide with.
+/// Agents' skill proposals (<c>skill_proposals</c>) as workers and the gateway use them: a worker inserts one row per
+/// proposal and reads rows back; it never updates one (its store role may not), so a verdict after Accepted comes from
+/// the operator changing the row in place. Also reads the published skills a proposal's name may collide with, and
+/// lists a namespace's proposals for people.
 /// </summary>
 public sealed class SkillProposalRepository(NpgsqlDataSource dataSource)
 {
@@ -152,5 +153,41 @@ public sealed class SkillProposalRepository(NpgsqlDataSource dataSource)
         }
 
         return skills;
+    }
+
+    /// <summary>
+    /// A namespace's proposals, newest first, optionally of one agent. The namespace is always in the query: the
+    /// gateway's store role is not confined by row-level security as a namespace's own role is.
+    /// </summary>
+    public async Task<IReadOnlyList<SkillProposalSummary>> ListAsync(string ns, string? agent, int limit, CancellationToken cancellationToken)
+    {
+        // Two statements rather than "agent = $3 OR $3 IS NULL", so each keeps a plan that uses skill_proposals_by_agent.
+        await using var command = dataSource.CreateCommand($"""
+            SELECT id, namespace, agent, task_id, skill, version, type, digest, state, reason, message, diagnostics::text,
+                   created_at, handled_at, decided_by, decided_at
+            FROM skill_proposals
+            WHERE namespace = $1{(agent is null ? "" : " AND agent = $3")}
+            ORDER BY created_at DESC, id DESC
+            LIMIT $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        if (agent is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = agent });
+        }
+        var proposals = new List<SkillProposalSummary>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            proposals.Add(new SkillProposalSummary(
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
+                reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetString(11),
+                reader.GetFieldValue<DateTimeOffset>(12), reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13),
+                reader.IsDBNull(14) ? null : reader.GetString(14), reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15)));
+        }
+
+        return proposals;
     }
 }

@@ -6,6 +6,9 @@ namespace MetaEvolve.Core.Store;
 /// <summary>A stored, immutable skill version.</summary>
 public sealed record StoredSkillVersion(string Version, string Digest, string Type, string FunctionsJson, bool HasAssembly);
 
+/// <summary>A stored version's spec, for restoring it into the Skill (a rollback).</summary>
+public sealed record StoredSkillSpec(string Version, string Digest, string SpecJson);
+
 /// <summary>
 /// Skill versions (immutable, by digest) and the "latest published" pointer per skill. Publishing writes the
 /// version first and then moves the pointer, so the pointer always names a stored version.
@@ -72,6 +75,55 @@ public sealed class SkillVersionRepository(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken) is string digest
             ? await FindByDigestAsync(ns, name, digest, cancellationToken)
             : null;
+    }
+
+    /// <summary>
+    /// The spec of the newest stored version labelled <paramref name="version"/>, or — with null — of the version stored
+    /// before the one agents get now (stepping back one version at a time). Null when there is none.
+    /// </summary>
+    public async Task<StoredSkillSpec?> FindSpecAsync(string ns, string name, string? version, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(version is null
+            ? """
+              SELECT v.version, v.digest, v.spec::text
+              FROM skill_versions v, skills s, skill_versions current
+              WHERE s.namespace = $1 AND s.name = $2
+                AND current.namespace = s.namespace AND current.name = s.name AND current.digest = s.latest_digest
+                AND v.namespace = s.namespace AND v.name = s.name
+                AND (v.created_at, v.digest) < (current.created_at, current.digest)
+              ORDER BY v.created_at DESC, v.digest DESC LIMIT 1
+              """
+            : """
+              SELECT version, digest, spec::text FROM skill_versions
+              WHERE namespace = $1 AND name = $2 AND version = $3
+              ORDER BY created_at DESC LIMIT 1
+              """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        if (version is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = version });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new StoredSkillSpec(reader.GetString(0), reader.GetString(1), reader.GetString(2)) : null;
+    }
+
+    /// <summary>The version labels stored for the skill, oldest first (what a rollback can restore).</summary>
+    public async Task<IReadOnlyList<string>> StoredVersionsAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT version FROM skill_versions WHERE namespace = $1 AND name = $2 GROUP BY version ORDER BY min(created_at)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ns });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        var versions = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions.Add(reader.GetString(0));
+        }
+
+        return versions;
     }
 
     /// <summary>Removes the skill's pointer and every stored version of it.</summary>

@@ -111,6 +111,7 @@ public static class OperatorHost
         builder.Services.AddSingleton(builder.Configuration.GetSection("SkillHost").Get<SkillHostOptions>() ?? new SkillHostOptions { MaxHosts = 2 });
         builder.Services.AddSingleton<ISkillExecutor, SkillHostPool>();
         builder.Services.AddSingleton<SkillValidator>();
+        builder.Services.AddSingleton<SkillRollback>();
         builder.Services.AddSingleton<StatusWriter>();
         builder.Services.AddSingleton<Finalizers>();
         builder.Services.AddSingleton(sp => new EventRecorder(sp.GetRequiredService<IKubernetes>(), "metaevolve-operator", sp.GetRequiredService<ILogger<EventRecorder>>()));

@@ -16,7 +16,7 @@ namespace MetaEvolve.Operator.Skills;
 /// the last good version. A skill an agent authored under evolution.approval Manual (<see cref="SkillApprovalGate"/>)
 /// waits after validation: its new digest is neither stored nor served until the annotation metaevolve.io/approve
 /// names it (metaevolve.io/reject ends it), so no agent — not even one pinning the version — gets it before a person
-/// said yes. Deletion waits until no Agent uses the skill, then removes it from the store. A store that cannot be
+/// said yes. The annotation metaevolve.io/rollback-to restores a stored version's spec (<see cref="SkillRollback"/>). Deletion waits until no Agent uses the skill, then removes it from the store. A store that cannot be
 /// reached gives Ready=False with reason StoreUnavailable, retried with backoff.
 /// </summary>
 [RequiresPermission(ApiGroup.Group, V1Alpha1Skill.KubePlural, "get,list,watch,patch,update")]
@@ -26,6 +26,7 @@ public sealed class SkillReconciler(
     SkillVersionRepository store,
     SkillProposalRows proposals,
     SkillValidator validator,
+    SkillRollback rollback,
     ConfigNoticeBoard notices,
     StatusWriter statusWriter,
     Finalizers finalizers,
@@ -69,10 +70,17 @@ public sealed class SkillReconciler(
 
         skill = await finalizers.AddAsync(skill, cancellationToken);
         state.Skills.Remember(skill);
+        var author = SkillApprovalGate.Author(skill) is { } authorName ? state.Agents.Get(new ObjectKey(key.Namespace, authorName)) : null;
+        if (SkillRollback.Requested(skill) is { } version)
+        {
+            // The update is a watch event: the next reconcile publishes the restored spec.
+            await rollback.ApplyAsync(key, skill, version, author, cancellationToken);
+            return ReconcileResult.Done;
+        }
 
         var digest = SkillSpecDigest.Compute(skill.Spec);
         V1Alpha1SkillStatus status;
-        var gated = SkillApprovalGate.Applies(skill, SkillApprovalGate.Author(skill) is { } author ? state.Agents.Get(new ObjectKey(key.Namespace, author)) : null);
+        var gated = SkillApprovalGate.Applies(skill, author);
         if (AlreadyRejected(skill, digest) || (gated && SkillApprovalGate.AlreadyAnswered(skill, digest)))
         {
             // Same rejected (or still waiting) spec as last time: compiling it again would only give the same answer.

@@ -28,7 +28,8 @@ public static class SkillStatusBuilder
             Functions = [.. functions.Select(ToStatus)],
             Diagnostics = [],
             Conditions = conditions,
-            Approval = approval ?? skill.Status?.Approval,
+            // The Skill holds one spec and it is served: nothing waits any more (a rollback or revert abandoned it).
+            Approval = approval ?? (skill.Status?.Approval is { State: not SkillApprovalState.Pending } kept ? kept : null),
         };
     }
 

@@ -85,23 +85,7 @@ public sealed class EvolutionTests : IAsyncLifetime
         await worker.WaitReadyAsync(ServiceStartup.Limit);
     }
 
-    private sealed record Row(string Skill, string Version, string State, string? Reason, string Digest, string Spec, Guid? TaskId);
-
-    private async Task<List<Row>> RowsAsync()
-    {
-        await using var command = _env.Pipeline.DataSource.CreateCommand(
-            $"SELECT skill, version, state, reason, digest, spec::text, task_id FROM {_env.Pipeline.Schema}.skill_proposals WHERE namespace = $1 ORDER BY created_at");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _env.Namespace });
-        var rows = new List<Row>();
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            rows.Add(new Row(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetGuid(6)));
-        }
-
-        return rows;
-    }
+    private Task<List<ProposalRow>> RowsAsync() => ProposalRows.ReadAsync(_env);
 
     /// <summary>A row as another worker or an earlier proposal would have left it.</summary>
     private async Task InsertRowAsync(string skill, string version, string state, string agent = Agent)

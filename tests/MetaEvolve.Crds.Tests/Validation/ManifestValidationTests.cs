@@ -111,6 +111,8 @@ public class ManifestValidationTests
 
     private static string Kind(JsonObject resource) => resource["kind"]?.GetValue<string>() ?? "";
 
+    /// <summary>The YAML files under the directory, subdirectories included (samples/evolution), relative to it.</summary>
     private static TheoryData<string> Files(params string[] directory) =>
-        [.. Directory.GetFiles(RepositoryRoot.Combine(directory), "*.yaml").Select(file => Path.GetFileName(file)).Order()];
+        [.. Directory.GetFiles(RepositoryRoot.Combine(directory), "*.yaml", SearchOption.AllDirectories)
+            .Select(file => Path.GetRelativePath(RepositoryRoot.Combine(directory), file)).Order(StringComparer.Ordinal)];
 }

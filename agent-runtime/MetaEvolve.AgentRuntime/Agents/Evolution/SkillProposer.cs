@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Evolution;
 using MetaEvolve.Core.Store;
@@ -19,7 +18,6 @@ public sealed class SkillProposer(SkillProposalRepository proposals, SkillChecke
     private static readonly TimeSpan RateWindow = TimeSpan.FromHours(1);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly JsonObject NoSpec = [];
-    private static readonly JsonSerializerOptions ListJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public async Task<string> ProposeAsync(AgentDefinition agent, Guid? taskId, IReadOnlyDictionary<string, string?> arguments, CancellationToken cancellationToken)
     {
@@ -35,7 +33,7 @@ public sealed class SkillProposer(SkillProposalRepository proposals, SkillChecke
     {
         ArgumentNullException.ThrowIfNull(agent);
         var skills = await proposals.ListAuthoredAsync(agent.Namespace, agent.Name, cancellationToken);
-        return JsonSerializer.Serialize(new { skills, maxAuthoredSkills = agent.Evolution.MaxAuthoredSkills }, ListJson);
+        return JsonSerializer.Serialize(new { skills, maxAuthoredSkills = agent.Evolution.MaxAuthoredSkills }, ToolResultJson.Options);
     }
 
     private async Task<ProposalResult> DecideAsync(AgentDefinition agent, Guid? taskId, IReadOnlyDictionary<string, string?> arguments, CancellationToken cancellationToken)

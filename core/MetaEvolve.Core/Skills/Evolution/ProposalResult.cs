@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace MetaEvolve.Core.Skills.Evolution;
 
@@ -10,8 +9,6 @@ namespace MetaEvolve.Core.Skills.Evolution;
 /// </summary>
 public sealed record ProposalResult
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
     public required string State { get; init; }
     public string? Reason { get; init; }
     public string? Skill { get; init; }
@@ -25,5 +22,5 @@ public sealed record ProposalResult
     public static ProposalResult Rejected(IReadOnlyList<SkillDiagnostic> diagnostics, string? message = null) =>
         new() { State = ProposalStates.Rejected, Diagnostics = diagnostics, Message = message };
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, ToolResultJson.Options);
 }
