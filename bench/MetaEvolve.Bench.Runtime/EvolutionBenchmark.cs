@@ -22,9 +22,6 @@ internal sealed class EvolutionBenchmark(EvolutionBed bed) : IAsyncDisposable
 {
     public const string Skill = "probe";
 
-    /// <summary>The annotation the operator answers by putting back a stored, once approved version's spec (then removes it).</summary>
-    public const string RollbackTo = ApiGroup.Group + "/rollback-to";
-
     private static readonly TimeSpan PendingTimeout = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan ServedTimeout = TimeSpan.FromSeconds(30);
     private readonly Dictionary<string, string> _approved = new(StringComparer.Ordinal);
@@ -85,7 +82,7 @@ internal sealed class EvolutionBenchmark(EvolutionBed bed) : IAsyncDisposable
             var version = targets[i % 2];
             var digest = _approved[version];
             var started = Stopwatch.GetTimestamp();
-            await PatchAsync(Annotations(new JsonObject { [RollbackTo] = version }), cancellationToken);
+            await PatchAsync(Annotations(new JsonObject { [AuthoredSkillKeys.RollbackTo] = version }), cancellationToken);
             long served;
             try
             {
@@ -93,14 +90,14 @@ internal sealed class EvolutionBenchmark(EvolutionBed bed) : IAsyncDisposable
             }
             catch (TimeoutException exception) when (i == 0)
             {
-                throw new TimeoutException($"rolling back to {version}: {exception.Message}; does this operator build act on {RollbackTo}?", exception);
+                throw new TimeoutException($"rolling back to {version}: {exception.Message}; does this operator build act on {AuthoredSkillKeys.RollbackTo}?", exception);
             }
 
             latencies.Add(Stopwatch.GetElapsedTime(started, served).TotalMilliseconds);
             // Untimed: the operator has taken the annotation away and says so in the status, so the next round's
             // annotation is a change it sees.
-            await UntilSkillAsync(s => s["metadata"]?["annotations"]?[RollbackTo] is null && (string?)s["status"]?["publishedDigest"] == digest,
-                $"the operator to serve {version} ({digest}) and remove {RollbackTo}", cancellationToken);
+            await UntilSkillAsync(s => s["metadata"]?["annotations"]?[AuthoredSkillKeys.RollbackTo] is null && (string?)s["status"]?["publishedDigest"] == digest,
+                $"the operator to serve {version} ({digest}) and remove {AuthoredSkillKeys.RollbackTo}", cancellationToken);
         }
 
         return latencies;
