@@ -38,7 +38,7 @@ internal sealed class ActivationBenchmark(string root, string operatorDll, Conne
         await plane.CreateNamespaceAsync(ns, cancellationToken);
         var connections = services with { NatsRoot = names.ActivationNats.Root };
         using var @operator = OperatorProcess.Start(operatorDll, plane.WriteKubeconfig(OperatorProcess.User), connections,
-            OperatorProcess.Settings(names, ns, Image, workers));
+            OperatorProcess.Settings(names.Schema, ns, Image, workers));
         await @operator.WaitReadyAsync(TimeSpan.FromMinutes(1));
 
         using var client = plane.Client("bench");

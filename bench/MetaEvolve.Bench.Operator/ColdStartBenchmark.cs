@@ -57,7 +57,7 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
 
         var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
-        var settings = OperatorProcess.Settings(names, ns, Image, workers);
+        var settings = OperatorProcess.Settings(names.Schema, ns, Image, workers);
         foreach (var (name, value) in operatorSettings)
         {
             settings[name] = value;

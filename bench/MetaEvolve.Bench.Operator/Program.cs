@@ -51,8 +51,8 @@ try
     {
         var activations = await new ActivationBenchmark(root, operatorDll, connections, names, samples, workers).RunAsync(stop.Token);
         activations.Sort();
-        Console.WriteLine(string.Format(c, "operator.activation.p50: {0:F0} ms", Percentile(activations, 0.50)));
-        Console.WriteLine(string.Format(c, "operator.activation.p90: {0:F0} ms", Percentile(activations, 0.90)));
+        Console.WriteLine(string.Format(c, "operator.activation.p50: {0:F0} ms", Percentile.Of(activations, 0.50)));
+        Console.WriteLine(string.Format(c, "operator.activation.p90: {0:F0} ms", Percentile.Of(activations, 0.90)));
     }
     catch (Exception exception) when (exception is TimeoutException or InvalidOperationException)
     {
@@ -67,9 +67,6 @@ finally
 }
 
 return exitCode;
-
-static double Percentile(List<double> sorted, double p) =>
-    sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
 // The control planes kept their objects in memory and are gone; what remains is on the shared servers. Bounded and
 // best effort: a loaded server may not answer a deletion in time, and the figures are already printed.

@@ -49,6 +49,6 @@ internal sealed class LatencyRecorder(int expected)
     {
         var sorted = _latenciesMs.ToArray();
         Array.Sort(sorted);
-        return sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+        return Bench.Percentile.Of(sorted, p);
     }
 }

@@ -1,7 +1,9 @@
 // make bench-runtime: one agent-runtime worker against NATS.Net + Npgsql written by hand (the baseline), same run,
 // same servers, same concurrency; the worker's own breakdown of that latency by stage; the start-up of a worker
 // against a console app that fetches one message; then the live-reload latency of agents over three workers and the
-// idle memory of a worker. Diagnostics go to stderr; stdout carries the result lines (the breakdown as # lines).
+// idle memory of a worker; last, self-evolution on the real operator and three workers it runs: an agent-authored
+// skill's approval, and a rollback, until every worker serves it. Diagnostics go to stderr; stdout carries the result
+// lines (the breakdown as # lines).
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -29,6 +31,11 @@ var concurrency = BenchArguments.Int("--concurrency", 64);
 var latencyRate = BenchArguments.Int("--latency-rate", 1_000);
 var latencyTasks = BenchArguments.Int("--latency-tasks", 5_000);
 var reloadRounds = BenchArguments.Int("--reload-rounds", 50);
+// Approvals timed, then as many rollbacks.
+var evolutionRounds = BenchArguments.Int("--evolution-rounds", 20);
+// "evolution" runs only the self-evolution figures (no task pipeline, start-up or reload); anything else runs all.
+var only = BenchArguments.Text("--only", "");
+var operatorDll = BenchArguments.Text("--operator", RepositoryRoot.Combine("operator", "MetaEvolve.Operator.Host", "bin", "Release", "net10.0", "MetaEvolve.Operator.Host.dll"));
 var workerDll = BenchArguments.Text("--worker", RepositoryRoot.Combine("agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll"));
 // Other work on a shared machine comes in bursts: alternate the two sides over rounds and keep each side's best.
 var rounds = BenchArguments.Int("--rounds", 1);
@@ -36,6 +43,12 @@ var rounds = BenchArguments.Int("--rounds", 1);
 var startupSamples = BenchArguments.Int("--startup-samples", 5);
 
 var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+if (only == "evolution")
+{
+    await WriteEvolutionAsync();
+    return;
+}
+
 // A NATS root of the run's own: a stream that a developer's `make run` left on the same server is not in the way.
 var connections = ConnectionOptions.FromEnvironment() with { NatsRoot = $"bench-rt-{suffix}" };
 var names = connections.Names;
@@ -73,7 +86,7 @@ var results = Task.Run(async () =>
 });
 await nats.PingAsync();
 
-using var reload = new ReloadBenchmark(nats, js, dataSource, publisher, ns, Pool, names);
+await using var reload = new ReloadBenchmark(nats, js, dataSource, publisher, ns, Pool, names);
 await reload.SetUpAsync(CancellationToken.None);
 var startup = new StartupBenchmark(js, connections, suffix);
 await startup.SetUpAsync(CancellationToken.None);
@@ -168,9 +181,8 @@ try
     Console.Error.WriteLine($"reload: {reloadRounds} skill versions, 3 workers");
     var reloads = await reload.RunAsync(workers: 3, reloadRounds, CancellationToken.None);
     reloads.Sort();
-    Console.WriteLine(string.Format(c, "agents.reload.latency.p99: {0:F2} ms", reloads[(int)Math.Ceiling(0.99 * reloads.Count) - 1]));
-    Console.Error.WriteLine(string.Format(c, "reload latency p50 {0:F2} ms, max {1:F2} ms over {2} rounds",
-        reloads[(int)Math.Ceiling(0.5 * reloads.Count) - 1], reloads[^1], reloads.Count));
+    Console.WriteLine(string.Format(c, "agents.reload.latency.p99: {0:F2} ms", Percentile.Of(reloads, 0.99)));
+    Console.Error.WriteLine(string.Format(c, "reload latency p50 {0:F2} ms, max {1:F2} ms over {2} rounds", Percentile.Of(reloads, 0.50), reloads[^1], reloads.Count));
     // Idle: the reload is over and the worker holds its pool's agents (the skill's latest version loaded).
     await Task.Delay(TimeSpan.FromSeconds(3), stop.Token);
     Console.WriteLine(string.Format(c, "runtime.worker_rss_idle: {0:F0} MB", ResidentMegabytes(worker.Id)));
@@ -202,6 +214,39 @@ finally
     await js.DeleteStreamAsync(baseStream);
     await startup.TearDownAsync();
     await Exec($"DROP SCHEMA {store.Schema} CASCADE");
+}
+
+await WriteEvolutionAsync();
+
+// Self-evolution on a control plane of the run's own, with the operator and a pool of three workers it runs (see
+// EvolutionBenchmark). After the figures above: none of their workers is left to share the cores.
+async Task WriteEvolutionAsync()
+{
+    var token = BenchStop.Token;
+    Console.Error.WriteLine($"evolution: {evolutionRounds} approvals, then {evolutionRounds} rollbacks, {EvolutionBed.Workers} workers");
+    await using var bed = await EvolutionBed.StartAsync(RepositoryRoot.Path, operatorDll, workerDll, ConnectionOptions.FromEnvironment(), suffix, token);
+    await using var evolution = new EvolutionBenchmark(bed);
+    await evolution.SetUpAsync(token);
+    WriteSamples("evolution.approve_to_served", await evolution.ApproveAsync(Math.Max(evolutionRounds, 2), token));
+    try
+    {
+        WriteSamples("evolution.rollback_to_served", await evolution.RollbackAsync(evolutionRounds, token));
+    }
+    catch (TimeoutException exception)
+    {
+        Console.WriteLine($"# evolution.rollback_to_served: not measured: {exception.Message}");
+        Environment.ExitCode = 1;
+    }
+}
+
+// The figure's p99 as a result line; p50, p90, the largest and the count as a # line.
+static void WriteSamples(string name, List<double> samples)
+{
+    samples.Sort();
+    var c = CultureInfo.InvariantCulture;
+    Console.WriteLine(string.Format(c, "{0}.p99: {1:F2} ms", name, Percentile.Of(samples, 0.99)));
+    Console.WriteLine(string.Format(c, "# {0}: p50 {1:F2} ms, p90 {2:F2} ms, max {3:F2} ms over {4} rounds", name,
+        Percentile.Of(samples, 0.50), Percentile.Of(samples, 0.90), samples[^1], samples.Count));
 }
 
 async Task<LatencyRecorder> RunOursAsync(int count, bool paced)

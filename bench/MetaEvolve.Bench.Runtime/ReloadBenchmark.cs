@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -26,15 +25,12 @@ internal sealed class ReloadBenchmark(
     TaskPublisher publisher,
     string ns,
     string pool,
-    NatsNames names) : IDisposable
+    NatsNames names) : IAsyncDisposable
 {
     public const string Agent = "reloader";
     private const string Skill = "probe-skill";
-    private readonly ConcurrentQueue<(string Worker, string Digest, long At)> _applied = new();
     private readonly CSharpSkillCompiler _compiler = new();
-
-    private readonly CancellationTokenSource _stop = new();
-    private Task _listener = Task.CompletedTask;
+    private AppliedSkillDigests? _applied;
 
     /// <summary>
     /// Creates the agent and its first skill version and starts listening to the workers' announcements; call
@@ -42,19 +38,7 @@ internal sealed class ReloadBenchmark(
     /// </summary>
     public async Task SetUpAsync(CancellationToken cancellationToken)
     {
-        var listening = new TaskCompletionSource();
-        _listener = Task.Run(async () =>
-        {
-            await using var subscription = await nats.SubscribeCoreAsync<byte[]>(names.ConfigApplied(ns, Agent), cancellationToken: _stop.Token);
-            await nats.PingAsync(_stop.Token);
-            listening.SetResult();
-            await foreach (var message in subscription.Msgs.ReadAllAsync(_stop.Token))
-            {
-                var notice = JsonNode.Parse(message.Data)!;
-                _applied.Enqueue(((string)notice["worker"]!, (string?)notice["skills"]?[Skill] ?? "", Stopwatch.GetTimestamp()));
-            }
-        }, _stop.Token);
-        await listening.Task.WaitAsync(cancellationToken);
+        _applied = await AppliedSkillDigests.ListenAsync(nats, names.ConfigApplied(ns, Agent), Skill, cancellationToken);
         await PublishAsync(0, cancellationToken);
         var spec = new JsonObject { ["poolRef"] = new JsonObject { ["name"] = pool }, ["skills"] = new JsonArray(new JsonObject { ["name"] = Skill }) };
         await new AgentRepository(dataSource).UpsertAsync(ns, Agent, pool, SkillDigest.Compute(spec), spec.ToJsonString(), "[]", cancellationToken);
@@ -64,8 +48,9 @@ internal sealed class ReloadBenchmark(
     public async Task<List<double>> RunAsync(int workers, int rounds, CancellationToken cancellationToken)
     {
         // Workers load the agent at start; one that could not yet loads it on its first task for it.
+        var applied = _applied ?? throw new InvalidOperationException("SetUpAsync first");
         var warm = Stopwatch.StartNew();
-        while (_applied.Select(a => a.Worker).Distinct().Count() < workers)
+        while (applied.Workers < workers)
         {
             for (var i = 0; i < 30; i++)
             {
@@ -82,7 +67,7 @@ internal sealed class ReloadBenchmark(
             await Task.Delay(200, cancellationToken);
             if (warm.Elapsed > TimeSpan.FromMinutes(2))
             {
-                throw new TimeoutException($"only {_applied.Select(a => a.Worker).Distinct().Count()} of {workers} workers loaded agent {Agent}");
+                throw new TimeoutException($"only {applied.Workers} of {workers} workers loaded agent {Agent}");
             }
         }
 
@@ -90,32 +75,8 @@ internal sealed class ReloadBenchmark(
         for (var round = 1; round <= rounds; round++)
         {
             var (digest, started) = await PublishAsync(round, cancellationToken);
-            var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 30;
-            while (true)
-            {
-                var reached = _applied.Where(a => a.Digest == digest).GroupBy(a => a.Worker).Select(g => g.Min(a => a.At)).ToList();
-                if (reached.Count >= workers)
-                {
-                    latencies.Add(Stopwatch.GetElapsedTime(started, reached.Max()).TotalMilliseconds);
-                    break;
-                }
-
-                if (Stopwatch.GetTimestamp() > until)
-                {
-                    throw new TimeoutException($"round {round}: {reached.Count} of {workers} workers applied {digest}");
-                }
-
-                await Task.Delay(1, cancellationToken);
-            }
-        }
-
-        await _stop.CancelAsync();
-        try
-        {
-            await _listener;
-        }
-        catch (OperationCanceledException)
-        {
+            var served = await applied.WhenServedAsync(digest, workers, started, TimeSpan.FromSeconds(30), cancellationToken);
+            latencies.Add(Stopwatch.GetElapsedTime(started, served).TotalMilliseconds);
         }
 
         return latencies;
@@ -148,5 +109,11 @@ internal sealed class ReloadBenchmark(
         return (digest, started);
     }
 
-    public void Dispose() => _stop.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        if (_applied is not null)
+        {
+            await _applied.DisposeAsync();
+        }
+    }
 }

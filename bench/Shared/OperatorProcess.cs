@@ -2,11 +2,12 @@ using System.Globalization;
 using MetaEvolve.Core;
 using MetaEvolve.DevCluster.Local;
 
-namespace MetaEvolve.Bench.Operator;
+namespace MetaEvolve.Bench;
 
 /// <summary>
 /// The Release-built operator as a real process (<c>dotnet MetaEvolve.Operator.Host.dll</c>), talking to the dev API
-/// server through a kubeconfig of its own user, so the server's request record tells its requests apart.
+/// server through a kubeconfig of its own user, so the server's request record tells its requests apart. Shared by the
+/// benchmarks that run the operator (linked into each project).
 /// </summary>
 internal sealed class OperatorProcess : IDisposable
 {
@@ -26,13 +27,13 @@ internal sealed class OperatorProcess : IDisposable
 
     /// <summary>The settings the benchmark gives an operator: a private lease namespace and store schema (its NATS names
     /// follow the root in its connection settings).</summary>
-    public static Dictionary<string, string> Settings(BenchIsolation names, string leaseNamespace, string image, int workers) => new()
+    public static Dictionary<string, string> Settings(string storeSchema, string leaseNamespace, string image, int workers) => new()
     {
         ["Namespace"] = leaseNamespace,
         ["Identity"] = "bench-operator",
         ["Workers"] = workers.ToString(CultureInfo.InvariantCulture),
         ["DefaultImage"] = image,
-        ["StoreSchema"] = names.Schema,
+        ["StoreSchema"] = storeSchema,
     };
 
     public bool HasExited => _process.HasExited;

@@ -5,12 +5,13 @@ using MetaEvolve.DevCluster.Api;
 using MetaEvolve.DevCluster.Manifests;
 using MetaEvolve.DevCluster.Workloads;
 
-namespace MetaEvolve.Bench.Operator;
+namespace MetaEvolve.Bench;
 
 /// <summary>
 /// The dev control plane in this process (objects in memory only), with the CRDs from crds/ installed and, when
 /// given an image map, the local workload runner and HPA emulation as <c>metaevolve dev up</c> starts them.
-/// Disposing stops the runner's processes, then the server; its objects go with it.
+/// Disposing stops the runner's processes, then the server; its objects go with it. Shared by the benchmarks that run
+/// the operator (linked into each project).
 /// </summary>
 internal sealed class BenchControlPlane : IAsyncDisposable
 {
@@ -50,7 +51,7 @@ internal sealed class BenchControlPlane : IAsyncDisposable
             workloads.Start();
         }
 
-        return new BenchControlPlane(server, workloads, Directory.CreateTempSubdirectory("bench-operator-").FullName);
+        return new BenchControlPlane(server, workloads, Directory.CreateTempSubdirectory("bench-plane-").FullName);
     }
 
     public Kubernetes Client(string user) => new(Server.ClientConfiguration(user));
