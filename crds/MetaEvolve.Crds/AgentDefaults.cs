@@ -15,4 +15,6 @@ public static class AgentDefaults
     public const int MaxAuthoredSkills = 5;
     public const int MaxProposalsPerHour = 20;
     public const bool UseAuthoredSkills = true;
+
+    public const string PricingCurrency = "USD";
 }

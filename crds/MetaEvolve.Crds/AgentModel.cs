@@ -37,4 +37,7 @@ public sealed class AgentModel
     [Range(1, 1_000_000)]
     [Description("Most tokens in one completion.")]
     public int? MaxTokens { get; set; }
+
+    [Description("Token prices: workers then count each agent's spend in metaevolve_agent_cost_total.")]
+    public ModelPricing? Pricing { get; set; }
 }

@@ -10,7 +10,8 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// <c>model</c> is the deployment name), and any OpenAI-compatible server by <c>endpoint</c> (vLLM, LM Studio;
 /// Ollama's OpenAI API lives under <c>/v1</c>, which is added when the endpoint lacks it). The API key is read
 /// from the environment variable the operator fills from the agent's Secret (<see cref="AgentSecrets"/>); it
-/// is handed to the connector and never logged.
+/// is handed to the connector and never logged. Every call is metered (<see cref="ModelCallMeter"/>) and retried
+/// (<see cref="ModelRetryHandler"/>).
 /// </summary>
 public sealed class ChatModelFactory(AgentOptions options, ILoggerFactory loggerFactory) : IDisposable
 {
@@ -34,7 +35,8 @@ public sealed class ChatModelFactory(AgentOptions options, ILoggerFactory logger
                 $"agent {agent.Namespace}/{agent.Name}: its API key (spec.model.apiKeySecretRef) is not in {keyVariable}: the Secret or its key is missing (see the Agent's Ready condition); create it, and new workers read it");
         }
 
-        var http = new HttpClient(new ModelRetryHandler(options, _logger) { InnerHandler = _transport }, disposeHandler: false)
+        var retry = new ModelRetryHandler(options, _logger) { InnerHandler = _transport };
+        var http = new HttpClient(new ModelCallMeter(agent.Namespace, agent.Name, model) { InnerHandler = retry }, disposeHandler: false)
         {
             // Each attempt has ModelTimeout; the task's own deadline and cancellation bound the whole.
             Timeout = Timeout.InfiniteTimeSpan,

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Prometheus;
+
+namespace MetaEvolve.AgentRuntime.Agents;
+
+/// <summary>
+/// Counts every model call an agent makes — tokens in and out, their cost when the agent's model has prices, the call's
+/// duration and its failures by kind — at the HTTP layer, the one place that sees each call: Semantic Kernel runs the
+/// tool-calling loop inside its connector, so a request per round trip passes here, and prompt skills' calls too. It
+/// sits outside <see cref="ModelRetryHandler"/>, so a call is counted once with its final outcome, retries included in
+/// its duration. Usage comes from the response's <c>usage</c> object (chat completions); a streamed response (SSE) is
+/// not read here.
+/// </summary>
+public sealed class ModelCallMeter(string ns, string agent, ModelSettings model) : DelegatingHandler
+{
+    private static readonly Counter Tokens = Metrics.CreateCounter(
+        "metaevolve_agent_tokens_total", "Model tokens an agent used, by kind (input: prompt, output: completion).",
+        new CounterConfiguration { LabelNames = ["namespace", "agent", "model", "kind"] });
+
+    private static readonly Counter Cost = Metrics.CreateCounter(
+        "metaevolve_agent_cost_total", "What an agent's model tokens cost, from spec.model.pricing (agents without prices have none).",
+        new CounterConfiguration { LabelNames = ["namespace", "agent", "model", "currency"] });
+
+    private static readonly Histogram Duration = Metrics.CreateHistogram(
+        "metaevolve_model_call_duration_seconds", "Model calls from request to answer, retries included.",
+        new HistogramConfiguration { LabelNames = ["namespace", "agent", "model"], Buckets = Histogram.ExponentialBuckets(0.01, 2, 14) });
+
+    private static readonly Counter Errors = Metrics.CreateCounter(
+        "metaevolve_model_errors_total",
+        "Model calls that failed, by kind: timeout, unreachable, rate_limited, unauthorized, rejected (other 4xx), server_error (5xx).",
+        new CounterConfiguration { LabelNames = ["namespace", "agent", "model", "kind"] });
+
+    private readonly Counter.Child _input = Tokens.WithLabels(ns, agent, model.Model, "input");
+    private readonly Counter.Child _output = Tokens.WithLabels(ns, agent, model.Model, "output");
+    private readonly Counter.Child? _cost = model.Pricing is { } prices ? Cost.WithLabels(ns, agent, model.Model, prices.Currency) : null;
+    private readonly Histogram.Child _duration = Duration.WithLabels(ns, agent, model.Model);
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            _duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            Errors.WithLabels(ns, agent, model.Model, exception is ModelTimeoutException ? "timeout" : "unreachable").Inc();
+            throw;
+        }
+
+        _duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (!response.IsSuccessStatusCode)
+        {
+            Errors.WithLabels(ns, agent, model.Model, ErrorKind(response.StatusCode)).Inc();
+        }
+        else if (response.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            // Buffered, so the connector reads the same body after this.
+            await response.Content.LoadIntoBufferAsync(cancellationToken);
+            Count(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+        }
+
+        return response;
+    }
+
+    private void Count(byte[] body)
+    {
+        long input, output;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (!document.RootElement.TryGetProperty("usage", out var usage) || usage.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            input = Number(usage, "prompt_tokens");
+            output = Number(usage, "completion_tokens");
+        }
+        catch (JsonException)
+        {
+            // Not ours to judge: the connector reports a body it cannot read.
+            return;
+        }
+
+        _input.Inc(input);
+        _output.Inc(output);
+        if (model.Pricing is { } prices)
+        {
+            _cost!.Inc(prices.CostOf(input, output));
+        }
+    }
+
+    private static long Number(JsonElement usage, string name) =>
+        usage.TryGetProperty(name, out var value) && value.TryGetInt64(out var number) && number > 0 ? number : 0;
+
+    private static string ErrorKind(HttpStatusCode status) => (int)status switch
+    {
+        429 => "rate_limited",
+        401 or 403 => "unauthorized",
+        >= 500 => "server_error",
+        _ => "rejected",
+    };
+}
