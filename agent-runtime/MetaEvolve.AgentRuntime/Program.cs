@@ -13,6 +13,7 @@ using MetaEvolve.Core.Tasks;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
+using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
@@ -53,8 +54,17 @@ connections = connections with { Postgres = postgres.ConnectionString };
 var store = new StoreOptions { Schema = worker.Schema };
 
 // Spans of the worker's ActivitySource continue the submitter's trace (envelope traceparent), so log lines
-// written while a task runs carry its trace and span ids. Add an exporter here (e.g. OTLP) to ship the spans.
-builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(RuntimeTracing.SourceName));
+// written while a task runs carry its trace and span ids: the task, each model call (chat <model>) and each tool
+// call (execute_tool <function>). With OTEL_EXPORTER_OTLP_ENDPOINT set they are shipped over OTLP (the exporter reads
+// the standard OTEL_EXPORTER_OTLP_* variables).
+builder.Services.AddOpenTelemetry().WithTracing(tracing =>
+{
+    tracing.AddSource(RuntimeTracing.SourceName);
+    if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+    {
+        tracing.AddOtlpExporter();
+    }
+});
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownGrace + TimeSpan.FromSeconds(15));
 builder.Services.AddSingleton(worker);
 builder.Services.AddSingleton(store);

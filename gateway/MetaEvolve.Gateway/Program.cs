@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Authentication;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
+using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
@@ -49,8 +50,15 @@ if (postgres.MaxAutoPrepare == 0)
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
 
 // The request span (ASP.NET Core's, parented by the caller's traceparent) and the submission span; the envelope
-// carries the latter to the worker. Add an exporter (e.g. OTLP) here to ship them.
-builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(GatewayTracing.SourceName, "Microsoft.AspNetCore"));
+// carries the latter to the worker. With OTEL_EXPORTER_OTLP_ENDPOINT set they are shipped over OTLP.
+builder.Services.AddOpenTelemetry().WithTracing(tracing =>
+{
+    tracing.AddSource(GatewayTracing.SourceName, "Microsoft.AspNetCore");
+    if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+    {
+        tracing.AddOtlpExporter();
+    }
+});
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton(options);

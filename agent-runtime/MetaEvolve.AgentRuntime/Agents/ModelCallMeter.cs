@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
+using MetaEvolve.AgentRuntime.Operability;
 using Prometheus;
 
 namespace MetaEvolve.AgentRuntime.Agents;
 
 /// <summary>
-/// Counts every model call an agent makes — tokens in and out, their cost when the agent's model has prices, the call's
-/// duration and its failures by kind — at the HTTP layer, the one place that sees each call: Semantic Kernel runs the
+/// Counts and traces every model call an agent makes — tokens in and out, their cost when the agent's model has prices,
+/// the call's duration and its failures by kind, and a <c>chat &lt;model&gt;</c> span with the OpenTelemetry GenAI
+/// attributes (no message contents) — at the HTTP layer, the one place that sees each call: Semantic Kernel runs the
 /// tool-calling loop inside its connector, so a request per round trip passes here, and prompt skills' calls too. It
 /// sits outside <see cref="ModelRetryHandler"/>, so a call is counted once with its final outcome, retries included in
 /// its duration. Usage comes from the response's <c>usage</c> object (chat completions); a streamed response (SSE) is
@@ -39,6 +40,8 @@ public sealed class ModelCallMeter(string ns, string agent, ModelSettings model)
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        using var span = RuntimeTracing.StartModelCall(model, request.RequestUri);
         var started = Stopwatch.GetTimestamp();
         HttpResponseMessage response;
         try
@@ -48,7 +51,9 @@ public sealed class ModelCallMeter(string ns, string agent, ModelSettings model)
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             _duration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            Errors.WithLabels(ns, agent, model.Model, exception is ModelTimeoutException ? "timeout" : "unreachable").Inc();
+            var kind = exception is ModelTimeoutException ? "timeout" : "unreachable";
+            Errors.WithLabels(ns, agent, model.Model, kind).Inc();
+            span?.SetTag("error.type", kind).SetStatus(ActivityStatusCode.Error);
             throw;
         }
 
@@ -56,47 +61,34 @@ public sealed class ModelCallMeter(string ns, string agent, ModelSettings model)
         if (!response.IsSuccessStatusCode)
         {
             Errors.WithLabels(ns, agent, model.Model, ErrorKind(response.StatusCode)).Inc();
+            span?.SetTag("error.type", ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)).SetStatus(ActivityStatusCode.Error);
         }
         else if (response.Content.Headers.ContentType?.MediaType == "application/json")
         {
             // Buffered, so the connector reads the same body after this.
             await response.Content.LoadIntoBufferAsync(cancellationToken);
-            Count(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+            if (ModelAnswer.Read(await response.Content.ReadAsByteArrayAsync(cancellationToken)) is { } answer)
+            {
+                Count(answer);
+                span?.SetTag("gen_ai.response.model", answer.Model)
+                    .SetTag("gen_ai.usage.input_tokens", answer.InputTokens)
+                    .SetTag("gen_ai.usage.output_tokens", answer.OutputTokens)
+                    .SetTag("gen_ai.response.finish_reasons", answer.FinishReasons);
+            }
         }
 
         return response;
     }
 
-    private void Count(byte[] body)
+    private void Count(ModelAnswer answer)
     {
-        long input, output;
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            if (!document.RootElement.TryGetProperty("usage", out var usage) || usage.ValueKind != JsonValueKind.Object)
-            {
-                return;
-            }
-
-            input = Number(usage, "prompt_tokens");
-            output = Number(usage, "completion_tokens");
-        }
-        catch (JsonException)
-        {
-            // Not ours to judge: the connector reports a body it cannot read.
-            return;
-        }
-
-        _input.Inc(input);
-        _output.Inc(output);
+        _input.Inc(answer.InputTokens);
+        _output.Inc(answer.OutputTokens);
         if (model.Pricing is { } prices)
         {
-            _cost!.Inc(prices.CostOf(input, output));
+            _cost!.Inc(prices.CostOf(answer.InputTokens, answer.OutputTokens));
         }
     }
-
-    private static long Number(JsonElement usage, string name) =>
-        usage.TryGetProperty(name, out var value) && value.TryGetInt64(out var number) && number > 0 ? number : 0;
 
     private static string ErrorKind(HttpStatusCode status) => (int)status switch
     {

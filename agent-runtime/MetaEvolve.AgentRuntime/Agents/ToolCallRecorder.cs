@@ -1,10 +1,12 @@
+using System.Diagnostics;
+using MetaEvolve.AgentRuntime.Operability;
 using Microsoft.SemanticKernel;
 
 namespace MetaEvolve.AgentRuntime.Agents;
 
 /// <summary>
 /// Watches one chat task's automatic function calls: enforces <c>maxIterations</c> (model round trips),
-/// records each call and its error for the task's output, and adds the token usage of prompt skills, whose
+/// records each call and its error for the task's output (and traces it: <c>execute_tool &lt;function&gt;</c>), and adds the token usage of prompt skills, whose
 /// model calls happen inside a tool call and so never reach the chat history.
 /// A tool that throws is recorded and rethrown: Semantic Kernel hands the error to the model as the tool's result.
 /// </summary>
@@ -45,6 +47,7 @@ public sealed class ToolCallRecorder(int maxIterations) : IAutoFunctionInvocatio
             return;
         }
 
+        using var span = RuntimeTracing.StartToolCall(name, context.ToolCallId);
         try
         {
             await next(context);
@@ -52,6 +55,7 @@ public sealed class ToolCallRecorder(int maxIterations) : IAutoFunctionInvocatio
         }
         catch (Exception exception)
         {
+            span?.SetTag("error.type", exception.GetType().FullName).SetStatus(ActivityStatusCode.Error);
             Add(new ToolCallRecord(name, $"{exception.GetType().Name}: {exception.Message}"));
             throw;
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MetaEvolve.AgentRuntime.Agents;
 using MetaEvolve.Core.Tasks;
 
 namespace MetaEvolve.AgentRuntime.Operability;
@@ -26,5 +27,33 @@ internal static class RuntimeTracing
             .SetTag("metaevolve.agent", envelope.Agent)
             .SetTag("metaevolve.delivery", delivery);
         return activity;
+    }
+
+    /// <summary>
+    /// A model call's span, named and tagged by the OpenTelemetry GenAI conventions (<c>chat &lt;model&gt;</c>); the
+    /// caller adds what the answer says. Message contents are never recorded.
+    /// </summary>
+    public static Activity? StartModelCall(ModelSettings model, Uri? endpoint)
+    {
+        var activity = Source.StartActivity($"chat {model.Model}", ActivityKind.Client);
+        return activity?.SetTag("gen_ai.operation.name", "chat")
+            .SetTag("gen_ai.provider.name", model.Provider switch
+            {
+                ModelProvider.AzureOpenAI => "azure.ai.openai",
+                ModelProvider.Ollama => "ollama",
+                _ => "openai",
+            })
+            .SetTag("gen_ai.request.model", model.Model)
+            .SetTag("server.address", endpoint?.Host)
+            .SetTag("server.port", endpoint?.Port);
+    }
+
+    /// <summary>A tool call's span (<c>execute_tool &lt;skill.function&gt;</c>), by the GenAI conventions.</summary>
+    public static Activity? StartToolCall(string function, string? callId)
+    {
+        var activity = Source.StartActivity($"execute_tool {function}", ActivityKind.Internal);
+        return activity?.SetTag("gen_ai.operation.name", "execute_tool")
+            .SetTag("gen_ai.tool.name", function)
+            .SetTag("gen_ai.tool.call.id", callId);
     }
 }
