@@ -17,6 +17,8 @@ namespace MetaEvolve.Cli;
 /// </summary>
 internal static class KubeconfigCommand
 {
+    public const string KubeconfigVariable = "KUBECONFIG";
+
     public delegate Task<int> Action(Kubernetes client, string ns, ParseResult parse, CancellationToken cancellationToken);
 
     /// <summary>A command with <c>--namespace</c> and <c>--kubeconfig</c> whose action runs with a client for that kubeconfig.</summary>
@@ -44,7 +46,7 @@ internal static class KubeconfigCommand
         {
             try
             {
-                var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(parse.GetValue(kubeconfig));
+                var config = Configuration(parse.GetValue(kubeconfig), Environment.GetEnvironmentVariable(KubeconfigVariable));
                 using var client = new Kubernetes(config);
                 return await action(client, parse.GetValue(ns) ?? config.Namespace ?? "default", parse, cancellationToken);
             }
@@ -65,6 +67,23 @@ internal static class KubeconfigCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The client configuration from <c>--kubeconfig</c>, else <c>$KUBECONFIG</c> (its first file that exists: kubectl
+    /// merges a list, where that file's context wins too), else <c>~/.kube/config</c>. Never in-cluster or localhost: a
+    /// command that approves or rolls back must act on the cluster the user means, or refuse.
+    /// </summary>
+    public static KubernetesClientConfiguration Configuration(string? flag, string? kubeconfigVariable)
+    {
+        if (flag is not null || string.IsNullOrWhiteSpace(kubeconfigVariable))
+        {
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(flag);
+        }
+
+        var file = kubeconfigVariable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(File.Exists)
+            ?? throw new KubeConfigException($"none of the files in ${KubeconfigVariable} ({kubeconfigVariable}) exists");
+        return KubernetesClientConfiguration.BuildConfigFromConfigFile(file);
     }
 
     public static async Task<V1Alpha1Skill> ReadSkillAsync(Kubernetes client, string ns, string name, CancellationToken cancellationToken)

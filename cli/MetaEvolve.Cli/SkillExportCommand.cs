@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using MetaEvolve.Cli.Tasks;
 using MetaEvolve.Crds;
+using MetaEvolve.Crds.Generation;
 using MetaEvolve.Crds.Labels;
 
 namespace MetaEvolve.Cli;
@@ -42,7 +43,7 @@ internal static class SkillExportCommand
             return TaskExitCode.Refused;
         }
 
-        await output.WriteAsync(KubernetesYaml.Serialize(Clean(skill, adopt)));
+        await output.WriteAsync(Yaml(skill, adopt));
         return TaskExitCode.Ok;
     }
 
@@ -63,6 +64,12 @@ internal static class SkillExportCommand
             ? $"its spec (version {skill.Spec.Version}) is not published: {status.Conditions?.FirstOrDefault(c => c.Type == ConditionTypes.Ready)?.Message}"
             : null;
     }
+
+    /// <summary>
+    /// The manifest as a YAML file, written through the JSON form so fields carry their wire names (<c>csharp</c>,
+    /// <c>equals</c>; KubernetesYaml would write the C# names <c>cSharp</c>, <c>equalTo</c>, which the API server drops).
+    /// </summary>
+    public static string Yaml(V1Alpha1Skill skill, bool adopt) => ManifestYaml.Serialize(Clean(skill, adopt));
 
     public static V1Alpha1Skill Clean(V1Alpha1Skill skill, bool adopt)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using MetaEvolve.AgentRuntime.Tests.Agents;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
@@ -10,58 +9,6 @@ namespace MetaEvolve.DevCluster.Tests;
 public sealed class DevUpTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private sealed class DevUpProcess(Process process, StringBuilder output) : IAsyncDisposable
-    {
-        public StringBuilder Output { get; } = output;
-
-        public async Task WaitForOutputAsync(string text)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-            while (!Snapshot().Contains(text, StringComparison.Ordinal))
-            {
-                Assert.False(process.HasExited, $"dev up exited early:\n{Snapshot()}");
-                Assert.True(DateTime.UtcNow < deadline, $"dev up did not print '{text}':\n{Snapshot()}");
-                await Task.Delay(100, Ct);
-            }
-        }
-
-        public string Snapshot()
-        {
-            lock (Output)
-            {
-                return Output.ToString();
-            }
-        }
-
-        /// <summary>Sends SIGTERM and returns how long the process took to exit.</summary>
-        public async Task<TimeSpan> TerminateAsync()
-        {
-            var started = Stopwatch.StartNew();
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync(Ct);
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(timeout.Token);
-            return started.Elapsed;
-        }
-
-        public int ExitCode => process.ExitCode;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
-            }
-
-            process.Dispose();
-        }
-    }
 
     private static string ScratchCheckout()
     {
@@ -78,46 +25,6 @@ public sealed class DevUpTests
         return root;
     }
 
-    private static DevUpProcess Start(string root, int port, IReadOnlyDictionary<string, string>? environment = null, params string[] extraArgs)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "metaevolve.dll"), "dev", "up", "--root", root, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(extraArgs))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
-        var output = new StringBuilder();
-        var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        void Append(object? _, DataReceivedEventArgs e)
-        {
-            if (e.Data is not null)
-            {
-                lock (output)
-                {
-                    output.AppendLine(e.Data);
-                }
-            }
-        }
-
-        process.OutputDataReceived += Append;
-        process.ErrorDataReceived += Append;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return new DevUpProcess(process, output);
-    }
-
     [Fact]
     public async Task Dev_up_serves_the_samples_stops_on_sigterm_and_keeps_objects_across_restarts()
     {
@@ -126,7 +33,7 @@ public sealed class DevUpTests
         var port = ChildProcess.FreeLoopbackPort();
         var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
 
-        await using (var devUp = Start(root, port, null, "--no-services"))
+        await using (var devUp = DevUpProcess.Start(root, port, null, "--no-services"))
         {
             await devUp.WaitForOutputAsync("Ready.");
             Assert.Contains("kubectl --kubeconfig .metaevolve/kubeconfig get agentpools -A", devUp.Snapshot(), StringComparison.Ordinal);
@@ -139,7 +46,7 @@ public sealed class DevUpTests
             Assert.Contains("Control plane stopped.", devUp.Snapshot(), StringComparison.Ordinal);
         }
 
-        await using (var again = Start(root, port, null, "--no-services"))
+        await using (var again = DevUpProcess.Start(root, port, null, "--no-services"))
         {
             await again.WaitForOutputAsync("Ready.");
             Assert.Contains("agentpool.metaevolve.io/general unchanged", again.Snapshot(), StringComparison.Ordinal);
@@ -161,7 +68,7 @@ public sealed class DevUpTests
         }
 
         var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
-        await using var devUp = Start(root, ChildProcess.FreeLoopbackPort(), null, "--no-services", "--no-samples", "--no-operator", "--no-gateway");
+        await using var devUp = DevUpProcess.Start(root, ChildProcess.FreeLoopbackPort(), null, "--no-services", "--no-samples", "--no-operator", "--no-gateway");
         await devUp.WaitForOutputAsync("Ready.");
         var output = devUp.Snapshot();
         Assert.Contains("[6/7] Operator", output, StringComparison.Ordinal);
@@ -190,22 +97,9 @@ public sealed class DevUpTests
             Directory.CreateSymbolicLink(Path.Combine(root, folder), RepositoryRoot.Combine(folder));
         }
 
-        var (nats, monitor, postgres, redis) = (ChildProcess.FreeLoopbackPort(), ChildProcess.FreeLoopbackPort(), ChildProcess.FreeLoopbackPort(), ChildProcess.FreeLoopbackPort());
-        var environment = new Dictionary<string, string>
-        {
-            ["METAEVOLVE_SERVICES_DIR"] = Path.Combine(root, ".services"),
-            ["METAEVOLVE_NATS_PORT"] = $"{nats}",
-            ["METAEVOLVE_NATS_MONITOR_PORT"] = $"{monitor}",
-            ["METAEVOLVE_POSTGRES_PORT"] = $"{postgres}",
-            ["METAEVOLVE_REDIS_PORT"] = $"{redis}",
-            ["METAEVOLVE_NATS_URL"] = $"nats://127.0.0.1:{nats}",
-            ["METAEVOLVE_POSTGRES"] = $"Host=127.0.0.1;Port={postgres};Username=metaevolve;Password=metaevolve;Database=metaevolve",
-            ["METAEVOLVE_REDIS"] = $"127.0.0.1:{redis}",
-        };
         var kubeconfig = Path.Combine(root, ".metaevolve", "kubeconfig");
 
-        await using var devUp = Start(root, ChildProcess.FreeLoopbackPort(), environment, "--gateway-port", $"{ChildProcess.FreeLoopbackPort()}", "--operator-port", $"{ChildProcess.FreeLoopbackPort()}",
-            "--metrics-api-port", $"{ChildProcess.FreeLoopbackPort()}");
+        await using var devUp = DevUpProcess.StartIsolated(root);
         try
         {
             await devUp.WaitForOutputAsync("Ready.");
