@@ -17,7 +17,7 @@ public sealed class TaskPrinter(TextWriter output, bool json)
         : output.WriteLineAsync($"{accepted.GetProperty("id").GetString()}\t{accepted.GetProperty("status").GetString()}"
             + (accepted.TryGetProperty("duplicate", out var d) && d.GetBoolean() ? "\t(existing task for this idempotency key)" : ""));
 
-    /// <summary>A finished task prints its answer (chat), value (skill call) or output; an unfinished one its status.</summary>
+    /// <summary>A finished task prints its answer (chat), result (skill call) or output; an unfinished one its status.</summary>
     public async Task ResultAsync(JsonElement task)
     {
         if (json)
@@ -82,7 +82,7 @@ public sealed class TaskPrinter(TextWriter output, bool json)
     {
         if (output.ValueKind == JsonValueKind.Object)
         {
-            foreach (var name in new[] { "answer", "value" })
+            foreach (var name in new[] { "answer", "result" })
             {
                 if (output.TryGetProperty(name, out var part))
                 {
