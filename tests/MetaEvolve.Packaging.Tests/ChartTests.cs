@@ -273,6 +273,11 @@ public class ChartTests
             Assert.Contains(metric, queries, StringComparison.Ordinal);
         }
 
+        // Spans go to the collector named in values, over the protocol named there.
+        var gatewayEnv = chart.Single("Deployment", Gateway)["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray();
+        Assert.Equal("http://otel-collector.observability:4318", (string?)gatewayEnv.Single(e => (string?)e!["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT")!["value"]);
+        Assert.Equal("http/protobuf", (string?)gatewayEnv.Single(e => (string?)e!["name"] == "OTEL_EXPORTER_OTLP_PROTOCOL")!["value"]);
+
         // The API keys listed in values become the file the gateway reads.
         var keys = JsonNode.Parse((string)chart.Single("Secret", Gateway + "-api-keys")["stringData"]!["api-keys.json"]!)!;
         Assert.Equal("ci", (string?)keys["keys"]![0]!["name"]);
