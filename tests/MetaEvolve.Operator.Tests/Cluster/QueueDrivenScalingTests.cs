@@ -89,7 +89,10 @@ public class QueueDrivenScalingTests
             c.Type == ConditionTypes.ScalingActive && c.Reason == ConditionReasons.ScaledToZero) == true, "ScalingActive False ScaledToZero");
 
         var last = await SubmitAsync(0);
-        await OperatorCluster.EventuallyAsync(async () => (await tasks.GetAsync(last, Ct))?.Status == TaskStates.Succeeded, "the next task ran on a woken worker", seconds: 60);
+        // Waking includes a worker's start, which may take up to ServiceStartup.Limit on a busy machine (CI runs every
+        // test module at once on two cores), plus the lag poll and the HPA sync.
+        await OperatorCluster.EventuallyAsync(async () => (await tasks.GetAsync(last, Ct))?.Status == TaskStates.Succeeded, "the next task ran on a woken worker",
+            seconds: (int)ServiceStartup.Limit.TotalSeconds + 30);
         Assert.Equal(1001, await CountAsync(cluster, TaskStates.Succeeded));
     }
 
