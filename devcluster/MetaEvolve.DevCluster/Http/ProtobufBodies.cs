@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.Json.Nodes;
+using static MetaEvolve.DevCluster.Http.ProtobufWire;
 
 namespace MetaEvolve.DevCluster.Http;
 
@@ -15,6 +15,18 @@ public static class ProtobufBodies
     private static readonly byte[] Magic = [0x6b, 0x38, 0x73, 0x00];
 
     public static JsonObject Decode(byte[] body)
+    {
+        try
+        {
+            return DecodeEnvelope(body);
+        }
+        catch (FormatException exception)
+        {
+            throw ApiException.BadRequest(exception.Message);
+        }
+    }
+
+    private static JsonObject DecodeEnvelope(byte[] body)
     {
         if (body.Length < 4 || !body.AsSpan(0, 4).SequenceEqual(Magic))
         {
@@ -88,7 +100,7 @@ public static class ProtobufBodies
             switch (field)
             {
                 case 1:
-                    obj["gracePeriodSeconds"] = (long)value.Varint;
+                    obj["gracePeriodSeconds"] = (long)value.Number;
                     break;
                 case 2:
                     var preconditions = new JsonObject();
@@ -100,7 +112,7 @@ public static class ProtobufBodies
                     obj["preconditions"] = preconditions;
                     break;
                 case 3:
-                    obj["orphanDependents"] = value.Varint != 0;
+                    obj["orphanDependents"] = value.Number != 0;
                     break;
                 case 4:
                     obj["propagationPolicy"] = value.Text;
@@ -165,7 +177,7 @@ public static class ProtobufBodies
                     AddEntry(obj, "binaryData", value.Bytes, base64: true);
                     break;
                 case 4:
-                    obj["immutable"] = value.Varint != 0;
+                    obj["immutable"] = value.Number != 0;
                     break;
             }
         }
@@ -193,7 +205,7 @@ public static class ProtobufBodies
                     AddEntry(obj, "stringData", value.Bytes, base64: false);
                     break;
                 case 5:
-                    obj["immutable"] = value.Varint != 0;
+                    obj["immutable"] = value.Number != 0;
                     break;
             }
         }
@@ -222,7 +234,7 @@ public static class ProtobufBodies
                     pulls.Add(new JsonObject { ["name"] = name });
                     break;
                 case 4:
-                    obj["automountServiceAccountToken"] = value.Varint != 0;
+                    obj["automountServiceAccountToken"] = value.Number != 0;
                     break;
             }
         }
@@ -293,70 +305,5 @@ public static class ProtobufBodies
         }
 
         map[key] = value;
-    }
-
-    private readonly record struct WireValue(ulong Varint, ReadOnlyMemory<byte> Bytes)
-    {
-        public string Text => Encoding.UTF8.GetString(Bytes.Span);
-    }
-
-    /// <summary>The fields of one protobuf message: varints and length-delimited values (others skipped).</summary>
-    private static List<(int Field, WireValue Value)> Fields(ReadOnlyMemory<byte> message)
-    {
-        var fields = new List<(int, WireValue)>();
-        var span = message.Span;
-        var i = 0;
-        while (i < span.Length)
-        {
-            var tag = ReadVarint(span, ref i);
-            var field = (int)(tag >> 3);
-            switch ((int)(tag & 7))
-            {
-                case 0:
-                    fields.Add((field, new WireValue(ReadVarint(span, ref i), default)));
-                    break;
-                case 1:
-                    i += 8;
-                    break;
-                case 2:
-                    var length = (int)ReadVarint(span, ref i);
-                    if (length < 0 || i + length > span.Length)
-                    {
-                        throw ApiException.BadRequest("truncated protobuf body");
-                    }
-
-                    fields.Add((field, new WireValue(0, message.Slice(i, length))));
-                    i += length;
-                    break;
-                case 5:
-                    i += 4;
-                    break;
-                default:
-                    throw ApiException.BadRequest("unsupported protobuf wire type");
-            }
-        }
-
-        return fields;
-    }
-
-    private static ulong ReadVarint(ReadOnlySpan<byte> span, ref int i)
-    {
-        ulong result = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (i >= span.Length)
-            {
-                throw ApiException.BadRequest("truncated protobuf varint");
-            }
-
-            var b = span[i++];
-            result |= (ulong)(b & 0x7f) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return result;
-            }
-        }
-
-        throw ApiException.BadRequest("protobuf varint too long");
     }
 }

@@ -2,6 +2,7 @@ using k8s.Models;
 using MetaEvolve.Core.Skills.Evolution;
 using MetaEvolve.Crds;
 using MetaEvolve.Crds.Labels;
+using MetaEvolve.Operator.Skills;
 
 namespace MetaEvolve.Operator.Evolution;
 
@@ -23,14 +24,14 @@ public static class AuthoredSkill
         }
 
         var name = existing.Metadata.Name;
-        return existing.Spec.Origin is { AuthoredBy: SkillAuthor.Agent, AgentRef.Name: var author }
+        return SkillApprovalGate.Author(existing) is { } author
             ? author == agent ? null : new NameRefusal(ProposalRefusals.NameOwnedByOtherAgent, $"Skill {name} was authored by agent {author}")
             : new NameRefusal(ProposalRefusals.NameOwnedByHuman, $"Skill {name} was written by a person; agents may not replace it");
     }
 
     /// <summary>How many Skills of the namespace <paramref name="agent"/> authored (its evolution.maxAuthoredSkills counts them).</summary>
     public static int CountAuthoredBy(IEnumerable<V1Alpha1Skill> skills, string agent) =>
-        (skills ?? []).Count(s => s.Spec.Origin is { AuthoredBy: SkillAuthor.Agent } origin && origin.AgentRef?.Name == agent);
+        (skills ?? []).Count(s => SkillApprovalGate.Author(s) == agent);
 
     /// <summary>
     /// The Skill to write: the proposal's spec with the origin naming the proposing agent (whatever the spec said) and
