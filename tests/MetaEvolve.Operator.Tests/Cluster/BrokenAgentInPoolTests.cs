@@ -96,8 +96,9 @@ public class BrokenAgentInPoolTests
         };
         await tasks.EnqueueAsync(envelope, Ct);
         await new TaskPublisher(new NatsJSContext(nats), cluster.Names).PublishAsync(envelope, cancellationToken: Ct);
+        // The worker's pod is up, but its process may still be starting: on a busy machine that takes up to ServiceStartup.Limit.
         await OperatorCluster.EventuallyAsync(async () => (await tasks.GetAsync(envelope.Id, Ct))?.Status == TaskStates.Succeeded,
-            "the good agent's task ran", seconds: 60);
+            "the good agent's task ran", seconds: (int)ServiceStartup.Limit.TotalSeconds + 30);
         // ...as the namespace's own store role (the connection Secret carries no operator credential).
         var role = NamespaceStoreRoles.RoleName(cluster.Schema, cluster.Namespace);
         await using var sessions = store.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE usename = $1");
