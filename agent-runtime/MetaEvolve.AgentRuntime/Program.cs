@@ -53,13 +53,13 @@ if (postgres.MaxAutoPrepare == 0)
 connections = connections with { Postgres = postgres.ConnectionString };
 var store = new StoreOptions { Schema = worker.Schema };
 
-// Spans of the worker's ActivitySource continue the submitter's trace (envelope traceparent), so log lines
+// Spans of the worker's ActivitySource continue the publisher's trace (the message's traceparent header), so log lines
 // written while a task runs carry its trace and span ids: the task, each model call (chat <model>) and each tool
 // call (execute_tool <function>). With OTEL_EXPORTER_OTLP_ENDPOINT set they are shipped over OTLP (the exporter reads
 // the standard OTEL_EXPORTER_OTLP_* variables).
 builder.Services.AddOpenTelemetry().WithTracing(tracing =>
 {
-    tracing.AddSource(RuntimeTracing.SourceName);
+    tracing.AddSource(RuntimeTracing.SourceName, TaskTracing.SourceName);
     if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
     {
         tracing.AddOtlpExporter();

@@ -49,11 +49,15 @@ if (postgres.MaxAutoPrepare == 0)
 
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
 
-// The request span (ASP.NET Core's, parented by the caller's traceparent) and the submission span; the envelope
-// carries the latter to the worker. With OTEL_EXPORTER_OTLP_ENDPOINT set they are shipped over OTLP.
+// The request span (ASP.NET Core's, parented by the caller's traceparent), the submission span and the publish span,
+// whose context the message's headers carry to the worker. With OTEL_EXPORTER_OTLP_ENDPOINT set they are shipped over OTLP.
 builder.Services.AddOpenTelemetry().WithTracing(tracing =>
 {
-    tracing.AddSource(GatewayTracing.SourceName, "Microsoft.AspNetCore");
+    // The instrumentation names request spans by route ("POST /v1/namespaces/{ns}/agents/{agent}/tasks") and tags them
+    // by the HTTP conventions; probes and scrapes would only crowd the traces.
+    tracing.AddSource(GatewayTracing.SourceName, TaskTracing.SourceName)
+        .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/healthz")
+            && !http.Request.Path.StartsWithSegments("/readyz") && !http.Request.Path.StartsWithSegments("/metrics"));
     if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
     {
         tracing.AddOtlpExporter();

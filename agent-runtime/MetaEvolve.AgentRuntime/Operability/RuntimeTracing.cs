@@ -1,26 +1,28 @@
 using System.Diagnostics;
 using MetaEvolve.AgentRuntime.Agents;
 using MetaEvolve.Core.Tasks;
+using NATS.Client.JetStream;
 
 namespace MetaEvolve.AgentRuntime.Operability;
 
 /// <summary>
-/// The worker's spans. Each task's span continues the submitter's trace (the envelope's traceparent), so an
-/// OpenTelemetry listener (the SDK with any exporter, added by the host) shows gateway → queue → worker as one trace.
+/// The worker's spans. Each task's span continues the trace of its publish (the message's traceparent header, see
+/// <see cref="TaskTracing"/>), so an OpenTelemetry listener (the SDK with any exporter, added by the host) shows
+/// gateway → queue → worker → model and tool calls as one trace.
 /// </summary>
 internal static class RuntimeTracing
 {
     public const string SourceName = "MetaEvolve.AgentRuntime";
     public static readonly ActivitySource Source = new(SourceName);
 
-    public static Activity? StartTask(TaskEnvelope envelope, string subject, int delivery)
+    public static Activity? StartTask(TaskEnvelope envelope, INatsJSMsg<byte[]> message, int delivery)
     {
         if (!Source.HasListeners())
         {
             return null;
         }
-        ActivityContext.TryParse(envelope.TraceParent, envelope.TraceState, isRemote: true, out var parent);
-        var activity = Source.StartActivity("task.execute", ActivityKind.Consumer, parent);
+        var subject = message.Subject;
+        var activity = Source.StartActivity("task.execute", ActivityKind.Consumer, TaskTracing.ParentOf(message.Headers));
         activity?.SetTag("messaging.system", "nats")
             .SetTag("messaging.destination.name", subject)
             .SetTag("metaevolve.task.id", envelope.Id.ToString("D"))

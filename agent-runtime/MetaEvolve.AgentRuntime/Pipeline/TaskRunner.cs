@@ -25,7 +25,7 @@ internal sealed class TaskRunner(
         // Runs inline on the claim loop up to the executor's first await (no thread hop per task): executors
         // must be asynchronous and must not block (see ITaskExecutor).
         var envelope = task.Envelope!;
-        using var activity = RuntimeTracing.StartTask(envelope, task.Message.Subject, task.Delivery);
+        using var activity = RuntimeTracing.StartTask(envelope, task.Message, task.Delivery);
         using var cts = task.StartExecution(lifetime.AbortRunning);
         // The sooner of the pool's limit and the task's own deadline (the submit-time timeoutSeconds).
         var untilDeadline = envelope.Deadline - DateTimeOffset.UtcNow;

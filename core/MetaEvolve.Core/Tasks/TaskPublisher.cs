@@ -14,7 +14,8 @@ public sealed class TaskPublisher(INatsJSContext js, NatsNames names)
     private const int StreamStoreFailed = 10077;
 
     /// <summary>
-    /// Publishes and waits for the stream's ack. Fills in the trace context from <see cref="Activity.Current"/> when unset.
+    /// Publishes and waits for the stream's ack, in a publish span (<see cref="TaskTracing"/>). Fills in the envelope's
+    /// trace context from <see cref="Activity.Current"/> when unset.
     /// Throws <see cref="QueueFullException"/> when a stream limit refuses the task. The message id defaults to
     /// the task id (a retried publish is stored once); a re-queue passes a fresh one.
     /// </summary>
@@ -28,7 +29,9 @@ public sealed class TaskPublisher(INatsJSContext js, NatsNames names)
         TaskEnvelopeCodec.Validate(envelope);
         var body = TaskEnvelopeCodec.Encode(envelope);
         var subject = names.Task(envelope.Namespace, envelope.Pool, envelope.Agent);
-        var ack = await js.PublishAsync(subject, body, opts: new NatsJSPubOpts { MsgId = messageId ?? envelope.Id.ToString("D") }, cancellationToken: cancellationToken);
+        using var span = TaskTracing.StartPublish(envelope, subject);
+        var ack = await js.PublishAsync(subject, body, headers: TaskTracing.Headers(span, envelope),
+            opts: new NatsJSPubOpts { MsgId = messageId ?? envelope.Id.ToString("D") }, cancellationToken: cancellationToken);
         ThrowIfRefused(ack, names.TaskStream);
         return new TaskPublishResult(envelope.Id, ack.Seq, ack.Duplicate);
     }

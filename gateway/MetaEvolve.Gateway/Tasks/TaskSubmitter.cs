@@ -28,7 +28,7 @@ public sealed class TaskSubmitter(
     public async Task<SubmitResult> SubmitAsync(string ns, string agent, TaskInput input, string? threadId, DateTimeOffset? deadline, string? idempotencyKey, string? submittedBy, bool watch, CancellationToken cancellationToken)
     {
         var pool = await agents.PoolOfAsync(ns, agent, cancellationToken) ?? throw new UnknownAgentException(ns, agent);
-        using var activity = GatewayTracing.Source.StartActivity("task.submit", ActivityKind.Producer);
+        using var activity = GatewayTracing.Source.StartActivity("task.submit", ActivityKind.Internal);
         var envelope = new TaskEnvelope
         {
             Id = TaskIds.NewId(),
