@@ -1,9 +1,9 @@
 // make bench-runtime: one agent-runtime worker against NATS.Net + Npgsql written by hand (the baseline), same run,
 // same servers, same concurrency; the worker's own breakdown of that latency by stage; the start-up of a worker
 // against a console app that fetches one message; then the live-reload latency of agents over three workers and the
-// idle memory of a worker; last, self-evolution on the real operator and three workers it runs: an agent-authored
-// skill's approval, and a rollback, until every worker serves it. Diagnostics go to stderr; stdout carries the result
-// lines (the breakdown as # lines).
+// idle memory of a worker; what budgets and streaming cost a chat task (both on against both off); last,
+// self-evolution on the real operator and three workers it runs: an agent-authored skill's approval, and a rollback,
+// until every worker serves it. Diagnostics go to stderr; stdout carries the result lines (the breakdown as # lines).
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -31,6 +31,9 @@ var concurrency = BenchArguments.Int("--concurrency", 64);
 var latencyRate = BenchArguments.Int("--latency-rate", 1_000);
 var latencyTasks = BenchArguments.Int("--latency-tasks", 5_000);
 var reloadRounds = BenchArguments.Int("--reload-rounds", 50);
+// Chat tasks on the scripted model, per side of the budgets-and-streaming figure, and their rate.
+var chatTasks = BenchArguments.Int("--chat-tasks", 2_000);
+var chatRate = BenchArguments.Int("--chat-rate", 200);
 // Approvals timed, then as many rollbacks.
 var evolutionRounds = BenchArguments.Int("--evolution-rounds", 20);
 // "evolution" runs only the self-evolution figures (no task pipeline, start-up or reload); anything else runs all.
@@ -92,7 +95,7 @@ var startup = new StartupBenchmark(js, connections, suffix);
 await startup.SetUpAsync(CancellationToken.None);
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 var worker = StartWorker();
-var reloadWorkers = new List<ChildProcess>();
+var otherWorkers = new List<ChildProcess>();
 try
 {
     await worker.WaitReadyAsync(TimeSpan.FromMinutes(2));
@@ -151,7 +154,7 @@ try
         var id = TaskIds.NewId();
         recorder.Published(id);
         await publisher.PublishAsync(new TaskEnvelope { Id = id, Namespace = ns, Pool = Pool, Agent = Agent, Input = TaskInput.Direct("system", "echo", Arguments(sample)) });
-        var (ms, started) = await StartupBenchmark.WorkerOnceAsync(StartWorker, () => recorder.WhenDone(TimeSpan.FromMinutes(2)), http, stop.Token);
+        var (ms, started) = await StartupBenchmark.WorkerOnceAsync(() => StartWorker(), () => recorder.WhenDone(TimeSpan.FromMinutes(2)), http, stop.Token);
         startupsOurs.Add(ms);
         worker.Dispose();
         worker = started;
@@ -172,9 +175,9 @@ try
         Console.WriteLine(string.Format(c, "runtime.latency.{0}: {1:F2} ms (baseline {2:F2} ms, ratio {3:F2})", name, o, b, o / b));
     }
     // Three workers serve the agent; each must swap in every new skill version.
-    reloadWorkers.Add(StartWorker());
-    reloadWorkers.Add(StartWorker());
-    foreach (var extra in reloadWorkers)
+    otherWorkers.Add(StartWorker());
+    otherWorkers.Add(StartWorker());
+    foreach (var extra in otherWorkers)
     {
         await extra.WaitReadyAsync(TimeSpan.FromMinutes(2));
     }
@@ -188,6 +191,40 @@ try
     Console.WriteLine(string.Format(c, "runtime.worker_rss_idle: {0:F0} MB", ResidentMegabytes(worker.Id)));
     Console.Error.WriteLine(string.Format(c, "saturated latency p50/p99: ours {0:F0}/{1:F0} ms, baseline {2:F0}/{3:F0} ms",
         ours.Percentile(0.5), ours.Percentile(0.99), basis.Percentile(0.5), basis.Percentile(0.99)));
+
+    // What budgets and streaming cost a chat task (ChatPathAgents): both off is the baseline, same run, same rate.
+    await using var model = new ScriptedModel(TimeSpan.Zero);
+    await ChatPathAgents.StoreAsync(new AgentRepository(dataSource), ns, model);
+    foreach (var side in new[] { ChatPathAgents.Off, ChatPathAgents.On })
+    {
+        otherWorkers.Add(StartWorker(side, ChatPathAgents.WorkerSettings(side)));
+        await otherWorkers[^1].WaitReadyAsync(TimeSpan.FromMinutes(2));
+    }
+    Console.Error.WriteLine($"chat path: {chatTasks} chat tasks per side at {chatRate}/s, best p50 of {Math.Max(rounds, 2)} alternating rounds");
+    LatencyRecorder? chatOff = null, chatOn = null;
+    for (var round = -1; round < Math.Max(rounds, 2); round++)
+    {
+        // Round -1 warms both sides up and is not counted.
+        foreach (var side in round % 2 == 0 ? new[] { ChatPathAgents.Off, ChatPathAgents.On } : [ChatPathAgents.On, ChatPathAgents.Off])
+        {
+            var run = await RunOursAsync(chatTasks, paced: true, i => ChatTask(side, i), chatRate);
+            if (round < 0)
+            {
+                continue;
+            }
+            if (side == ChatPathAgents.Off)
+            {
+                chatOff = chatOff is null || run.Percentile(0.5) < chatOff.Percentile(0.5) ? run : chatOff;
+            }
+            else
+            {
+                chatOn = chatOn is null || run.Percentile(0.5) < chatOn.Percentile(0.5) ? run : chatOn;
+            }
+        }
+    }
+    Console.WriteLine(string.Format(c, "runtime.latency.p50.chat: {0:F2} ms budgets and streaming on (baseline {1:F2} ms both off, ratio {2:F2})",
+        chatOn!.Percentile(0.5), chatOff!.Percentile(0.5), chatOn.Percentile(0.5) / chatOff.Percentile(0.5)));
+    Console.WriteLine(string.Format(c, "# runtime.latency.p99.chat: {0:F2} ms on, {1:F2} ms off", chatOn.Percentile(0.99), chatOff.Percentile(0.99)));
     await stop.CancelAsync();
     try
     {
@@ -199,7 +236,7 @@ try
 }
 finally
 {
-    foreach (var running in reloadWorkers.Append(worker))
+    foreach (var running in otherWorkers.Append(worker))
     {
         running.Dispose();
     }
@@ -249,13 +286,14 @@ static void WriteSamples(string name, List<double> samples)
         Percentile.Of(samples, 0.50), Percentile.Of(samples, 0.90), samples[^1], samples.Count));
 }
 
-async Task<LatencyRecorder> RunOursAsync(int count, bool paced)
+// An echo task by default; <paramref name="task"/> makes another kind.
+async Task<LatencyRecorder> RunOursAsync(int count, bool paced, Func<int, TaskEnvelope>? task = null, int? rate = null)
 {
     var recorder = new LatencyRecorder(count);
     current = recorder;
-    await PublishAsync(count, paced, i =>
+    await PublishAsync(count, paced ? rate ?? latencyRate : null, i =>
     {
-        var envelope = new TaskEnvelope
+        var envelope = task?.Invoke(i) ?? new TaskEnvelope
         {
             Id = TaskIds.NewId(),
             Namespace = ns,
@@ -275,7 +313,7 @@ async Task<LatencyRecorder> RunBaselineAsync(int count, bool paced)
 {
     var recorder = new LatencyRecorder(count);
     current = recorder;
-    await PublishAsync(count, paced, i =>
+    await PublishAsync(count, paced ? latencyRate : null, i =>
     {
         // The same bytes the worker gets: a task envelope.
         var id = TaskIds.NewId();
@@ -288,19 +326,19 @@ async Task<LatencyRecorder> RunBaselineAsync(int count, bool paced)
     return recorder;
 }
 
-// Pipelined: up to 2,048 publishes awaiting their stream ack. Paced: a fixed rate in 10 ms ticks (open loop).
-static async Task PublishAsync(int count, bool paced, Func<int, Task> publishOne)
+// Pipelined: up to 2,048 publishes awaiting their stream ack. Paced (a rate per second): in 10 ms ticks (open loop).
+static async Task PublishAsync(int count, int? rate, Func<int, Task> publishOne)
 {
     using var window = new SemaphoreSlim(2048);
     var pending = new List<Task>(count);
     var perTick = 0;
-    using var timer = paced ? new PeriodicTimer(TimeSpan.FromMilliseconds(10)) : null;
+    using var timer = rate is null ? null : new PeriodicTimer(TimeSpan.FromMilliseconds(10));
     for (var i = 0; i < count; i++)
     {
         if (timer is not null && perTick-- <= 0)
         {
             await timer.WaitForNextTickAsync();
-            perTick = BenchArguments.Int("--latency-rate", 1_000) / 100 - 1;
+            perTick = rate!.Value / 100 - 1;
         }
         await window.WaitAsync();
         pending.Add(publishOne(i).ContinueWith(t => { window.Release(); t.GetAwaiter().GetResult(); }, TaskScheduler.Default));
@@ -308,20 +346,38 @@ static async Task PublishAsync(int count, bool paced, Func<int, Task> publishOne
     await Task.WhenAll(pending);
 }
 
+TaskEnvelope ChatTask(string agent, int i) => new()
+{
+    Id = TaskIds.NewId(),
+    Namespace = ns,
+    Pool = agent,
+    Agent = agent,
+    Input = TaskInput.Chat(string.Create(CultureInfo.InvariantCulture, $"chaos {i} of the benchmark")),
+};
+
 static JsonElement Arguments(int i)
 {
     using var doc = JsonDocument.Parse(string.Create(CultureInfo.InvariantCulture, $"{{\"i\":{i},\"text\":\"hello from the benchmark\"}}"));
     return doc.RootElement.Clone();
 }
 
-ChildProcess StartWorker() => BenchChildren.StartService("worker", workerDll, connections, new Dictionary<string, string>
+ChildProcess StartWorker(string pool = Pool, IReadOnlyDictionary<string, string>? extra = null)
 {
-    ["Worker__Namespace"] = ns,
-    ["Worker__Pool"] = Pool,
-    ["Worker__Schema"] = store.Schema,
-    ["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
-    ["Agents__RedisPrefix"] = $"bench_{suffix}",
-});
+    var settings = new Dictionary<string, string>
+    {
+        ["Worker__Namespace"] = ns,
+        ["Worker__Pool"] = pool,
+        ["Worker__Schema"] = store.Schema,
+        ["Worker__Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
+        ["Agents__RedisPrefix"] = $"bench_{suffix}",
+    };
+    foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+    {
+        settings[key] = value;
+    }
+
+    return BenchChildren.StartService("worker", workerDll, connections, settings);
+}
 
 static double Median(List<double> values)
 {
