@@ -98,6 +98,7 @@ builder.Services.AddHostedService<TaskOutboxService>();
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorization();
+builder.Services.AddAgentMcpServer();
 builder.Services.AddKeyRateLimiting(options);
 
 var app = builder.Build();
@@ -125,5 +126,6 @@ var v1 = app.MapGroup("/v1").RequireAuthorization().RequireRateLimiting(KeyRateL
 TaskEndpoints.Map(v1);
 AgentEndpoints.Map(v1);
 SkillProposalEndpoints.Map(v1);
+AgentMcpServer.Map(v1);
 
 await app.RunAsync();

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Testing;
@@ -22,8 +20,6 @@ public sealed class TaskTracingTests : IAsyncLifetime
 {
     private const string Question = "what is two plus three, privately";
     private readonly AgentEnvironment _env = new();
-    private readonly string _key = "k-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-    private readonly string _keysFile = Path.Combine(Path.GetTempPath(), $"metaevolve-tracing-keys-{Guid.NewGuid():N}.json");
     private ScriptedModelServer _model = null!;
 
     public async ValueTask InitializeAsync()
@@ -34,15 +30,12 @@ public sealed class TaskTracingTests : IAsyncLifetime
             : ScriptedReply.ToolCalls(("calc_tools-Add", """{"a": 2, "b": 3}""")));
         await _env.PublishSkillAsync("calc-tools", AgentEnvironment.CalcSkill());
         await _env.SetAgentAsync(PipelineEnvironment.Agent, AgentEnvironment.AgentSpec(_model, "Use your tools.", AgentEnvironment.SkillRefs("calc-tools")));
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(_key)));
-        await File.WriteAllTextAsync(_keysFile, JsonSerializer.Serialize(new { keys = new[] { new { name = "tests", sha256 = hash, namespaces = new[] { _env.Namespace } } } }));
     }
 
     public async ValueTask DisposeAsync()
     {
         await _env.DisposeAsync();
         await _model.DisposeAsync();
-        File.Delete(_keysFile);
     }
 
     [Fact]
@@ -51,17 +44,11 @@ public sealed class TaskTracingTests : IAsyncLifetime
         await using var collector = new OtlpTraceReceiver();
         var worker = _env.StartWorker(extra: collector.Environment);
         await worker.WaitReadyAsync(ServiceStartup.Limit);
-        var gateway = BuiltServices.StartGateway(_env.Pipeline.Connections, new Dictionary<string, string>(collector.Environment)
-        {
-            ["Gateway__Schema"] = _env.Pipeline.Schema,
-            ["Gateway__ApiKeysFile"] = _keysFile,
-        });
-        await using var _ = gateway;
-        await gateway.WaitReadyAsync(ServiceStartup.Limit);
+        await using var gateway = await AgentGateway.StartAsync(_env, collector.Environment);
 
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         var callerSpan = ActivitySpanId.CreateRandom().ToHexString();
-        using var client = gateway.Client(_key);
+        using var client = gateway.Client();
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/namespaces/{_env.Namespace}/agents/{PipelineEnvironment.Agent}/tasks?wait=60s")
         {
             Content = JsonContent.Create(new { message = Question }),
