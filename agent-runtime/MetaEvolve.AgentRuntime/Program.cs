@@ -103,6 +103,7 @@ builder.Services.AddSingleton<AgentStoreReader>();
 builder.Services.AddSingleton<ChatModelFactory>();
 builder.Services.AddSingleton<AgentCatalog>();
 builder.Services.AddSingleton<ThreadMemory>();
+builder.Services.AddSingleton<AnswerRelay>();
 builder.Services.AddSingleton<AgentTaskExecutor>();
 builder.Services.AddSingleton<ITaskExecutor>(sp => new SystemTaskExecutor(sp.GetRequiredService<AgentTaskExecutor>()));
 builder.Services.AddHostedService<ConfigWatchService>();

@@ -45,6 +45,9 @@ public sealed partial record NatsNames
 
     public string AllCancels => CancelPrefix + ".*";
 
+    /// <summary>Core subjects of streamed chat answers: <c>&lt;root&gt;.stream.&lt;taskId&gt;</c> carries its deltas.</summary>
+    public string AnswerStreamPrefix => Root + ".stream";
+
     /// <summary>KV bucket of config notices: keys <c>agent.&lt;ns&gt;.&lt;name&gt;</c>, <c>skill.&lt;ns&gt;.&lt;name&gt;</c> → digest.</summary>
     public string ConfigBucket => Root + "-config";
 
@@ -62,6 +65,15 @@ public sealed partial record NatsNames
 
     /// <summary>Core subject on which workers hear that a running task should stop.</summary>
     public string Cancel(Guid taskId) => $"{CancelPrefix}.{taskId:D}";
+
+    /// <summary>Core subject of a running chat task's answer deltas (<see cref="Tasks.AnswerDelta"/>).</summary>
+    public string AnswerStream(Guid taskId) => $"{AnswerStreamPrefix}.{taskId:D}";
+
+    /// <summary>
+    /// Core request subject that the worker running a chat task answers with the text so far
+    /// (<see cref="Tasks.AnswerSoFar"/>); subscribed only while the task runs, so anyone else gets "no responders".
+    /// </summary>
+    public string AnswerSoFar(Guid taskId) => $"{AnswerStreamPrefix}.{taskId:D}.sofar";
 
     /// <summary><c>&lt;root&gt;.config.applied.&lt;ns&gt;.&lt;agent&gt;</c></summary>
     public string ConfigApplied(string ns, string agent) => $"{ConfigAppliedPrefix}.{ns}.{agent}";

@@ -29,5 +29,15 @@ public sealed record AgentOptions
     /// </summary>
     public TimeSpan ProposalWait { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Stream chat answers: the model's text is relayed on <c>metaevolve.stream.&lt;taskId&gt;</c> as it arrives
+    /// (<see cref="LiveAnswer"/>). Off (<c>Agents__Streaming=false</c>), the model is asked for the whole answer at once;
+    /// the recorded result is the same either way.
+    /// </summary>
+    public bool Streaming { get; init; } = true;
+
+    /// <summary>Text that arrives within this window after a published delta goes out as one delta.</summary>
+    public TimeSpan StreamCoalesce { get; init; } = TimeSpan.FromMilliseconds(5);
+
     public SkillLimits SkillLimits => SkillLimits.Default with { Timeout = SkillTimeout };
 }

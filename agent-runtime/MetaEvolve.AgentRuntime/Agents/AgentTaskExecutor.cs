@@ -16,9 +16,11 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// Runs agent tasks on the agent's current snapshot: chat messages through the model with automatic function
 /// calling over the agent's skills (bounded by maxIterations, history from thread memory), and direct calls of a
 /// skill function without a model. Output: <c>{"answer", "toolCalls", "skills"}</c> for chat,
-/// <c>{"result", "skill"}</c> for direct calls; token usage goes to the task's columns.
+/// <c>{"result", "skill"}</c> for direct calls; token usage goes to the task's columns. With
+/// <see cref="AgentOptions.Streaming"/> a chat answer streams: its text is relayed to listeners as it arrives
+/// (<see cref="AnswerRelay"/>) and the answer recorded is all the text the model streamed.
 /// </summary>
-public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory, AgentOptions options, ISkillExecutor executor) : ITaskExecutor
+public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory, AgentOptions options, ISkillExecutor executor, AnswerRelay relay) : ITaskExecutor
 {
     public async ValueTask<TaskOutput> ExecuteAsync(TaskExecution task, CancellationToken cancellationToken)
     {
@@ -38,11 +40,11 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         {
             return envelope.Input.Call is { } call
                 ? await CallAsync(lease.Snapshot, envelope.Id, call, cancellationToken)
-                : await ChatAsync(lease.Snapshot, envelope, cancellationToken);
+                : await ChatAsync(lease.Snapshot, envelope, task.Attempt, cancellationToken);
         }
     }
 
-    private async Task<TaskOutput> ChatAsync(AgentSnapshot agent, TaskEnvelope envelope, CancellationToken cancellationToken)
+    private async Task<TaskOutput> ChatAsync(AgentSnapshot agent, TaskEnvelope envelope, int attempt, CancellationToken cancellationToken)
     {
         var definition = agent.Definition;
         if (agent.Chat is null || definition.Model is null)
@@ -86,12 +88,15 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             FunctionChoiceBehavior = kernel.Plugins.Count > 0 ? FunctionChoiceBehavior.Auto() : null,
         };
 
-        ChatMessageContent reply;
+        string answer;
+        int prompt, completion;
         using (new SkillCallOptions(options.SkillLimits, cancellationToken).Use())
         {
             try
             {
-                reply = await agent.Chat.GetChatMessageContentAsync(history, settings, kernel, cancellationToken);
+                (answer, prompt, completion) = options.Streaming
+                    ? await StreamAsync(agent.Chat, history, settings, kernel, envelope.Id, attempt, cancellationToken)
+                    : await AnswerAsync(agent.Chat, history, settings, kernel, firstNew, cancellationToken);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not TaskFailedException)
             {
@@ -106,7 +111,23 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
                 transient: false);
         }
 
-        var (prompt, completion) = (recorder.PromptTokens, recorder.CompletionTokens);
+        // Prompt skills' model calls happen inside tool calls: neither the history nor the stream shows their usage.
+        prompt += recorder.PromptTokens;
+        completion += recorder.CompletionTokens;
+        if (envelope.ThreadId is { Length: > 0 } continued)
+        {
+            await memory.AppendTurnAsync(definition, continued, envelope.Id, message, answer, cancellationToken);
+        }
+
+        return new TaskOutput(JsonSerializer.Serialize(new ChatOutput(answer, recorder.Calls, agent.SkillDigests), JsonSerializerOptions.Web), prompt, completion);
+    }
+
+    /// <summary>The whole answer at once; usage from the messages the tool-calling loop added to the history and the reply.</summary>
+    private static async Task<(string Answer, int Prompt, int Completion)> AnswerAsync(
+        IChatCompletionService chat, ChatHistory history, OpenAIPromptExecutionSettings settings, Kernel kernel, int firstNew, CancellationToken cancellationToken)
+    {
+        var reply = await chat.GetChatMessageContentAsync(history, settings, kernel, cancellationToken);
+        var (prompt, completion) = (0, 0);
         foreach (var added in history.Skip(firstNew).Append(reply).Distinct())
         {
             var (p, c) = TokenUsage.Of(added.Metadata);
@@ -114,13 +135,27 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             completion += c;
         }
 
-        var answer = reply.Content ?? "";
-        if (envelope.ThreadId is { Length: > 0 } continued)
+        return (reply.Content ?? "", prompt, completion);
+    }
+
+    /// <summary>
+    /// The answer as it streams, relayed as it arrives; usage from the chunks (each model round trip ends with a chunk
+    /// that carries its usage). The answer is all streamed text, tool-calling rounds included.
+    /// </summary>
+    private async Task<(string Answer, int Prompt, int Completion)> StreamAsync(
+        IChatCompletionService chat, ChatHistory history, OpenAIPromptExecutionSettings settings, Kernel kernel, Guid taskId, int attempt, CancellationToken cancellationToken)
+    {
+        await using var stream = await relay.OpenAsync(taskId, attempt, cancellationToken);
+        var (prompt, completion) = (0, 0);
+        await foreach (var chunk in chat.GetStreamingChatMessageContentsAsync(history, settings, kernel, cancellationToken))
         {
-            await memory.AppendTurnAsync(definition, continued, envelope.Id, message, answer, cancellationToken);
+            stream.Append(chunk.Content ?? "");
+            var (p, c) = TokenUsage.Of(chunk.Metadata);
+            prompt += p;
+            completion += c;
         }
 
-        return new TaskOutput(JsonSerializer.Serialize(new ChatOutput(answer, recorder.Calls, agent.SkillDigests), JsonSerializerOptions.Web), prompt, completion);
+        return (stream.Text, prompt, completion);
     }
 
     private async Task<TaskOutput> CallAsync(AgentSnapshot agent, Guid taskId, DirectCall call, CancellationToken cancellationToken)

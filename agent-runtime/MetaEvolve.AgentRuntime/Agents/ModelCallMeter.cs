@@ -11,8 +11,9 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// attributes (no message contents) — at the HTTP layer, the one place that sees each call: Semantic Kernel runs the
 /// tool-calling loop inside its connector, so a request per round trip passes here, and prompt skills' calls too. It
 /// sits outside <see cref="ModelRetryHandler"/>, so a call is counted once with its final outcome, retries included in
-/// its duration. Usage comes from the response's <c>usage</c> object (chat completions); a streamed response (SSE) is
-/// not read here.
+/// its duration. Usage comes from the response's <c>usage</c> object (chat completions), or, for a streamed answer
+/// (SSE), from its last chunk as the connector reads it (<see cref="StreamedAnswerContent"/>): then the span ends with the
+/// stream, while the duration is the time to the answer's first byte.
 /// </summary>
 public sealed class ModelCallMeter(string ns, string agent, ModelSettings model) : DelegatingHandler
 {
@@ -41,7 +42,8 @@ public sealed class ModelCallMeter(string ns, string agent, ModelSettings model)
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var span = RuntimeTracing.StartModelCall(model, request.RequestUri);
+        var span = RuntimeTracing.StartModelCall(model, request.RequestUri);
+        using var ending = new SpanEnd(span);
         var started = Stopwatch.GetTimestamp();
         HttpResponseMessage response;
         try
@@ -69,15 +71,47 @@ public sealed class ModelCallMeter(string ns, string agent, ModelSettings model)
             await response.Content.LoadIntoBufferAsync(cancellationToken);
             if (ModelAnswer.Read(await response.Content.ReadAsByteArrayAsync(cancellationToken)) is { } answer)
             {
-                Count(answer);
-                span?.SetTag("gen_ai.response.model", answer.Model)
-                    .SetTag("gen_ai.usage.input_tokens", answer.InputTokens)
-                    .SetTag("gen_ai.usage.output_tokens", answer.OutputTokens)
-                    .SetTag("gen_ai.response.finish_reasons", answer.FinishReasons);
+                Answered(answer, span);
             }
+        }
+        else if (StreamedAnswerContent.IsStream(response))
+        {
+            // The usage arrives with the stream's last chunk, long after this returns: the span ends there.
+            ending.Keep();
+            response.Content = new StreamedAnswerContent(response.Content, answer =>
+            {
+                Answered(answer, span);
+                span?.Dispose();
+            });
         }
 
         return response;
+    }
+
+    /// <summary>What the model said about a call it answered, from a JSON body or the end of a stream.</summary>
+    private void Answered(ModelAnswer answer, Activity? span)
+    {
+        Count(answer);
+        span?.SetTag("gen_ai.response.model", answer.Model)
+            .SetTag("gen_ai.usage.input_tokens", answer.InputTokens)
+            .SetTag("gen_ai.usage.output_tokens", answer.OutputTokens)
+            .SetTag("gen_ai.response.finish_reasons", answer.FinishReasons);
+    }
+
+    /// <summary>Ends the span when the call returns, unless a streamed answer took it over.</summary>
+    private sealed class SpanEnd(Activity? span) : IDisposable
+    {
+        private bool _kept;
+
+        public void Keep() => _kept = true;
+
+        public void Dispose()
+        {
+            if (!_kept)
+            {
+                span?.Dispose();
+            }
+        }
     }
 
     private void Count(ModelAnswer answer)

@@ -65,6 +65,64 @@ public sealed class GatewayClient(HttpClient http, GatewaySettings settings) : I
         }
     }
 
+    /// <summary>
+    /// The task's server-sent events (<c>GET /v1/tasks/{id}/events</c>) as (event, data) pairs, until the gateway ends
+    /// the stream. A refusal throws as any request does.
+    /// </summary>
+    public async IAsyncEnumerable<(string Event, string Data)> EventsAsync(Guid id, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Relative($"/v1/tasks/{id:D}/events"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new GatewayException(0, $"cannot reach the gateway at {settings.Url} ({settings.Source}): {ex.Message}", null);
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                JsonElement body = default;
+                try
+                {
+                    using var document = JsonDocument.Parse(text);
+                    body = document.RootElement.Clone();
+                }
+                catch (JsonException)
+                {
+                }
+                throw new GatewayException((int)response.StatusCode, Describe(response.StatusCode, body, text), body.ValueKind == JsonValueKind.Object ? body : null);
+            }
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+            var name = "message";
+            var data = new System.Text.StringBuilder();
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    if (data.Length > 0)
+                    {
+                        yield return (name, data.ToString());
+                    }
+                    (name, data) = ("message", data.Clear());
+                }
+                else if (line.StartsWith("event:", StringComparison.Ordinal))
+                {
+                    name = line[6..].Trim();
+                }
+                else if (line.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    data.Append(data.Length > 0 ? "\n" : "").Append(line[5..].TrimStart(' '));
+                }
+            }
+        }
+    }
+
     public Task<JsonElement> ListAsync(string ns, string? status, bool deadLettered, int limit, CancellationToken cancellationToken)
     {
         var query = string.Create(CultureInfo.InvariantCulture, $"?limit={limit}")

@@ -25,16 +25,19 @@ internal static class TaskCommands
         var message = new Argument<string>("message") { Description = "The chat message for the agent." };
         var thread = new Option<string?>("--thread") { Description = "Conversation thread id (tasks of one thread share memory)." };
         var (wait, timeout, idempotency) = WaitOptions();
-        var command = new Command("submit", "Send a chat message to an agent; prints the task id, or the answer with --wait.")
+        var stream = new Option<bool>("--stream") { Description = "Print the answer as it streams, then end as --wait does (same exit codes)." };
+        var command = new Command("submit", "Send a chat message to an agent; prints the task id, the answer with --wait, or the answer as it comes with --stream.")
         {
-            agent, message, thread, wait, timeout, idempotency,
+            agent, message, thread, wait, stream, timeout, idempotency,
         };
         options.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(options, parse, output, error, async (client, printer) =>
         {
             var (ns, name) = Split(parse.GetValue(agent)!, client.Settings.Namespace);
             var body = new { message = parse.GetValue(message), threadId = parse.GetValue(thread) };
-            return await SubmitAndMaybeWaitAsync(client, printer, ns, name, body, parse.GetValue(idempotency), parse.GetValue(wait), parse.GetValue(timeout), ct);
+            return parse.GetValue(stream) && !options.Json(parse)
+                ? await SubmitAndStreamAsync(client, printer, output, error, ns, name, body, parse.GetValue(idempotency), parse.GetValue(timeout), ct)
+                : await SubmitAndMaybeWaitAsync(client, printer, ns, name, body, parse.GetValue(idempotency), parse.GetValue(wait) || parse.GetValue(stream), parse.GetValue(timeout), ct);
         }, ct));
         return command;
     }
@@ -152,6 +155,73 @@ internal static class TaskCommands
         }
         await printer.ResultAsync(task);
         return ExitFor(task);
+    }
+
+    /// <summary>
+    /// Submits, then prints the answer's text from the task's events as it arrives; the task's end is printed as --wait
+    /// prints it, minus the answer already shown. If the event stream breaks off, the task is waited for by id and the
+    /// rest of its answer printed.
+    /// </summary>
+    private static async Task<int> SubmitAndStreamAsync(GatewayClient client, TaskPrinter printer, TextWriter output, TextWriter error, string ns, string agent, object body, string? key, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var accepted = await client.SubmitAsync(ns, agent, body, key, TimeSpan.Zero, cancellationToken);
+        var id = accepted.GetProperty("id").GetGuid();
+        var shown = new System.Text.StringBuilder();
+        JsonElement? task = null;
+        using var within = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        within.CancelAfter(timeout);
+        try
+        {
+            await foreach (var (name, data) in client.EventsAsync(id, within.Token))
+            {
+                switch (name)
+                {
+                    case "delta":
+                        var text = JsonDocument.Parse(data).RootElement.GetProperty("text").GetString() ?? "";
+                        shown.Append(text);
+                        await output.WriteAsync(text);
+                        await output.FlushAsync(within.Token);
+                        break;
+                    case "reset":
+                        // A retried attempt streams its answer again from the start.
+                        await output.WriteLineAsync();
+                        await error.WriteLineAsync("(the task was retried; its answer starts over)");
+                        shown.Clear();
+                        break;
+                    case "status":
+                        task = JsonDocument.Parse(data).RootElement.Clone();
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            // The stream broke off or the wait ran out; the task's row says how it stands.
+        }
+
+        if (task is not { } seen || !TaskPrinter.IsFinal(seen))
+        {
+            var left = timeout - (DateTimeOffset.UtcNow - started);
+            task = await client.WaitAsync(id, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken);
+        }
+
+        var final = task.Value;
+        var answer = TaskPrinter.Succeeded(final) && final.TryGetProperty("output", out var o) && o.ValueKind == JsonValueKind.Object
+            && o.TryGetProperty("answer", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : null;
+        if (answer is not null && answer.StartsWith(shown.ToString(), StringComparison.Ordinal))
+        {
+            await output.WriteLineAsync(answer[shown.Length..]);
+        }
+        else
+        {
+            if (shown.Length > 0)
+            {
+                await output.WriteLineAsync();
+            }
+            await printer.ResultAsync(final);
+        }
+        return ExitFor(final);
     }
 
     private static int ExitFor(JsonElement task) =>

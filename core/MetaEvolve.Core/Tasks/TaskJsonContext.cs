@@ -11,4 +11,6 @@ namespace MetaEvolve.Core.Tasks;
 [JsonSerializable(typeof(TaskEnvelope))]
 [JsonSerializable(typeof(TaskInput))]
 [JsonSerializable(typeof(TaskResultNotice))]
+[JsonSerializable(typeof(AnswerDelta))]
+[JsonSerializable(typeof(AnswerSoFar))]
 public sealed partial class TaskJsonContext : JsonSerializerContext;

@@ -38,7 +38,7 @@ public static class TaskEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         v1.MapGet("/tasks/{id:guid}/events", EventsAsync)
             .WithName("TaskEvents")
-            .WithSummary("Server-sent events: 'status' on every change, the last one when the task ends.")
+            .WithSummary("Server-sent events: 'status' on every change, 'delta' with a chat answer's text as it streams (\"reset\": start the text over), 'end' after the last status.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
         v1.MapDelete("/tasks/{id:guid}", CancelAsync)
@@ -192,7 +192,7 @@ public static class TaskEndpoints
         return TypedResults.Ok(TaskView.From(record));
     }
 
-    private static async Task EventsAsync(Guid id, HttpContext context, TaskWatcher watcher, TaskRepository tasks, GatewayOptions options, GatewayMetrics metrics, CancellationToken cancellationToken)
+    private static async Task EventsAsync(Guid id, HttpContext context, TaskWatcher watcher, AnswerFollower answers, TaskRepository tasks, GatewayOptions options, GatewayMetrics metrics, CancellationToken cancellationToken)
     {
         if (KeyAccess.RefuseScope(context, KeyScopes.Read) is { } forbidden)
         {
@@ -205,8 +205,10 @@ public static class TaskEndpoints
             return;
         }
         using var waiting = metrics.Waiting();
-        // Watched, then read again: a change between the check above and the watch is not missed.
+        // Watched, then read again: a change between the check above and the watch is not missed. A chat task's answer
+        // is followed from before the read too, so text that streams meanwhile is not missed either.
         await using var watch = await watcher.WatchAsync(id, cancellationToken);
+        await using var answer = IsChat(visible) && !TaskStates.IsFinal(visible.Status) ? await answers.FollowAsync(id, cancellationToken) : null;
         var record = await tasks.GetAsync(id, cancellationToken) ?? visible;
         var response = context.Response;
         response.ContentType = "text/event-stream";
@@ -214,6 +216,8 @@ public static class TaskEndpoints
         // Proxies such as nginx buffer responses unless told not to; events must arrive as they happen.
         response.Headers["X-Accel-Buffering"] = "no";
         var json = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var splice = answer is null ? new AnswerSplice() : null;
+        var following = answer is not null;
         string? lastSent = null;
         try
         {
@@ -221,6 +225,12 @@ public static class TaskEndpoints
             {
                 if (record is not null)
                 {
+                    if (TaskStates.IsFinal(record.Status) && IsChat(record))
+                    {
+                        // The recorded answer completes what streamed (or is all of it, for a listener that came late).
+                        var recorded = RecordedAnswer(record);
+                        await WriteAnswerAsync(response, answer?.Finish(recorded) ?? splice!.Finish(recorded), cancellationToken);
+                    }
                     var view = TaskView.From(record);
                     var data = JsonSerializer.Serialize(view, json);
                     if (data != lastSent)
@@ -236,8 +246,18 @@ public static class TaskEndpoints
                 }
                 await response.Body.FlushAsync(cancellationToken);
                 // A notice wakes us at once; without one the row is re-read now and then, which shows queued → running
-                // and keeps the connection alive through idle proxies.
-                record = await watch.NextAsync(options.EventsRefresh, cancellationToken) ?? await tasks.GetAsync(id, cancellationToken);
+                // and keeps the connection alive through idle proxies. Text is written as it arrives meanwhile.
+                var next = watch.NextAsync(options.EventsRefresh, cancellationToken);
+                var text = following ? answer!.WaitAsync(cancellationToken) : null;
+                while (text is not null && await Task.WhenAny(next, text) == text)
+                {
+                    // False: the subscription ended (the connection closes); the recorded answer still ends the text.
+                    following = await text;
+                    await WriteAnswerAsync(response, answer!.Drain(), cancellationToken);
+                    await response.Body.FlushAsync(cancellationToken);
+                    text = following ? answer.WaitAsync(cancellationToken) : null;
+                }
+                record = await next ?? await tasks.GetAsync(id, cancellationToken);
                 if (lastSent is not null && record is not null && JsonSerializer.Serialize(TaskView.From(record), json) == lastSent)
                 {
                     await response.WriteAsync(": keep-alive\n\n", cancellationToken);
@@ -248,6 +268,38 @@ public static class TaskEndpoints
         {
             // The client went away.
         }
+    }
+
+    /// <summary><c>event: delta</c> with <c>{"text", "offset"}</c>, or <c>event: reset</c> (discard the text so far).</summary>
+    private static async Task WriteAnswerAsync(HttpResponse response, IEnumerable<AnswerEvent> events, CancellationToken cancellationToken)
+    {
+        foreach (var e in events)
+        {
+            await response.WriteAsync(e.Text is null
+                ? "event: reset\ndata: {}\n\n"
+                : $"event: delta\ndata: {JsonSerializer.Serialize(new AnswerDeltaEvent(e.Text, e.Offset), JsonSerializerOptions.Web)}\n\n", cancellationToken);
+        }
+    }
+
+    private sealed record AnswerDeltaEvent(string Text, int Offset);
+
+    /// <summary>Chat tasks have <c>input.message</c>; direct calls <c>input.call</c>.</summary>
+    private static bool IsChat(TaskRecord record)
+    {
+        using var input = JsonDocument.Parse(record.InputJson);
+        return input.RootElement.ValueKind == JsonValueKind.Object && !input.RootElement.TryGetProperty("call", out _);
+    }
+
+    private static string? RecordedAnswer(TaskRecord record)
+    {
+        if (record.Status != TaskStates.Succeeded || record.OutputJson is null)
+        {
+            return null;
+        }
+        using var output = JsonDocument.Parse(record.OutputJson);
+        return output.RootElement.ValueKind == JsonValueKind.Object && output.RootElement.TryGetProperty("answer", out var a) && a.ValueKind == JsonValueKind.String
+            ? a.GetString()
+            : null;
     }
 
     private static async Task<IResult> CancelAsync(Guid id, HttpContext context, TaskRepository tasks, TaskControl control, CancellationToken cancellationToken)

@@ -9,7 +9,9 @@ namespace MetaEvolve.AgentRuntime.Tests.Agents;
 /// <summary>
 /// An OpenAI-compatible chat-completions endpoint on 127.0.0.1 that answers from a script: the test decides each
 /// reply from the request body (so concurrent conversations route themselves), and every body is kept so the
-/// test can read what the agent sent — instructions, history, tool schemas.
+/// test can read what the agent sent — instructions, history, tool schemas. A request with <c>"stream": true</c> is
+/// answered as the OpenAI API streams (SSE chunks, then a usage chunk when <c>stream_options.include_usage</c> asks for
+/// it, then <c>data: [DONE]</c>), each chunk flushed on its own.
 /// </summary>
 public sealed class ScriptedModelServer : IAsyncDisposable
 {
@@ -80,8 +82,15 @@ public sealed class ScriptedModelServer : IAsyncDisposable
                 context.Response.AddHeader("Retry-After", retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
+            var created = Interlocked.Increment(ref _created);
+            if (reply.Status == 200 && reply.Chunks is { } chunks && body["stream"] is JsonValue stream && (bool)stream)
+            {
+                await StreamAsync(context.Response, chunks(created, IncludeUsage(body)), reply.HoldLast);
+                return;
+            }
+
             context.Response.ContentType = "application/json";
-            var payload = Encoding.UTF8.GetBytes(reply.Body(Interlocked.Increment(ref _created)));
+            var payload = Encoding.UTF8.GetBytes(reply.Body(created));
             await context.Response.OutputStream.WriteAsync(payload, _stop.Token);
             context.Response.Close();
         }
@@ -91,6 +100,33 @@ public sealed class ScriptedModelServer : IAsyncDisposable
         }
     }
 
+    private static bool IncludeUsage(JsonObject request) =>
+        request["stream_options"]?["include_usage"] is JsonValue include && include.TryGetValue<bool>(out var yes) && yes;
+
+    private async Task StreamAsync(HttpListenerResponse response, IReadOnlyList<string> chunks, Task? holdLast)
+    {
+        response.ContentType = "text/event-stream";
+        response.SendChunked = true;
+        var lastContent = chunks.Count - 1;
+        while (lastContent >= 0 && !chunks[lastContent].Contains("\"content\":", StringComparison.Ordinal))
+        {
+            lastContent--;
+        }
+
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            if (i == lastContent && holdLast is not null)
+            {
+                await holdLast.WaitAsync(_stop.Token);
+            }
+
+            await response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes($"data: {chunks[i]}\n\n"), _stop.Token);
+            await response.OutputStream.FlushAsync(_stop.Token);
+        }
+
+        await response.OutputStream.WriteAsync("data: [DONE]\n\n"u8.ToArray(), _stop.Token);
+        response.Close();
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -108,11 +144,29 @@ public sealed class ScriptedModelServer : IAsyncDisposable
     }
 }
 
-/// <summary>One scripted answer.</summary>
+/// <summary>One scripted answer: <see cref="Body"/> when asked for JSON, <see cref="Chunks"/> when asked for a stream.</summary>
 public sealed record ScriptedReply(int Status, Func<int, string> Body, TimeSpan Delay = default, int? RetryAfterSeconds = null)
 {
+    /// <summary>The data of each SSE chunk (created, include usage); null answers a stream request with <see cref="Body"/>.</summary>
+    public Func<int, bool, IReadOnlyList<string>>? Chunks { get; init; }
+
+    /// <summary>When set, the last chunk with text waits for it: a test sees the earlier text while the task still runs.</summary>
+    public Task? HoldLast { get; init; }
+
     public static ScriptedReply Text(string content, int promptTokens = 10, int completionTokens = 5, TimeSpan delay = default) =>
-        new(200, created => Completion(created, new JsonObject { ["role"] = "assistant", ["content"] = content }, "stop", promptTokens, completionTokens), delay);
+        Streamed(Words(content), promptTokens: promptTokens, completionTokens: completionTokens, delay: delay);
+
+    /// <summary>An answer made of <paramref name="pieces"/>: one chunk each when streamed, their concatenation otherwise.</summary>
+    public static ScriptedReply Streamed(IReadOnlyList<string> pieces, Task? holdLast = null, int promptTokens = 10, int completionTokens = 5, TimeSpan delay = default) =>
+        new(200, created => Completion(created, new JsonObject { ["role"] = "assistant", ["content"] = string.Concat(pieces) }, "stop", promptTokens, completionTokens), delay)
+        {
+            Chunks = (created, usage) => StreamChunks(created, [.. pieces.Select(p => new JsonObject { ["content"] = p })], "stop", usage ? (promptTokens, completionTokens) : null),
+            HoldLast = holdLast,
+        };
+
+    /// <summary>Words with the space before each, so that they concatenate to the text.</summary>
+    public static IReadOnlyList<string> Words(string text) =>
+        string.IsNullOrEmpty(text) ? [""] : [.. System.Text.RegularExpressions.Regex.Split(text, "(?= )").Where(w => w.Length > 0)];
 
     /// <summary>Tool calls; <paramref name="calls"/> are (function name as sent in the tools list, arguments JSON text).</summary>
     public static ScriptedReply ToolCalls(params (string Name, string Arguments)[] calls) => ToolCalls(TimeSpan.Zero, calls);
@@ -122,13 +176,53 @@ public sealed record ScriptedReply(int Status, Func<int, string> Body, TimeSpan 
         {
             ["role"] = "assistant",
             ["content"] = null,
-            ["tool_calls"] = new JsonArray([.. calls.Select((c, i) => (JsonNode)new JsonObject
+            ["tool_calls"] = ToolCallArray(created, calls, streamed: false),
+        }, "tool_calls", 20, 8), delay)
+        {
+            Chunks = (created, usage) => StreamChunks(created, [new JsonObject { ["tool_calls"] = ToolCallArray(created, calls, streamed: true) }], "tool_calls", usage ? (20, 8) : null),
+        };
+
+    private static JsonArray ToolCallArray(int created, (string Name, string Arguments)[] calls, bool streamed) =>
+        new([.. calls.Select((c, i) =>
+        {
+            var call = new JsonObject
             {
                 ["id"] = $"call_{created}_{i}",
                 ["type"] = "function",
                 ["function"] = new JsonObject { ["name"] = c.Name, ["arguments"] = c.Arguments },
-            })]),
-        }, "tool_calls", 20, 8), delay);
+            };
+            if (streamed)
+            {
+                call["index"] = i;
+            }
+
+            return (JsonNode)call;
+        })]);
+
+    /// <summary>A role chunk, one chunk per delta, a finish chunk and, when asked for, a usage chunk without choices.</summary>
+    private static IReadOnlyList<string> StreamChunks(int created, IReadOnlyList<JsonObject> deltas, string finish, (int Prompt, int Completion)? usage)
+    {
+        JsonObject Chunk(JsonNode? delta, string? finishReason) => new()
+        {
+            ["id"] = $"chatcmpl-{created}",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = created,
+            ["model"] = "scripted",
+            ["choices"] = delta is null ? new JsonArray() : new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason }),
+        };
+
+        var chunks = new List<string> { Chunk(new JsonObject { ["role"] = "assistant" }, null).ToJsonString() };
+        chunks.AddRange(deltas.Select(d => Chunk(d, null).ToJsonString()));
+        chunks.Add(Chunk(new JsonObject(), finish).ToJsonString());
+        if (usage is { } u)
+        {
+            var last = Chunk(null, null);
+            last["usage"] = new JsonObject { ["prompt_tokens"] = u.Prompt, ["completion_tokens"] = u.Completion, ["total_tokens"] = u.Prompt + u.Completion };
+            chunks.Add(last.ToJsonString());
+        }
+
+        return chunks;
+    }
 
     public static ScriptedReply Error(int status, string message, int? retryAfterSeconds = null) =>
         new(status, _ => new JsonObject { ["error"] = new JsonObject { ["message"] = message, ["type"] = "server_error" } }.ToJsonString(), RetryAfterSeconds: retryAfterSeconds);
