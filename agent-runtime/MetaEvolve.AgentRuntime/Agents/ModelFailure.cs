@@ -1,3 +1,4 @@
+using System.ClientModel;
 using System.Net;
 using MetaEvolve.AgentRuntime.Execution;
 using Microsoft.SemanticKernel;
@@ -28,17 +29,37 @@ public static class ModelFailure
                 case ModelConfigurationException configuration:
                     return new TaskFailedException(configuration.Message, transient: false);
                 case HttpOperationException { StatusCode: { } status } http:
-                    var retried = status == HttpStatusCode.TooManyRequests || (int)status >= 500
-                        ? $" after {options.ModelMaxAttempts} attempts"
-                        : "";
-                    return new TaskFailedException(
-                        $"{target}: HTTP {(int)status} ({status}){retried}: {Excerpt(http.ResponseContent ?? http.Message)}", transient: false);
+                    return Http(target, status, http.ResponseContent ?? http.Message, options);
+                // The streaming call lets the OpenAI client's own exception through, unwrapped.
+                case ClientResultException { Status: > 0 } client:
+                    return Http(target, (HttpStatusCode)client.Status, Body(client), options);
                 case HttpRequestException request:
                     return new TaskFailedException($"{target}: unreachable after {options.ModelMaxAttempts} attempts: {request.Message}", transient: false);
             }
         }
 
         return new TaskFailedException($"{target}: {exception.GetType().Name}: {exception.Message}", transient: false);
+    }
+
+    private static TaskFailedException Http(string target, HttpStatusCode status, string body, AgentOptions options)
+    {
+        var retried = status == HttpStatusCode.TooManyRequests || (int)status >= 500
+            ? $" after {options.ModelMaxAttempts} attempts"
+            : "";
+        return new TaskFailedException($"{target}: HTTP {(int)status} ({status}){retried}: {Excerpt(body)}", transient: false);
+    }
+
+    private static string Body(ClientResultException exception)
+    {
+        try
+        {
+            return exception.GetRawResponse()?.Content?.ToString() is { Length: > 0 } body ? body : exception.Message;
+        }
+        catch (InvalidOperationException)
+        {
+            // An unbuffered body: the message carries what the client read of it.
+            return exception.Message;
+        }
     }
 
     private static string Excerpt(string text) =>
