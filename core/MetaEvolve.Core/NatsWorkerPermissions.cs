@@ -10,6 +10,7 @@ namespace MetaEvolve.Core;
 /// </summary>
 /// <param name="Publish">Subjects the workers may publish to (JetStream API requests included).</param>
 /// <param name="Subscribe">Subjects the workers may subscribe to.</param>
+/// <remarks>The user may also answer requests it receives (<c>allow_responses</c>): the text-so-far replies go to the asker's inbox.</remarks>
 public sealed record NatsWorkerPermissions(IReadOnlyList<string> Publish, IReadOnlyList<string> Subscribe)
 {
     /// <summary>The allow lists for the workers of <paramref name="ns"/>, which run <paramref name="pools"/>. Pure.</summary>
@@ -37,6 +38,8 @@ public sealed record NatsWorkerPermissions(IReadOnlyList<string> Publish, IReadO
         }
         // Result notices name only the task id, so they cannot be narrowed to a namespace.
         publish.Add(names.ResultsPrefix + ".*");
+        // Streamed answers name only the task id too (deltas; the text-so-far subscription below).
+        publish.Add(names.AnswerStreamPrefix + ".*");
         // Applied notices name the namespace.
         publish.Add($"{names.ConfigAppliedPrefix}.{ns}.*");
         // Opening the config bucket (read, never created or changed by a worker).
@@ -53,6 +56,8 @@ public sealed record NatsWorkerPermissions(IReadOnlyList<string> Publish, IReadO
         {
             // Cancel notices name only the task id: every namespace's are heard (and ignored unless the task runs here).
             names.CancelPrefix + ".*",
+            // Requests for the text so far of a chat task it runs (answered through allow_responses).
+            names.AnswerStreamPrefix + ".*.sofar",
             // Replies to the requests above and the deliveries of pulls and the watch: the worker's inbox prefix
             // names its namespace, so no other namespace's deliveries are readable.
             WorkerInboxPrefix(names, ns) + ".>",
@@ -78,7 +83,8 @@ public sealed record NatsWorkerPermissions(IReadOnlyList<string> Publish, IReadO
         entry.Append("{ user: ").Append(Quote(user)).Append(", password: ").Append(Quote(password)).AppendLine(",");
         entry.AppendLine("  permissions: {");
         entry.Append("    publish: { allow: [").AppendJoin(", ", Publish.Select(Quote)).AppendLine("] },");
-        entry.Append("    subscribe: { allow: [").AppendJoin(", ", Subscribe.Select(Quote)).AppendLine("] }");
+        entry.Append("    subscribe: { allow: [").AppendJoin(", ", Subscribe.Select(Quote)).AppendLine("] },");
+        entry.AppendLine("    allow_responses: true");
         entry.Append("  } }");
         return entry.ToString();
     }

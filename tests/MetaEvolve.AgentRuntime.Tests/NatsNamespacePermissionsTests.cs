@@ -101,6 +101,34 @@ public sealed class NatsNamespacePermissionsTests : IAsyncLifetime
         Assert.Equal(0L, stream.Info.State.Messages);
     }
 
+    [Fact]
+    public async Task The_namespace_user_relays_a_streamed_answer_and_answers_for_the_text_so_far()
+    {
+        await using var teamA = new NatsConnection(new NatsOpts
+        {
+            Url = NatsServerProcess.Url(_port, "team-a", WorkerPassword),
+            Name = "team-a",
+            InboxPrefix = NatsWorkerPermissions.WorkerInboxPrefix(_env.Names, _env.Namespace),
+        });
+        await teamA.ConnectAsync();
+        var task = Guid.NewGuid();
+        // A gateway (unrestricted) listens and asks; the worker's user publishes deltas and answers.
+        await using var deltas = await _env.Nats.SubscribeCoreAsync<byte[]>(_env.Names.AnswerStream(task), cancellationToken: Cancellation);
+        await using var soFar = await teamA.SubscribeCoreAsync<byte[]>(_env.Names.AnswerSoFar(task), cancellationToken: Cancellation);
+        await teamA.PingAsync(Cancellation);
+        await _env.Nats.PingAsync(Cancellation);
+
+        await teamA.PublishAsync(_env.Names.AnswerStream(task), new AnswerDelta(1, 0, "Hello").ToJson(), cancellationToken: Cancellation);
+        var asked = _env.Nats.RequestAsync<byte[], byte[]>(_env.Names.AnswerSoFar(task), [], cancellationToken: Cancellation).AsTask();
+        var request = await soFar.Msgs.ReadAsync(Cancellation);
+        await request.ReplyAsync(new AnswerSoFar(1, 5, "Hello").ToJson(), cancellationToken: Cancellation);
+
+        Assert.Equal("Hello", AnswerDelta.Read((await deltas.Msgs.ReadAsync(Cancellation)).Data)?.Text);
+        Assert.Equal("Hello", AnswerSoFar.Read((await asked).Data)?.Text);
+        Assert.DoesNotContain(_env.Names.AnswerStreamPrefix, Violations(), StringComparison.Ordinal);
+        Assert.DoesNotContain("_INBOX", Violations(), StringComparison.Ordinal);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _env.DisposeAsync();

@@ -128,12 +128,22 @@ public sealed class LiveAnswer : IAsyncDisposable
             flushing = _flushing;
         }
 
-        if (flushing is not null)
+        try
         {
-            await flushing;
-        }
+            // Bounded: while NATS is away a publish waits for the connection, and the task must not.
+            if (flushing is not null)
+            {
+                await flushing.WaitAsync(DisposeWait);
+            }
 
-        await _soFar.DisposeAsync();
-        await _responder;
+            await _soFar.DisposeAsync().AsTask().WaitAsync(DisposeWait);
+            await _responder.WaitAsync(DisposeWait);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogDebug("Answer relay of {Subject} did not finish within {Wait}; left to finish on its own", _subject, DisposeWait);
+        }
     }
+
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(1);
 }

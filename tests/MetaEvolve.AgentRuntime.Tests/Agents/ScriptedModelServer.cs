@@ -200,7 +200,7 @@ public sealed record ScriptedReply(int Status, Func<int, string> Body, TimeSpan 
         })]);
 
     /// <summary>A role chunk, one chunk per delta, a finish chunk and, when asked for, a usage chunk without choices.</summary>
-    private static IReadOnlyList<string> StreamChunks(int created, IReadOnlyList<JsonObject> deltas, string finish, (int Prompt, int Completion)? usage)
+    private static List<string> StreamChunks(int created, IReadOnlyList<JsonObject> deltas, string finish, (int Prompt, int Completion)? usage)
     {
         JsonObject Chunk(JsonNode? delta, string? finishReason) => new()
         {
