@@ -34,6 +34,8 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             throw new TaskFailedException($"agent '{envelope.Namespace}/{envelope.Agent}' cannot run: {exception.Message}", transient: false);
         }
 
+        // The task's model tokens so far and the budget that stopped it, for the agent's BudgetGuard.
+        using var budget = TaskBudgetScope.Begin();
         using (lease)
         {
             return envelope.Input.Call is { } call
@@ -95,8 +97,16 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not TaskFailedException)
             {
-                throw ModelFailure.Describe(exception, definition.Model, options);
+                throw TaskBudgetScope.Current?.Stopped is { } stopped
+                    ? new TaskFailedException(stopped.Message, transient: false)
+                    : ModelFailure.Describe(exception, definition.Model, options);
             }
+        }
+
+        // The last answer may have reached a limit: the model was not called again, and the task stops.
+        if (TaskBudgetScope.Current?.Stopped is { } exceeded)
+        {
+            throw new TaskFailedException(exceeded.Message, transient: false);
         }
 
         if (recorder.IterationsExhausted)

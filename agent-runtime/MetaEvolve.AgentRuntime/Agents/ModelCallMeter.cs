@@ -12,9 +12,10 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// tool-calling loop inside its connector, so a request per round trip passes here, and prompt skills' calls too. It
 /// sits outside <see cref="ModelRetryHandler"/>, so a call is counted once with its final outcome, retries included in
 /// its duration. Usage comes from the response's <c>usage</c> object (chat completions); a streamed response (SSE) is
-/// not read here.
+/// not read here. The agent's <see cref="BudgetGuard"/>, when given, may refuse a call before it is sent and hears
+/// each answer's usage.
 /// </summary>
-public sealed class ModelCallMeter(string ns, string agent, ModelSettings model) : DelegatingHandler
+public sealed class ModelCallMeter(string ns, string agent, ModelSettings model, BudgetGuard? budget = null) : DelegatingHandler
 {
     private static readonly Counter Tokens = Metrics.CreateCounter(
         "metaevolve_agent_tokens_total", "Model tokens an agent used, by kind (input: prompt, output: completion).",
@@ -41,6 +42,11 @@ public sealed class ModelCallMeter(string ns, string agent, ModelSettings model)
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (budget is not null)
+        {
+            await budget.BeforeCallAsync();
+        }
+
         using var span = RuntimeTracing.StartModelCall(model, request.RequestUri);
         var started = Stopwatch.GetTimestamp();
         HttpResponseMessage response;
@@ -70,6 +76,11 @@ public sealed class ModelCallMeter(string ns, string agent, ModelSettings model)
             if (ModelAnswer.Read(await response.Content.ReadAsByteArrayAsync(cancellationToken)) is { } answer)
             {
                 Count(answer);
+                if (budget is not null)
+                {
+                    await budget.AfterCallAsync(answer);
+                }
+
                 span?.SetTag("gen_ai.response.model", answer.Model)
                     .SetTag("gen_ai.usage.input_tokens", answer.InputTokens)
                     .SetTag("gen_ai.usage.output_tokens", answer.OutputTokens)
