@@ -69,4 +69,7 @@ public static class ConditionReasons
 
     /// <summary>BudgetExceeded False: every daily limit has room left.</summary>
     public const string WithinBudget = "WithinBudget";
+
+    /// <summary>Event: a namespace budget annotation (metaevolve.io/max-tokens-per-day, -cost-per-day) does not parse and is ignored.</summary>
+    public const string InvalidNamespaceBudget = "InvalidNamespaceBudget";
 }
