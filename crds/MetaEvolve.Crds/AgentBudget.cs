@@ -9,11 +9,11 @@ namespace MetaEvolve.Crds;
 /// </summary>
 public sealed class AgentBudget
 {
-    [Range(1, long.MaxValue)]
+    [Range(1.0, 1_000_000_000_000.0)]
     [Description("Most model tokens (input + output) one task may use. A task that reaches it stops with a budget: error and makes no further model call.")]
     public long? MaxTokensPerTask { get; set; }
 
-    [Range(1, long.MaxValue)]
+    [Range(1.0, 1_000_000_000_000.0)]
     [Description("Most model tokens (input + output) the agent may use per UTC day, summed over all workers. Once reached, its tasks fail with a budget: error until 00:00 UTC.")]
     public long? MaxTokensPerDay { get; set; }
 
