@@ -28,7 +28,18 @@ public sealed record AgentProjection(string Pool, string Digest, string SpecJson
 
         if (namespaceBudget is { IsEmpty: false })
         {
-            spec["namespaceBudget"] = new JsonObject { ["maxTokensPerDay"] = namespaceBudget.MaxTokensPerDay, ["maxCostPerDay"] = namespaceBudget.MaxCostPerDay };
+            var ceiling = new JsonObject();
+            if (namespaceBudget.MaxTokensPerDay is { } tokens)
+            {
+                ceiling["maxTokensPerDay"] = tokens;
+            }
+
+            if (namespaceBudget.MaxCostPerDay is { } cost)
+            {
+                ceiling["maxCostPerDay"] = cost;
+            }
+
+            spec["namespaceBudget"] = ceiling;
         }
 
         var skills = new JsonArray([.. resolution.Skills.Select(s => (JsonNode)new JsonObject
