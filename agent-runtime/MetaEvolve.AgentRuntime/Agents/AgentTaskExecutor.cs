@@ -162,6 +162,12 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         var outcome = skill.Assembly is { } assembly
             ? await executor.CallAsync(new SkillCallRequest(assembly, function.Name, HostedSkillPlugin.Text(Arguments(call.Arguments)), options.SkillLimits, $"{definition.Namespace}/{definition.Name}"), cancellationToken)
             : await SkillCallRunner.InvokeAsync(agent.Kernel, function, Arguments(call.Arguments), options.SkillLimits, cancellationToken);
+        // A prompt skill's model call reached a budget: the task fails with the budget's own error.
+        if (TaskBudgetScope.Current?.Stopped is { } exceeded)
+        {
+            throw new TaskFailedException(exceeded.Message, transient: false);
+        }
+
         return outcome.Status switch
         {
             SkillCallStatus.Completed => new TaskOutput(JsonSerializer.Serialize(
