@@ -47,7 +47,7 @@ public sealed class BudgetGuard(BudgetCounters counters, AgentDefinition agent, 
         {
             usage = await counters.ReadAsync(agent.Namespace, agent.Name);
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
         {
             throw new BudgetUnavailableException(
                 $"budget: the usage counters of agent {agent.Namespace}/{agent.Name} cannot be read from Redis, so no model call is made: {exception.Message}", exception);
@@ -70,7 +70,7 @@ public sealed class BudgetGuard(BudgetCounters counters, AgentDefinition agent, 
         {
             usage = await counters.AddAsync(agent.Namespace, agent.Name, tokens, agent.Model?.Pricing?.CostOf(answer.InputTokens, answer.OutputTokens) ?? 0);
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
         {
             logger.LogWarning(exception, "Could not add {Tokens} tokens of agent {Namespace}/{Agent} to its daily usage", tokens, agent.Namespace, agent.Name);
         }

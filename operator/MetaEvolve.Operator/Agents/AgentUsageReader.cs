@@ -26,7 +26,7 @@ public sealed class AgentUsageReader(IConnectionMultiplexer redis, OperatorOptio
             var (a, n) = (await own, await all);
             return new AgentUsageReading(day, Long(a[0]), Double(a[1]), Long(n[0]), Double(n[1]));
         }
-        catch (RedisException)
+        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
         {
             return null;
         }
