@@ -12,7 +12,8 @@ namespace MetaEvolve.Operator.Agents;
 /// </summary>
 public sealed class NamespaceBudgetReader(IKubernetes client, OperatorOptions options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, (NamespaceBudget Budget, DateTimeOffset ReadAt)> _read = new(StringComparer.Ordinal);
+    // The read in flight or done per namespace, so that a cold start's many agents of one namespace share one GET.
+    private readonly ConcurrentDictionary<string, (Task<NamespaceBudget> Read, DateTimeOffset StartedAt)> _reads = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ObjectKey, string> _reported = new();
 
     /// <summary>True the first time <paramref name="problem"/> is seen for the agent: events go out on transitions only.</summary>
@@ -30,22 +31,32 @@ public sealed class NamespaceBudgetReader(IKubernetes client, OperatorOptions op
     public async Task<NamespaceBudget> ReadAsync(string ns, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_read.TryGetValue(ns, out var known) && now - known.ReadAt < options.UsageInterval)
-        {
-            return known.Budget;
-        }
-
-        NamespaceBudget budget;
+        var entry = _reads.AddOrUpdate(ns,
+            _ => (FetchAsync(ns), now),
+            (_, known) => known.Read.IsFaulted || known.Read.IsCanceled || now - known.StartedAt >= options.UsageInterval ? (FetchAsync(ns), now) : known);
         try
         {
-            budget = NamespaceBudget.Of(await client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: cancellationToken));
+            return await entry.Read.WaitAsync(cancellationToken);
+        }
+        catch when (entry.Read.IsFaulted || entry.Read.IsCanceled)
+        {
+            // The next reconcile asks again instead of sharing a failure.
+            _reads.TryRemove(new KeyValuePair<string, (Task<NamespaceBudget>, DateTimeOffset)>(ns, entry));
+            throw;
+        }
+    }
+
+    private async Task<NamespaceBudget> FetchAsync(string ns)
+    {
+        try
+        {
+            // Not the caller's token: other reconciles may await this read.
+            using var timeout = new CancellationTokenSource(options.ReconcileTimeout);
+            return NamespaceBudget.Of(await client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: timeout.Token));
         }
         catch (HttpOperationException exception) when (exception.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            budget = NamespaceBudget.None;
+            return NamespaceBudget.None;
         }
-
-        _read[ns] = (budget, now);
-        return budget;
     }
 }
