@@ -100,6 +100,8 @@ builder.Services.AddSingleton<SkillChecker>();
 builder.Services.AddSingleton<SkillProposalRepository>();
 builder.Services.AddSingleton<SkillProposer>();
 builder.Services.AddSingleton<AgentStoreReader>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<BudgetCounters>();
 builder.Services.AddSingleton<ChatModelFactory>();
 builder.Services.AddSingleton<AgentCatalog>();
 builder.Services.AddSingleton<ThreadMemory>();

@@ -54,4 +54,22 @@ public static class ConditionReasons
 
     /// <summary>ScalingActive: KEDA reports its ScaledObject ready.</summary>
     public const string ScaledObjectReady = "ScaledObjectReady";
+
+    /// <summary>BudgetExceeded True: the agent's spec.budget.maxTokensPerDay is used up today (UTC).</summary>
+    public const string MaxTokensPerDay = "MaxTokensPerDay";
+
+    /// <summary>BudgetExceeded True: the agent's spec.budget.maxCostPerDay is used up today (UTC).</summary>
+    public const string MaxCostPerDay = "MaxCostPerDay";
+
+    /// <summary>BudgetExceeded True: the namespace's metaevolve.io/max-tokens-per-day is used up today (UTC).</summary>
+    public const string NamespaceMaxTokensPerDay = "NamespaceMaxTokensPerDay";
+
+    /// <summary>BudgetExceeded True: the namespace's metaevolve.io/max-cost-per-day is used up today (UTC).</summary>
+    public const string NamespaceMaxCostPerDay = "NamespaceMaxCostPerDay";
+
+    /// <summary>BudgetExceeded False: every daily limit has room left.</summary>
+    public const string WithinBudget = "WithinBudget";
+
+    /// <summary>Event: a namespace budget annotation (metaevolve.io/max-tokens-per-day, -cost-per-day) does not parse and is ignored.</summary>
+    public const string InvalidNamespaceBudget = "InvalidNamespaceBudget";
 }

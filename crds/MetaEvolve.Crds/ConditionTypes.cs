@@ -20,4 +20,7 @@ public static class ConditionTypes
 
     /// <summary>AgentPool: the autoscaler can read the queue lag and scale the workers.</summary>
     public const string ScalingActive = "ScalingActive";
+
+    /// <summary>Agent: a daily budget (its own or its namespace's) is used up; its tasks fail with budget: until 00:00 UTC.</summary>
+    public const string BudgetExceeded = "BudgetExceeded";
 }

@@ -13,7 +13,8 @@ namespace MetaEvolve.Crds;
 [PrinterColumn(2, "Model", "string", ".spec.model.model", "Model the agent chats with.")]
 [PrinterColumn(3, "Skills", "string", ".spec.skills[*].name", "Skills the agent may call.")]
 [PrinterColumn(4, "Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", "Whether the agent is resolved and projected into the store.")]
-[PrinterColumn(5, "Age", "date", ".metadata.creationTimestamp", "Time since creation.")]
+[PrinterColumn(5, "Tokens", "integer", ".status.usage.tokens", "Model tokens the agent used today (UTC).")]
+[PrinterColumn(6, "Age", "date", ".metadata.creationTimestamp", "Time since creation.")]
 public sealed class V1Alpha1Agent : IKubernetesObject<V1ObjectMeta>, ISpec<V1Alpha1AgentSpec>, IStatus<V1Alpha1AgentStatus>
 {
     public const string KubeKind = "Agent";

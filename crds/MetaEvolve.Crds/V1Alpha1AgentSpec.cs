@@ -5,6 +5,8 @@ using MetaEvolve.Crds.Schema;
 namespace MetaEvolve.Crds;
 
 [CelRule("!(has(self.instructions) && has(self.instructionsFrom))", "instructions and instructionsFrom are mutually exclusive", FieldPath = ".instructionsFrom")]
+[CelRule("!has(self.budget) || !has(self.budget.maxCostPerDay) || (has(self.model) && has(self.model.pricing))",
+    "budget.maxCostPerDay needs spec.model.pricing: cost is derived from the model's token prices", FieldPath = ".budget.maxCostPerDay")]
 public sealed class V1Alpha1AgentSpec
 {
     [Required]
@@ -41,6 +43,9 @@ public sealed class V1Alpha1AgentSpec
     [SchemaDefault("{}")]
     [Description("Whether and how the agent may author new skills.")]
     public AgentEvolution? Evolution { get; set; }
+
+    [Description("Token and cost limits per task and per UTC day, enforced by the workers on every model call; status.usage shows today's use.")]
+    public AgentBudget? Budget { get; set; }
 }
 
 [CelRule("has(self.configMapKeyRef) != has(self.secretKeyRef)", "exactly one of configMapKeyRef or secretKeyRef must be set")]

@@ -105,6 +105,11 @@ public sealed record OperatorOptions
             throw new ArgumentException($"Operator:StatusInterval ({Seconds(StatusInterval)}) must not be negative (zero writes every change)", nameof(StatusInterval));
         }
 
+        if (UsageInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Operator:UsageInterval ({Seconds(UsageInterval)}) must be positive", nameof(UsageInterval));
+        }
+
         if (CacheSyncTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException($"Operator:CacheSyncTimeout ({Seconds(CacheSyncTimeout)}) must be positive", nameof(CacheSyncTimeout));
@@ -117,6 +122,12 @@ public sealed record OperatorOptions
     /// CREATEROLE, no Redis ACL): then every namespace's workers hold the operator's credentials.
     /// </summary>
     public bool ScopedCredentials { get; init; } = true;
+
+    /// <summary>
+    /// How often an Agent's status.usage (today's tokens and cost from the workers' counters) and its BudgetExceeded
+    /// condition are refreshed, and its Namespace's budget annotations read again. Status is written only when they changed.
+    /// </summary>
+    public TimeSpan UsageInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The workers' Redis key prefix (their <c>Agents__RedisPrefix</c>); a namespace's Redis user reaches only its keys under it.</summary>
     public string RedisPrefix { get; init; } = "metaevolve";

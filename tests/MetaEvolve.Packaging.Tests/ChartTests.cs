@@ -264,11 +264,11 @@ public class ChartTests
         Assert.Null(chart.Single("Deployment", Gateway)["spec"]!["replicas"]);
 
         var alerts = chart.OfKind("PrometheusRule").Single()["spec"]!["groups"]![0]!["rules"]!.AsArray().Select(r => (string?)r!["alert"]).ToList();
-        Assert.Equal(["MetaEvolveQueueLagWithoutWorkers", "MetaEvolveTasksDeadLettered", "MetaEvolveReconcileErrors", "MetaEvolveOperatorNotLeading", "MetaEvolveGatewayErrors"], alerts);
+        Assert.Equal(["MetaEvolveQueueLagWithoutWorkers", "MetaEvolveTasksDeadLettered", "MetaEvolveReconcileErrors", "MetaEvolveOperatorNotLeading", "MetaEvolveAgentBudgetNearlySpent", "MetaEvolveGatewayErrors"], alerts);
 
         var dashboard = JsonNode.Parse((string)chart.Single("ConfigMap", RenderedChart.Release + "-dashboard")["data"]!["metaevolve.json"]!)!;
         var queries = string.Join("\n", dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => (string?)t!["expr"]));
-        foreach (var metric in new[] { "metaevolve_pool_queue_lag", "kube_deployment_status_replicas_ready", "metaevolve_tasks_total", "metaevolve_task_duration_seconds_bucket", "metaevolve_operator_reconciles_total", "metaevolve_agent_tokens_total", "metaevolve_agent_cost_total" })
+        foreach (var metric in new[] { "metaevolve_pool_queue_lag", "kube_deployment_status_replicas_ready", "metaevolve_tasks_total", "metaevolve_task_duration_seconds_bucket", "metaevolve_operator_reconciles_total", "metaevolve_agent_tokens_total", "metaevolve_agent_cost_total", "metaevolve_agent_budget_used_ratio" })
         {
             Assert.Contains(metric, queries, StringComparison.Ordinal);
         }

@@ -22,6 +22,9 @@ public sealed record AgentDefinition
     public IReadOnlyList<AgentSkillReference> Skills { get; init; } = [];
     public AgentEvolutionSettings Evolution { get; init; } = AgentEvolutionSettings.Default;
 
+    /// <summary><c>spec.budget</c> and the namespace's daily ceiling the operator projected beside it.</summary>
+    public BudgetLimits Budget { get; init; } = BudgetLimits.None;
+
     /// <summary>Skill name → digest the operator resolved (<c>agents.resolved_skills</c>); pinned skills use it.</summary>
     public IReadOnlyDictionary<string, string> ResolvedDigests { get; init; } = new Dictionary<string, string>();
 
@@ -45,6 +48,7 @@ public sealed record AgentDefinition
                 ? [.. skills.OfType<JsonObject>().Select(s => new AgentSkillReference((string?)s["name"] ?? "", (string?)s["version"]))]
                 : [],
             Evolution = AgentEvolutionSettings.Parse(spec["evolution"] as JsonObject),
+            Budget = BudgetLimits.Parse(spec["budget"] as JsonObject, spec["namespaceBudget"] as JsonObject),
         };
     }
 }

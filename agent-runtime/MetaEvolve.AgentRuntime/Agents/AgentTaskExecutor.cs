@@ -36,6 +36,8 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             throw new TaskFailedException($"agent '{envelope.Namespace}/{envelope.Agent}' cannot run: {exception.Message}", transient: false);
         }
 
+        // The task's model tokens so far and the budget that stopped it, for the agent's BudgetGuard.
+        using var budget = TaskBudgetScope.Begin();
         using (lease)
         {
             return envelope.Input.Call is { } call
@@ -100,8 +102,16 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not TaskFailedException)
             {
-                throw ModelFailure.Describe(exception, definition.Model, options);
+                throw await BudgetStop() is { } stopped
+                    ? new TaskFailedException(stopped.Message, transient: false)
+                    : ModelFailure.Describe(exception, definition.Model, options);
             }
+        }
+
+        // The last answer may have reached a limit: the model was not called again, and the task stops.
+        if (await BudgetStop() is { } exceeded)
+        {
+            throw new TaskFailedException(exceeded.Message, transient: false);
         }
 
         if (recorder.IterationsExhausted)
@@ -187,6 +197,12 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         var outcome = skill.Assembly is { } assembly
             ? await executor.CallAsync(new SkillCallRequest(assembly, function.Name, HostedSkillPlugin.Text(Arguments(call.Arguments)), options.SkillLimits, $"{definition.Namespace}/{definition.Name}"), cancellationToken)
             : await SkillCallRunner.InvokeAsync(agent.Kernel, function, Arguments(call.Arguments), options.SkillLimits, cancellationToken);
+        // A prompt skill's model call reached a budget: the task fails with the budget's own error.
+        if (await BudgetStop() is { } exceeded)
+        {
+            throw new TaskFailedException(exceeded.Message, transient: false);
+        }
+
         return outcome.Status switch
         {
             SkillCallStatus.Completed => new TaskOutput(JsonSerializer.Serialize(
@@ -194,6 +210,18 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             _ when cancellationToken.IsCancellationRequested => throw new OperationCanceledException(cancellationToken),
             _ => throw new TaskFailedException($"{call.Skill}.{call.Function} {outcome.Status.ToString().ToLowerInvariant()}: {outcome.Error}", transient: false),
         };
+    }
+
+    /// <summary>The limit that stopped this task, once the usage of its model calls so far is counted.</summary>
+    private static async Task<BudgetExceededException?> BudgetStop()
+    {
+        if (TaskBudgetScope.Current is not { } scope)
+        {
+            return null;
+        }
+
+        await scope.SettledAsync();
+        return scope.Stopped;
     }
 
     /// <summary>The built-in plugin runs here: it runs no user code (C# it checks goes to skill hosts).</summary>

@@ -10,10 +10,10 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// <c>model</c> is the deployment name), and any OpenAI-compatible server by <c>endpoint</c> (vLLM, LM Studio;
 /// Ollama's OpenAI API lives under <c>/v1</c>, which is added when the endpoint lacks it). The API key is read
 /// from the environment variable the operator fills from the agent's Secret (<see cref="AgentSecrets"/>); it
-/// is handed to the connector and never logged. Every call is metered (<see cref="ModelCallMeter"/>) and retried
+/// is handed to the connector and never logged. Every call is metered and held to the agent's budget (<see cref="ModelCallMeter"/>, <see cref="BudgetGuard"/>) and retried
 /// (<see cref="ModelRetryHandler"/>).
 /// </summary>
-public sealed class ChatModelFactory(AgentOptions options, ILoggerFactory loggerFactory) : IDisposable
+public sealed class ChatModelFactory(AgentOptions options, BudgetCounters budgets, ILoggerFactory loggerFactory) : IDisposable
 {
     // One connection pool for every agent's model traffic; each client only adds its retry handler.
     private readonly SocketsHttpHandler _transport = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
@@ -36,7 +36,7 @@ public sealed class ChatModelFactory(AgentOptions options, ILoggerFactory logger
         }
 
         var retry = new ModelRetryHandler(options, _logger) { InnerHandler = _transport };
-        var http = new HttpClient(new ModelCallMeter(agent.Namespace, agent.Name, model) { InnerHandler = retry }, disposeHandler: false)
+        var http = new HttpClient(new ModelCallMeter(agent.Namespace, agent.Name, model, new BudgetGuard(budgets, agent, _logger)) { InnerHandler = retry }, disposeHandler: false)
         {
             // Each attempt has ModelTimeout; the task's own deadline and cancellation bound the whole.
             Timeout = Timeout.InfiniteTimeSpan,

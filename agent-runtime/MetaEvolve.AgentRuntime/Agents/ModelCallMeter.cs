@@ -13,9 +13,10 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// sits outside <see cref="ModelRetryHandler"/>, so a call is counted once with its final outcome, retries included in
 /// its duration. Usage comes from the response's <c>usage</c> object (chat completions), or, for a streamed answer
 /// (SSE), from its last chunk as the connector reads it (<see cref="StreamedAnswerContent"/>): then the span ends with the
-/// stream, while the duration is the time to the answer's first byte.
+/// stream, while the duration is the time to the answer's first byte. The agent's <see cref="BudgetGuard"/>, when given,
+/// may refuse a call before it is sent and hears each answer's usage.
 /// </summary>
-public sealed class ModelCallMeter(string ns, string agent, ModelSettings model) : DelegatingHandler
+public sealed class ModelCallMeter(string ns, string agent, ModelSettings model, BudgetGuard? budget = null) : DelegatingHandler
 {
     private static readonly Counter Tokens = Metrics.CreateCounter(
         "metaevolve_agent_tokens_total", "Model tokens an agent used, by kind (input: prompt, output: completion).",
@@ -42,6 +43,11 @@ public sealed class ModelCallMeter(string ns, string agent, ModelSettings model)
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (budget is not null)
+        {
+            await budget.BeforeCallAsync();
+        }
+
         var span = RuntimeTracing.StartModelCall(model, request.RequestUri);
         using var ending = new SpanEnd(span);
         var started = Stopwatch.GetTimestamp();
@@ -92,6 +98,7 @@ public sealed class ModelCallMeter(string ns, string agent, ModelSettings model)
     private void Answered(ModelAnswer answer, Activity? span)
     {
         Count(answer);
+        budget?.AfterCall(answer);
         span?.SetTag("gen_ai.response.model", answer.Model)
             .SetTag("gen_ai.usage.input_tokens", answer.InputTokens)
             .SetTag("gen_ai.usage.output_tokens", answer.OutputTokens)

@@ -24,6 +24,11 @@ public static class ModelFailure
         {
             switch (current)
             {
+                // Whatever wrapped it, a budget stop keeps its own message, which starts with "budget:".
+                case BudgetExceededException exceeded:
+                    return new TaskFailedException(exceeded.Message, transient: false);
+                case BudgetUnavailableException unavailable:
+                    return new TaskFailedException(unavailable.Message, transient: true);
                 case ModelTimeoutException timeout:
                     return new TaskFailedException($"{target}: {timeout.Message}", transient: false);
                 case ModelConfigurationException configuration:

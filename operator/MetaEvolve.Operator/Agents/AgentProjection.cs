@@ -7,11 +7,12 @@ namespace MetaEvolve.Operator.Agents;
 
 /// <summary>
 /// The agent as the store keeps it: its spec with instructions resolved, the exact skill versions it uses, and a
-/// digest over both (so a new skill version an agent follows changes the agent's digest and reloads it). Pure.
+/// digest over both (so a new skill version an agent follows changes the agent's digest and reloads it). The
+/// namespace's daily ceiling goes with it as <c>namespaceBudget</c>, so workers enforce it and reload when it changes. Pure.
 /// </summary>
 public sealed record AgentProjection(string Pool, string Digest, string SpecJson, string ResolvedSkillsJson)
 {
-    public static AgentProjection Build(V1Alpha1Agent agent, AgentResolution resolution)
+    public static AgentProjection Build(V1Alpha1Agent agent, AgentResolution resolution, NamespaceBudget? namespaceBudget = null)
     {
         ArgumentNullException.ThrowIfNull(agent);
         ArgumentNullException.ThrowIfNull(resolution);
@@ -23,6 +24,22 @@ public sealed record AgentProjection(string Pool, string Digest, string SpecJson
         {
             model.Remove("apiKeySecretRef");
             model["hasApiKey"] = agent.Spec.Model?.ApiKeySecretRef is not null;
+        }
+
+        if (namespaceBudget is { IsEmpty: false })
+        {
+            var ceiling = new JsonObject();
+            if (namespaceBudget.MaxTokensPerDay is { } tokens)
+            {
+                ceiling["maxTokensPerDay"] = tokens;
+            }
+
+            if (namespaceBudget.MaxCostPerDay is { } cost)
+            {
+                ceiling["maxCostPerDay"] = cost;
+            }
+
+            spec["namespaceBudget"] = ceiling;
         }
 
         var skills = new JsonArray([.. resolution.Skills.Select(s => (JsonNode)new JsonObject

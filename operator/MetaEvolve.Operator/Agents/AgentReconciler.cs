@@ -14,12 +14,16 @@ namespace MetaEvolve.Operator.Agents;
 /// Agent → resolves its pool, skills and Secrets, projects it into the store with the skill digests it resolved,
 /// and announces the digest on the config bucket; a deleted Agent's row and notice go (no finalizer, see
 /// <see cref="StoredAgentSweep"/>). A missing reference gives Ready=False naming it; a store that
-/// cannot be reached gives Ready=False with reason StoreUnavailable, retried with backoff.
+/// cannot be reached gives Ready=False with reason StoreUnavailable, retried with backoff. Every
+/// <see cref="OperatorOptions.UsageInterval"/> the agent is reconciled again to show today's usage (status.usage,
+/// condition BudgetExceeded, gauge metaevolve_agent_budget_used_ratio) and its namespace's budget annotations.
 /// </summary>
 [RequiresPermission(ApiGroup.Group, V1Alpha1Agent.KubePlural, "get,list,watch,patch,update")]
 [RequiresPermission(ApiGroup.Group, V1Alpha1Agent.KubePlural + "/status", "get,patch,update")]
 [RequiresPermission("", "secrets", "get,list,watch")]
 [RequiresPermission("", "configmaps", "get,list,watch")]
+// The budget annotations of an agent's Namespace (metaevolve.io/max-tokens-per-day, -cost-per-day): one GET per namespace and usage interval, no watch.
+[RequiresPermission("", "namespaces", "get")]
 public sealed class AgentReconciler(
     IKubernetes client,
     ClusterState state,
@@ -30,6 +34,10 @@ public sealed class AgentReconciler(
     StatusWriter statusWriter,
     Finalizers finalizers,
     EventRecorder events,
+    NamespaceBudgetReader namespaceBudgets,
+    AgentUsageReader usage,
+    OperatorMetrics metrics,
+    OperatorOptions options,
     ILogger<AgentReconciler> logger) : IReconciler<V1Alpha1Agent>
 {
     /// <summary>Declares the agent controller: a change to an agent or to anything it references reconciles it.</summary>
@@ -53,6 +61,7 @@ public sealed class AgentReconciler(
         if (agent is null || Finalizers.IsDeleting(agent))
         {
             await RemoveFromStoreAsync(key, cancellationToken);
+            RemoveBudgetGauges(key);
             if (agent is not null)
             {
                 // Agents made by an operator that still added a finalizer carry it until they go.
@@ -62,17 +71,25 @@ public sealed class AgentReconciler(
             return ReconcileResult.Done;
         }
 
+        var namespaceBudget = await namespaceBudgets.ReadAsync(key.Namespace, cancellationToken);
+        if (namespaceBudget.Problem is { } budgetProblem && namespaceBudgets.FirstReport(key, budgetProblem))
+        {
+            await events.RecordAsync(agent, EventRecorder.Warning, ConditionReasons.InvalidNamespaceBudget, budgetProblem, cancellationToken);
+        }
+
         V1Alpha1AgentStatus status;
         NpgsqlException? storeError = null;
         try
         {
-            status = await ResolveAndStoreAsync(key, agent, cancellationToken);
+            status = await ResolveAndStoreAsync(key, agent, namespaceBudget, cancellationToken);
         }
         catch (NpgsqlException exception)
         {
             storeError = exception;
             status = AgentStatusBuilder.StoreUnavailable(agent, $"the store could not be read or written: {exception.Message}", DateTime.UtcNow);
         }
+
+        await ShowUsageAsync(key, agent, namespaceBudget, status);
 
         if (await statusWriter.WriteIfChangedAsync(agent, status, cancellationToken) is { } written)
         {
@@ -86,8 +103,41 @@ public sealed class AgentReconciler(
             throw new TransientException($"store, agent {key}: {storeError.Message}", storeError);
         }
 
-        // A missing reference needs no polling: its appearance is a watch event that requeues this agent.
-        return ReconcileResult.Done;
+        // A missing reference needs no polling (its appearance is a watch event); today's usage does.
+        return ReconcileResult.After(options.UsageInterval);
+    }
+
+    /// <summary>status.usage and BudgetExceeded from the workers' counters; without Redis, status keeps what it showed.</summary>
+    private async Task ShowUsageAsync(ObjectKey key, V1Alpha1Agent agent, NamespaceBudget namespaceBudget, V1Alpha1AgentStatus status)
+    {
+        if (await usage.ReadAsync(key.Namespace, key.Name) is not { } reading)
+        {
+            status.Usage = agent.Status?.Usage;
+            return;
+        }
+
+        status.Usage = AgentBudgetStatus.Usage(agent, reading);
+        var limits = AgentBudgetStatus.Limits(agent, namespaceBudget, reading);
+        status.Conditions = AgentBudgetStatus.Condition(status.Conditions, limits, reading.Day, agent.Metadata.Generation, DateTime.UtcNow);
+        foreach (var name in AgentBudgetStatus.LimitNames)
+        {
+            if (limits.FirstOrDefault(l => l.Limit == name) is { } limit)
+            {
+                metrics.BudgetUsedRatio.WithLabels(key.Namespace, key.Name, name).Set(limit.Ratio);
+            }
+            else
+            {
+                metrics.BudgetUsedRatio.RemoveLabelled(key.Namespace, key.Name, name);
+            }
+        }
+    }
+
+    private void RemoveBudgetGauges(ObjectKey key)
+    {
+        foreach (var name in AgentBudgetStatus.LimitNames)
+        {
+            metrics.BudgetUsedRatio.RemoveLabelled(key.Namespace, key.Name, name);
+        }
     }
 
     /// <summary>Idempotent: the notice goes before the row, so a failure in between is retried while the row still says so.</summary>
@@ -103,7 +153,7 @@ public sealed class AgentReconciler(
         logger.LogInformation("Removed agent {Agent} from the store", key);
     }
 
-    private async Task<V1Alpha1AgentStatus> ResolveAndStoreAsync(ObjectKey key, V1Alpha1Agent agent, CancellationToken cancellationToken)
+    private async Task<V1Alpha1AgentStatus> ResolveAndStoreAsync(ObjectKey key, V1Alpha1Agent agent, NamespaceBudget namespaceBudget, CancellationToken cancellationToken)
     {
         var resolution = await ResolveAsync(key, agent, cancellationToken);
         if (resolution.Problem is { } problem)
@@ -111,7 +161,7 @@ public sealed class AgentReconciler(
             return AgentStatusBuilder.Unresolved(agent, problem, DateTime.UtcNow);
         }
 
-        var projection = AgentProjection.Build(agent, resolution);
+        var projection = AgentProjection.Build(agent, resolution, namespaceBudget);
         if (await agents.UpsertAsync(key.Namespace, key.Name, projection.Pool, projection.Digest, projection.SpecJson, projection.ResolvedSkillsJson, cancellationToken))
         {
             logger.LogInformation("Stored agent {Agent} as {Digest}", key, projection.Digest);

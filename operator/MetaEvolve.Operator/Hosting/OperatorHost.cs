@@ -5,6 +5,7 @@ using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
+using MetaEvolve.Operator.Agents;
 using MetaEvolve.Operator.Evolution;
 using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Pools;
@@ -87,6 +88,8 @@ public static class OperatorHost
         builder.Services.AddSingleton<NamespaceStoreRoles>();
         builder.Services.AddSingleton(sp => new NamespaceRedisUsers(sp.GetRequiredService<IConnectionMultiplexer>(), options.RedisPrefix, options.StoreSchema, sp.GetRequiredService<ILogger<NamespaceRedisUsers>>()));
         builder.Services.AddSingleton<NamespaceCredentials>();
+        builder.Services.AddSingleton(sp => new AgentUsageReader(sp.GetRequiredService<IConnectionMultiplexer>(), options, settings.UsageClock ?? TimeProvider.System));
+        builder.Services.AddSingleton<NamespaceBudgetReader>();
         builder.Services.AddSingleton(options.TaskRetention);
         builder.Services.AddSingleton(sp => new TaskPartitionMaintenance(sp.GetRequiredService<NpgsqlDataSource>(), options.StoreSchema, sp.GetRequiredService<ILogger<TaskPartitionMaintenance>>()));
         builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), options.StoreSchema));
@@ -148,4 +151,7 @@ public sealed class OperatorHostOptions
     public IKubernetes? Kubernetes { get; set; }
     public CollectorRegistry? Metrics { get; set; }
     public Serilog.Core.ILogEventSink? LogTo { get; set; }
+
+    /// <summary>The clock that says which UTC day Agent status.usage counts; tests move it across 00:00.</summary>
+    public TimeProvider? UsageClock { get; set; }
 }

@@ -61,7 +61,9 @@ public sealed class EventRecorder(IKubernetes client, string component, ILogger<
                 continue;
             }
 
-            var type = condition.Status == Conditions.True ^ condition.Type == MetaEvolve.Crds.ConditionTypes.Stalled ? Normal : Warning;
+            // Stalled and BudgetExceeded say something is wrong when True.
+            var negative = condition.Type is MetaEvolve.Crds.ConditionTypes.Stalled or MetaEvolve.Crds.ConditionTypes.BudgetExceeded;
+            var type = condition.Status == Conditions.True ^ negative ? Normal : Warning;
             var previous = Conditions.Find(before, condition.Type);
             var news = previous is null ? type == Warning && !StillStarting.Contains(condition.Reason) : previous.Status != condition.Status;
             if (news)

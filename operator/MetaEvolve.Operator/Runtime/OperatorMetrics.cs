@@ -20,6 +20,9 @@ public sealed class OperatorMetrics
         IsLeader = factory.CreateGauge("metaevolve_operator_leader", "1 while this instance holds the leader lease.");
         QueueLag = factory.CreateGauge("metaevolve_pool_queue_lag", "Tasks waiting plus tasks in flight in a pool's queue (the autoscaling metric); absent while it cannot be read.", "namespace", "pool");
         QueuePending = factory.CreateGauge("metaevolve_pool_queue_pending", "Tasks waiting in a pool's queue, not yet delivered to a worker.", "namespace", "pool");
+        BudgetUsedRatio = factory.CreateGauge("metaevolve_agent_budget_used_ratio",
+            "How much of a daily budget an agent has used today (UTC), by limit (maxTokensPerDay, maxCostPerDay, namespaceMaxTokensPerDay, namespaceMaxCostPerDay); 1 = reached.",
+            "namespace", "agent", "limit");
         QueueAckPending = factory.CreateGauge("metaevolve_pool_queue_ack_pending", "Tasks delivered to a pool's workers and not yet acknowledged.", "namespace", "pool");
     }
 
@@ -32,6 +35,7 @@ public sealed class OperatorMetrics
     public Gauge QueueLag { get; }
     public Gauge QueuePending { get; }
     public Gauge QueueAckPending { get; }
+    public Gauge BudgetUsedRatio { get; }
 
     public void SetQueue(string ns, string pool, Scaling.QueueLag lag)
     {

@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
+using MetaEvolve.Core.Budgets;
 using StackExchange.Redis;
 
 namespace MetaEvolve.Operator.Tenancy;
 
 /// <summary>
 /// Gives each namespace with pools a Redis ACL user that reaches only its conversation memory
-/// (<c>&lt;prefix&gt;:thread:&lt;namespace&gt;:*</c>) with the data commands a worker uses. ACL users live in the server's
+/// (<c>&lt;prefix&gt;:thread:&lt;namespace&gt;:*</c>) and its budget counters (<c>&lt;prefix&gt;:budget:&lt;namespace&gt;:*</c>,
+/// <see cref="BudgetCounterKeys"/>) with the data commands a worker uses. ACL users live in the server's
 /// memory (unless it keeps an aclfile), so every user this operator made is set again whenever the connection comes back
 /// (a Redis restart). The operator's Redis user needs <c>+acl</c>.
 /// </summary>
@@ -32,8 +34,11 @@ public sealed class NamespaceRedisUsers : IDisposable
     /// <summary><c>&lt;prefix&gt;:&lt;store schema&gt;:&lt;namespace&gt;</c>: one installation's users apart from another's.</summary>
     public string UserName(string ns) => $"{_prefix}:{_schema}:{ns}";
 
-    /// <summary>The key pattern the namespace's user may touch: its threads (see the worker's ThreadMemory).</summary>
+    /// <summary>The key pattern of the namespace's threads (see the worker's ThreadMemory).</summary>
     public string KeyPattern(string ns) => $"{_prefix}:thread:{ns}:*";
+
+    /// <summary>The key patterns the namespace's user may touch: its threads and its budget counters.</summary>
+    public IReadOnlyList<string> KeyPatterns(string ns) => [KeyPattern(ns), BudgetCounterKeys.NamespacePattern(_prefix, ns)];
 
     /// <summary>Sets the namespace's user (once per process, or again after a reconnect).</summary>
     public async Task EnsureAsync(string ns, string password, CancellationToken cancellationToken)
@@ -59,7 +64,7 @@ public sealed class NamespaceRedisUsers : IDisposable
     {
         try
         {
-            object[] arguments = ["SETUSER", UserName(ns), "reset", "on", ">" + password, "~" + KeyPattern(ns), .. Rules];
+            object[] arguments = ["SETUSER", UserName(ns), "reset", "on", ">" + password, .. KeyPatterns(ns).Select(p => "~" + p), .. Rules];
             await _redis.GetDatabase().ExecuteAsync("ACL", arguments);
             _logger.LogInformation("Set Redis user {User} for namespace {Namespace}", UserName(ns), ns);
         }

@@ -140,7 +140,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
     };
 
     /// <param name="kubernetes">The operator's client; by default one straight to the API server as the operator's service account.</param>
-    public async Task<OperatorInstance> StartOperatorAsync(string identity = "operator-a", Func<OperatorOptions, OperatorOptions>? configure = null, IKubernetes? kubernetes = null)
+    public async Task<OperatorInstance> StartOperatorAsync(string identity = "operator-a", Func<OperatorOptions, OperatorOptions>? configure = null, IKubernetes? kubernetes = null, TimeProvider? usageClock = null)
     {
         var options = OperatorOptions(identity);
         options = configure?.Invoke(options) ?? options;
@@ -152,6 +152,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
             s.Kubernetes = kubernetes ?? Client(OperatorUser);
             s.Metrics = registry;
             s.LogTo = new TestOutputSink(identity);
+            s.UsageClock = usageClock;
         });
         var instance = new OperatorInstance(app, options, registry);
         await instance.StartAsync();

@@ -1,4 +1,5 @@
 using MetaEvolve.Core;
+using MetaEvolve.Core.Budgets;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Operator.Tenancy;
 using MetaEvolve.Operator.Tests.Cluster;
@@ -129,6 +130,25 @@ public sealed class NamespaceCredentialsTests : IAsyncLifetime
         Assert.Contains("NOPERM", (await Assert.ThrowsAsync<RedisServerException>(() => db.ExecuteAsync("KEYS", "*"))).Message, StringComparison.Ordinal);
         Assert.Contains("NOPERM", (await Assert.ThrowsAsync<RedisServerException>(() => db.ExecuteAsync("FLUSHALL"))).Message, StringComparison.Ordinal);
         Assert.Equal(["secret turn"], (await _redis.GetDatabase().ListRangeAsync(other)).Select(v => (string)v!));
+        await _redis.GetDatabase().KeyDeleteAsync([own, other]);
+    }
+
+    [Fact]
+    public async Task Team_a_counts_its_own_budget_in_redis_and_not_another_namespaces()
+    {
+        await using var teamA = await ConnectionMultiplexer.ConnectAsync(await RedisOfAsync("team-a"));
+        var db = teamA.GetDatabase();
+        var day = $"test-{Guid.NewGuid():N}";
+        var own = BudgetCounterKeys.Agent("metaevolve", "team-a", "helper", day);
+        var other = BudgetCounterKeys.Namespace("metaevolve", "team-b", day);
+
+        // As the workers add usage: a script over the declared keys.
+        var added = await db.ScriptEvaluateAsync("return redis.call('HINCRBY', KEYS[1], 'tokens', ARGV[1])", [own], [42]);
+        Assert.Equal(42, (long)added);
+        Assert.Contains("NOPERM", (await Assert.ThrowsAsync<RedisServerException>(() => db.HashIncrementAsync(other, BudgetCounterKeys.TokensField, 1))).Message, StringComparison.Ordinal);
+        Assert.Contains("NOPERM", (await Assert.ThrowsAsync<RedisServerException>(() =>
+            db.ScriptEvaluateAsync("return redis.call('HINCRBY', KEYS[1], 'tokens', ARGV[1])", [other], [1]))).Message, StringComparison.Ordinal);
+        Assert.Equal(42, (long)await _redis.GetDatabase().HashGetAsync(own, BudgetCounterKeys.TokensField));
         await _redis.GetDatabase().KeyDeleteAsync([own, other]);
     }
 
