@@ -44,6 +44,20 @@ public sealed class AnswerSpliceTests
     }
 
     [Fact]
+    public void A_new_round_after_tool_calls_resets_and_the_earlier_rounds_text_is_ignored()
+    {
+        var splice = new AnswerSplice();
+        _ = splice.Take(new AnswerSoFar(1, 9, "Let me ad")).ToList();
+
+        var events = splice.Take(new AnswerDelta(1, 0, "The sum") { Round = 1 }).ToList();
+        events.AddRange(splice.Take(new AnswerDelta(1, 9, "d them.")));
+        events.AddRange(splice.Take(new AnswerDelta(1, 7, " is 5.") { Round = 1 }));
+
+        Assert.Equal([AnswerEvent.Reset, new AnswerEvent(0, "The sum"), new AnswerEvent(7, " is 5.")], events);
+        Assert.Empty(splice.Finish("The sum is 5."));
+    }
+
+    [Fact]
     public void A_recorded_answer_that_does_not_begin_with_what_streamed_replaces_it()
     {
         var splice = new AnswerSplice();

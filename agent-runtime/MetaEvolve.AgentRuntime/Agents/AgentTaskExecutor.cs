@@ -150,7 +150,7 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
 
     /// <summary>
     /// The answer as it streams, relayed as it arrives; usage from the chunks (each model round trip ends with a chunk
-    /// that carries its usage). The answer is all streamed text, tool-calling rounds included.
+    /// that carries its usage). The answer is the text of the last round, the one without tool calls.
     /// </summary>
     private async Task<(string Answer, int Prompt, int Completion)> StreamAsync(
         IChatCompletionService chat, ChatHistory history, OpenAIPromptExecutionSettings settings, Kernel kernel, Guid taskId, int attempt, CancellationToken cancellationToken)
@@ -159,6 +159,13 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         var (prompt, completion) = (0, 0);
         await foreach (var chunk in chat.GetStreamingChatMessageContentsAsync(history, settings, kernel, cancellationToken))
         {
+            // A round that calls tools is not the answer, whatever text came with the calls: as without streaming, the
+            // answer is the last round's text.
+            if (chunk.Items.OfType<StreamingFunctionCallUpdateContent>().Any())
+            {
+                stream.StartOver();
+            }
+
             stream.Append(chunk.Content ?? "");
             var (p, c) = TokenUsage.Of(chunk.Metadata);
             prompt += p;

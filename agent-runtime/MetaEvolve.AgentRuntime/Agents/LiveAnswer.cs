@@ -24,6 +24,7 @@ public sealed class LiveAnswer : IAsyncDisposable
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _responder;
     private int _published;
+    private int _round;
     private Task? _flushing;
 
     internal LiveAnswer(INatsConnection nats, string subject, INatsSub<byte[]> soFar, int attempt, TimeSpan coalesce, ILogger logger)
@@ -63,6 +64,25 @@ public sealed class LiveAnswer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The text so far was not the answer (the model went on to call tools): the answer starts again, empty, under the
+    /// next round, which tells listeners to discard what they have. Text not yet published is dropped with it.
+    /// </summary>
+    public void StartOver()
+    {
+        lock (_gate)
+        {
+            if (_text.Length == 0)
+            {
+                return;
+            }
+
+            _text.Clear();
+            _published = 0;
+            _round++;
+        }
+    }
+
     /// <summary>Publishes new text until none is left; pieces appended meanwhile go out with the next publish.</summary>
     private async Task FlushAsync()
     {
@@ -82,7 +102,7 @@ public sealed class LiveAnswer : IAsyncDisposable
                     return;
                 }
 
-                delta = new AnswerDelta(_attempt, _published, _text.ToString(_published, _text.Length - _published));
+                delta = new AnswerDelta(_attempt, _published, _text.ToString(_published, _text.Length - _published)) { Round = _round };
                 _published = _text.Length;
             }
 
@@ -107,7 +127,7 @@ public sealed class LiveAnswer : IAsyncDisposable
                 AnswerSoFar soFar;
                 lock (_gate)
                 {
-                    soFar = new AnswerSoFar(_attempt, _text.Length, _text.ToString());
+                    soFar = new AnswerSoFar(_attempt, _text.Length, _text.ToString()) { Round = _round };
                 }
 
                 await request.ReplyAsync(soFar.ToJson());

@@ -6,10 +6,14 @@ namespace MetaEvolve.Core.Tasks;
 /// Body of <c>metaevolve.stream.&lt;taskId&gt;</c>: a piece of a chat task's streamed answer and where it starts in
 /// that answer (UTF-16 code units, as .NET and JavaScript strings count). A listener splices by offset, so pieces it
 /// already has are dropped and none is missing. <see cref="Attempt"/> is the task's delivery: a retried task streams
-/// its answer again from offset 0 under the next attempt.
+/// its answer again from offset 0 under the next attempt. <see cref="Round"/> counts the times the answer started over
+/// within the attempt: text the model wrote before it called tools is not the answer, so the text after the calls
+/// starts again from offset 0 under the next round.
 /// </summary>
 public sealed record AnswerDelta(int Attempt, int Offset, string Text)
 {
+    public int Round { get; init; }
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, TaskJsonContext.Default.AnswerDelta);
 
     /// <summary>The delta, or null for a body that is not one.</summary>
@@ -28,10 +32,13 @@ public sealed record AnswerDelta(int Attempt, int Offset, string Text)
 
 /// <summary>
 /// The reply on <c>metaevolve.stream.&lt;taskId&gt;.sofar</c>: the whole answer streamed so far by the worker running the
-/// task (attempt <see cref="Attempt"/>), and its <see cref="Length"/> in UTF-16 code units; deltas from that offset on follow.
+/// task (attempt <see cref="Attempt"/>, round <see cref="Round"/>), and its <see cref="Length"/> in UTF-16 code units;
+/// deltas from that offset on follow.
 /// </summary>
 public sealed record AnswerSoFar(int Attempt, int Length, string Text)
 {
+    public int Round { get; init; }
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, TaskJsonContext.Default.AnswerSoFar);
 
     public static AnswerSoFar? Read(ReadOnlySpan<byte> json)

@@ -5,14 +5,14 @@ namespace MetaEvolve.Gateway.Tasks;
 
 /// <summary>
 /// What one listener has been sent of a task's streamed answer, and what to send next: deltas are spliced by offset
-/// (what the listener has is dropped, a piece past a gap waits for the recorded answer), a newer attempt starts over
-/// with a reset, and the recorded answer tops up the rest at the end, so the text sent since the last reset always
+/// (what the listener has is dropped, a piece past a gap waits for the recorded answer), a newer attempt or round
+/// starts over with a reset, and the recorded answer tops up the rest at the end, so the text sent since the last reset always
 /// equals the recorded answer. Pure; one per listener.
 /// </summary>
 public sealed class AnswerSplice
 {
     private readonly StringBuilder _sent = new();
-    private int _attempt;
+    private (int Attempt, int Round) _generation;
 
     /// <summary>The text sent since the last reset.</summary>
     public string Sent => _sent.ToString();
@@ -21,20 +21,21 @@ public sealed class AnswerSplice
     public IEnumerable<AnswerEvent> Take(AnswerSoFar soFar)
     {
         ArgumentNullException.ThrowIfNull(soFar);
-        return Take(new AnswerDelta(soFar.Attempt, 0, soFar.Text));
+        return Take(new AnswerDelta(soFar.Attempt, 0, soFar.Text) { Round = soFar.Round });
     }
 
     public IEnumerable<AnswerEvent> Take(AnswerDelta delta)
     {
         ArgumentNullException.ThrowIfNull(delta);
-        if (delta.Attempt < _attempt)
+        var generation = (delta.Attempt, delta.Round);
+        if (generation.CompareTo(_generation) < 0)
         {
             yield break;
         }
 
-        if (delta.Attempt > _attempt)
+        if (generation.CompareTo(_generation) > 0)
         {
-            _attempt = delta.Attempt;
+            _generation = generation;
             if (_sent.Length > 0)
             {
                 _sent.Clear();

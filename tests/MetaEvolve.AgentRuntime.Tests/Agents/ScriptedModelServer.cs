@@ -171,15 +171,22 @@ public sealed record ScriptedReply(int Status, Func<int, string> Body, TimeSpan 
     /// <summary>Tool calls; <paramref name="calls"/> are (function name as sent in the tools list, arguments JSON text).</summary>
     public static ScriptedReply ToolCalls(params (string Name, string Arguments)[] calls) => ToolCalls(TimeSpan.Zero, calls);
 
-    public static ScriptedReply ToolCalls(TimeSpan delay, params (string Name, string Arguments)[] calls) =>
+    public static ScriptedReply ToolCalls(TimeSpan delay, params (string Name, string Arguments)[] calls) => ToolCalls(delay, text: null, calls);
+
+    /// <summary>Tool calls after some <paramref name="text"/>, as models that think aloud write ("Let me look that up.").</summary>
+    public static ScriptedReply TextThenToolCalls(string text, params (string Name, string Arguments)[] calls) => ToolCalls(TimeSpan.Zero, text, calls);
+
+    private static ScriptedReply ToolCalls(TimeSpan delay, string? text, (string Name, string Arguments)[] calls) =>
         new(200, created => Completion(created, new JsonObject
         {
             ["role"] = "assistant",
-            ["content"] = null,
+            ["content"] = text,
             ["tool_calls"] = ToolCallArray(created, calls, streamed: false),
         }, "tool_calls", 20, 8), delay)
         {
-            Chunks = (created, usage) => StreamChunks(created, [new JsonObject { ["tool_calls"] = ToolCallArray(created, calls, streamed: true) }], "tool_calls", usage ? (20, 8) : null),
+            Chunks = (created, usage) => StreamChunks(created,
+                [.. (text is null ? [] : Words(text).Select(w => new JsonObject { ["content"] = w })), new JsonObject { ["tool_calls"] = ToolCallArray(created, calls, streamed: true) }],
+                "tool_calls", usage ? (20, 8) : null),
         };
 
     private static JsonArray ToolCallArray(int created, (string Name, string Arguments)[] calls, bool streamed) =>

@@ -114,6 +114,44 @@ public sealed class StreamedChatTests : IAsyncLifetime
         Assert.False(Assert.Single(_model.Requests)["stream"] is JsonValue stream && (bool)stream);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Text_the_model_writes_before_calling_tools_is_not_the_answer(bool streaming)
+    {
+        await using var model = new ScriptedModelServer(request => (string?)ChatRequest.LastMessage(request)["role"] == "tool"
+            ? ScriptedReply.Text("The sum is 5.")
+            : ScriptedReply.TextThenToolCalls("Let me add them.", ("calc_tools-Add", """{"a": 2, "b": 3}""")));
+        await _env.PublishSkillAsync("calc-tools", AgentEnvironment.CalcSkill());
+        await _env.SetAgentAsync(PipelineEnvironment.Agent, AgentEnvironment.AgentSpec(model, "Use your tools.", AgentEnvironment.SkillRefs("calc-tools")));
+        var worker = _env.StartWorker(extra: new Dictionary<string, string> { ["Agents__Streaming"] = streaming ? "true" : "false" });
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
+        var task = _env.Chat("add two and three");
+        await using var deltas = await _env.Pipeline.Nats.SubscribeCoreAsync<byte[]>(_env.Pipeline.Names.AnswerStream(task.Id));
+        await _env.Pipeline.Nats.PingAsync();
+
+        await _env.Pipeline.Publisher.PublishAsync(task);
+        var record = await _env.Pipeline.WaitForFinalAsync(task.Id, TimeSpan.FromSeconds(60));
+
+        Assert.True(record.Status == TaskStates.Succeeded, record.Error);
+        Assert.Equal("The sum is 5.", (string?)AgentEnvironment.Output(record)["answer"]);
+        Assert.Equal(2, model.Requests.Count);
+        if (streaming)
+        {
+            // The answer started over after the tool call: its round's deltas are the recorded answer.
+            await _env.Pipeline.Nats.PingAsync();
+            var received = new List<AnswerDelta>();
+            while (deltas.Msgs.TryRead(out var message))
+            {
+                received.Add(AnswerDelta.Read(message.Data)!);
+            }
+
+            var last = received.Max(d => d.Round);
+            Assert.True(last >= 1, string.Join(", ", received));
+            Assert.Equal("The sum is 5.", string.Concat(received.Where(d => d.Round == last).Select(d => d.Text)));
+        }
+    }
+
     private static double Value(string metrics, string series)
     {
         var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
