@@ -81,7 +81,7 @@ run-operator: ## Run the operator against the current kubeconfig and the local s
 bench: bench-runtime bench-skills bench-gateway bench-operator ## Run every benchmark.
 
 .PHONY: bench-runtime
-bench-runtime: ## Task pipeline vs raw NATS.Net + Npgsql (50,000 system.echo tasks) with its stage breakdown, worker start-up vs a fetch-one console app, skill reload latency over three workers, idle worker memory; an agent-authored skill's approval and rollback until three workers serve it (real operator; BENCH_ARGS="--only evolution" runs just those).
+bench-runtime: ## Task pipeline vs raw NATS.Net + Npgsql (50,000 system.echo tasks) with its stage breakdown, worker start-up vs a fetch-one console app, skill reload latency over three workers, idle worker memory; a chat task's p50 with budgets and streaming on vs off; an agent-authored skill's approval and rollback until three workers serve it (real operator; BENCH_ARGS="--only evolution" runs just those).
 	$(DOTNET) build -c Release agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
 	$(DOTNET) build -c Release operator/MetaEvolve.Operator.Host/MetaEvolve.Operator.Host.csproj
 	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Runtime/MetaEvolve.Bench.Runtime.csproj
