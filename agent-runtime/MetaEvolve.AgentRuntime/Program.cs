@@ -78,6 +78,7 @@ builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequ
 builder.Services.AddSingleton(new TaskStreamOptions());
 builder.Services.AddSingleton<TaskQueueTopology>();
 builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema));
+builder.Services.AddSingleton(sp => new TaskApprovals(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema));
 builder.Services.AddSingleton(sp => new TaskPartitionMaintenance(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema, sp.GetRequiredService<ILogger<TaskPartitionMaintenance>>()));
 builder.Services.AddSingleton(sp => new TaskPartitionStatistics(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema, sp.GetRequiredService<ILogger<TaskPartitionStatistics>>()));
 builder.Services.AddSingleton<StoreMigrator>();
@@ -123,6 +124,7 @@ builder.Services.AddHostedService<TaskConsumerService>();
 builder.Services.AddHostedService<ProgressHeartbeat>();
 builder.Services.AddHostedService<CancelListener>();
 builder.Services.AddHostedService<PartitionMaintenanceService>();
+builder.Services.AddHostedService<ApprovalTimeoutService>();
 
 var app = builder.Build();
 

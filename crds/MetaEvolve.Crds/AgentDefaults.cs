@@ -9,6 +9,7 @@ public static class AgentDefaults
     public const int MaxIterations = 8;
     public const int MaxTurns = 20;
     public const int TtlSeconds = 86_400;
+    public const int ApprovalTimeoutSeconds = 3600;
 
     public const bool EvolutionEnabled = false;
     public const SkillApproval EvolutionApproval = SkillApproval.Manual;

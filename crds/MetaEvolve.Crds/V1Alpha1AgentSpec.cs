@@ -46,6 +46,17 @@ public sealed class V1Alpha1AgentSpec
 
     [Description("Token and cost limits per task and per UTC day, enforced by the workers on every model call; status.usage shows today's use.")]
     public AgentBudget? Budget { get; set; }
+
+    [MaxLength(64)]
+    [Description("Functions that wait for a person's approval before they run, as \"<skill>.<function>\" or \"<skill>.*\" "
+        + "(every function of the skill). When the model calls one, or a direct call names one, the task parks as awaiting_approval "
+        + "and frees its worker; `metaevolve tasks approve <id>` runs the call and continues, `metaevolve tasks reject <id> --reason ...` "
+        + "tells the model the call was refused and why.")]
+    public IList<string>? RequireApproval { get; set; }
+
+    [Range(1, 2_592_000), SchemaDefault(AgentDefaults.ApprovalTimeoutSeconds)]
+    [Description("Seconds a task may wait for approval of a call (spec.requireApproval) before it fails. Waiting does not count against the task's timeoutSeconds.")]
+    public int? ApprovalTimeoutSeconds { get; set; }
 }
 
 [CelRule("has(self.configMapKeyRef) != has(self.secretKeyRef)", "exactly one of configMapKeyRef or secretKeyRef must be set")]

@@ -22,6 +22,9 @@ public sealed record AgentDefinition
     public IReadOnlyList<AgentSkillReference> Skills { get; init; } = [];
     public AgentEvolutionSettings Evolution { get; init; } = AgentEvolutionSettings.Default;
 
+    /// <summary><c>spec.requireApproval</c> and <c>spec.approvalTimeoutSeconds</c>.</summary>
+    public ApprovalPolicy Approval { get; init; } = ApprovalPolicy.None;
+
     /// <summary><c>spec.budget</c> and the namespace's daily ceiling the operator projected beside it.</summary>
     public BudgetLimits Budget { get; init; } = BudgetLimits.None;
 
@@ -48,6 +51,7 @@ public sealed record AgentDefinition
                 ? [.. skills.OfType<JsonObject>().Select(s => new AgentSkillReference((string?)s["name"] ?? "", (string?)s["version"]))]
                 : [],
             Evolution = AgentEvolutionSettings.Parse(spec["evolution"] as JsonObject),
+            Approval = ApprovalPolicy.Parse(spec["requireApproval"] as JsonArray, (int?)spec["approvalTimeoutSeconds"]),
             Budget = BudgetLimits.Parse(spec["budget"] as JsonObject, spec["namespaceBudget"] as JsonObject),
         };
     }

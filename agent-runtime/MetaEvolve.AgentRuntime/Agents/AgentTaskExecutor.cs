@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MetaEvolve.AgentRuntime.Agents.Evolution;
 using MetaEvolve.AgentRuntime.Execution;
 using MetaEvolve.Core.Skills;
@@ -19,8 +20,11 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// <c>{"result", "skill"}</c> for direct calls; token usage goes to the task's columns. With
 /// <see cref="AgentOptions.Streaming"/> a chat answer streams: its text is relayed to listeners as it arrives
 /// (<see cref="AnswerRelay"/>) and the answer recorded is all the text the model streamed.
+/// A call of a function in <c>spec.requireApproval</c> parks the task (<see cref="TaskParkedException"/>) with its
+/// conversation; the run that resumes it (<see cref="TaskEnvelope.Resume"/>) reads the conversation and the decision
+/// back from the store and answers the pending call before the model continues.
 /// </summary>
-public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory, AgentOptions options, ISkillExecutor executor, AnswerRelay relay) : ITaskExecutor
+public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory, AgentOptions options, ISkillExecutor executor, AnswerRelay relay, TaskApprovals approvals) : ITaskExecutor
 {
     public async ValueTask<TaskOutput> ExecuteAsync(TaskExecution task, CancellationToken cancellationToken)
     {
@@ -41,7 +45,7 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         using (lease)
         {
             return envelope.Input.Call is { } call
-                ? await CallAsync(lease.Snapshot, envelope.Id, call, cancellationToken)
+                ? await CallAsync(lease.Snapshot, envelope, call, cancellationToken)
                 : await ChatAsync(lease.Snapshot, envelope, task.Attempt, cancellationToken);
         }
     }
@@ -62,25 +66,20 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             throw new TaskFailedException("a chat task needs input.message", transient: false);
         }
 
-        var history = new ChatHistory();
-        if (!string.IsNullOrEmpty(definition.Instructions))
+        // A resumed task continues the conversation it parked with; the thread's memory was read when it started.
+        var (parked, approval) = envelope.Resume > 0 ? await LoadParkedAsync(envelope.Id, cancellationToken) : (null, null);
+        var history = parked?.ToHistory() ?? await NewHistoryAsync(definition, envelope, message);
+        if (parked is not null)
         {
-            history.AddSystemMessage(definition.Instructions);
+            TaskBudgetScope.Current?.Add(parked.PromptTokens + parked.CompletionTokens);
         }
 
-        if (envelope.ThreadId is { Length: > 0 } thread)
-        {
-            foreach (var remembered in await memory.LoadAsync(definition, thread))
-            {
-                history.AddMessage(remembered.Role == "assistant" ? AuthorRole.Assistant : AuthorRole.User, remembered.Content);
-            }
-        }
-
-        history.AddUserMessage(message);
-        var firstNew = history.Count;
-        var recorder = new ToolCallRecorder(definition.MaxIterations);
+        var gate = new ApprovalGate(definition.Approval);
+        var recorder = new ToolCallRecorder(Math.Max(1, definition.MaxIterations - (parked?.RoundTrips ?? 0)), parked?.ToolCalls);
         var kernel = agent.Kernel.Clone();
         EvolutionPlugin.AttachTask(kernel, envelope.Id);
+        // The gate first: a call it holds back reaches neither the recorder nor the tool.
+        kernel.AutoFunctionInvocationFilters.Add(gate);
         kernel.AutoFunctionInvocationFilters.Add(recorder);
         kernel.FunctionInvocationFilters.Add(recorder);
         var settings = new OpenAIPromptExecutionSettings
@@ -94,6 +93,12 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         int prompt, completion;
         using (new SkillCallOptions(options.SkillLimits, cancellationToken).Use())
         {
+            if (parked is not null && await AnswerPendingAsync(kernel, history, parked, approval, gate, recorder, cancellationToken) is { } waiting)
+            {
+                throw Park(definition, history, new HashSet<string>(), waiting, parked.PromptTokens + recorder.PromptTokens, parked.CompletionTokens + recorder.CompletionTokens, recorder);
+            }
+
+            var firstNew = history.Count;
             try
             {
                 (answer, prompt, completion) = options.Streaming
@@ -114,6 +119,14 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             throw new TaskFailedException(exceeded.Message, transient: false);
         }
 
+        prompt += parked?.PromptTokens ?? 0;
+        completion += parked?.CompletionTokens ?? 0;
+        if (gate.Pending is { } pending)
+        {
+            var call = new ParkedCall(pending.Id ?? "", pending.PluginName, pending.FunctionName, ParkedConversation.ArgumentsJson(pending.Arguments));
+            throw Park(definition, history, gate.NotRun, call, prompt + recorder.PromptTokens, completion + recorder.CompletionTokens, recorder);
+        }
+
         if (recorder.IterationsExhausted)
         {
             throw new TaskFailedException(
@@ -130,6 +143,102 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         }
 
         return new TaskOutput(JsonSerializer.Serialize(new ChatOutput(answer, recorder.Calls, agent.SkillDigests), JsonSerializerOptions.Web), prompt, completion);
+    }
+
+    private async Task<ChatHistory> NewHistoryAsync(AgentDefinition definition, TaskEnvelope envelope, string message)
+    {
+        var history = new ChatHistory();
+        if (!string.IsNullOrEmpty(definition.Instructions))
+        {
+            history.AddSystemMessage(definition.Instructions);
+        }
+
+        if (envelope.ThreadId is { Length: > 0 } thread)
+        {
+            foreach (var remembered in await memory.LoadAsync(definition, thread))
+            {
+                history.AddMessage(remembered.Role == "assistant" ? AuthorRole.Assistant : AuthorRole.User, remembered.Content);
+            }
+        }
+
+        history.AddUserMessage(message);
+        return history;
+    }
+
+    /// <summary>The conversation and the decision a parked chat task resumes with.</summary>
+    private async Task<(ParkedConversation Conversation, TaskApproval? Approval)> LoadParkedAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        var stored = await approvals.LoadParkedAsync(taskId, cancellationToken);
+        if (stored is not ({ } conversation, var approval))
+        {
+            throw new TaskFailedException("the task was resumed, but the store holds no conversation for it", transient: false);
+        }
+
+        return (ParkedConversation.FromJson(conversation), TaskApproval.FromJson(approval));
+    }
+
+    /// <summary>
+    /// Answers the calls the parked response left without a result, in the model's order: the decided one runs or is
+    /// refused, the others run unless they too need approval — then that one is returned, and the task parks again.
+    /// </summary>
+    private static async Task<ParkedCall?> AnswerPendingAsync(
+        Kernel kernel, ChatHistory history, ParkedConversation parked, TaskApproval? approval, ApprovalGate gate, ToolCallRecorder recorder, CancellationToken cancellationToken)
+    {
+        foreach (var call in parked.Unanswered())
+        {
+            string result;
+            if (approval is { ToolCallId: { } decided } && decided == call.Id && !approval.Approved)
+            {
+                // What the model reads: the refusal and the person's reason, so it can answer without the tool.
+                result = $"The call {call.Name} was refused by a person and did not run. Reason: {approval.Reason ?? "none given"}";
+                recorder.Record(new ToolCallRecord(call.Name, "rejected: " + (approval.Reason ?? "no reason given")));
+            }
+            else if (approval?.ToolCallId != call.Id && gate.Policy.Requires(call.Plugin ?? "", call.Function))
+            {
+                return call;
+            }
+            else
+            {
+                result = await InvokeAsync(kernel, call, recorder, cancellationToken);
+            }
+
+            history.Add(new ChatMessageContent(AuthorRole.Tool, [new FunctionResultContent(call.Function, call.Plugin, call.Id, result)]));
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs one tool call as Semantic Kernel's loop would, an error becoming the result the model reads.</summary>
+    private static async Task<string> InvokeAsync(Kernel kernel, ParkedCall call, ToolCallRecorder recorder, CancellationToken cancellationToken)
+    {
+        if (!kernel.Plugins.TryGetFunction(call.Plugin, call.Function, out var function))
+        {
+            recorder.Record(new ToolCallRecord(call.Name, "not found: the agent no longer has this function"));
+            return $"Error: Requested function \"{call.Name}\" not found.";
+        }
+
+        using var span = Operability.RuntimeTracing.StartToolCall(call.Name, call.Id);
+        try
+        {
+            var result = await function.InvokeAsync(kernel, ParkedConversation.Arguments(call.Arguments), cancellationToken);
+            recorder.Record(new ToolCallRecord(call.Name, null));
+            return ParkedConversation.ResultText(result.GetValue<object>());
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            span?.SetTag("error.type", exception.GetType().FullName).SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+            recorder.Record(new ToolCallRecord(call.Name, $"{exception.GetType().Name}: {exception.Message}"));
+            return $"Error: Exception while invoking function. {exception.Message}";
+        }
+    }
+
+    /// <summary>The exception that parks a chat task: the conversation so far and the call that waits.</summary>
+    private static TaskParkedException Park(
+        AgentDefinition definition, ChatHistory history, IReadOnlySet<string> notRun, ParkedCall call, int prompt, int completion, ToolCallRecorder recorder)
+    {
+        var conversation = ParkedConversation.From(history, notRun, prompt, completion, recorder.Calls);
+        var approval = new TaskApproval(call.Name, call.Arguments, call.Id, definition.Approval.TimeoutSeconds);
+        return new TaskParkedException(call.Name, new TaskParking(approval.ToJson(), conversation.ToJson(), definition.Approval.TimeoutSeconds), prompt, completion);
     }
 
     /// <summary>The whole answer at once; usage from the messages the tool-calling loop added to the history and the reply.</summary>
@@ -175,9 +284,10 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         return (stream.Text, prompt, completion);
     }
 
-    private async Task<TaskOutput> CallAsync(AgentSnapshot agent, Guid taskId, DirectCall call, CancellationToken cancellationToken)
+    private async Task<TaskOutput> CallAsync(AgentSnapshot agent, TaskEnvelope envelope, DirectCall call, CancellationToken cancellationToken)
     {
         var definition = agent.Definition;
+        var taskId = envelope.Id;
         if (call.Skill == EvolutionPlugin.Name && agent.Evolution is { } evolution)
         {
             return await CallEvolutionAsync(agent, evolution, taskId, call, cancellationToken);
@@ -193,6 +303,11 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
         {
             throw new TaskFailedException(
                 $"skill '{call.Skill}' has no function '{call.Function}' (it has: {string.Join(", ", skill.Plugin.Select(f => f.Name))})", transient: false);
+        }
+
+        if (definition.Approval.Requires(call.Skill, call.Function))
+        {
+            await AwaitApprovalAsync(definition, envelope, call, cancellationToken);
         }
 
         if (skill.IsPrompt && agent.Chat is null)
@@ -217,6 +332,28 @@ public sealed class AgentTaskExecutor(AgentCatalog catalog, ThreadMemory memory,
             _ when cancellationToken.IsCancellationRequested => throw new OperationCanceledException(cancellationToken),
             _ => throw new TaskFailedException($"{call.Skill}.{call.Function} {outcome.Status.ToString().ToLowerInvariant()}: {outcome.Error}", transient: false),
         };
+    }
+
+    /// <summary>
+    /// A direct call of a guarded function: the first run parks the task (no conversation: the call is all there is);
+    /// the resumed run goes on when it was approved and fails with the person's reason when it was rejected.
+    /// </summary>
+    private async Task AwaitApprovalAsync(AgentDefinition definition, TaskEnvelope envelope, DirectCall call, CancellationToken cancellationToken)
+    {
+        var name = $"{call.Skill}.{call.Function}";
+        if (envelope.Resume == 0)
+        {
+            var arguments = call.Arguments is { ValueKind: JsonValueKind.Object } json ? JsonNode.Parse(json.GetRawText()) as JsonObject : null;
+            var request = new TaskApproval(name, arguments, ToolCallId: null, definition.Approval.TimeoutSeconds);
+            throw new TaskParkedException(name, new TaskParking(request.ToJson(), ConversationJson: null, definition.Approval.TimeoutSeconds));
+        }
+
+        var approval = TaskApproval.FromJson((await approvals.LoadParkedAsync(envelope.Id, cancellationToken))?.ApprovalJson);
+        if (approval is not { Approved: true })
+        {
+            throw new TaskFailedException(
+                $"{name} was rejected{(approval?.DecidedBy is { } by ? " by " + by : "")}: {approval?.Reason ?? "no reason given"}", transient: false);
+        }
     }
 
     /// <summary>The limit that stopped this task, once the usage of its model calls so far is counted.</summary>

@@ -10,9 +10,9 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// model calls happen inside a tool call and so never reach the chat history.
 /// A tool that throws is recorded and rethrown: Semantic Kernel hands the error to the model as the tool's result.
 /// </summary>
-public sealed class ToolCallRecorder(int maxIterations) : IAutoFunctionInvocationFilter, IFunctionInvocationFilter
+public sealed class ToolCallRecorder(int maxIterations, IEnumerable<ToolCallRecord>? earlier = null) : IAutoFunctionInvocationFilter, IFunctionInvocationFilter
 {
-    private readonly List<ToolCallRecord> _calls = [];
+    private readonly List<ToolCallRecord> _calls = [.. earlier ?? []];
     private int _promptTokens;
     private int _completionTokens;
 
@@ -70,6 +70,9 @@ public sealed class ToolCallRecorder(int maxIterations) : IAutoFunctionInvocatio
         Interlocked.Add(ref _promptTokens, prompt);
         Interlocked.Add(ref _completionTokens, completion);
     }
+
+    /// <summary>Records a call made outside the loop (a resumed task answering the calls it parked with).</summary>
+    public void Record(ToolCallRecord record) => Add(record);
 
     private void Add(ToolCallRecord record)
     {

@@ -11,7 +11,7 @@ namespace MetaEvolve.AgentRuntime.Pipeline;
 
 /// <summary>
 /// Records outcomes a batch per round trip (group commit; a few under way at once, see <see cref="BatchLoop"/>), then — only after the commit — settles each message
-/// with JetStream and announces final results on <c>metaevolve.results.&lt;id&gt;</c>. Acks are fire-and-forget
+/// with JetStream and announces final results (and parked tasks) on <c>metaevolve.results.&lt;id&gt;</c>. Acks are fire-and-forget
 /// publishes, so they pipeline; a lost ack only means a redelivery, which the store answers as "already recorded".
 /// </summary>
 internal sealed class CompletionStage(
@@ -148,6 +148,11 @@ internal sealed class CompletionStage(
             if (TaskStates.IsFinal(completion.Status))
             {
                 metrics.Recorded(agent, completion.DeadLettered ? "dead_lettered" : completion.Status, settlement.Seconds, completion.DeadLettered);
+                await AnnounceAsync(completion);
+            }
+            else if (completion.Status == TaskStates.AwaitingApproval)
+            {
+                // Waiters (--wait, SSE) learn that a person must act now.
                 await AnnounceAsync(completion);
             }
             else

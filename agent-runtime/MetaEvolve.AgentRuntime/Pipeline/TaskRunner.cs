@@ -8,7 +8,7 @@ namespace MetaEvolve.AgentRuntime.Pipeline;
 /// <summary>
 /// Runs one claimed task through the executor and classifies the outcome: success, permanent failure,
 /// transient failure (retry with backoff, dead-letter on the last attempt), cancellation by the user,
-/// deadline, or shutdown (back to the queue). The verdict goes to the completion stage, which records it.
+/// deadline, shutdown (back to the queue), or parked for a person's approval. The verdict goes to the completion stage, which records it.
 /// </summary>
 internal sealed class TaskRunner(
     WorkerOptions options,
@@ -42,6 +42,13 @@ internal sealed class TaskRunner(
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             settlement = Cancelled(task, envelope, byDeadline, started);
+        }
+        catch (TaskParkedException ex) when (ex.Parking is { } parking)
+        {
+            // Recorded, then acked: the task waits in the store, not in the queue, and this slot takes other work.
+            logger.LogInformation("Task {TaskId} waits for approval of {Function}", envelope.Id, ex.Message);
+            settlement = Settlement.Record(task, new TaskCompletion(envelope.Id, TaskStates.AwaitingApproval,
+                PromptTokens: ex.PromptTokens, CompletionTokens: ex.CompletionTokens, Parking: parking), Elapsed(started));
         }
         catch (TaskFailedException ex) when (!ex.Transient)
         {

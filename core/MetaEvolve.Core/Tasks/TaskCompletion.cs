@@ -5,7 +5,7 @@ namespace MetaEvolve.Core.Tasks;
 /// or <see cref="TaskStates.Queued"/> when the task goes back to the queue (retry, shutdown) with its error kept.
 /// <see cref="Attempt"/> fences the write: it lands only while the row is still at the attempt that claimed it, so a
 /// stale attempt (its worker stalled past the ack wait while another took the task over) changes nothing;
-/// 0 for a write that follows no claim.
+/// 0 for a write that follows no claim. <see cref="Parking"/> goes with <see cref="TaskStates.AwaitingApproval"/>.
 /// </summary>
 public readonly record struct TaskCompletion(
     Guid Id,
@@ -15,7 +15,8 @@ public readonly record struct TaskCompletion(
     bool DeadLettered = false,
     int PromptTokens = 0,
     int CompletionTokens = 0,
-    int Attempt = 0)
+    int Attempt = 0,
+    TaskParking? Parking = null)
 {
     /// <summary>
     /// This completion as the store can hold it: U+0000 in the error is replaced; an output carrying U+0000 is not

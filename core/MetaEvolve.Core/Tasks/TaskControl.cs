@@ -1,12 +1,13 @@
+using System.Text.Json;
 using NATS.Client.Core;
 
 namespace MetaEvolve.Core.Tasks;
 
 /// <summary>
-/// Operations on submitted tasks that touch both the store and NATS: cancel and re-queue. The gateway's
-/// DELETE and retry endpoints and the CLI call these.
+/// Operations on submitted tasks that touch both the store and NATS: cancel, re-queue, and approve or reject a parked
+/// task's pending call. The gateway's DELETE, retry, approve and reject endpoints and the CLI call these.
 /// </summary>
-public sealed class TaskControl(TaskRepository repository, TaskPublisher publisher, TaskOutbox outbox, INatsConnection nats, NatsNames names)
+public sealed class TaskControl(TaskRepository repository, TaskPublisher publisher, TaskOutbox outbox, INatsConnection nats, NatsNames names, TaskApprovals? approvals = null)
 {
     /// <summary>
     /// Cancels a task: the store flag makes any worker skip it if it has not started, and the notice on
@@ -48,5 +49,39 @@ public sealed class TaskControl(TaskRepository repository, TaskPublisher publish
         }
         await outbox.RemoveAsync([messageId], CancellationToken.None);
         return true;
+    }
+
+    /// <summary>
+    /// Approves or rejects the pending call of a task awaiting approval and publishes its resume
+    /// (<c>&lt;id&gt;/resume/&lt;n&gt;</c>); any worker of its pool continues it. A task past its approval deadline fails.
+    /// </summary>
+    public async Task<ApprovalOutcome> DecideAsync(Guid taskId, bool approve, string? reason, string? decidedBy, CancellationToken cancellationToken = default)
+    {
+        var store = approvals ?? throw new InvalidOperationException("TaskControl was made without TaskApprovals");
+        var outcome = await store.DecideAsync(taskId, approve, reason, decidedBy, cancellationToken);
+        if (outcome is { Kind: ApprovalOutcomeKind.Expired, Task: { } expired })
+        {
+            await nats.PublishAsync(names.Result(taskId), JsonSerializer.SerializeToUtf8Bytes(
+                new TaskResultNotice(taskId, expired.Status, expired.Error), TaskJsonContext.Default.TaskResultNotice), cancellationToken: CancellationToken.None);
+        }
+
+        if (outcome is not { Kind: ApprovalOutcomeKind.Resumed, Task: { } resumed })
+        {
+            return outcome;
+        }
+
+        var messageId = TaskApprovals.ResumeMessageId(taskId, resumed.Resumes);
+        try
+        {
+            await publisher.PublishAsync(resumed.ToEnvelope(), messageId, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // Queued all the same: a gateway's relay publishes the outbox entry once the stream takes it.
+            return outcome;
+        }
+
+        await outbox.RemoveAsync([messageId], CancellationToken.None);
+        return outcome;
     }
 }

@@ -28,6 +28,13 @@ public sealed record TaskEnvelope
 
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>
+    /// 0 for a new task; n for its n-th resume after an approval decision: the worker continues the conversation the
+    /// store holds for it instead of starting over.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int Resume { get; init; }
+
     /// <summary>The name of the gateway API key that submitted the task (its owner); null for tasks from elsewhere.</summary>
     public string? SubmittedBy { get; init; }
 

@@ -7,7 +7,7 @@ namespace MetaEvolve.Core.Tasks;
 
 /// <summary>
 /// Keeps the daily partitions of the tasks table: creates the next days ahead and drops days older than the
-/// retention, unless a day still holds tasks that ask for action (dead-lettered, queued, running): such a day is
+/// retention, unless a day still holds tasks that ask for action (dead-lettered, queued, running, awaiting approval): such a day is
 /// held, and reported, until they are resolved. A dropped day takes its idempotency keys with it. The operator's
 /// leader runs it on a timer (workers only create days ahead); a session advisory lock lets one process at a time
 /// do the work.
@@ -127,15 +127,16 @@ public sealed class TaskPartitionMaintenance(NpgsqlDataSource dataSource, string
         var sql = $"""
             SELECT count(*) FILTER (WHERE dead_lettered),
                    count(*) FILTER (WHERE status = 'queued' AND NOT dead_lettered),
-                   count(*) FILTER (WHERE status = 'running' AND NOT dead_lettered)
+                   count(*) FILTER (WHERE status = 'running' AND NOT dead_lettered),
+                   count(*) FILTER (WHERE status = 'awaiting_approval')
             FROM {_schema}."{name}"
-            WHERE dead_lettered OR status IN ('queued', 'running')
+            WHERE dead_lettered OR status IN ('queued', 'running', 'awaiting_approval')
             """;
         await using var command = new NpgsqlCommand(sql, connection, tx);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var held = new HeldTaskPartition(name, day, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
-        return held.DeadLettered + held.Queued + held.Running == 0 ? null : held;
+        var held = new HeldTaskPartition(name, day, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        return held.DeadLettered + held.Queued + held.Running + held.AwaitingApproval == 0 ? null : held;
     }
 
     private async Task<List<(string Name, DateOnly Day)>> ListDailyPartitionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

@@ -30,6 +30,15 @@ public sealed record TaskRecord
     /// <summary>The gateway API key that submitted the task; null for tasks recorded before keys were recorded.</summary>
     public string? SubmittedBy { get; init; }
 
+    /// <summary>The call waiting for (or once given) a person's approval, as JSON; null for tasks that never parked.</summary>
+    public string? ApprovalJson { get; init; }
+
+    /// <summary>When a parked task fails unless someone approves or rejects its pending call.</summary>
+    public DateTimeOffset? ApprovalDeadline { get; init; }
+
+    /// <summary>How often the task was resumed after an approval decision.</summary>
+    public int Resumes { get; init; }
+
     /// <summary>The message that runs this task again (a re-queue, a relayed outbox entry).</summary>
     public TaskEnvelope ToEnvelope() => new()
     {
@@ -43,5 +52,6 @@ public sealed record TaskRecord
         IdempotencyKey = IdempotencyKey,
         SubmittedBy = SubmittedBy,
         TraceParent = TraceParent,
+        Resume = Resumes,
     };
 }

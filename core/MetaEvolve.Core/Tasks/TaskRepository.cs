@@ -30,7 +30,7 @@ public sealed class TaskRepository
     private readonly TimeSpan _relayAfter;
 
     /// <summary>The columns <see cref="ReadRecord"/> reads, in its order (from its offset).</summary>
-    internal const string RecordColumns = "id, created_at, namespace, agent, pool, thread_id, status, input::text, output::text, error, attempts, dead_lettered, cancel_requested, idempotency_key, trace_parent, deadline, prompt_tokens, completion_tokens, queued_at, started_at, finished_at, submitted_by";
+    internal const string RecordColumns = "id, created_at, namespace, agent, pool, thread_id, status, input::text, output::text, error, attempts, dead_lettered, cancel_requested, idempotency_key, trace_parent, deadline, prompt_tokens, completion_tokens, queued_at, started_at, finished_at, submitted_by, approval::text, approval_deadline, resumes";
 
     /// <param name="relayAfter">
     /// How long a new outbox entry is left to its submitter before relays publish it (default
@@ -77,9 +77,14 @@ public sealed class TaskRepository
             SET status = u.status, output = u.output, error = u.error, dead_lettered = u.dead_lettered,
                 prompt_tokens = u.prompt_tokens, completion_tokens = u.completion_tokens,
                 started_at = coalesce(t.started_at, now()),
-                finished_at = CASE WHEN u.status IN ('succeeded', 'failed', 'cancelled') THEN now() END
-            FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::boolean[], $6::int[], $7::int[], $8::int[])
-                AS u(id, status, output, error, dead_lettered, prompt_tokens, completion_tokens, attempt)
+                finished_at = CASE WHEN u.status IN ('succeeded', 'failed', 'cancelled') THEN now() END,
+                approval = coalesce(u.approval, t.approval),
+                conversation = CASE WHEN u.status = 'awaiting_approval' THEN u.conversation
+                                    WHEN u.status = 'queued' THEN t.conversation END,
+                parked_at = CASE WHEN u.status = 'awaiting_approval' THEN now() ELSE t.parked_at END,
+                approval_deadline = CASE WHEN u.status = 'awaiting_approval' THEN now() + make_interval(secs => u.approval_timeout) END
+            FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::boolean[], $6::int[], $7::int[], $8::int[], $9::jsonb[], $10::jsonb[], $11::int[])
+                AS u(id, status, output, error, dead_lettered, prompt_tokens, completion_tokens, attempt, approval, conversation, approval_timeout)
             WHERE t.id = u.id AND t.created_at = {s}.uuid_v7_time(u.id) AND t.status IN ('queued', 'running')
               AND (u.attempt = 0 OR t.attempts = u.attempt)
             RETURNING t.id
@@ -100,9 +105,11 @@ public sealed class TaskRepository
         _cancelSql = $"""
             UPDATE {s}.tasks
             SET cancel_requested = true,
-                status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
-                error = CASE WHEN status = 'queued' THEN 'cancelled before it started' ELSE error END,
-                finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END
+                status = CASE WHEN status IN ('queued', 'awaiting_approval') THEN 'cancelled' ELSE status END,
+                error = CASE WHEN status = 'queued' THEN 'cancelled before it started'
+                             WHEN status = 'awaiting_approval' THEN 'cancelled while it waited for approval' ELSE error END,
+                finished_at = CASE WHEN status IN ('queued', 'awaiting_approval') THEN now() ELSE finished_at END,
+                conversation = CASE WHEN status = 'awaiting_approval' THEN NULL ELSE conversation END
             WHERE id = $1 AND created_at = {s}.uuid_v7_time($1)
             RETURNING status
             """;
@@ -421,9 +428,15 @@ public sealed class TaskRepository
         var prompt = new int[n];
         var completion = new int[n];
         var attempts = new int[n];
+        var approvals = new string?[n];
+        var conversations = new string?[n];
+        var approvalTimeouts = new int[n];
         for (var i = 0; i < n; i++)
         {
             var c = completions[i];
+            approvals[i] = c.Parking?.ApprovalJson;
+            conversations[i] = c.Parking?.ConversationJson;
+            approvalTimeouts[i] = c.Parking?.TimeoutSeconds ?? 0;
             ids[i] = c.Id;
             statuses[i] = c.Status;
             outputs[i] = c.OutputJson;
@@ -442,6 +455,9 @@ public sealed class TaskRepository
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = prompt });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = completion });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = attempts });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = approvals, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = conversations, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = approvalTimeouts });
         var changed = new HashSet<Guid>(n);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -541,5 +557,8 @@ public sealed class TaskRepository
         StartedAt = r.IsDBNull(offset + 19) ? null : r.GetFieldValue<DateTimeOffset>(offset + 19),
         FinishedAt = r.IsDBNull(offset + 20) ? null : r.GetFieldValue<DateTimeOffset>(offset + 20),
         SubmittedBy = r.IsDBNull(offset + 21) ? null : r.GetString(offset + 21),
+        ApprovalJson = r.IsDBNull(offset + 22) ? null : r.GetString(offset + 22),
+        ApprovalDeadline = r.IsDBNull(offset + 23) ? null : r.GetFieldValue<DateTimeOffset>(offset + 23),
+        Resumes = r.GetInt32(offset + 24),
     };
 }
