@@ -82,6 +82,7 @@ builder.Services.AddSingleton<TaskOutboxRemovals>();
 builder.Services.AddSingleton<TaskOutboxRelay>();
 builder.Services.AddSingleton(sp => new AgentRepository(sp.GetRequiredService<NpgsqlDataSource>()));
 builder.Services.AddSingleton(sp => new SkillProposalRepository(sp.GetRequiredService<NpgsqlDataSource>()));
+builder.Services.AddSingleton(sp => new TaskApprovals(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema, options.OutboxRelayAfter));
 builder.Services.AddSingleton<TaskControl>();
 builder.Services.AddSingleton<StoreMigrator>();
 builder.Services.AddSingleton<AgentPools>();

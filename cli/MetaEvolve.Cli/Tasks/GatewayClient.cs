@@ -50,7 +50,7 @@ public sealed class GatewayClient(HttpClient http, GatewaySettings settings) : I
     private static string WaitQuery(TimeSpan wait) =>
         wait > TimeSpan.Zero ? string.Create(CultureInfo.InvariantCulture, $"?wait={(int)Math.Ceiling(wait.TotalSeconds)}s") : "";
 
-    /// <summary>Waits until the task ends (in slices the gateway honours) or <paramref name="timeout"/> passes.</summary>
+    /// <summary>Waits until the task ends or waits for approval (in slices the gateway honours), or <paramref name="timeout"/> passes.</summary>
     public async Task<JsonElement> WaitAsync(Guid id, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var until = DateTimeOffset.UtcNow + timeout;
@@ -58,7 +58,7 @@ public sealed class GatewayClient(HttpClient http, GatewaySettings settings) : I
         {
             var left = until - DateTimeOffset.UtcNow;
             var task = await GetAsync(id, left < WaitSlice ? left : WaitSlice, cancellationToken);
-            if (TaskPrinter.IsFinal(task) || DateTimeOffset.UtcNow >= until)
+            if (TaskPrinter.IsFinal(task) || TaskPrinter.AwaitsApproval(task) || DateTimeOffset.UtcNow >= until)
             {
                 return task;
             }
@@ -147,6 +147,13 @@ public sealed class GatewayClient(HttpClient http, GatewaySettings settings) : I
 
     public Task<JsonElement> RetryAsync(Guid id, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, Relative($"/v1/tasks/{id:D}/retry")), cancellationToken);
+
+    /// <summary><c>POST /v1/tasks/{id}/approve</c> or <c>/reject</c>, with the reason the model is told on a reject.</summary>
+    public Task<JsonElement> DecideAsync(Guid id, bool approve, string? reason, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, Relative($"/v1/tasks/{id:D}/{(approve ? "approve" : "reject")}"))
+        {
+            Content = JsonContent.Create(new { reason }),
+        }, cancellationToken);
 
     public void Dispose() => http.Dispose();
 

@@ -15,6 +15,7 @@ internal static class TaskCommands
         yield return new Command("tasks", "Inspect and control submitted tasks.")
         {
             Get(output, error), List(output, error), Cancel(output, error), Retry(output, error),
+            Decide(output, error, approve: true), Decide(output, error, approve: false),
         };
     }
 
@@ -119,6 +120,27 @@ internal static class TaskCommands
         return command;
     }
 
+    private static Command Decide(TextWriter output, TextWriter error, bool approve)
+    {
+        var options = new GatewayCommandOptions();
+        var id = new Argument<Guid>("id") { Description = "Task id of a task awaiting approval." };
+        var reason = new Option<string?>("--reason")
+        {
+            Description = approve ? "Why (recorded with the decision)." : "Why the call is refused; the model is told it.",
+            Required = !approve,
+        };
+        var command = approve
+            ? new Command("approve", "Approve the call a task waits on: it runs, and the task goes on.") { id, reason }
+            : new Command("reject", "Reject the call a task waits on: it does not run, and the model is told why.") { id, reason };
+        options.AddTo(command);
+        command.SetAction((parse, ct) => RunAsync(options, parse, output, error, async (client, printer) =>
+        {
+            await printer.ResultAsync(await client.DecideAsync(parse.GetValue(id), approve, parse.GetValue(reason), ct));
+            return TaskExitCode.Ok;
+        }, ct));
+        return command;
+    }
+
     private static Command Retry(TextWriter output, TextWriter error)
     {
         var options = new GatewayCommandOptions();
@@ -148,7 +170,7 @@ internal static class TaskCommands
         // The first slice of the wait rides on the submission; a task that takes longer is waited for by id.
         var started = DateTimeOffset.UtcNow;
         var task = await client.SubmitAsync(ns, agent, body, key, timeout < GatewayClient.WaitSlice ? timeout : GatewayClient.WaitSlice, cancellationToken);
-        if (!TaskPrinter.IsFinal(task))
+        if (!TaskPrinter.IsFinal(task) && !TaskPrinter.AwaitsApproval(task))
         {
             var left = timeout - (DateTimeOffset.UtcNow - started);
             task = await client.WaitAsync(task.GetProperty("id").GetGuid(), left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken);
@@ -193,6 +215,12 @@ internal static class TaskCommands
                         task = JsonDocument.Parse(data).RootElement.Clone();
                         break;
                 }
+
+                if (task is { } latest && TaskPrinter.AwaitsApproval(latest))
+                {
+                    // A person must act: waiting on is waiting for them.
+                    break;
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
@@ -200,7 +228,7 @@ internal static class TaskCommands
             // The stream broke off or the wait ran out; the task's row says how it stands.
         }
 
-        if (task is not { } seen || !TaskPrinter.IsFinal(seen))
+        if (task is not { } seen || !(TaskPrinter.IsFinal(seen) || TaskPrinter.AwaitsApproval(seen)))
         {
             var left = timeout - (DateTimeOffset.UtcNow - started);
             task = await client.WaitAsync(id, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken);
@@ -225,7 +253,10 @@ internal static class TaskCommands
     }
 
     private static int ExitFor(JsonElement task) =>
-        TaskPrinter.Succeeded(task) ? TaskExitCode.Ok : TaskPrinter.IsFinal(task) ? TaskExitCode.TaskFailed : TaskExitCode.Unavailable;
+        TaskPrinter.Succeeded(task) ? TaskExitCode.Ok
+        : TaskPrinter.IsFinal(task) ? TaskExitCode.TaskFailed
+        : TaskPrinter.AwaitsApproval(task) ? TaskExitCode.AwaitingApproval
+        : TaskExitCode.Unavailable;
 
     private static Task<int> RunAsync(GatewayCommandOptions options, ParseResult parse, TextWriter output, TextWriter error,
         Func<GatewayClient, TaskPrinter, Task<int>> action, CancellationToken cancellationToken) =>

@@ -13,4 +13,7 @@ public static class TaskExitCode
 
     /// <summary>The gateway was unreachable, overloaded (429, 5xx) or the wait ran out before the task ended.</summary>
     public const int Unavailable = 3;
+
+    /// <summary>With --wait: the task waits for a person to approve or reject a call (`tasks approve|reject`).</summary>
+    public const int AwaitingApproval = 5;
 }

@@ -10,6 +10,9 @@ public sealed class TaskPrinter(TextWriter output, bool json)
     public static bool IsFinal(JsonElement task) =>
         task.TryGetProperty("status", out var s) && s.GetString() is "succeeded" or "failed" or "cancelled";
 
+    /// <summary>The task waits for a person's approval of a call: waiting on it longer is waiting for that person.</summary>
+    public static bool AwaitsApproval(JsonElement task) => task.TryGetProperty("status", out var s) && s.GetString() == "awaiting_approval";
+
     public static bool Succeeded(JsonElement task) => task.TryGetProperty("status", out var s) && s.GetString() == "succeeded";
 
     public Task AcceptedAsync(JsonElement accepted) => json
@@ -29,6 +32,13 @@ public sealed class TaskPrinter(TextWriter output, bool json)
         if (status == "succeeded" && task.TryGetProperty("output", out var result))
         {
             await output.WriteLineAsync(Readable(result));
+            return;
+        }
+        if (AwaitsApproval(task))
+        {
+            var id = task.GetProperty("id").GetString();
+            await output.WriteLineAsync($"{id} awaiting_approval: {PendingCall(task)}");
+            await output.WriteLineAsync($"approve: metaevolve tasks approve {id}    reject: metaevolve tasks reject {id} --reason \"...\"");
             return;
         }
         var error = task.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? $": {e.GetString()}" : "";
@@ -54,6 +64,15 @@ public sealed class TaskPrinter(TextWriter output, bool json)
         {
             await output.WriteLineAsync($"error:     {error.GetString()}");
         }
+        if (task.TryGetProperty("approval", out var approval) && approval.ValueKind == JsonValueKind.Object)
+        {
+            var decided = approval.TryGetProperty("decision", out var d) && d.ValueKind == JsonValueKind.String
+                ? $" — {d.GetString()}{By(approval)}{(approval.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? ": " + r.GetString() : "")}"
+                : AwaitsApproval(task) && task.GetProperty("timings").TryGetProperty("approvalDeadline", out var until) && until.ValueKind == JsonValueKind.String
+                    ? $" — waiting until {until.GetString()}"
+                    : "";
+            await output.WriteLineAsync($"approval:  {PendingCall(task)}{decided}");
+        }
         var usage = task.GetProperty("usage");
         await output.WriteLineAsync($"usage:     {usage.GetProperty("promptTokens").GetInt32()} prompt + {usage.GetProperty("completionTokens").GetInt32()} completion tokens");
         var timings = task.GetProperty("timings");
@@ -77,6 +96,21 @@ public sealed class TaskPrinter(TextWriter output, bool json)
             await output.WriteLineAsync($"{task.GetProperty("id").GetString()}\t{task.GetProperty("agent").GetString()}\t{status}\t{task.GetProperty("attempts").GetInt32()}\t{task.GetProperty("timings").GetProperty("createdAt").GetString()}");
         }
     }
+
+    /// <summary><c>skill.function {"name": value}</c>: the call a person approves or rejects.</summary>
+    private static string PendingCall(JsonElement task)
+    {
+        if (!task.TryGetProperty("approval", out var approval) || approval.ValueKind != JsonValueKind.Object)
+        {
+            return "(no call recorded)";
+        }
+        var function = approval.TryGetProperty("function", out var f) ? f.GetString() : "?";
+        var arguments = approval.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.Object ? a.GetRawText() : "{}";
+        return $"{function} {arguments}";
+    }
+
+    private static string By(JsonElement approval) =>
+        approval.TryGetProperty("decidedBy", out var by) && by.ValueKind == JsonValueKind.String ? $" by {by.GetString()}" : "";
 
     private static string Readable(JsonElement output)
     {

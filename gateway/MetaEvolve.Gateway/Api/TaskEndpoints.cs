@@ -8,7 +8,7 @@ using Npgsql;
 
 namespace MetaEvolve.Gateway.Api;
 
-/// <summary>The task resources: submit, read (and wait), stream events, cancel, retry, list.</summary>
+/// <summary>The task resources: submit, read (and wait), stream events, cancel, retry, approve or reject, list.</summary>
 public static class TaskEndpoints
 {
     public static void Map(RouteGroupBuilder v1)
@@ -38,7 +38,7 @@ public static class TaskEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         v1.MapGet("/tasks/{id:guid}/events", EventsAsync)
             .WithName("TaskEvents")
-            .WithSummary("Server-sent events: 'status' on every change, 'delta' with a chat answer's text as it streams (\"reset\": start the text over), 'end' after the last status.")
+            .WithSummary("Server-sent events: 'status' on every change, 'approval' with the pending call when the task waits for a person's decision, 'delta' with a chat answer's text as it streams (\"reset\": start the text over), 'end' after the last status.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
         v1.MapDelete("/tasks/{id:guid}", CancelAsync)
@@ -54,6 +54,20 @@ public static class TaskEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        v1.MapPost("/tasks/{id:guid}/approve", (Guid id, HttpContext context, TaskRepository tasks, TaskControl control, CancellationToken ct) =>
+                DecideAsync(id, approve: true, context, tasks, control, ct))
+            .WithName("ApproveTaskCall")
+            .WithSummary("Approve the call a task waits on (status awaiting_approval): it runs, and the task goes on. Body (optional): {\"reason\"}. Needs the approve scope.")
+            .Produces<TaskView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        v1.MapPost("/tasks/{id:guid}/reject", (Guid id, HttpContext context, TaskRepository tasks, TaskControl control, CancellationToken ct) =>
+                DecideAsync(id, approve: false, context, tasks, control, ct))
+            .WithName("RejectTaskCall")
+            .WithSummary("Reject the call a task waits on: it does not run, and the model is told so and why. Body: {\"reason\"}. Needs the approve scope.")
+            .Produces<TaskView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static async Task<IResult> SubmitAsync(string ns, string agent, HttpContext context, TaskSubmitter submitter, TaskWatcher watcher, ThreadOwners threads, NamespaceQueueLimit queueLimit, GatewayOptions options, GatewayReadiness readiness, GatewayMetrics metrics, string? wait, CancellationToken cancellationToken)
@@ -111,7 +125,7 @@ public static class TaskEndpoints
                 var record = resultWatch is not null
                     ? await resultWatch.NextAsync(within, cancellationToken)
                     : await watcher.GetAsync(result.Id, within, cancellationToken);
-                if (record is not null && TaskStates.IsFinal(record.Status))
+                if (record is not null && (TaskStates.IsFinal(record.Status) || record.Status == TaskStates.AwaitingApproval))
                 {
                     return TypedResults.Ok(TaskView.From(record));
                 }
@@ -156,9 +170,9 @@ public static class TaskEndpoints
         {
             return forbidden;
         }
-        if (status is not null && status is not (TaskStates.Queued or TaskStates.Running or TaskStates.Succeeded or TaskStates.Failed or TaskStates.Cancelled))
+        if (status is not null && status is not (TaskStates.Queued or TaskStates.Running or TaskStates.AwaitingApproval or TaskStates.Succeeded or TaskStates.Failed or TaskStates.Cancelled))
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["must be queued, running, succeeded, failed or cancelled"] });
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["must be queued, running, awaiting_approval, succeeded, failed or cancelled"] });
         }
         // Without admin a key lists only the tasks it submitted.
         var caller = KeyAccess.Caller(context)!;
@@ -235,6 +249,12 @@ public static class TaskEndpoints
                     var data = JsonSerializer.Serialize(view, json);
                     if (data != lastSent)
                     {
+                        if (record.Status == TaskStates.AwaitingApproval && view.Approval is { } pending)
+                        {
+                            // What a person must decide on, by itself, so a client can prompt without reading the status.
+                            await response.WriteAsync($"event: approval\ndata: {JsonSerializer.Serialize(new ApprovalEvent(record.Id, pending, record.ApprovalDeadline), json)}\n\n", cancellationToken);
+                        }
+
                         await response.WriteAsync($"event: status\ndata: {data}\n\n", cancellationToken);
                         lastSent = data;
                     }
@@ -282,6 +302,9 @@ public static class TaskEndpoints
     }
 
     private sealed record AnswerDeltaEvent(string Text, int Offset);
+
+    /// <summary><c>event: approval</c>: the task, the pending call (function, arguments, ...) and until when it may wait.</summary>
+    private sealed record ApprovalEvent(Guid TaskId, JsonElement Approval, DateTimeOffset? Deadline);
 
     /// <summary>Chat tasks have <c>input.message</c>; direct calls <c>input.call</c>.</summary>
     private static bool IsChat(TaskRecord record)
@@ -342,6 +365,56 @@ public static class TaskEndpoints
         var after = await tasks.GetAsync(id, cancellationToken) ?? record;
         return TypedResults.Accepted(TaskUrls.Task(id), TaskView.From(after));
     }
+
+    /// <summary>
+    /// Approve or reject: the same key and namespace rules as cancel (a key without admin decides on its own tasks
+    /// only), plus the approve scope. A reject needs a reason, since the model is told it.
+    /// </summary>
+    private static async Task<IResult> DecideAsync(Guid id, bool approve, HttpContext context, TaskRepository tasks, TaskControl control, CancellationToken cancellationToken)
+    {
+        if (KeyAccess.RefuseScope(context, KeyScopes.Approve) is { } forbidden)
+        {
+            return forbidden;
+        }
+        var record = await tasks.GetAsync(id, cancellationToken);
+        if (record is null || KeyAccess.Hides(context, record))
+        {
+            return UnknownTask(id);
+        }
+        string? reason = null;
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                var body = await context.Request.ReadFromJsonAsync<DecisionRequest>(JsonSerializerOptions.Web, cancellationToken);
+                reason = body?.Reason;
+            }
+            catch (JsonException)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["must be a JSON object such as {\"reason\": \"...\"}"] });
+            }
+        }
+        if (!approve && string.IsNullOrWhiteSpace(reason))
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["a rejection needs a reason: the model is told it"] });
+        }
+        if (reason is { Length: > 4096 })
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["must be at most 4096 characters"] });
+        }
+        var outcome = await control.DecideAsync(id, approve, reason, KeyAccess.Caller(context)!.Name, cancellationToken);
+        return outcome.Kind switch
+        {
+            ApprovalOutcomeKind.Resumed => TypedResults.Accepted(TaskUrls.Task(id), TaskView.From(outcome.Task!)),
+            ApprovalOutcomeKind.Expired => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Approval timed out",
+                detail: outcome.Task?.Error ?? $"task {id:D} waited longer than its agent's approvalTimeoutSeconds"),
+            ApprovalOutcomeKind.NotAwaiting => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Task is not awaiting approval",
+                detail: $"task {id:D} is {outcome.Task?.Status}; only a task awaiting approval can be approved or rejected"),
+            _ => UnknownTask(id),
+        };
+    }
+
+    private sealed record DecisionRequest(string? Reason);
 
     private static IResult InvalidWait() =>
         Results.ValidationProblem(new Dictionary<string, string[]> { ["wait"] = ["must be a duration such as 30s, 500ms, 2m or a number of seconds"] });

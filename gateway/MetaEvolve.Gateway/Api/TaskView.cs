@@ -21,6 +21,12 @@ public sealed record TaskView
 
     /// <summary>The API key that submitted the task.</summary>
     public string? SubmittedBy { get; init; }
+
+    /// <summary>
+    /// The call the task waits on, or once waited on, for a person's approval: function, arguments, toolCallId,
+    /// timeoutSeconds and, once decided, decision, reason, decidedBy, decidedAt. Null for tasks that never waited.
+    /// </summary>
+    public JsonElement? Approval { get; init; }
     public TaskTimings Timings { get; init; } = new();
     public TaskUsage Usage { get; init; } = new();
     public string Url { get; init; } = "";
@@ -40,6 +46,7 @@ public sealed record TaskView
         DeadLettered = r.DeadLettered,
         CancelRequested = r.CancelRequested,
         SubmittedBy = r.SubmittedBy,
+        Approval = r.ApprovalJson is null ? null : Parse(r.ApprovalJson),
         Timings = new TaskTimings
         {
             CreatedAt = r.CreatedAt,
@@ -47,6 +54,7 @@ public sealed record TaskView
             StartedAt = r.StartedAt,
             FinishedAt = r.FinishedAt,
             Deadline = r.Deadline,
+            ApprovalDeadline = r.ApprovalDeadline,
             RunMs = r.StartedAt is { } s && r.FinishedAt is { } f ? (long)(f - s).TotalMilliseconds : null,
             TotalMs = r.FinishedAt is { } done ? (long)(done - r.CreatedAt).TotalMilliseconds : null,
         },
@@ -68,6 +76,9 @@ public sealed record TaskTimings
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>While the task awaits approval: when it fails unless someone approves or rejects the call.</summary>
+    public DateTimeOffset? ApprovalDeadline { get; init; }
     public long? RunMs { get; init; }
     public long? TotalMs { get; init; }
 }

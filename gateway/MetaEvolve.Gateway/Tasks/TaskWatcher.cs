@@ -35,7 +35,10 @@ public sealed class TaskWatcher(INatsConnection nats, NatsNames names, TaskRepos
     public async Task<Watch> WatchUnpublishedAsync(Guid id, CancellationToken cancellationToken) =>
         new(await nats.SubscribeCoreAsync<byte[]>(names.Result(id), cancellationToken: cancellationToken), tasks, id);
 
-    /// <summary>The row now, or when it ends (or <paramref name="wait"/> passes), whichever the caller asked for.</summary>
+    /// <summary>
+    /// The row now, or when it ends or waits for approval (or <paramref name="wait"/> passes), whichever the caller asked for:
+    /// a parked task waits for a person, not for the caller.
+    /// </summary>
     public async Task<TaskRecord?> GetAsync(Guid id, TimeSpan wait, CancellationToken cancellationToken)
     {
         if (wait <= TimeSpan.Zero)
@@ -44,7 +47,7 @@ public sealed class TaskWatcher(INatsConnection nats, NatsNames names, TaskRepos
         }
         await using var watch = await WatchAsync(id, cancellationToken);
         var record = await tasks.GetAsync(id, cancellationToken);
-        if (record is null || TaskStates.IsFinal(record.Status))
+        if (record is null || TaskStates.IsFinal(record.Status) || record.Status == TaskStates.AwaitingApproval)
         {
             return record;
         }
