@@ -9,7 +9,7 @@ namespace MetaEvolve.AgentRuntime.Tests.Agents;
 /// <summary>
 /// The built gateway as a child process over an <see cref="AgentEnvironment"/>'s store and NATS root, so a test can go
 /// through the public API to the agents it scripts; <see cref="Key"/> is an API key for the environment's namespace and
-/// <see cref="OtherKey"/> one for another namespace only.
+/// <see cref="OtherKey"/> one for another namespace only; <see cref="ApproverKey"/> also holds the approve scope.
 /// </summary>
 public sealed class AgentGateway : IAsyncDisposable
 {
@@ -23,6 +23,8 @@ public sealed class AgentGateway : IAsyncDisposable
 
     public string OtherKey { get; } = "o-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
+    public string ApproverKey { get; } = "a-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
     public ChildProcess Process { get; private set; } = null!;
 
     public Uri BaseAddress => Process.BaseAddress!;
@@ -33,10 +35,11 @@ public sealed class AgentGateway : IAsyncDisposable
         var gateway = new AgentGateway();
         await File.WriteAllTextAsync(gateway._keysFile, JsonSerializer.Serialize(new
         {
-            keys = new[]
+            keys = new object[]
             {
                 new { name = "tests", sha256 = Hash(gateway.Key), namespaces = new[] { env.Namespace } },
                 new { name = "elsewhere", sha256 = Hash(gateway.OtherKey), namespaces = new[] { "some-other-namespace" } },
+                new { name = "approver", sha256 = Hash(gateway.ApproverKey), namespaces = new[] { env.Namespace }, scopes = new[] { "submit", "read", "approve" } },
             },
         }));
         var settings = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
