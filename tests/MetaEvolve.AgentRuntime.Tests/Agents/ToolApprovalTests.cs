@@ -103,6 +103,37 @@ public sealed class ToolApprovalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Streaming_worker_parks_and_resumes_the_same_way()
+    {
+        await using var worker = _env.StartWorker(concurrency: 1, extra: new Dictionary<string, string> { ["Agents__Streaming"] = "true" });
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
+
+        var task = _env.Chat("add 2 and 3");
+        var parked = await ParkAsync(task);
+        Assert.Equal("calc_tools.Add", TaskApproval.FromJson(parked.ApprovalJson)!.Function);
+        await _control.DecideAsync(task.Id, approve: true, null, null);
+        var done = await _env.Pipeline.WaitForFinalAsync(task.Id, TimeSpan.FromSeconds(60));
+        Assert.True(done.Status == TaskStates.Succeeded, $"{done.Status}: {done.Error}\n{worker.Output}");
+        Assert.Equal("Result: 5", (string?)AgentEnvironment.Output(done)["answer"]);
+        var final = Assert.Single(_model.Requests, r => (string?)LastMessage(r)["role"] == "tool");
+        Assert.Equal(["5"], Messages(final).Where(m => (string?)m!["role"] == "tool").Select(Text));
+    }
+
+    [Fact]
+    public async Task A_waiting_task_can_be_cancelled_and_then_not_decided_on()
+    {
+        await using var worker = _env.StartWorker(concurrency: 1);
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
+
+        var task = _env.Chat("add 2 and 3");
+        await ParkAsync(task);
+        Assert.Equal(TaskStates.Cancelled, await _control.CancelAsync(task.Id));
+        var cancelled = await _env.Pipeline.Tasks.GetAsync(task.Id);
+        Assert.Equal("cancelled while it waited for approval", cancelled!.Error);
+        Assert.Equal(ApprovalOutcomeKind.NotAwaiting, (await _control.DecideAsync(task.Id, approve: true, null, null)).Kind);
+    }
+
+    [Fact]
     public async Task Rejected_call_does_not_run_and_the_model_reads_the_refusal_and_the_reason()
     {
         await using var worker = _env.StartWorker(concurrency: 1);

@@ -40,14 +40,16 @@ public class TaskRetentionTests
         new(schema.DataSource, schema.Name, NullLogger<TaskPartitionMaintenance>.Instance);
 
     [Fact]
-    public async Task Days_past_retention_with_dead_lettered_queued_or_running_tasks_survive_and_say_why()
+    public async Task Days_past_retention_with_dead_lettered_queued_running_or_waiting_tasks_survive_and_say_why()
     {
         await using var schema = await MigratedSchemaAsync();
         var deadLetteredDay = Today.AddDays(-40);
         var queuedDay = Today.AddDays(-39);
         var runningDay = Today.AddDays(-38);
         var cleanDay = Today.AddDays(-37);
+        var waitingDay = Today.AddDays(-36);
         await OldTaskAsync(schema, deadLetteredDay, "failed", deadLettered: true);
+        await OldTaskAsync(schema, waitingDay, "awaiting_approval");
         await OldTaskAsync(schema, queuedDay, "queued");
         await OldTaskAsync(schema, runningDay, "running");
         await OldTaskAsync(schema, cleanDay, "succeeded");
@@ -57,14 +59,16 @@ public class TaskRetentionTests
         Assert.NotNull(await PartitionAsync(schema, deadLetteredDay));
         Assert.NotNull(await PartitionAsync(schema, queuedDay));
         Assert.NotNull(await PartitionAsync(schema, runningDay));
+        Assert.NotNull(await PartitionAsync(schema, waitingDay));
         Assert.Null(await PartitionAsync(schema, cleanDay));
         Assert.Equal([$"tasks_{cleanDay:yyyyMMdd}"], upkeep!.Dropped);
         Assert.Equal(
-            [$"tasks_{deadLetteredDay:yyyyMMdd}: 1 dead-lettered", $"tasks_{queuedDay:yyyyMMdd}: 1 queued", $"tasks_{runningDay:yyyyMMdd}: 1 running"],
+            [$"tasks_{deadLetteredDay:yyyyMMdd}: 1 dead-lettered", $"tasks_{queuedDay:yyyyMMdd}: 1 queued", $"tasks_{runningDay:yyyyMMdd}: 1 running",
+             $"tasks_{waitingDay:yyyyMMdd}: 1 awaiting approval"],
             upkeep.Held.Select(h => $"{h.Name}: {h.Reason}"));
         // The held days keep their keys; the dropped day's key went with it.
         Assert.Equal(
-            [$"key-{deadLetteredDay:yyyyMMdd}", $"key-{queuedDay:yyyyMMdd}", $"key-{runningDay:yyyyMMdd}"],
+            [$"key-{deadLetteredDay:yyyyMMdd}", $"key-{queuedDay:yyyyMMdd}", $"key-{runningDay:yyyyMMdd}", $"key-{waitingDay:yyyyMMdd}"],
             await KeysAsync(schema));
     }
 
