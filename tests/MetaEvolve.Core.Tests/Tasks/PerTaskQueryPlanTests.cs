@@ -120,7 +120,7 @@ public class PerTaskQueryPlanTests
         var arguments = statement switch
         {
             "claim" => $"{array}, {Fill("'default'::text")}, {Fill("'p'::text")}, {Fill("'a'::text")}, {Fill("NULL::text")}, {Fill("'{}'::jsonb")}, {Fill("NULL::text")}, {Fill("NULL::text")}, {Fill("NULL::timestamptz")}, {Fill("1::bigint")}",
-            "complete" => $"{array}, {Fill("'succeeded'::text")}, {Fill("'{}'::jsonb")}, {Fill("NULL::text")}, {Fill("false")}, {Fill("0")}, {Fill("0")}, {Fill("0")}",
+            "complete" => $"{array}, {Fill("'succeeded'::text")}, {Fill("'{}'::jsonb")}, {Fill("NULL::text")}, {Fill("false")}, {Fill("0")}, {Fill("0")}, {Fill("0")}, {Fill("NULL::jsonb")}, {Fill("NULL::jsonb")}, {Fill("0")}",
             "cancel_requested" => array,
             "get" or "cancel" => one,
             "idempotency" => $"'default', 'key-1', {one}",
