@@ -48,19 +48,20 @@ public sealed class TaskRepository
         // the outer SELECT reads them from the statement's snapshot, so the caller learns why in the same trip.
         // A running row is taken over only by a redelivery of the message that claimed it (its worker died):
         // another copy of the task's message (published twice, beyond the duplicate window) must not run it again.
+        // A message of an earlier resume (a parked task's message redelivered after a decision) does not claim either.
         _claimSql = $"""
             WITH req AS (
-                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[], $10::bigint[])
-                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline, sequence)
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[], $10::bigint[], $11::int[])
+                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline, sequence, resume)
             ), up AS (
                 INSERT INTO {s}.tasks AS t (id, created_at, namespace, pool, agent, thread_id, status, input,
-                                            idempotency_key, trace_parent, deadline, attempts, started_at, claimed_by_sequence)
+                                            idempotency_key, trace_parent, deadline, attempts, started_at, claimed_by_sequence, resumes)
                 SELECT id, {s}.uuid_v7_time(id), namespace, pool, agent, thread_id, 'running', input,
-                       idempotency_key, trace_parent, deadline, 1, now(), sequence
+                       idempotency_key, trace_parent, deadline, 1, now(), sequence, resume
                 FROM req
                 ON CONFLICT (id, created_at) DO UPDATE
                     SET status = 'running', attempts = t.attempts + 1, started_at = now(), claimed_by_sequence = excluded.claimed_by_sequence
-                    WHERE NOT t.cancel_requested
+                    WHERE NOT t.cancel_requested AND t.resumes = excluded.resumes
                       AND (t.status = 'queued'
                            OR (t.status = 'running' AND (t.claimed_by_sequence IS NULL OR t.claimed_by_sequence = excluded.claimed_by_sequence)))
                 RETURNING t.id, t.attempts, t.error
@@ -391,6 +392,7 @@ public sealed class TaskRepository
         await using var command = _dataSource.CreateCommand(_claimSql);
         var ids = AddEnvelopeColumns(command.Parameters, envelopes);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. envelopes.Select(e => e.Resume)] });
         var claims = new TaskClaim[n];
         var index = new Dictionary<Guid, int>(n);
         for (var i = 0; i < n; i++)

@@ -188,6 +188,33 @@ public sealed class ToolApprovalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_parking_message_redelivered_after_a_decision_does_not_start_the_task_over()
+    {
+        await using var worker = _env.StartWorker(concurrency: 1);
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
+        var task = _env.Chat("add 2 and 3");
+        await ParkAsync(task);
+
+        // The decision is stored; its resume is not published yet (a gateway's relay would publish it later).
+        var decided = await new TaskApprovals(_env.Pipeline.DataSource, _env.Pipeline.Schema).DecideAsync(task.Id, approve: true, null, null);
+        Assert.Equal(ApprovalOutcomeKind.Resumed, decided.Kind);
+        // Meanwhile the parking message comes again, as after a lost ack: it must not claim the queued row.
+        await _env.Pipeline.Publisher.PublishAsync(task, $"{task.Id:D}/again");
+        await PipelineEnvironment.WaitUntilAsync(async () =>
+        {
+            var consumer = await _env.Pipeline.JetStream.GetConsumerAsync(_env.Pipeline.Stream, _env.Pipeline.Consumer);
+            return consumer.Info is { NumPending: 0, NumAckPending: 0 };
+        }, TimeSpan.FromSeconds(60), () => "the repeated message was never settled");
+        Assert.Equal(TaskStates.Queued, (await _env.Pipeline.Tasks.GetAsync(task.Id))!.Status);
+
+        await _env.Pipeline.Publisher.PublishAsync(decided.Task!.ToEnvelope(), TaskApprovals.ResumeMessageId(task.Id, decided.Task.Resumes));
+        var done = await _env.Pipeline.WaitForFinalAsync(task.Id, TimeSpan.FromSeconds(60));
+        Assert.True(done.Status == TaskStates.Succeeded, $"{done.Status}: {done.Error}\n{worker.Output}");
+        Assert.Equal("Result: 5", (string?)AgentEnvironment.Output(done)["answer"]);
+        Assert.Single(_model.Requests, r => (string?)LastMessage(r)["role"] == "user");
+    }
+
+    [Fact]
     public async Task Direct_call_of_a_guarded_function_waits_for_approval_too()
     {
         await using var worker = _env.StartWorker(concurrency: 1);

@@ -119,7 +119,7 @@ public class PerTaskQueryPlanTests
         string Fill(string value) => $"array_fill({value}, ARRAY[{n}])";
         var arguments = statement switch
         {
-            "claim" => $"{array}, {Fill("'default'::text")}, {Fill("'p'::text")}, {Fill("'a'::text")}, {Fill("NULL::text")}, {Fill("'{}'::jsonb")}, {Fill("NULL::text")}, {Fill("NULL::text")}, {Fill("NULL::timestamptz")}, {Fill("1::bigint")}",
+            "claim" => $"{array}, {Fill("'default'::text")}, {Fill("'p'::text")}, {Fill("'a'::text")}, {Fill("NULL::text")}, {Fill("'{}'::jsonb")}, {Fill("NULL::text")}, {Fill("NULL::text")}, {Fill("NULL::timestamptz")}, {Fill("1::bigint")}, {Fill("0")}",
             "complete" => $"{array}, {Fill("'succeeded'::text")}, {Fill("'{}'::jsonb")}, {Fill("NULL::text")}, {Fill("false")}, {Fill("0")}, {Fill("0")}, {Fill("0")}, {Fill("NULL::jsonb")}, {Fill("NULL::jsonb")}, {Fill("0")}",
             "cancel_requested" => array,
             "get" or "cancel" => one,
