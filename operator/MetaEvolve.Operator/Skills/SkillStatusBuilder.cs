@@ -163,6 +163,7 @@ public static class SkillStatusBuilder
         Name = function?.Name,
         Description = function?.Description,
         Parameters = [.. function?.Parameters ?? []],
+        Required = function?.Required is { } required ? [.. required] : null,
     };
 
     public static Crds.SkillDiagnostic ToStatus(Core.Skills.SkillDiagnostic diagnostic) => new()
