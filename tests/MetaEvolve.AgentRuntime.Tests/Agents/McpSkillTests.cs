@@ -67,12 +67,17 @@ public sealed class McpSkillTests : IAsyncLifetime
 
     private TaskEnvelope Call(string function, string arguments) => _env.Call(Skill, function, arguments);
 
-    private ChildProcess StartWorker() => _env.StartWorker(extra: new Dictionary<string, string> { [McpHeaderSecrets.Variable(Skill, McpTestServer.KeyHeader)] = Key });
+    private ChildProcess StartWorker(IDictionary<string, string>? extra = null)
+    {
+        var settings = new Dictionary<string, string>(extra ?? new Dictionary<string, string>()) { [McpHeaderSecrets.Variable(Skill, McpTestServer.KeyHeader)] = Key };
+        return _env.StartWorker(extra: settings);
+    }
 
     [Fact]
-    public async Task A_model_calls_an_mcp_tool_and_answers_with_its_result()
+    public async Task A_model_calls_an_mcp_tool_and_answers_with_its_result_traced_as_a_tool_call()
     {
-        await using var worker = StartWorker();
+        await using var collector = new OtlpTraceReceiver();
+        await using var worker = StartWorker(collector.Environment);
         await worker.WaitReadyAsync(ServiceStartup.Limit);
 
         var task = await _env.RunAsync(_env.Chat("add 2 and 40"));
@@ -88,6 +93,15 @@ public sealed class McpSkillTests : IAsyncLifetime
         Assert.Equal("integer", (string?)add["function"]!["parameters"]!["properties"]!["a"]!["type"]);
         Assert.Equal(["a", "b"], add["function"]!["parameters"]!["required"]!.AsArray().Select(r => (string)r!).Order());
         Assert.Equal(["add"], _server.Calls);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!collector.Spans.Any(s => s.Name == "execute_tool remote_tools.add") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var span = Assert.Single(collector.Spans, s => s.Name == "execute_tool remote_tools.add");
+        Assert.Equal("execute_tool", span.Attribute("gen_ai.operation.name"));
+        Assert.DoesNotContain(collector.Spans, s => s.Attributes.Values.Any(v => v?.ToString()?.Contains(Key, StringComparison.Ordinal) == true));
     }
 
     [Fact]
