@@ -133,10 +133,16 @@ public sealed class SkillReconciler(
                 : ReconcileResult.Done;
         }
 
+        // A Ready skill is asked every probe interval: only a new digest, or a skill coming back, is written again.
+        var current = skill.Status?.PublishedDigest == digest && skill.Status.ObservedGeneration == skill.Metadata.Generation
+            && Conditions.Find(skill.Status.Conditions, ConditionTypes.Ready)?.Status == Conditions.True;
         try
         {
-            await PublishAsync(key, skill, digest, probe.Functions, null, cancellationToken);
-            await notices.AnnounceAsync(ConfigNotices.SkillKey(key.Namespace, key.Name), digest, cancellationToken);
+            if (!current)
+            {
+                await PublishAsync(key, skill, digest, probe.Functions, null, cancellationToken);
+                await notices.AnnounceAsync(ConfigNotices.SkillKey(key.Namespace, key.Name), digest, cancellationToken);
+            }
         }
         catch (NpgsqlException exception)
         {
