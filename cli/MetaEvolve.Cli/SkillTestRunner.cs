@@ -28,8 +28,17 @@ internal sealed class SkillTestRunner(TextWriter output, SkillTestOptions option
         {
             SkillType.CSharp => await RunCSharpAsync(file, manifest, name, tests, cancellationToken),
             SkillType.Prompt => await RunPromptAsync(file, manifest, name, tests, cancellationToken),
+            SkillType.Mcp => RejectMcp(file, manifest),
             _ => Reject(file, [new ManifestDiagnostic(1, 1, "Schema", $"unknown skill type {spec.Type}")]),
         };
+    }
+
+    /// <summary>An Mcp skill's functions are a remote server's tools: nothing to run locally.</summary>
+    private int RejectMcp(string file, SkillManifest manifest)
+    {
+        var (line, column) = manifest.Yaml.PositionOf("spec.type");
+        return Reject(file, [new ManifestDiagnostic(line, column, "Unsupported",
+            "skill test runs Prompt and CSharp skills; an Mcp skill's functions are its server's tools: apply it and read status.functions, or run `metaevolve call <agent> <skill>.<tool>`")]);
     }
 
     private async Task<int> RunCSharpAsync(string file, SkillManifest manifest, string name, IList<SkillTestCase> tests, CancellationToken cancellationToken)

@@ -22,6 +22,9 @@ public static class ConditionReasons
     public const string CompilationFailed = "CompilationFailed";
     public const string TestsFailed = "TestsFailed";
     public const string StoreUnavailable = "StoreUnavailable";
+
+    /// <summary>Skill Ready False: the Mcp skill's server did not answer (connect, initialize or list tools), retried with backoff.</summary>
+    public const string McpServerUnavailable = "McpServerUnavailable";
     public const string InUse = "InUse";
 
     /// <summary>Skill Published False: an authored digest under manual approval waits for metaevolve.io/approve.</summary>

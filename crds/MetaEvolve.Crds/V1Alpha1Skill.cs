@@ -6,10 +6,10 @@ using MetaEvolve.Crds.Schema;
 namespace MetaEvolve.Crds;
 
 [KubernetesEntity(Group = ApiGroup.Group, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePlural)]
-[Description("Skill is a set of functions agents can call: a prompt template or C# code compiled in a sandbox, with test cases. Every published version is kept by digest.")]
+[Description("Skill is a set of functions agents can call: a prompt template, C# code compiled in a sandbox, or the tools of a remote MCP server. Every published version is kept by digest.")]
 [ShortNames("sk"), Categories("metaevolve")]
 [CelRule(ResourceNames.NameRule, ResourceNames.NameRuleMessage)]
-[PrinterColumn(1, "Type", "string", ".spec.type", "Prompt or CSharp.")]
+[PrinterColumn(1, "Type", "string", ".spec.type", "Prompt, CSharp or Mcp.")]
 [PrinterColumn(2, "Version", "string", ".spec.version", "Declared version.")]
 [PrinterColumn(3, "Functions", "string", ".status.functions[*].name", "Functions the skill exposes.")]
 [PrinterColumn(4, "Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", "Whether this version is validated and published.")]

@@ -13,10 +13,15 @@ public enum SkillType
 
     /// <summary>C# methods marked [KernelFunction], compiled at run time inside the sandbox.</summary>
     CSharp,
+
+    /// <summary>The tools of a remote MCP server (spec.mcp), listed when the skill is loaded.</summary>
+    Mcp,
 }
 
 [CelRule("self.type != 'CSharp' || (has(self.csharp) && !has(self.prompt))", "type CSharp requires csharp and forbids prompt", FieldPath = ".csharp")]
 [CelRule("self.type != 'Prompt' || (has(self.prompt) && !has(self.csharp))", "type Prompt requires prompt and forbids csharp", FieldPath = ".prompt")]
+[CelRule("self.type != 'Mcp' || (has(self.mcp) && !has(self.prompt) && !has(self.csharp))", "type Mcp requires mcp and forbids prompt and csharp", FieldPath = ".mcp")]
+[CelRule("self.type == 'Mcp' || !has(self.mcp)", "mcp is only allowed with type Mcp", FieldPath = ".mcp")]
 public sealed class V1Alpha1SkillSpec
 {
     [MaxLength(1024)]
@@ -24,7 +29,7 @@ public sealed class V1Alpha1SkillSpec
     public string? Description { get; set; }
 
     [Required]
-    [Description("Prompt (spec.prompt) or CSharp (spec.csharp).")]
+    [Description("Prompt (spec.prompt), CSharp (spec.csharp) or Mcp (spec.mcp).")]
     public SkillType Type { get; set; }
 
     [MaxLength(64), RegularExpression(@"^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]+)?$"), SchemaDefault("\"" + SkillDefaults.Version + "\"")]
@@ -38,6 +43,9 @@ public sealed class V1Alpha1SkillSpec
     [JsonPropertyName("csharp")]
     [Description("The C# source, for type CSharp.")]
     public CSharpSkill? CSharp { get; set; }
+
+    [Description("The MCP server whose tools are the skill's functions, for type Mcp.")]
+    public McpSkill? Mcp { get; set; }
 
     [MaxLength(100)]
     [Description("Test cases run before the skill is published (and by `metaevolve skill test`).")]

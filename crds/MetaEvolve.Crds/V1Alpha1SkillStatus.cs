@@ -40,6 +40,9 @@ public sealed class SkillFunction
 
     [Description("Parameter names, in order.")]
     public IList<string>? Parameters { get; set; }
+
+    [Description("Parameters callers must give; listed for Mcp skills from the tool's input schema.")]
+    public IList<string>? Required { get; set; }
 }
 
 /// <summary>Severity of a skill diagnostic.</summary>

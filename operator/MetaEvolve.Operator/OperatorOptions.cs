@@ -44,6 +44,12 @@ public sealed record OperatorOptions
     /// <summary>How often every AgentPool, Agent and Skill is reconciled again without a change (drift repair); zero turns it off.</summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How often a Ready Mcp skill's server is asked again for its tools, so that status.functions follows the server and
+    /// Ready turns False when it stops answering (a server that does not answer is retried with backoff instead).
+    /// </summary>
+    public TimeSpan McpProbeInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How often the leader reads every pool's queue lag (status, gauges, the 0↔1 step); one paged request.</summary>
     public TimeSpan QueuePollInterval { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Hosting;
+using MetaEvolve.Core.Skills.Mcp;
 using MetaEvolve.Crds;
 
 namespace MetaEvolve.AgentRuntime.Agents;
@@ -8,7 +9,8 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// <summary>
 /// Loaded skill versions shared by every agent of the worker, by (skill, digest). Reference counted: agent
 /// snapshots rent the versions they use and return them when retired. A C# skill's code never loads here: the
-/// cache holds its compiled bytes and the functions a skill host reported, and calls run in skill hosts.
+/// cache holds its compiled bytes and the functions a skill host reported, and calls run in skill hosts. An Mcp skill's
+/// version holds the worker's one client to its server (<see cref="McpSkillConnection"/>), closed when unloaded.
 /// </summary>
 public sealed class SkillPluginCache(CSharpSkillEngine engine, ISkillExecutor executor, AgentOptions options, ILogger<SkillPluginCache> logger)
 {
@@ -79,7 +81,12 @@ public sealed class SkillPluginCache(CSharpSkillEngine engine, ISkillExecutor ex
     {
         try
         {
-            await entry.Load;
+            var loaded = await entry.Load;
+            if (loaded.Resources is { } resources)
+            {
+                await resources.DisposeAsync();
+            }
+
             logger.LogInformation("Unloaded skill {Namespace}/{Skill} {Digest}", skill.Namespace, skill.Name, skill.Digest);
         }
 #pragma warning disable CA1031 // A load that failed has nothing to unload; its error went to the renters.
@@ -143,12 +150,59 @@ public sealed class SkillPluginCache(CSharpSkillEngine engine, ISkillExecutor ex
                     return new Loaded(new SkillPlugin(skill, Microsoft.SemanticKernel.KernelPluginFactory.CreateFromFunctions(pluginName, description, [build.Function!])));
                 }
 
+            case "Mcp":
+                return await LoadMcpAsync(skill, pluginName, description, spec);
+
             default:
                 throw new SkillUnavailableException($"skill '{skill.Name}' has unknown type '{skill.Type}'");
         }
     }
 
-    private sealed record Loaded(SkillPlugin Plugin);
+    /// <summary>
+    /// Connects (the version's one client, kept while the version is loaded) and lists the tools now: pinning an Mcp skill
+    /// pins its configuration, the tools are the server's. A server that does not answer fails the load, so the task
+    /// says why and the next one tries again.
+    /// </summary>
+    private async Task<Loaded> LoadMcpAsync(StoredSkill skill, string pluginName, string? description, JsonObject spec)
+    {
+        McpServerSettings settings;
+        try
+        {
+            settings = McpServerSettings.FromSpec(spec);
+        }
+        catch (FormatException exception)
+        {
+            throw new SkillUnavailableException($"skill '{skill.Name}' ({skill.Digest}) is Mcp but {exception.Message}", exception);
+        }
+
+        var (headers, missing) = McpHeaderSecrets.FromEnvironment(skill.Name, settings);
+        if (missing is not null)
+        {
+            throw new SkillUnavailableException($"skill '{skill.Name}' version {skill.Version}: {missing}");
+        }
+
+        var connection = new McpSkillConnection($"{skill.Namespace}/{skill.Name}", settings, headers, logger);
+        try
+        {
+            var tools = await connection.ListToolsAsync(CancellationToken.None);
+            logger.LogInformation("Loaded MCP skill {Namespace}/{Skill} {Version} ({Digest}) with tools {Tools}",
+                skill.Namespace, skill.Name, skill.Version, skill.Digest, string.Join(", ", tools.Select(t => t.Name)));
+            return new Loaded(new SkillPlugin(skill, McpSkillPlugin.Create(pluginName, description, connection, tools)), connection);
+        }
+        catch (McpServerUnavailableException exception)
+        {
+            await connection.DisposeAsync();
+            throw new SkillUnavailableException($"skill '{skill.Name}' version {skill.Version}: {exception.Message}", exception);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <param name="Resources">What the version holds open while loaded (an Mcp skill's client).</param>
+    private sealed record Loaded(SkillPlugin Plugin, IAsyncDisposable? Resources = null);
 
     private sealed class Entry(Task<Loaded> load)
     {

@@ -38,7 +38,8 @@ public static class OperatorControllers
         ActivatorUtilities.CreateInstance<AgentPoolReconciler>(services, state, samples, monitor, autoscalers, connectionSecrets, statusPacer).SetupWith(manager);
         var sweep = ActivatorUtilities.CreateInstance<StoredAgentSweep>(services, state);
         ActivatorUtilities.CreateInstance<AgentReconciler>(services, state, sweep).SetupWith(manager);
-        ActivatorUtilities.CreateInstance<SkillReconciler>(services, state).SetupWith(manager);
+        var mcpProbe = ActivatorUtilities.CreateInstance<McpSkillProbe>(services, state);
+        ActivatorUtilities.CreateInstance<SkillReconciler>(services, state, mcpProbe).SetupWith(manager);
         return manager;
     }
 }

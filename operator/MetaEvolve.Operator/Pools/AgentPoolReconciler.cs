@@ -60,6 +60,8 @@ public sealed class AgentPoolReconciler(
             // An agent's status is not the pool's business.
             .Watches<V1Alpha1Agent>(agent => agent.Spec.PoolRef?.Name is { Length: > 0 } name ? [new ObjectKey(agent.Metadata.NamespaceProperty ?? "", name)] : [],
                 when: change => !ChangeFilters.StatusOnly(change))
+            // The Deployment carries the header Secrets of the Mcp skills its agents use.
+            .Watches<V1Alpha1Skill>(skill => skill.Spec.Type == SkillType.Mcp ? PoolsUsingSkill(skill) : [], when: change => !ChangeFilters.StatusOnly(change))
             .WatchesRawSource(monitor)
             .Complete(this);
     }
@@ -67,11 +69,26 @@ public sealed class AgentPoolReconciler(
     private IEnumerable<ObjectKey> PoolsUsingKey(V1Secret secret)
     {
         var ns = secret.Metadata.NamespaceProperty ?? "";
-        return state.AgentsReferencing(ns, secret.Metadata.Name, secret: true)
+        var byAgents = state.AgentsReferencing(ns, secret.Metadata.Name, secret: true)
             .Where(a => a.Spec.Model?.ApiKeySecretRef?.Name == secret.Metadata.Name && a.Spec.PoolRef?.Name is { Length: > 0 })
-            .Select(a => new ObjectKey(ns, a.Spec.PoolRef!.Name))
-            .Distinct();
+            .Select(a => new ObjectKey(ns, a.Spec.PoolRef!.Name));
+        var bySkills = state.Skills.List(ns)
+            .Where(s => (s.Spec.Mcp?.HeadersFrom ?? []).Any(h => h.SecretKeyRef.Name == secret.Metadata.Name))
+            .SelectMany(PoolsUsingSkill);
+        return byAgents.Concat(bySkills).Distinct();
     }
+
+    private IEnumerable<ObjectKey> PoolsUsingSkill(V1Alpha1Skill skill) => state.AgentsUsingSkill(ObjectKey.Of(skill))
+        .Where(a => a.Spec.PoolRef?.Name is { Length: > 0 })
+        .Select(a => new ObjectKey(a.Metadata.NamespaceProperty ?? "", a.Spec.PoolRef!.Name))
+        .Distinct();
+
+    /// <summary>The Mcp skills the agents use (any version: a header's variable is named by skill and header, not version).</summary>
+    private List<V1Alpha1Skill> McpSkillsOf(string ns, IReadOnlyList<V1Alpha1Agent> agents) =>
+        [.. agents.SelectMany(a => a.Spec.Skills ?? []).Select(r => r.Name).Distinct(StringComparer.Ordinal)
+            .Select(name => state.Skills.Get(new ObjectKey(ns, name)))
+            .OfType<V1Alpha1Skill>()
+            .Where(s => s.Spec.Type == SkillType.Mcp)];
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, V1Alpha1AgentPool? pool, CancellationToken cancellationToken)
     {
@@ -99,7 +116,7 @@ public sealed class AgentPoolReconciler(
         var queueError = await ApplyConsumerAsync(key, consumer, cancellationToken);
         var connectionHash = await connectionSecrets.ApplyAsync(key.Namespace, cancellationToken);
         var deployment = PoolDeploymentBuilder.Build(pool, agents, settings, connectionHash,
-            secret => Agents.AgentSecretPolicy.Allows(state.Secrets.Get(new ObjectKey(key.Namespace, secret))));
+            secret => Agents.AgentSecretPolicy.Allows(state.Secrets.Get(new ObjectKey(key.Namespace, secret))), McpSkillsOf(key.Namespace, agents));
         var applied = await ApplyDeploymentAsync(deployment, cancellationToken);
         await connectionSecrets.DeleteLegacyAsync(pool, cancellationToken);
         var autoscaler = await autoscalers.ApplyAsync(pool, cancellationToken);

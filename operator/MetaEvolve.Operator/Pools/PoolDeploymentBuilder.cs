@@ -1,6 +1,7 @@
 using System.Globalization;
 using k8s.Models;
 using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Skills.Mcp;
 using MetaEvolve.Crds;
 
 namespace MetaEvolve.Operator.Pools;
@@ -13,7 +14,9 @@ namespace MetaEvolve.Operator.Pools;
 public static class PoolDeploymentBuilder
 {
     /// <param name="secretAllowed">Whether an agent may use the named Secret (AgentSecretPolicy); a refused one is left out.</param>
-    public static V1Deployment Build(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeOptions settings, string connectionHash, Func<string, bool> secretAllowed)
+    /// <param name="mcpSkills">The Mcp skills the pool's agents use: their header Secrets reach the workers as variables.</param>
+    public static V1Deployment Build(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeOptions settings, string connectionHash, Func<string, bool> secretAllowed,
+        IReadOnlyList<V1Alpha1Skill>? mcpSkills = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(agents);
@@ -68,7 +71,7 @@ public static class PoolDeploymentBuilder
                             RunAsNonRoot = true,
                             SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
                         },
-                        Containers = [Container(pool, agents, settings, template, grace, secretAllowed)],
+                        Containers = [Container(pool, agents, mcpSkills ?? [], settings, template, grace, secretAllowed)],
                         // A read-only root file system still needs somewhere for .NET's temporary files.
                         Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() }],
                     },
@@ -92,7 +95,7 @@ public static class PoolDeploymentBuilder
         BlockOwnerDeletion = true,
     };
 
-    private static V1Container Container(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, PoolRuntimeOptions settings, AgentPoolPodTemplate template, long grace, Func<string, bool> secretAllowed)
+    private static V1Container Container(V1Alpha1AgentPool pool, IReadOnlyList<V1Alpha1Agent> agents, IReadOnlyList<V1Alpha1Skill> mcpSkills, PoolRuntimeOptions settings, AgentPoolPodTemplate template, long grace, Func<string, bool> secretAllowed)
     {
         var env = new List<V1EnvVar>(template.Env ?? []);
         // Ours come last: for a repeated name the last value wins, so a template cannot change the pool's identity.
@@ -125,6 +128,24 @@ public static class PoolDeploymentBuilder
                 var name = AgentSecrets.ApiKeyVariable(agent.Metadata.Name);
                 env.RemoveAll(e => e.Name == name);
                 env.Add(new V1EnvVar { Name = name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = key.Key, Name = key.Name, Optional = true } } });
+            }
+        }
+
+        // Mcp skills' headers, the same way and for the same reasons: optional, and only from Secrets agents may use.
+        foreach (var skill in mcpSkills.OrderBy(s => s.Metadata.Name, StringComparer.Ordinal))
+        {
+            foreach (var header in skill.Spec.Mcp?.HeadersFrom ?? [])
+            {
+                if (secretAllowed(header.SecretKeyRef.Name))
+                {
+                    var name = McpHeaderSecrets.Variable(skill.Metadata.Name, header.Name);
+                    env.RemoveAll(e => e.Name == name);
+                    env.Add(new V1EnvVar
+                    {
+                        Name = name,
+                        ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = header.SecretKeyRef.Key, Name = header.SecretKeyRef.Name, Optional = true } },
+                    });
+                }
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using k8s.Models;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Evolution;
@@ -16,7 +17,9 @@ namespace MetaEvolve.Operator.Skills;
 /// the last good version. A skill an agent authored under evolution.approval Manual (<see cref="SkillApprovalGate"/>)
 /// waits after validation: its new digest is neither stored nor served until the annotation metaevolve.io/approve
 /// names it (metaevolve.io/reject ends it), so no agent — not even one pinning the version — gets it before a person
-/// said yes. The annotation metaevolve.io/rollback-to restores a stored version's spec (<see cref="SkillRollback"/>). Deletion waits until no Agent uses the skill, then removes it from the store. A store that cannot be
+/// said yes. An Mcp skill is not compiled but asked for its tools (<see cref="McpSkillProbe"/>): published once its server
+/// answers, Ready False naming the reason when it does not (retried with backoff), and asked again every
+/// <see cref="OperatorOptions.McpProbeInterval"/> while Ready. The annotation metaevolve.io/rollback-to restores a stored version's spec (<see cref="SkillRollback"/>). Deletion waits until no Agent uses the skill, then removes it from the store. A store that cannot be
 /// reached gives Ready=False with reason StoreUnavailable, retried with backoff.
 /// </summary>
 [RequiresPermission(ApiGroup.Group, V1Alpha1Skill.KubePlural, "get,list,watch,patch,update")]
@@ -27,6 +30,8 @@ public sealed class SkillReconciler(
     SkillProposalRows proposals,
     SkillValidator validator,
     SkillRollback rollback,
+    McpSkillProbe mcpProbe,
+    OperatorOptions options,
     ConfigNoticeBoard notices,
     StatusWriter statusWriter,
     Finalizers finalizers,
@@ -47,6 +52,10 @@ public sealed class SkillReconciler(
             .Watches<V1Alpha1Agent>(agent => (agent.Spec.Skills ?? [])
                 .Select(reference => new ObjectKey(agent.Metadata.NamespaceProperty ?? "", reference.Name))
                 .Where(key => state.Skills.Get(key) is { } skill && Finalizers.IsDeleting(skill)))
+            // An Mcp skill's header Secret decides, by its presence and label, whether the skill can reach its server.
+            .Watches<V1Secret>(secret => state.Skills.List(secret.Metadata.NamespaceProperty)
+                .Where(skill => (skill.Spec.Mcp?.HeadersFrom ?? []).Any(h => h.SecretKeyRef.Name == secret.Metadata.Name))
+                .Select(skill => ObjectKey.Of(skill)))
             .Watches<V1Alpha1Agent>(agent => state.Skills.List(agent.Metadata.NamespaceProperty)
                     .Where(skill => SkillApprovalGate.Author(skill) == agent.Metadata.Name)
                     .Select(skill => ObjectKey.Of(skill)),
@@ -79,6 +88,11 @@ public sealed class SkillReconciler(
         }
 
         var digest = SkillSpecDigest.Compute(skill.Spec);
+        if (skill.Spec.Type == SkillType.Mcp)
+        {
+            return await ReconcileMcpAsync(key, skill, digest, cancellationToken);
+        }
+
         V1Alpha1SkillStatus status;
         var gated = SkillApprovalGate.Applies(skill, author);
         if (AlreadyRejected(skill, digest) || (gated && SkillApprovalGate.AlreadyAnswered(skill, digest)))
@@ -100,6 +114,44 @@ public sealed class SkillReconciler(
 
         await WriteStatusAsync(skill, status, cancellationToken);
         return ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// The server's tools become status.functions and the version (its configuration; the tools are the server's) is
+    /// stored by digest and announced. A server that does not answer is retried with backoff: no watch event announces
+    /// its recovery. A missing or refused Secret waits for the Secret's watch event.
+    /// </summary>
+    private async Task<ReconcileResult> ReconcileMcpAsync(ObjectKey key, V1Alpha1Skill skill, string digest, CancellationToken cancellationToken)
+    {
+        var probe = await mcpProbe.ProbeAsync(skill, cancellationToken);
+        if (!probe.Answered)
+        {
+            logger.LogInformation("Skill {Skill} not ready: {Reason}", key, probe.Reason);
+            await WriteStatusAsync(skill, SkillStatusBuilder.McpNotReady(skill, digest, probe.Reason!, probe.Message, DateTime.UtcNow), cancellationToken);
+            return probe.Reason == ConditionReasons.McpServerUnavailable
+                ? throw new TransientException($"skill {key}: {probe.Message}")
+                : ReconcileResult.Done;
+        }
+
+        // A Ready skill is asked every probe interval: only a new digest, or a skill coming back, is written again.
+        var current = skill.Status?.PublishedDigest == digest && skill.Status.ObservedGeneration == skill.Metadata.Generation
+            && Conditions.Find(skill.Status.Conditions, ConditionTypes.Ready)?.Status == Conditions.True;
+        try
+        {
+            if (!current)
+            {
+                await PublishAsync(key, skill, digest, probe.Functions, null, cancellationToken);
+                await notices.AnnounceAsync(ConfigNotices.SkillKey(key.Namespace, key.Name), digest, cancellationToken);
+            }
+        }
+        catch (NpgsqlException exception)
+        {
+            await WriteStatusAsync(skill, SkillStatusBuilder.StoreUnavailable(skill, $"the store could not be read or written: {exception.Message}", DateTime.UtcNow), cancellationToken);
+            throw new TransientException($"store, skill {key}: {exception.Message}", exception);
+        }
+
+        await WriteStatusAsync(skill, SkillStatusBuilder.McpPublished(skill, digest, probe.Functions, probe.Message, DateTime.UtcNow), cancellationToken);
+        return options.McpProbeInterval > TimeSpan.Zero ? new ReconcileResult(options.McpProbeInterval) : ReconcileResult.Done;
     }
 
     /// <param name="gated">The skill's new digests wait for a person (<see cref="SkillApprovalGate.Applies"/>).</param>

@@ -33,6 +33,45 @@ public static class SkillStatusBuilder
         };
     }
 
+    /// <summary>An Mcp skill whose server answered: its tools are the functions; the messages say what the server listed.</summary>
+    public static V1Alpha1SkillStatus McpPublished(V1Alpha1Skill skill, string digest, IReadOnlyList<SkillFunctionInfo> functions, string answer, DateTime now)
+    {
+        var status = Published(skill, digest, functions, now);
+        var generation = skill.Metadata.Generation;
+        var conditions = Conditions.Set(status.Conditions, ConditionTypes.Validated, true, ConditionReasons.Reconciled, answer, generation, now);
+        status.Conditions = Conditions.Set(conditions, ConditionTypes.Ready, true, ConditionReasons.Reconciled,
+            $"version {skill.Spec.Version ?? SkillDefaults.Version} is published; {answer}", generation, now);
+        return status;
+    }
+
+    /// <summary>
+    /// An Mcp skill whose server did not answer, or whose header Secret is missing or not allowed: nothing new is
+    /// published, agents keep what was (and their workers try the server themselves), the last tools listed stay.
+    /// </summary>
+    public static V1Alpha1SkillStatus McpNotReady(V1Alpha1Skill skill, string digest, string reason, string message, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(skill);
+        var generation = skill.Metadata.Generation;
+        var previous = skill.Status?.PublishedDigest;
+        var conditions = previous is null
+            ? Conditions.Set(skill.Status?.Conditions, ConditionTypes.Published, false, reason, "no version of this skill has been published", generation, now)
+            : Conditions.Set(skill.Status?.Conditions, ConditionTypes.Published, true, ConditionReasons.Reconciled,
+                previous == digest ? $"version {skill.Status!.PublishedVersion} is stored as {digest}" : $"agents keep the last published version {previous}", generation, now);
+        conditions = Conditions.Set(conditions, ConditionTypes.Ready, false, reason, message, generation, now);
+        conditions = Conditions.Remove(conditions, ConditionTypes.Stalled);
+        return new V1Alpha1SkillStatus
+        {
+            ObservedGeneration = generation,
+            Digest = digest,
+            PublishedDigest = previous,
+            PublishedVersion = skill.Status?.PublishedVersion,
+            Functions = skill.Status?.Functions,
+            Diagnostics = [],
+            Conditions = conditions,
+            Approval = skill.Status?.Approval,
+        };
+    }
+
     /// <summary>
     /// An authored digest that validated and waits for a person (evolution.approval Manual): nothing new is served,
     /// agents keep the published version (if any), and status names the digest to approve.
@@ -163,6 +202,7 @@ public static class SkillStatusBuilder
         Name = function?.Name,
         Description = function?.Description,
         Parameters = [.. function?.Parameters ?? []],
+        Required = function?.Required is { } required ? [.. required] : null,
     };
 
     public static Crds.SkillDiagnostic ToStatus(Core.Skills.SkillDiagnostic diagnostic) => new()
