@@ -124,7 +124,6 @@ builder.Services.AddHostedService<TaskConsumerService>();
 builder.Services.AddHostedService<ProgressHeartbeat>();
 builder.Services.AddHostedService<CancelListener>();
 builder.Services.AddHostedService<PartitionMaintenanceService>();
-builder.Services.AddHostedService<ApprovalTimeoutService>();
 
 var app = builder.Build();
 

@@ -55,9 +55,6 @@ public sealed record WorkerOptions
     public int PartitionDaysAhead { get; init; } = 7;
     public TimeSpan PartitionMaintenanceInterval { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>How often the worker fails parked tasks whose approval timed out (<c>Worker__ApprovalSweepInterval</c>).</summary>
-    public TimeSpan ApprovalSweepInterval { get; init; } = TimeSpan.FromSeconds(15);
-
     /// <summary>Most workers of this pool at once (AgentPool spec.autoscaling.maxReplicas); sizes the consumer this
     /// worker creates when <see cref="CreateConsumer"/> is on.</summary>
     public int MaxReplicas { get; init; } = AgentPoolDefaults.MaxReplicas;

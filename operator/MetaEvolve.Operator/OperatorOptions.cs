@@ -116,6 +116,11 @@ public sealed record OperatorOptions
             throw new ArgumentException($"Operator:UsageInterval ({Seconds(UsageInterval)}) must be positive", nameof(UsageInterval));
         }
 
+        if (ApprovalSweepInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Operator:ApprovalSweepInterval ({Seconds(ApprovalSweepInterval)}) must be positive", nameof(ApprovalSweepInterval));
+        }
+
         if (CacheSyncTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException($"Operator:CacheSyncTimeout ({Seconds(CacheSyncTimeout)}) must be positive", nameof(CacheSyncTimeout));
@@ -134,6 +139,12 @@ public sealed record OperatorOptions
     /// condition are refreshed, and its Namespace's budget annotations read again. Status is written only when they changed.
     /// </summary>
     public TimeSpan UsageInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often the leader fails parked tasks whose approval timed out (an Agent's spec.approvalTimeoutSeconds); a task
+    /// fails at most this long after its deadline, or at once when someone tries to decide on it after the deadline.
+    /// </summary>
+    public TimeSpan ApprovalSweepInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The workers' Redis key prefix (their <c>Agents__RedisPrefix</c>); a namespace's Redis user reaches only its keys under it.</summary>
     public string RedisPrefix { get; init; } = "metaevolve";

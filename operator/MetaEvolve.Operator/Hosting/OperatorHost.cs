@@ -6,6 +6,7 @@ using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Operator.Agents;
+using MetaEvolve.Operator.Approvals;
 using MetaEvolve.Operator.Evolution;
 using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Pools;
@@ -94,6 +95,8 @@ public static class OperatorHost
         builder.Services.AddSingleton(sp => new TaskPartitionMaintenance(sp.GetRequiredService<NpgsqlDataSource>(), options.StoreSchema, sp.GetRequiredService<ILogger<TaskPartitionMaintenance>>()));
         builder.Services.AddSingleton(sp => new TaskRepository(sp.GetRequiredService<NpgsqlDataSource>(), options.StoreSchema));
         builder.Services.AddHostedService<TaskRetentionService>();
+        builder.Services.AddSingleton(sp => new TaskApprovals(sp.GetRequiredService<NpgsqlDataSource>(), options.StoreSchema));
+        builder.Services.AddHostedService<ApprovalTimeoutSweep>();
 
         builder.Services.AddSingleton(settings.Connections.Names);
         builder.Services.AddSingleton(sp => NatsConnectionFactory.Create(settings.Connections, $"metaevolve-operator {options.Identity}", sp.GetRequiredService<ILoggerFactory>()));

@@ -154,17 +154,26 @@ public sealed class ToolApprovalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Task_nobody_decides_on_fails_when_its_approval_times_out()
+    public async Task A_decision_after_the_approval_timeout_fails_the_task_instead_of_resuming_it()
     {
+        // The operator's leader fails overdue waits on a timer (Operator.Tests' TaskLifecycleTests); a decision that
+        // comes first finds the deadline passed and fails the task itself.
         await _env.SetAgentAsync(PipelineEnvironment.Agent, Spec(approvalTimeoutSeconds: 1));
-        await using var worker = _env.StartWorker(extra: new Dictionary<string, string> { ["Worker__ApprovalSweepInterval"] = "00:00:00.200" });
+        await using var worker = _env.StartWorker();
         await worker.WaitReadyAsync(ServiceStartup.Limit);
 
         var task = _env.Chat("add 2 and 3");
-        await _env.Pipeline.Publisher.PublishAsync(task);
-        var done = await _env.Pipeline.WaitForFinalAsync(task.Id, TimeSpan.FromSeconds(60));
-        Assert.Equal(TaskStates.Failed, done.Status);
-        Assert.Equal("approval timed out: nobody approved or rejected calc_tools.Add within 1 s (spec.approvalTimeoutSeconds)", done.Error);
+        var parked = await ParkAsync(task);
+        var overdue = parked.ApprovalDeadline!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200);
+        if (overdue > TimeSpan.Zero)
+        {
+            await Task.Delay(overdue, TestContext.Current.CancellationToken);
+        }
+
+        var decided = await _control.DecideAsync(task.Id, approve: true, null, null);
+        Assert.Equal(ApprovalOutcomeKind.Expired, decided.Kind);
+        Assert.Equal(TaskStates.Failed, decided.Task!.Status);
+        Assert.Equal("approval timed out: nobody approved or rejected calc_tools.Add within 1 s (spec.approvalTimeoutSeconds)", decided.Task.Error);
         Assert.Equal(ApprovalOutcomeKind.NotAwaiting, (await _control.DecideAsync(task.Id, approve: true, null, null)).Kind);
         Assert.DoesNotContain(_model.Requests, r => (string?)LastMessage(r)["role"] == "tool");
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Operator.Retention;
 using MetaEvolve.Testing;
@@ -6,8 +7,8 @@ using MetaEvolve.Testing;
 namespace MetaEvolve.Operator.Tests.Cluster;
 
 /// <summary>
-/// What the operator does for tasks outside any worker: a deleted pool fails its queued tasks with the reason, and
-/// the tasks table's retention runs in the leader while no worker runs at all.
+/// What the operator does for tasks outside any worker: a deleted pool fails its queued tasks with the reason, the
+/// tasks table's retention runs in the leader while no worker runs at all, and so does the approval timeout.
 /// </summary>
 [Trait(Services.Trait, Services.Needed)]
 public class TaskLifecycleTests
@@ -105,6 +106,49 @@ public class TaskLifecycleTests
         await OperatorCluster.EventuallyAsync(
             async () => await leader.MetricAsync("metaevolve_task_partition_held_tasks", $"partition=\"tasks_{held:yyyyMMdd}\",reason=\"dead_lettered\"") == 1,
             "the held day in the metric");
+    }
+
+    [Fact]
+    public async Task The_leader_fails_a_parked_task_past_its_approval_deadline_and_announces_it_with_no_worker_running()
+    {
+        await using var cluster = await OperatorCluster.StartAsync();
+        await cluster.StartOperatorAsync(configure: o => o with { ApprovalSweepInterval = TimeSpan.FromMilliseconds(200) });
+        await using var store = cluster.Store();
+        var tasks = new TaskRepository(store, cluster.Schema);
+        await OperatorCluster.EventuallyAsync(async () =>
+        {
+            await using var migrated = store.CreateCommand($"SELECT to_regclass('{cluster.Schema}.tasks_awaiting_approval') IS NOT NULL");
+            return (bool)(await migrated.ExecuteScalarAsync(Ct))!;
+        }, "the migrated store");
+
+        await using var nats = NatsConnectionFactory.Create(cluster.Connections, "operator tests");
+        var overdue = Envelope(cluster.Namespace, "p");
+        var waiting = Envelope(cluster.Namespace, "p");
+        await using var notices = await nats.SubscribeCoreAsync<byte[]>(cluster.Names.Result(overdue.Id), cancellationToken: Ct);
+        // Both parked as a worker parks them; one is already past its deadline, the other has an hour left.
+        foreach (var (task, seconds) in new[] { (overdue, -1), (waiting, 3600) })
+        {
+            await tasks.EnqueueAsync(task, Ct);
+            await using var park = store.CreateCommand($"""
+                UPDATE {cluster.Schema}.tasks
+                SET status = 'awaiting_approval', parked_at = now(), approval_deadline = now() + make_interval(secs => $2),
+                    approval = jsonb_build_object('function', 'calc.Add', 'timeoutSeconds', 30), conversation = jsonb_build_object()
+                WHERE id = $1
+                """);
+            park.Parameters.Add(new Npgsql.NpgsqlParameter<Guid> { TypedValue = task.Id });
+            park.Parameters.Add(new Npgsql.NpgsqlParameter<double> { TypedValue = seconds });
+            Assert.Equal(1, await park.ExecuteNonQueryAsync(Ct));
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        wait.CancelAfter(TimeSpan.FromSeconds(30));
+        var notice = JsonSerializer.Deserialize(await notices.Msgs.ReadAsync(wait.Token) is { Data: { } data } ? data : [], TaskJsonContext.Default.TaskResultNotice)!;
+        Assert.Equal((overdue.Id, TaskStates.Failed), (notice.Id, notice.Status));
+        var failed = (await tasks.GetAsync(overdue.Id, Ct))!;
+        Assert.Equal(TaskStates.Failed, failed.Status);
+        Assert.Equal("approval timed out: nobody approved or rejected calc.Add within 30 s (spec.approvalTimeoutSeconds)", failed.Error);
+        Assert.NotNull(failed.FinishedAt);
+        Assert.Equal(TaskStates.AwaitingApproval, (await tasks.GetAsync(waiting.Id, Ct))!.Status);
     }
 
     private static async Task<bool> PartitionExistsAsync(Npgsql.NpgsqlDataSource store, string schema, DateOnly day)
