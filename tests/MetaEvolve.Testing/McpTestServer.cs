@@ -35,6 +35,12 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>The streamable HTTP endpoint, as spec.mcp.url names it.</summary>
     public string Url => $"http://127.0.0.1:{Port}/mcp";
 
+    /// <summary>The older SSE transport's endpoint (spec.mcp.transport Sse): a GET stream there, POSTs to <c>/mcp/message</c>.</summary>
+    public string SseUrl => $"{Url}/sse";
+
+    /// <summary>Paths of the requests received, in order.</summary>
+    public ConcurrentQueue<string> ReceivedPaths { get; } = new();
+
     /// <summary>Values of <see cref="KeyHeader"/> received, in order (empty when absent).</summary>
     public ConcurrentQueue<string> ReceivedKeys { get; } = new();
 
@@ -56,13 +62,22 @@ public sealed class McpTestServer : IAsyncDisposable
         builder.WebHost.UseUrls($"http://127.0.0.1:{Port}");
         builder.Services.AddSingleton(this);
         builder.Services.AddMcpServer(options => options.ServerInfo = new() { Name = "metaevolve-test-tools", Version = "1.0.0" })
-            .WithHttpTransport()
+            // The older SSE transport is off by default (and obsolete) in the SDK's server: Mcp skills may still name it
+            // (transport: Sse) for servers that have nothing newer, so the tests serve it. It needs stateful sessions.
+            .WithHttpTransport(http =>
+            {
+                http.Stateless = false;
+#pragma warning disable MCP9004
+                http.EnableLegacySse = true;
+#pragma warning restore MCP9004
+            })
             .WithTools<TestTools>();
         var app = builder.Build();
         app.Use(async (context, next) =>
         {
             var key = context.Request.Headers[KeyHeader].ToString();
             ReceivedKeys.Enqueue(key);
+            ReceivedPaths.Enqueue(context.Request.Path.Value ?? "");
             if (_requiredKey is not null && key != _requiredKey)
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;

@@ -38,7 +38,7 @@ public sealed class McpSkillTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    public static JsonObject McpSkill(string url, string[]? tools = null, int timeoutSeconds = 5) => new()
+    public static JsonObject McpSkill(string url, string[]? tools = null, int timeoutSeconds = 5, string transport = "StreamableHttp") => new()
     {
         ["type"] = "Mcp",
         ["version"] = "1.0.0",
@@ -46,7 +46,7 @@ public sealed class McpSkillTests : IAsyncLifetime
         ["mcp"] = new JsonObject
         {
             ["url"] = url,
-            ["transport"] = "StreamableHttp",
+            ["transport"] = transport,
             ["headersFrom"] = new JsonArray(new JsonObject
             {
                 ["name"] = McpTestServer.KeyHeader,
@@ -67,9 +67,9 @@ public sealed class McpSkillTests : IAsyncLifetime
 
     private TaskEnvelope Call(string function, string arguments) => _env.Call(Skill, function, arguments);
 
-    private ChildProcess StartWorker(IDictionary<string, string>? extra = null)
+    private ChildProcess StartWorker(IDictionary<string, string>? extra = null, string skill = Skill)
     {
-        var settings = new Dictionary<string, string>(extra ?? new Dictionary<string, string>()) { [McpHeaderSecrets.Variable(Skill, McpTestServer.KeyHeader)] = Key };
+        var settings = new Dictionary<string, string>(extra ?? new Dictionary<string, string>()) { [McpHeaderSecrets.Variable(skill, McpTestServer.KeyHeader)] = Key };
         return _env.StartWorker(extra: settings);
     }
 
@@ -160,6 +160,28 @@ public sealed class McpSkillTests : IAsyncLifetime
         Assert.True(after.Status == TaskStates.Succeeded, after.Error);
         Assert.Equal("echo: three", (string?)AgentEnvironment.Output(after)["result"]);
         Assert.False(worker.HasExited);
+    }
+
+    [Fact]
+    public async Task A_skill_on_the_sse_transport_calls_its_tools_over_the_sse_endpoint()
+    {
+        const string sseSkill = "sse-tools";
+        await _env.PublishSkillAsync(sseSkill, McpSkill(_server.SseUrl, tools: ["echo"], transport: "Sse"));
+        await _env.SetAgentAsync(PipelineEnvironment.Agent, AgentEnvironment.AgentSpec(_model, "Use your tools.", AgentEnvironment.SkillRefs(sseSkill)));
+        await using var worker = StartWorker(skill: sseSkill);
+        await worker.WaitReadyAsync(ServiceStartup.Limit);
+
+        var echo = await _env.RunAsync(_env.Call(sseSkill, "echo", """{"text": "over sse"}"""));
+        var hidden = await _env.RunAsync(_env.Call(sseSkill, "add", """{"a": 1, "b": 2}"""));
+
+        Assert.True(echo.Status == TaskStates.Succeeded, echo.Error);
+        Assert.Equal("echo: over sse", (string?)AgentEnvironment.Output(echo)["result"]);
+        Assert.Equal(TaskStates.Failed, hidden.Status);
+        Assert.Equal(["echo"], _server.Calls);
+        // The SSE transport's two endpoints, and never the streamable HTTP one.
+        Assert.Contains("/mcp/sse", _server.ReceivedPaths);
+        Assert.Contains("/mcp/message", _server.ReceivedPaths);
+        Assert.DoesNotContain("/mcp", _server.ReceivedPaths);
     }
 
     [Fact]
