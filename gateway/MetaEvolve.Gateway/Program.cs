@@ -90,6 +90,7 @@ builder.Services.AddSingleton<TaskGroupCommit>();
 builder.Services.AddSingleton<TaskSubmitter>();
 builder.Services.AddSingleton<ThreadOwners>();
 builder.Services.AddSingleton<NamespaceQueueLimit>();
+builder.Services.AddSingleton<TaskAdmission>();
 builder.Services.AddSingleton<TaskWatcher>();
 builder.Services.AddSingleton<AnswerFollower>();
 builder.Services.AddSingleton<GatewayMetrics>();

@@ -100,25 +100,15 @@ public static class AgentMcpServer
 
         var services = http.RequestServices;
         var options = services.GetRequiredService<GatewayOptions>();
-        if (!services.GetRequiredService<Operability.GatewayReadiness>().Started)
-        {
-            return Failed("the gateway is still starting; try again shortly");
-        }
-
         try
         {
-            if (threadId is not null && !caller.Owns(await services.GetRequiredService<ThreadOwners>().ClaimAsync(ns, threadId, caller.Name, cancellationToken)))
+            var admission = await services.GetRequiredService<TaskAdmission>().SubmitAsync(
+                caller, ns, agent, TaskInput.Chat(m.GetString()!), threadId, deadline: null, idempotencyKey: null, watch: true, cancellationToken);
+            if (admission.Submitted is not { } submitted)
             {
-                return Failed($"thread '{threadId}' belongs to another API key");
+                return Failed(admission.Reason!);
             }
 
-            if (!await services.GetRequiredService<NamespaceQueueLimit>().TryAdmitAsync(ns, cancellationToken))
-            {
-                return Failed($"namespace '{ns}' has {options.MaxQueuedPerNamespace} tasks queued, its limit; nothing was accepted");
-            }
-
-            var submitted = await services.GetRequiredService<TaskSubmitter>().SubmitAsync(
-                ns, agent, TaskInput.Chat(m.GetString()!), threadId, deadline: null, idempotencyKey: null, caller.Name, watch: true, cancellationToken);
             await using var watch = submitted.Watch;
             var record = await watch!.NextAsync(options.MaxWait, cancellationToken);
             return record switch

@@ -70,7 +70,7 @@ public static class TaskEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    private static async Task<IResult> SubmitAsync(string ns, string agent, HttpContext context, TaskSubmitter submitter, TaskWatcher watcher, ThreadOwners threads, NamespaceQueueLimit queueLimit, GatewayOptions options, GatewayReadiness readiness, GatewayMetrics metrics, string? wait, CancellationToken cancellationToken)
+    private static async Task<IResult> SubmitAsync(string ns, string agent, HttpContext context, TaskAdmission admissions, TaskWatcher watcher, GatewayOptions options, GatewayMetrics metrics, string? wait, CancellationToken cancellationToken)
     {
         if ((KeyAccess.Refuse(context, ns, KeyScopes.Submit) ?? KeyAccess.RefuseAgent(context, agent)) is { } forbidden)
         {
@@ -94,26 +94,25 @@ public static class TaskEndpoints
             metrics.Rejected("invalid");
             return problem;
         }
-        if (!readiness.Started)
-        {
-            return Unavailable(options, "the gateway is still starting (store migrations, task stream)");
-        }
         try
         {
             var s = submission!;
-            if (s.ThreadId is { } thread && !caller.Owns(await threads.ClaimAsync(ns, thread, caller.Name, cancellationToken)))
+            var admission = await admissions.SubmitAsync(caller, ns, agent, s.Input, s.ThreadId, s.Deadline, s.IdempotencyKey, watch: waitFor > TimeSpan.Zero, cancellationToken);
+            switch (admission.Refusal)
             {
-                metrics.Rejected("thread");
-                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Thread not allowed",
-                    detail: $"thread '{thread}' belongs to another API key", extensions: new Dictionary<string, object?> { ["field"] = "threadId" });
+                case AdmissionRefusal.Starting:
+                    return Unavailable(options, admission.Reason!);
+                case AdmissionRefusal.ThreadOfAnotherKey:
+                    metrics.Rejected("thread");
+                    return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Thread not allowed",
+                        detail: admission.Reason, extensions: new Dictionary<string, object?> { ["field"] = "threadId" });
+                case AdmissionRefusal.NamespaceQueueFull:
+                    metrics.Rejected("namespace_queue_full");
+                    return new RetryAfterResult(TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Namespace queue full",
+                        detail: admission.Reason), options.QueueFullRetryAfter);
             }
-            if (!await queueLimit.TryAdmitAsync(ns, cancellationToken))
-            {
-                metrics.Rejected("namespace_queue_full");
-                return new RetryAfterResult(TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Namespace queue full",
-                    detail: $"namespace '{ns}' has {options.MaxQueuedPerNamespace} tasks queued, its limit; nothing was accepted"), options.QueueFullRetryAfter);
-            }
-            var result = await submitter.SubmitAsync(ns, agent, s.Input, s.ThreadId, s.Deadline, s.IdempotencyKey, caller.Name, watch: waitFor > TimeSpan.Zero, cancellationToken);
+
+            var result = admission.Submitted!;
             await using var resultWatch = result.Watch;
             var url = TaskUrls.Task(result.Id);
             if (waitFor > TimeSpan.Zero)
