@@ -11,7 +11,7 @@ namespace MetaEvolve.Operator.Tests.Cluster;
 /// An Mcp skill against a real MCP server (the official SDK on Kestrel): the operator connects with the header from a
 /// labelled Secret, lists the allowlisted tools in status.functions with their required arguments, stores and announces
 /// the version (no header value in the store), follows the server going down (Ready False McpServerUnavailable, retried)
-/// and coming back, and refuses a Secret that is not labelled for agents. The pool's workers get the header as a variable.
+/// and coming back, and refuses a Secret that is missing or not labelled for agents. The pool's workers get the header as a variable.
 /// </summary>
 [Trait(Services.Trait, Services.Needed)]
 public class McpSkillStatusTests
@@ -99,11 +99,19 @@ public class McpSkillStatusTests
     }
 
     [Fact]
-    public async Task A_header_secret_not_labelled_for_agents_is_refused_and_never_sent()
+    public async Task A_header_secret_missing_or_not_labelled_for_agents_is_refused_naming_it_and_never_sent()
     {
         await using var server = await McpTestServer.StartAsync(requiredKey: Key);
         await using var cluster = await OperatorCluster.StartAsync();
         await cluster.StartOperatorAsync();
+        await cluster.ApplyAsync(Manifest(server.Url, secret: "plain-credentials"));
+
+        await OperatorCluster.EventuallyAsync(async () => Reason(await cluster.SkillAsync("remote-tools")) == ConditionReasons.SecretNotFound,
+            "the skill waits for its Secret");
+        (await cluster.SkillAsync("remote-tools")).Status.Conditions.Condition("Ready", out _, out var missing);
+        Assert.Equal($"Secret plain-credentials (spec.mcp.headersFrom[{McpTestServer.KeyHeader}]) does not exist in namespace {cluster.Namespace}", missing);
+
+        // The Secret appears, but its owner has not opted it in for agents.
         await cluster.ApplyAsync($$"""
             apiVersion: v1
             kind: Secret
@@ -111,8 +119,6 @@ public class McpSkillStatusTests
               name: plain-credentials
             stringData:
               key: {{Key}}
-            ---
-            {{Manifest(server.Url, secret: "plain-credentials")}}
             """);
 
         await OperatorCluster.EventuallyAsync(async () => Reason(await cluster.SkillAsync("remote-tools")) == ConditionReasons.SecretNotAllowed,
