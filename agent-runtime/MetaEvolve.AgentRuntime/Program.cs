@@ -18,7 +18,6 @@ using Prometheus;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
-using StackExchange.Redis;
 
 if (ProductVersion.TryPrint(args, ContainerImages.AgentRuntime, Console.Out))
 {
@@ -83,13 +82,7 @@ builder.Services.AddSingleton(sp => new TaskPartitionMaintenance(sp.GetRequiredS
 builder.Services.AddSingleton(sp => new TaskPartitionStatistics(sp.GetRequiredService<NpgsqlDataSource>(), store.Schema, sp.GetRequiredService<ILogger<TaskPartitionStatistics>>()));
 builder.Services.AddSingleton<StoreMigrator>();
 builder.Services.AddSingleton(agents);
-builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
-{
-    // Connect in the background: a Redis outage fails thread tasks, not the worker's start.
-    var redis = ConfigurationOptions.Parse(connections.Redis);
-    redis.AbortOnConnectFail = false;
-    return ConnectionMultiplexer.Connect(redis);
-});
+builder.Services.AddSingleton(_ => new RedisConnection(connections.Redis));
 builder.Services.AddSingleton<ISkillAssemblyStore>(sp => new PostgresSkillAssemblyStore(sp.GetRequiredService<NpgsqlDataSource>(), readOnly: true));
 builder.Services.AddSingleton(_ => new CSharpSkillCompiler());
 builder.Services.AddSingleton<CSharpSkillEngine>();

@@ -12,7 +12,7 @@ public sealed record DailyUsage(string Day, long AgentTokens, double AgentCost, 
 /// day, one per namespace and day, added to atomically by a script (HINCRBY, HINCRBYFLOAT) that also renews their
 /// expiry. The day comes from the injected clock, so tests can move it.
 /// </summary>
-public sealed class BudgetCounters(IConnectionMultiplexer redis, AgentOptions options, TimeProvider time)
+public sealed class BudgetCounters(RedisConnection redis, AgentOptions options, TimeProvider time)
 {
     private const string AddScript = """
         local out = {}
@@ -39,7 +39,7 @@ public sealed class BudgetCounters(IConnectionMultiplexer redis, AgentOptions op
     public async Task<DailyUsage> ReadAsync(string ns, string agent)
     {
         var day = Today;
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(ReadScript, Keys(ns, agent, day));
+        var result = await (await redis.DatabaseAsync()).ScriptEvaluateAsync(ReadScript, Keys(ns, agent, day));
         return Usage(day, result);
     }
 
@@ -47,7 +47,7 @@ public sealed class BudgetCounters(IConnectionMultiplexer redis, AgentOptions op
     {
         var day = Today;
         RedisValue[] arguments = [tokens, cost.ToString("R", CultureInfo.InvariantCulture), (long)BudgetCounterKeys.Retention.TotalSeconds];
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(AddScript, Keys(ns, agent, day), arguments);
+        var result = await (await redis.DatabaseAsync()).ScriptEvaluateAsync(AddScript, Keys(ns, agent, day), arguments);
         return Usage(day, result);
     }
 

@@ -8,14 +8,14 @@ namespace MetaEvolve.AgentRuntime.Agents;
 /// the user's message and the agent's final answer (tool traffic stays inside the task that made it). The list
 /// keeps the agent's last <c>maxTurns</c> turns and expires <c>ttlSeconds</c> after the last one.
 /// </summary>
-public sealed class ThreadMemory(IConnectionMultiplexer redis, AgentOptions options)
+public sealed class ThreadMemory(RedisConnection redis, AgentOptions options)
 {
     public string Key(string ns, string agent, string thread) => $"{options.RedisPrefix}:thread:{ns}:{agent}:{thread}";
 
     public async Task<IReadOnlyList<ThreadMessage>> LoadAsync(AgentDefinition agent, string thread)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        var values = await redis.GetDatabase().ListRangeAsync(Key(agent.Namespace, agent.Name, thread));
+        var values = await (await redis.DatabaseAsync()).ListRangeAsync(Key(agent.Namespace, agent.Name, thread));
         return [.. values.Select(v => JsonSerializer.Deserialize<ThreadMessage>((string)v!, JsonSerializerOptions.Web)!)];
     }
 
@@ -57,7 +57,7 @@ public sealed class ThreadMemory(IConnectionMultiplexer redis, AgentOptions opti
             try
             {
                 // Safe to repeat: the marker key makes a second run of the script a no-op.
-                var appended = await redis.GetDatabase().ScriptEvaluateAsync(AppendOnce, [key, $"{key}:task:{taskId:N}"], arguments);
+                var appended = await (await redis.DatabaseAsync()).ScriptEvaluateAsync(AppendOnce, [key, $"{key}:task:{taskId:N}"], arguments);
                 return (int)appended == 1;
             }
             catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException && DateTime.UtcNow + delay < giveUpAt)
