@@ -83,6 +83,8 @@ bench: bench-runtime bench-skills bench-gateway bench-operator ## Run every benc
 .PHONY: bench-runtime
 bench-runtime: ## Task pipeline vs raw NATS.Net + Npgsql (50,000 system.echo tasks) with its stage breakdown, worker start-up vs a fetch-one console app, skill reload latency over three workers, idle worker memory; a chat task's p50 with budgets and streaming on vs off; an agent-authored skill's approval and rollback until three workers serve it (real operator; BENCH_ARGS="--only evolution" runs just those).
 	$(DOTNET) build -c Release agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
+	# The measured worker is compiled ahead of time (ReadyToRun) as the agent-runtime image is.
+	$(DOTNET) publish -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -nologo -v:quiet agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
 	$(DOTNET) build -c Release operator/MetaEvolve.Operator.Host/MetaEvolve.Operator.Host.csproj
 	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Runtime/MetaEvolve.Bench.Runtime.csproj
 	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Runtime/bin/Release/net10.0/MetaEvolve.Bench.Runtime.dll $(BENCH_ARGS)
@@ -100,7 +102,8 @@ bench-gateway: ## system.echo through the gateway (one POST ?wait per task) vs s
 
 .PHONY: bench-operator
 bench-operator: ## Operator cold start over 1,000 pools + agents vs bare clients, its requests, idle writes, peak memory; scale-from-zero activation.
-	$(DOTNET) build agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
+	# The worker that activation starts is compiled ahead of time (ReadyToRun) as the agent-runtime image is.
+	$(DOTNET) publish -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -nologo -v:quiet agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
 	$(DOTNET) build -c Release operator/MetaEvolve.Operator.Host/MetaEvolve.Operator.Host.csproj
 	$(DOTNET) build -c Release bench/MetaEvolve.Bench.Operator/MetaEvolve.Bench.Operator.csproj
 	eval "$$(hack/services.sh up)" && $(DOTNET) bench/MetaEvolve.Bench.Operator/bin/Release/net10.0/MetaEvolve.Bench.Operator.dll $(BENCH_ARGS)

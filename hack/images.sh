@@ -101,7 +101,8 @@ for entry in "${components[@]}"; do
   archive="$out/$component.tar"
   log "$component: dotnet publish -t:PublishContainer → ${archive#"$repo_dir"/}"
   rm -f "$archive"
-  dotnet publish "$project" -c Release -r linux-x64 --self-contained -t:PublishContainer \
+  # ReadyToRun: code compiled ahead of time, so a worker waking a pool from zero spends less of its start in the JIT.
+  dotnet publish "$project" -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -t:PublishContainer \
     -p:ContainerBaseImage="$registry/metaevolve/base:bookworm" \
     -p:ContainerRegistry=ghcr.io \
     -p:ContainerRepository="metaevolve/$component" \
@@ -125,7 +126,7 @@ for entry in "${extra_file_sets[@]}"; do
   IFS=: read -r component project folder <<<"$entry"
   archive="$out/$component.tar"
   log "$component: adding $project as /app/$folder"
-  dotnet publish "$project" -c Release -r linux-x64 --self-contained -o "$work/extra/$folder" -nologo -v:quiet >"$work/extra.log" 2>&1 \
+  dotnet publish "$project" -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o "$work/extra/$folder" -nologo -v:quiet >"$work/extra.log" 2>&1 \
     || { tail -30 "$work/extra.log" >&2; exit 1; }
   layout="$work/layout-$component"
   skopeo copy --quiet "oci-archive:$archive" "oci:$layout:$version"

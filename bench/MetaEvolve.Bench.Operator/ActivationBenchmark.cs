@@ -5,11 +5,12 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using MetaEvolve.Core;
+using MetaEvolve.Core.Packaging;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
-using MetaEvolve.DevCluster.Local;
 using MetaEvolve.DevCluster.Storage;
+using MetaEvolve.DevCluster.Workloads;
 using NATS.Client.JetStream;
 
 namespace MetaEvolve.Bench.Operator;
@@ -21,7 +22,7 @@ namespace MetaEvolve.Bench.Operator;
 /// replicas 0, no pods, no worker process left), one system.echo task is submitted as the gateway does (task row, then publish) and timed
 /// until its result notice; then the pool goes back to zero and the next sample starts.
 /// </summary>
-internal sealed class ActivationBenchmark(string root, string operatorDll, ConnectionOptions services, BenchIsolation names, int samples, int workers)
+internal sealed class ActivationBenchmark(string root, string operatorDll, string workerDll, ConnectionOptions services, BenchIsolation names, int samples, int workers)
 {
     private const string Pool = "idle";
     private const string Agent = "echo";
@@ -34,7 +35,9 @@ internal sealed class ActivationBenchmark(string root, string operatorDll, Conne
     {
         var c = CultureInfo.InvariantCulture;
         var ns = names.ActivationNamespace;
-        await using var plane = await BenchControlPlane.StartAsync(root, LocalImages.Load(root), cancellationToken);
+        // The runner starts the given worker for the pool's image (not the Debug build dev up runs).
+        ImageCommand[] images = [new(ContainerImages.Reference(ContainerImages.AgentRuntime, "*"), ["dotnet", workerDll], Path.GetDirectoryName(workerDll))];
+        await using var plane = await BenchControlPlane.StartAsync(root, images, cancellationToken);
         await plane.CreateNamespaceAsync(ns, cancellationToken);
         var connections = services with { NatsRoot = names.ActivationNats.Root };
         using var @operator = OperatorProcess.Start(operatorDll, plane.WriteKubeconfig(OperatorProcess.User), connections,

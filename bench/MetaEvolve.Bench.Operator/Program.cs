@@ -23,6 +23,9 @@ var statusInterval = BenchArguments.Text("--status-interval", "");
 var samples = BenchArguments.Int("--activation-samples", 10);
 var root = RepositoryRoot.Path;
 var operatorDll = BenchArguments.Text("--operator", Path.Combine(root, "operator", "MetaEvolve.Operator.Host", "bin", "Release", "net10.0", "MetaEvolve.Operator.Host.dll"));
+// The worker the runner starts for activation, as the agent-runtime image ships it: a Release build with ReadyToRun code
+// (make bench-operator publishes it).
+var workerDll = BenchArguments.Text("--worker", Path.Combine(root, "agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "linux-x64", "publish", "MetaEvolve.AgentRuntime.dll"));
 var connections = ConnectionOptions.FromEnvironment();
 var names = BenchIsolation.Create();
 var store = new StoreOptions { Schema = names.Schema };
@@ -49,7 +52,7 @@ try
 
     try
     {
-        var activations = await new ActivationBenchmark(root, operatorDll, connections, names, samples, workers).RunAsync(stop.Token);
+        var activations = await new ActivationBenchmark(root, operatorDll, workerDll, connections, names, samples, workers).RunAsync(stop.Token);
         activations.Sort();
         Console.WriteLine(string.Format(c, "operator.activation.p50: {0:F0} ms", Percentile.Of(activations, 0.50)));
         Console.WriteLine(string.Format(c, "operator.activation.p90: {0:F0} ms", Percentile.Of(activations, 0.90)));

@@ -39,7 +39,8 @@ var evolutionRounds = BenchArguments.Int("--evolution-rounds", 20);
 // "evolution" runs only the self-evolution figures (no task pipeline, start-up or reload); anything else runs all.
 var only = BenchArguments.Text("--only", "");
 var operatorDll = BenchArguments.Text("--operator", RepositoryRoot.Combine("operator", "MetaEvolve.Operator.Host", "bin", "Release", "net10.0", "MetaEvolve.Operator.Host.dll"));
-var workerDll = BenchArguments.Text("--worker", RepositoryRoot.Combine("agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "MetaEvolve.AgentRuntime.dll"));
+// The worker as the image ships it: published with ReadyToRun code (make bench-runtime publishes it).
+var workerDll = BenchArguments.Text("--worker", RepositoryRoot.Combine("agent-runtime", "MetaEvolve.AgentRuntime", "bin", "Release", "net10.0", "linux-x64", "publish", "MetaEvolve.AgentRuntime.dll"));
 // Other work on a shared machine comes in bursts: alternate the two sides over rounds and keep each side's best.
 var rounds = BenchArguments.Int("--rounds", 1);
 // Start-ups measured per side (alternating; the median is printed).
