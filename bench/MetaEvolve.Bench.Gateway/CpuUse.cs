@@ -28,6 +28,26 @@ internal sealed class CpuUse
         _startTimestamp = Stopwatch.GetTimestamp();
     }
 
+    /// <summary>
+    /// Waits until the measured processes have used less than <paramref name="cores"/> together over a second (at most
+    /// <paramref name="limit"/>): after a warm-up the runtime keeps compiling hot methods in the background for
+    /// seconds, which would take cores from the next phase. Returns how long it waited.
+    /// </summary>
+    public async Task<TimeSpan> SettleAsync(double cores, TimeSpan limit)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < limit)
+        {
+            var before = _processes.Where(p => p.Key != "clients").Sum(p => p.Value.Sum(ProcessSeconds));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            if (_processes.Where(p => p.Key != "clients").Sum(p => p.Value.Sum(ProcessSeconds)) - before < cores)
+            {
+                break;
+            }
+        }
+        return Stopwatch.GetElapsedTime(started);
+    }
+
     /// <summary>"gateways 0.71, worker 0.52, clients 0.20, all 1.93 of 2 cores": cores used on average since <see cref="Start"/>.</summary>
     public string Describe()
     {

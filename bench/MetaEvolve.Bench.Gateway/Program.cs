@@ -81,17 +81,24 @@ try
     await new ClosedLoop(warmup, concurrency).RunAsync(ThroughTwoGatewaysAsync);
     await new ClosedLoop(warmup, concurrency).RunAsync(StraightToJetStreamAsync);
 
+    var cpu = new CpuUse(new Dictionary<string, int[]> { ["gateways"] = gateways.Select(g => g.Id).ToArray(), ["worker"] = [worker.Id] });
+    // Each phase starts once the processes are quiet: on the two-core build machine the gateways went on using a core
+    // for about 3 s after the warm-up (the JIT's background tier-1 compiles), a share taken from the next phase.
+    var settled = await cpu.SettleAsync(0.1, TimeSpan.FromSeconds(30));
+    Console.Error.WriteLine($"settled after the warm-up in {settled.TotalSeconds:F1} s");
     Console.Error.WriteLine($"latency: {latencyTasks} tasks each, {latencyConcurrency} clients");
     var oursLatency = await new ClosedLoop(latencyTasks, latencyConcurrency).RunAsync(ThroughGatewayAsync);
     var baseLatency = await new ClosedLoop(latencyTasks, latencyConcurrency).RunAsync(StraightToJetStreamAsync);
     Console.Error.WriteLine($"throughput: {tasks} tasks each, {concurrency} clients");
-    var cpu = new CpuUse(new Dictionary<string, int[]> { ["gateways"] = gateways.Select(g => g.Id).ToArray(), ["worker"] = [worker.Id] });
+    await cpu.SettleAsync(0.1, TimeSpan.FromSeconds(30));
     cpu.Start();
     var oursThroughput = await new ClosedLoop(tasks, concurrency).RunAsync(ThroughGatewayAsync);
     var oursCpu = cpu.Describe();
+    await cpu.SettleAsync(0.1, TimeSpan.FromSeconds(30));
     cpu.Start();
     var baseThroughput = await new ClosedLoop(tasks, concurrency).RunAsync(StraightToJetStreamAsync);
     var baseCpu = cpu.Describe();
+    await cpu.SettleAsync(0.1, TimeSpan.FromSeconds(30));
     cpu.Start();
     var twoReplicas = await new ClosedLoop(tasks, concurrency).RunAsync(ThroughTwoGatewaysAsync);
     var twoCpu = cpu.Describe();
