@@ -4,8 +4,9 @@ namespace MetaEvolve.AgentRuntime.Agents;
 
 /// <summary>
 /// The worker's Redis (thread memory, budget counters), connected in the background from the moment the worker's
-/// services are built. A synchronous connect held the first task of a worker waking from zero for about 200 ms of its
-/// start — most tasks need no Redis at all — and an outage fails the tasks that need Redis, not the worker's start.
+/// services are built. A synchronous connect ran while the task consumer's services were built (about 200 ms of a
+/// start in a trace) and, with Redis slow to answer, held the start up to the connect timeout, though most tasks need
+/// no Redis at all. An outage fails the tasks that need Redis, not the worker's start.
 /// </summary>
 public sealed class RedisConnection : IAsyncDisposable
 {
