@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Threading.Channels;
 using MetaEvolve.AgentRuntime.Operability;
 using MetaEvolve.Core;
@@ -166,8 +165,7 @@ internal sealed class CompletionStage(
     {
         try
         {
-            var body = JsonSerializer.SerializeToUtf8Bytes(new TaskResultNotice(completion.Id, completion.Status, completion.Error), TaskJsonContext.Default.TaskResultNotice);
-            await nats.PublishAsync(names.Result(completion.Id), body, cancellationToken: lifetime.Stopped);
+            await new TaskResultNotice(completion.Id, completion.Status, completion.Error).PublishAsync(nats, names, lifetime.Stopped);
         }
         catch (Exception ex) when (ex is NatsException or ObjectDisposedException or OperationCanceledException)
         {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using NATS.Client.Core;
 
 namespace MetaEvolve.Core.Tasks;
@@ -61,8 +60,7 @@ public sealed class TaskControl(TaskRepository repository, TaskPublisher publish
         var outcome = await store.DecideAsync(taskId, approve, reason, decidedBy, cancellationToken);
         if (outcome is { Kind: ApprovalOutcomeKind.Expired, Task: { } expired })
         {
-            await nats.PublishAsync(names.Result(taskId), JsonSerializer.SerializeToUtf8Bytes(
-                new TaskResultNotice(taskId, expired.Status, expired.Error), TaskJsonContext.Default.TaskResultNotice), cancellationToken: CancellationToken.None);
+            await new TaskResultNotice(taskId, expired.Status, expired.Error).PublishAsync(nats, names, CancellationToken.None);
         }
 
         if (outcome is not { Kind: ApprovalOutcomeKind.Resumed, Task: { } resumed })

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Operator.Hosting;
@@ -45,8 +44,7 @@ public sealed class ApprovalTimeoutSweep(
             foreach (var id in await approvals.FailOverdueAsync(cancellationToken: cancellationToken))
             {
                 logger.LogInformation("Task {TaskId} failed: its approval timed out", id);
-                var notice = new TaskResultNotice(id, TaskStates.Failed, "approval timed out");
-                await nats.PublishAsync(names.Result(id), JsonSerializer.SerializeToUtf8Bytes(notice, TaskJsonContext.Default.TaskResultNotice), cancellationToken: cancellationToken);
+                await new TaskResultNotice(id, TaskStates.Failed, "approval timed out").PublishAsync(nats, names, cancellationToken);
             }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
