@@ -59,9 +59,6 @@ public sealed record WorkerOptions
     /// worker creates when <see cref="CreateConsumer"/> is on.</summary>
     public int MaxReplicas { get; init; } = AgentPoolDefaults.MaxReplicas;
 
-    /// <summary>Durable consumer of the pool (<see cref="NatsNames.PoolConsumer"/>).</summary>
-    public string ConsumerName => NatsNames.PoolConsumer(Namespace, Pool);
-
     /// <summary>The consumer this worker creates when it is missing, as the operator would for its pool.</summary>
     public PoolConsumerSettings ConsumerSettings => new(Namespace, Pool, AckWait, MaxDeliver, MaxReplicas, Concurrency);
 

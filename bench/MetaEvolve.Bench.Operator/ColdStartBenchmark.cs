@@ -107,7 +107,7 @@ internal sealed class ColdStartBenchmark(string root, string operatorDll, Connec
 
         using var client = plane.Client("bench-baseline");
         var baselineConnections = connections with { NatsRoot = names.BaselineNats.Root };
-        var baseline = await new BareClientBaseline(client, js, baselineConnections, new PoolRuntimeOptions(Image, names.Schema, names.BaselineNats.TaskStream), workers)
+        var baseline = await new BareClientBaseline(client, js, baselineConnections, new PoolRuntimeOptions(Image, names.Schema, names.BaselineNats), workers)
             .RunAsync(ns, names.BaselineNamespace, cancellationToken);
         var leases = idleRequests.Writes.LeaseRenewals;
         return new ColdStartResult(coldStart, baseline, requests.Count, idleRequests.Writes.ExceptLeases.Count, leases.Count, busyStatusWritesPerMinute, peak);

@@ -28,7 +28,7 @@ public sealed record NatsWorkerPermissions(IReadOnlyList<string> Publish, IReadO
         var publish = new List<string>();
         foreach (var pool in pools.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            var consumer = NatsNames.PoolConsumer(ns, pool);
+            var consumer = names.PoolConsumer(ns, pool);
             // Binding to the pool's consumer (the operator creates it; workers run with CreateConsumer off).
             publish.Add($"$JS.API.CONSUMER.INFO.{stream}.{consumer}");
             // Pulling its tasks.

@@ -78,7 +78,7 @@ public sealed class NatsNamespacePermissionsTests : IAsyncLifetime
         await using var teamA = new NatsConnection(new NatsOpts { Url = NatsServerProcess.Url(_port, "team-a", WorkerPassword), Name = "team-a" });
         await teamA.ConnectAsync();
         var otherTasks = $"{_env.Names.TaskPrefix}.{OtherNamespace}.{PipelineEnvironment.Pool}.agent";
-        var otherNext = $"$JS.API.CONSUMER.MSG.NEXT.{_env.Stream}.{NatsNames.PoolConsumer(OtherNamespace, PipelineEnvironment.Pool)}";
+        var otherNext = $"$JS.API.CONSUMER.MSG.NEXT.{_env.Stream}.{_env.Names.PoolConsumer(OtherNamespace, PipelineEnvironment.Pool)}";
 
         // Publishing a task into another namespace, pulling its consumer, listening to its subjects or to every inbox.
         await teamA.PublishAsync(otherTasks, "forged task", cancellationToken: Cancellation);

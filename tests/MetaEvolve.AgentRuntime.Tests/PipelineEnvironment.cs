@@ -44,7 +44,7 @@ public sealed class PipelineEnvironment : IAsyncLifetime
     public string Schema { get; }
     public string Namespace { get; }
     public string Stream => Names.TaskStream;
-    public string Consumer => NatsNames.PoolConsumer(Namespace, Pool);
+    public string Consumer => Names.PoolConsumer(Namespace, Pool);
     public NpgsqlDataSource DataSource { get; private set; } = null!;
     public NatsConnection Nats { get; private set; } = null!;
     public NatsJSContext JetStream { get; private set; } = null!;

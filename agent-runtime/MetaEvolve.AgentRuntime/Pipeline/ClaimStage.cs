@@ -78,7 +78,7 @@ internal sealed class ClaimStage(
         var dispatched = 0;
         try
         {
-            var claims = await retry.RunAsync(ct => repository.ClaimAsync(deliveries, ct), "claiming tasks", lifetime.Stopped);
+            var claims = await retry.RunAsync(ct => repository.ClaimAsync(deliveries, names.Region, ct), "claiming tasks", lifetime.Stopped);
             foreach (var task in valid)
             {
                 metrics.ClaimTook(Stopwatch.GetElapsedTime(task.ReceivedAt).TotalSeconds);

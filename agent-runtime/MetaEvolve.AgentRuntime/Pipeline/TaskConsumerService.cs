@@ -29,6 +29,8 @@ internal sealed class TaskConsumerService(
 
     private Task _stages = Task.CompletedTask;
 
+    private string ConsumerName => topology.Names.PoolConsumer(options.Namespace, options.Pool);
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // The stages outlive the pull loop: they drain in-flight work after stop begins.
@@ -60,7 +62,7 @@ internal sealed class TaskConsumerService(
                 }
                 readiness.ConsumerBound(true);
                 logger.LogInformation("Consuming {Stream}/{Consumer} for {Namespace}/{Pool} with concurrency {Concurrency}",
-                    topology.Stream, options.ConsumerName, options.Namespace, options.Pool, options.Concurrency);
+                    topology.Stream, ConsumerName, options.Namespace, options.Pool, options.Concurrency);
                 delay = TimeSpan.FromMilliseconds(200);
                 while (!pull.IsCancellationRequested)
                 {
@@ -74,7 +76,7 @@ internal sealed class TaskConsumerService(
             catch (Exception ex)
             {
                 readiness.ConsumerBound(false);
-                logger.LogWarning(ex, "Consumer {Stream}/{Consumer} failed; rebinding in {Delay}", topology.Stream, options.ConsumerName, delay);
+                logger.LogWarning(ex, "Consumer {Stream}/{Consumer} failed; rebinding in {Delay}", topology.Stream, ConsumerName, delay);
                 try
                 {
                     await Task.Delay(delay, pull.Token);
@@ -158,7 +160,7 @@ internal sealed class TaskConsumerService(
         var filter = topology.Names.PoolFilter(options.Namespace, options.Pool);
         if (consumer.Info.Config.FilterSubject != filter)
         {
-            throw PoolConsumerNameConflictException.For(topology.Stream, options.ConsumerName, consumer.Info.Config.FilterSubject ?? "every subject", options.ConsumerSettings);
+            throw PoolConsumerNameConflictException.For(topology.Stream, ConsumerName, consumer.Info.Config.FilterSubject ?? "every subject", options.ConsumerSettings);
         }
 
         return consumer;
@@ -169,11 +171,11 @@ internal sealed class TaskConsumerService(
         if (!options.CreateConsumer)
         {
             // The operator owns the consumer's settings; use it as it is.
-            return await js.GetConsumerAsync(topology.Stream, options.ConsumerName, cancellationToken);
+            return await js.GetConsumerAsync(topology.Stream, ConsumerName, cancellationToken);
         }
         try
         {
-            return await js.GetConsumerAsync(topology.Stream, options.ConsumerName, cancellationToken);
+            return await js.GetConsumerAsync(topology.Stream, ConsumerName, cancellationToken);
         }
         catch (NatsJSApiException ex) when (ex.Error.Code == 404)
         {
@@ -185,7 +187,7 @@ internal sealed class TaskConsumerService(
     {
         // A fresh local setup may lack the stream too; the shared topology creates both as the operator would.
         await topology.EnsureConsumerAsync(options.ConsumerSettings, cancellationToken);
-        return await js.GetConsumerAsync(topology.Stream, options.ConsumerName, cancellationToken);
+        return await js.GetConsumerAsync(topology.Stream, ConsumerName, cancellationToken);
     }
 
     private async Task NakQuietlyAsync(INatsJSMsg<byte[]> message)

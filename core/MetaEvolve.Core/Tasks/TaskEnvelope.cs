@@ -35,6 +35,17 @@ public sealed record TaskEnvelope
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int Resume { get; init; }
 
+    /// <summary>
+    /// The region the task was submitted in, when regions federate: a worker in another region sends the result there
+    /// (<see cref="Regions.TaskHomecoming"/>). Null for an installation that stands alone.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Origin { get; init; }
+
+    /// <summary>The region chosen to run the task (the origin, or a peer it spilled to); null when regions are not in use.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Region { get; init; }
+
     /// <summary>The name of the gateway API key that submitted the task (its owner); null for tasks from elsewhere.</summary>
     public string? SubmittedBy { get; init; }
 

@@ -45,7 +45,7 @@ public sealed class TaskQueueTopology(INatsJSContext js, NatsNames names, TaskSt
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(pool);
-        var name = NatsNames.PoolConsumer(pool.Namespace, pool.Pool);
+        var name = names.PoolConsumer(pool.Namespace, pool.Pool);
         return new ConsumerConfig(name)
         {
             DurableName = name,
@@ -131,7 +131,7 @@ public sealed class TaskQueueTopology(INatsJSContext js, NatsNames names, TaskSt
     {
         try
         {
-            await js.GetConsumerAsync(names.TaskStream, NatsNames.PoolConsumer(ns, pool), cancellationToken);
+            await js.GetConsumerAsync(names.TaskStream, names.PoolConsumer(ns, pool), cancellationToken);
             return true;
         }
         catch (NatsJSApiException exception) when (exception.Error.ErrCode == ConsumerNotFound)
@@ -162,7 +162,7 @@ public sealed class TaskQueueTopology(INatsJSContext js, NatsNames names, TaskSt
     /// <summary>Deletes a pool's consumer; a missing one (or stream) is already gone.</summary>
     public async Task DeleteConsumerAsync(string ns, string pool, CancellationToken cancellationToken = default)
     {
-        var name = NatsNames.PoolConsumer(ns, pool);
+        var name = names.PoolConsumer(ns, pool);
         try
         {
             // A consumer of that name that serves another pool is that pool's (see PoolConsumerNameConflictException).

@@ -39,6 +39,12 @@ public sealed record TaskRecord
     /// <summary>How often the task was resumed after an approval decision.</summary>
     public int Resumes { get; init; }
 
+    /// <summary>The region the task was submitted in; null when regions are not in use.</summary>
+    public string? SubmittedRegion { get; init; }
+
+    /// <summary>The region that runs (or ran) the task: the origin's own, or the peer it was sent to.</summary>
+    public string? Region { get; init; }
+
     /// <summary>The message that runs this task again (a re-queue, a relayed outbox entry).</summary>
     public TaskEnvelope ToEnvelope() => new()
     {
@@ -53,5 +59,7 @@ public sealed record TaskRecord
         SubmittedBy = SubmittedBy,
         TraceParent = TraceParent,
         Resume = Resumes,
+        Origin = SubmittedRegion,
+        Region = Region,
     };
 }

@@ -30,7 +30,7 @@ public sealed class TaskRepository
     private readonly TimeSpan _relayAfter;
 
     /// <summary>The columns <see cref="ReadRecord"/> reads, in its order (from its offset).</summary>
-    internal const string RecordColumns = "id, created_at, namespace, agent, pool, thread_id, status, input::text, output::text, error, attempts, dead_lettered, cancel_requested, idempotency_key, trace_parent, deadline, prompt_tokens, completion_tokens, queued_at, started_at, finished_at, submitted_by, approval::text, approval_deadline, resumes";
+    internal const string RecordColumns = "id, created_at, namespace, agent, pool, thread_id, status, input::text, output::text, error, attempts, dead_lettered, cancel_requested, idempotency_key, trace_parent, deadline, prompt_tokens, completion_tokens, queued_at, started_at, finished_at, submitted_by, approval::text, approval_deadline, resumes, submitted_region, region";
 
     /// <param name="relayAfter">
     /// How long a new outbox entry is left to its submitter before relays publish it (default
@@ -51,16 +51,18 @@ public sealed class TaskRepository
         // A message of an earlier resume (a parked task's message redelivered after a decision) does not claim either.
         _claimSql = $"""
             WITH req AS (
-                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[], $10::bigint[], $11::int[])
-                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline, sequence, resume)
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[], $10::bigint[], $11::int[], $13::text[])
+                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline, sequence, resume, origin)
             ), up AS (
                 INSERT INTO {s}.tasks AS t (id, created_at, namespace, pool, agent, thread_id, status, input,
-                                            idempotency_key, trace_parent, deadline, attempts, started_at, claimed_by_sequence, resumes)
+                                            idempotency_key, trace_parent, deadline, attempts, started_at, claimed_by_sequence, resumes,
+                                            submitted_region, region)
                 SELECT id, {s}.uuid_v7_time(id), namespace, pool, agent, thread_id, 'running', input,
-                       idempotency_key, trace_parent, deadline, 1, now(), sequence, resume
+                       idempotency_key, trace_parent, deadline, 1, now(), sequence, resume, origin, $12
                 FROM req
                 ON CONFLICT (id, created_at) DO UPDATE
-                    SET status = 'running', attempts = t.attempts + 1, started_at = now(), claimed_by_sequence = excluded.claimed_by_sequence
+                    SET status = 'running', attempts = t.attempts + 1, started_at = now(), claimed_by_sequence = excluded.claimed_by_sequence,
+                        region = excluded.region
                     WHERE NOT t.cancel_requested AND t.resumes = excluded.resumes
                       AND (t.status = 'queued'
                            OR (t.status = 'running' AND (t.claimed_by_sequence IS NULL OR t.claimed_by_sequence = excluded.claimed_by_sequence)))
@@ -134,10 +136,12 @@ public sealed class TaskRepository
         // Arrays, so one statement writes one submission or a group of them (the gateway's group commit).
         _insertQueuedSql = $"""
             WITH task AS (
-                INSERT INTO {s}.tasks (id, created_at, namespace, pool, agent, thread_id, status, input, idempotency_key, trace_parent, deadline, submitted_by)
-                SELECT id, {s}.uuid_v7_time(id), namespace, pool, agent, thread_id, 'queued', input, idempotency_key, trace_parent, deadline, submitted_by
-                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[], $11::text[])
-                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline, submitted_by)
+                INSERT INTO {s}.tasks (id, created_at, namespace, pool, agent, thread_id, status, input, idempotency_key, trace_parent, deadline, submitted_by,
+                                       submitted_region, region)
+                SELECT id, {s}.uuid_v7_time(id), namespace, pool, agent, thread_id, 'queued', input, idempotency_key, trace_parent, deadline, submitted_by,
+                       origin, region
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[], $11::text[], $12::text[], $13::text[])
+                    AS r(id, namespace, pool, agent, thread_id, input, idempotency_key, trace_parent, deadline, submitted_by, origin, region)
                 ON CONFLICT (id, created_at) DO NOTHING
                 RETURNING id
             )
@@ -270,6 +274,8 @@ public sealed class TaskRepository
         AddEnvelopeColumns(parameters, envelopes);
         parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = _relayAfter });
         parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. envelopes.Select(e => e.SubmittedBy)] });
+        parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. envelopes.Select(e => e.Origin)] });
+        parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. envelopes.Select(e => e.Region)] });
     }
 
     // The task columns an envelope carries, as the nine arrays the insert and the claim unnest (in that order).
@@ -377,8 +383,11 @@ public sealed class TaskRepository
         return result;
     }
 
-    /// <summary>Marks the delivered tasks running (inserting rows for tasks published without one) in one round trip.</summary>
-    public async Task<TaskClaim[]> ClaimAsync(IReadOnlyList<TaskDelivery> deliveries, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Marks the delivered tasks running (inserting rows for tasks published without one, such as those another region
+    /// sent) in one round trip, recording <paramref name="region"/> as where they run.
+    /// </summary>
+    public async Task<TaskClaim[]> ClaimAsync(IReadOnlyList<TaskDelivery> deliveries, string? region = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deliveries);
         var n = deliveries.Count;
@@ -393,6 +402,8 @@ public sealed class TaskRepository
         var ids = AddEnvelopeColumns(command.Parameters, envelopes);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. envelopes.Select(e => e.Resume)] });
+        command.Parameters.Add(Nullable(region));
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. envelopes.Select(e => e.Origin)] });
         var claims = new TaskClaim[n];
         var index = new Dictionary<Guid, int>(n);
         for (var i = 0; i < n; i++)
@@ -562,5 +573,7 @@ public sealed class TaskRepository
         ApprovalJson = r.IsDBNull(offset + 22) ? null : r.GetString(offset + 22),
         ApprovalDeadline = r.IsDBNull(offset + 23) ? null : r.GetFieldValue<DateTimeOffset>(offset + 23),
         Resumes = r.GetInt32(offset + 24),
+        SubmittedRegion = r.IsDBNull(offset + 25) ? null : r.GetString(offset + 25),
+        Region = r.IsDBNull(offset + 26) ? null : r.GetString(offset + 26),
     };
 }

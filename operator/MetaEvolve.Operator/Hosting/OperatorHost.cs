@@ -109,7 +109,7 @@ public static class OperatorHost
         builder.Services.AddSingleton<QueueLagReader>();
         builder.Services.AddSingleton<ExternalMetricsServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExternalMetricsServer>());
-        builder.Services.AddSingleton(new PoolRuntimeOptions(options.DefaultImage, options.StoreSchema, settings.Connections.Names.TaskStream,
+        builder.Services.AddSingleton(new PoolRuntimeOptions(options.DefaultImage, options.StoreSchema, settings.Connections.Names,
             options.NatsMonitoringEndpoint ?? $"{new Uri(settings.Connections.NatsUrl).Host}:8222"));
 
         builder.Services.AddSingleton<CSharpSkillCompiler>();

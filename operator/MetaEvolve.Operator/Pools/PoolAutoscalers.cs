@@ -35,7 +35,7 @@ public sealed class PoolAutoscalers(IKubernetes client, ClusterState state, Pool
 
         if (mode == AutoscalingMode.Keda)
         {
-            var desired = PoolScaledObjectBuilder.Build(pool, settings.Stream, settings.NatsMonitoringEndpoint);
+            var desired = PoolScaledObjectBuilder.Build(pool, settings.Names, settings.NatsMonitoringEndpoint);
             try
             {
                 return new AutoscalerObservation(null, await ApplyScaledObjectAsync(desired, cancellationToken), null);

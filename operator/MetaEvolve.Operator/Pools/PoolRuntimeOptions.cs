@@ -1,5 +1,7 @@
+using MetaEvolve.Core;
+
 namespace MetaEvolve.Operator.Pools;
 
 /// <summary>What the operator's configuration adds to every pool's children.</summary>
 /// <param name="NatsMonitoringEndpoint">host:port of the NATS monitoring endpoint, for KEDA's nats-jetstream scaler.</param>
-public sealed record PoolRuntimeOptions(string DefaultImage, string StoreSchema, string Stream, string NatsMonitoringEndpoint = "nats:8222");
+public sealed record PoolRuntimeOptions(string DefaultImage, string StoreSchema, NatsNames Names, string NatsMonitoringEndpoint = "nats:8222");

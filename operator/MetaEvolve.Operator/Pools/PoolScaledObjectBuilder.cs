@@ -12,7 +12,7 @@ namespace MetaEvolve.Operator.Pools;
 /// </summary>
 public static class PoolScaledObjectBuilder
 {
-    public static KedaScaledObject Build(V1Alpha1AgentPool pool, string stream, string natsMonitoringEndpoint)
+    public static KedaScaledObject Build(V1Alpha1AgentPool pool, NatsNames names, string natsMonitoringEndpoint)
     {
         ArgumentNullException.ThrowIfNull(pool);
         var ns = pool.Metadata.NamespaceProperty ?? "default";
@@ -38,8 +38,8 @@ public static class PoolScaledObjectBuilder
                         {
                             ["natsServerMonitoringEndpoint"] = natsMonitoringEndpoint,
                             ["account"] = "$G",
-                            ["stream"] = stream,
-                            ["consumer"] = NatsNames.PoolConsumer(ns, pool.Metadata.Name),
+                            ["stream"] = names.TaskStream,
+                            ["consumer"] = names.PoolConsumer(ns, pool.Metadata.Name),
                             ["lagThreshold"] = Text(PoolDefaults.TargetLagPerReplica(pool)),
                             ["activationLagThreshold"] = Text(PoolDefaults.ActivationLag(pool)),
                             ["useHttps"] = "false",

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using MetaEvolve.Core;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Pools;
 using MetaEvolve.Operator.Runtime;
@@ -203,7 +202,7 @@ public sealed class PoolQueueMonitor(
     }
 
     private string MissingConsumer(ObjectKey key) =>
-        $"pool {key} has no JetStream consumer {NatsNames.PoolConsumer(key.Namespace!, key.Name)} in stream {reader.Stream}";
+        $"pool {key} has no JetStream consumer {reader.Names.PoolConsumer(key.Namespace!, key.Name)} in stream {reader.Stream}";
 
     private void StopWaking(ObjectKey key)
     {

@@ -21,7 +21,7 @@ public sealed class QueueLagReader(INatsJSContext js, NatsNames names, TimeProvi
     /// <exception cref="QueueLagUnavailableException">The consumer or stream is missing, or NATS did not answer.</exception>
     public async Task<QueueLag> ReadAsync(string ns, string pool, CancellationToken cancellationToken)
     {
-        var name = NatsNames.PoolConsumer(ns, pool);
+        var name = names.PoolConsumer(ns, pool);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         try
@@ -55,7 +55,7 @@ public sealed class QueueLagReader(INatsJSContext js, NatsNames names, TimeProvi
         {
             await foreach (var consumer in js.ListConsumersAsync(names.TaskStream, timeout.Token))
             {
-                if (names.PoolOf(consumer.Info.Config.FilterSubject) is { } key && consumer.Info.Name == NatsNames.PoolConsumer(key.Namespace, key.Pool))
+                if (names.PoolOf(consumer.Info.Config.FilterSubject) is { } key && consumer.Info.Name == names.PoolConsumer(key.Namespace, key.Pool))
                 {
                     lags[key] = From(consumer.Info, started);
                 }

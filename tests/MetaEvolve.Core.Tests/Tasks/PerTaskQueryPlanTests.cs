@@ -54,7 +54,7 @@ public class PerTaskQueryPlanTests
         for (var done = 0; done < Tasks; done += Batch)
         {
             var envelopes = Enumerable.Range(0, Batch).Select(_ => Envelope(TaskIds.NewId())).ToList();
-            await repository.ClaimAsync([.. envelopes.Select((e, i) => new TaskDelivery(e, (ulong)(done + i + 1)))], Cancellation);
+            await repository.ClaimAsync([.. envelopes.Select((e, i) => new TaskDelivery(e, (ulong)(done + i + 1)))], cancellationToken: Cancellation);
             await repository.CompleteAsync([.. envelopes.Select(e => new TaskCompletion(e.Id, TaskStates.Succeeded, "{\"message\":\"hello\"}"))], Cancellation);
             loaded.AddRange(envelopes.Select(e => e.Id));
             if (statistics.Observe(envelopes.Select(e => e.Id), Cancellation) is { } analysis)
@@ -119,7 +119,7 @@ public class PerTaskQueryPlanTests
         string Fill(string value) => $"array_fill({value}, ARRAY[{n}])";
         var arguments = statement switch
         {
-            "claim" => $"{array}, {Fill("'default'::text")}, {Fill("'p'::text")}, {Fill("'a'::text")}, {Fill("NULL::text")}, {Fill("'{}'::jsonb")}, {Fill("NULL::text")}, {Fill("NULL::text")}, {Fill("NULL::timestamptz")}, {Fill("1::bigint")}, {Fill("0")}",
+            "claim" => $"{array}, {Fill("'default'::text")}, {Fill("'p'::text")}, {Fill("'a'::text")}, {Fill("NULL::text")}, {Fill("'{}'::jsonb")}, {Fill("NULL::text")}, {Fill("NULL::text")}, {Fill("NULL::timestamptz")}, {Fill("1::bigint")}, {Fill("0")}, NULL::text, {Fill("NULL::text")}",
             "complete" => $"{array}, {Fill("'succeeded'::text")}, {Fill("'{}'::jsonb")}, {Fill("NULL::text")}, {Fill("false")}, {Fill("0")}, {Fill("0")}, {Fill("0")}, {Fill("NULL::jsonb")}, {Fill("NULL::jsonb")}, {Fill("0")}",
             "cancel_requested" => array,
             "get" or "cancel" => one,

@@ -118,7 +118,7 @@ public class TaskOutboxTests
         var cancelled = Envelope();
         await tasks.EnqueueAsync(running, Cancellation);
         await tasks.EnqueueAsync(cancelled, Cancellation);
-        await tasks.ClaimAsync([new TaskDelivery(running, 1)], Cancellation);
+        await tasks.ClaimAsync([new TaskDelivery(running, 1)], cancellationToken: Cancellation);
         await tasks.RequestCancelAsync(cancelled.Id, Cancellation);
 
         Assert.Equal((2, 0), await f.Relay().RelayDueAsync(Cancellation));
@@ -164,7 +164,7 @@ public class TaskOutboxTests
         var envelope = Envelope();
         await tasks.EnqueueAsync(envelope, Cancellation);
         await f.Relay().RelayDueAsync(Cancellation);
-        await tasks.ClaimAsync([new TaskDelivery(envelope, 1)], Cancellation);
+        await tasks.ClaimAsync([new TaskDelivery(envelope, 1)], cancellationToken: Cancellation);
         await tasks.CompleteAsync([new TaskCompletion(envelope.Id, TaskStates.Failed, Error: "out of attempts", DeadLettered: true)], Cancellation);
         // The stream is gone when the retry publishes: the row is queued again all the same, with its outbox entry.
         await f.Js.DeleteStreamAsync(f.Names.TaskStream, Cancellation);

@@ -52,14 +52,14 @@ public class TaskPipelineStoreTests
         var tasks = new TaskRepository(schema.DataSource, schema.Name);
         var envelope = Envelope();
 
-        var claim = Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 1)], Cancellation));
+        var claim = Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 1)], cancellationToken: Cancellation));
         Assert.True(claim.Claimed);
         Assert.Equal(1, claim.Attempts);
         Assert.Single(await tasks.CompleteAsync([new TaskCompletion(envelope.Id, TaskStates.Succeeded, "{\"ok\":1}")], Cancellation));
 
         // A second result for the same task (a redelivery racing the first) changes nothing.
         Assert.Empty(await tasks.CompleteAsync([new TaskCompletion(envelope.Id, TaskStates.Failed, Error: "late")], Cancellation));
-        var again = Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 1)], Cancellation));
+        var again = Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 1)], cancellationToken: Cancellation));
         Assert.False(again.Claimed);
         Assert.Equal(TaskStates.Succeeded, again.Status);
 
@@ -75,15 +75,15 @@ public class TaskPipelineStoreTests
         await using var schema = await MigratedSchemaAsync();
         var tasks = new TaskRepository(schema.DataSource, schema.Name);
         var envelope = Envelope();
-        Assert.True(Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 7)], Cancellation)).Claimed);
+        Assert.True(Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 7)], cancellationToken: Cancellation)).Claimed);
 
         // A second copy of the task's message (published again after the duplicate window) must not run it twice.
-        var copy = Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 8)], Cancellation));
+        var copy = Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 8)], cancellationToken: Cancellation));
         Assert.False(copy.Claimed);
         Assert.Equal(TaskStates.Running, copy.Status);
 
         // The claiming message redelivered (its worker died) takes the task over.
-        var redelivery = Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 7)], Cancellation));
+        var redelivery = Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 7)], cancellationToken: Cancellation));
         Assert.True(redelivery.Claimed);
         Assert.Equal(2, redelivery.Attempts);
     }
@@ -94,9 +94,9 @@ public class TaskPipelineStoreTests
         await using var schema = await MigratedSchemaAsync();
         var tasks = new TaskRepository(schema.DataSource, schema.Name);
         var envelope = Envelope();
-        Assert.Equal(1, Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 1)], Cancellation)).Attempts);
+        Assert.Equal(1, Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 1)], cancellationToken: Cancellation)).Attempts);
         // The first worker stalls past the ack wait; the redelivery claims the task again.
-        Assert.Equal(2, Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 1)], Cancellation)).Attempts);
+        Assert.Equal(2, Assert.Single(await tasks.ClaimAsync([new TaskDelivery(envelope, 1)], cancellationToken: Cancellation)).Attempts);
 
         var stale = await tasks.CompleteAsync([new TaskCompletion(envelope.Id, TaskStates.Succeeded, "{\"by\":1}", Attempt: 1)], Cancellation);
         var current = await tasks.CompleteAsync([new TaskCompletion(envelope.Id, TaskStates.Succeeded, "{\"by\":2}", Attempt: 2)], Cancellation);

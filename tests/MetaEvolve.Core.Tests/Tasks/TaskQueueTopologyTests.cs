@@ -64,7 +64,7 @@ public class TaskQueueTopologyTests
         // Pool b-c in namespace a and pool c in namespace a-b: both pool-a-b-c.
         var first = new PoolConsumerSettings("a", "b-c", TimeSpan.FromSeconds(30), 5, 3, 4);
         var second = new PoolConsumerSettings("a-b", "c", TimeSpan.FromSeconds(30), 5, 3, 4);
-        Assert.Equal(NatsNames.PoolConsumer(first.Namespace, first.Pool), NatsNames.PoolConsumer(second.Namespace, second.Pool));
+        Assert.Equal(names.PoolConsumer(first.Namespace, first.Pool), names.PoolConsumer(second.Namespace, second.Pool));
         try
         {
             await topology.EnsureConsumerAsync(first, Ct);
@@ -74,7 +74,7 @@ public class TaskQueueTopologyTests
 
             Assert.Contains($"serves {names.PoolFilter("a", "b-c")}", error.Message, StringComparison.Ordinal);
             Assert.Contains("pool a-b/c cannot use it: rename the pool", error.Message, StringComparison.Ordinal);
-            var kept = await js.GetConsumerAsync(names.TaskStream, NatsNames.PoolConsumer("a", "b-c"), Ct);
+            var kept = await js.GetConsumerAsync(names.TaskStream, names.PoolConsumer("a", "b-c"), Ct);
             Assert.Equal(names.PoolFilter("a", "b-c"), kept.Info.Config.FilterSubject);
         }
         finally

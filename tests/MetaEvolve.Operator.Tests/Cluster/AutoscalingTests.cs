@@ -82,7 +82,7 @@ public class AutoscalingTests
         var scaledObject = await client.CustomObjects.GetNamespacedCustomObjectAsync<KedaScaledObject>(
             KedaScaledObject.Group, KedaScaledObject.Version, cluster.Namespace, KedaScaledObject.Plural, "scaled-workers", Ct);
         Assert.Equal((0, 5), (scaledObject.Spec.MinReplicaCount, scaledObject.Spec.MaxReplicaCount));
-        Assert.Equal(NatsNames.PoolConsumer(cluster.Namespace, "scaled"), scaledObject.Spec.Triggers.Single().Metadata["consumer"]);
+        Assert.Equal(cluster.Names.PoolConsumer(cluster.Namespace, "scaled"), scaledObject.Spec.Triggers.Single().Metadata["consumer"]);
         Assert.Equal(cluster.Stream, scaledObject.Spec.Triggers.Single().Metadata["stream"]);
         Assert.False(await HpaExistsAsync(client, cluster));
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.DevCluster.Autoscaling;
 using MetaEvolve.Testing;
@@ -81,7 +80,7 @@ public sealed class ExternalMetricsApiTests
         var instance = await cluster.StartOperatorAsync();
         cluster.RegisterExternalMetrics(instance.ExternalMetricsPort);
         await PoolConsumerAsync(cluster, "alpha", tasks: 1);
-        var consumer = NatsNames.PoolConsumer(cluster.Namespace, "ghost");
+        var consumer = cluster.Names.PoolConsumer(cluster.Namespace, "ghost");
 
         var kubectl = await cluster.Kubectl.RunAsync("get", "--raw", $"{ApiPath}/{Query(cluster, "metaevolve.io/pool=ghost")}");
         Assert.NotEqual(0, kubectl.ExitCode);

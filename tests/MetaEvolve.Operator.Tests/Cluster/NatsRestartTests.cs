@@ -1,4 +1,3 @@
-using MetaEvolve.Core;
 using MetaEvolve.Testing;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
@@ -42,7 +41,7 @@ public class NatsRestartTests
         await cluster.Kubectl.OkAsync("wait", "--for=condition=Ready", "--timeout=60s", "agentpool/during", "agentpool/before");
         Assert.True(await cluster.NatsAsync(async js =>
         {
-            await js.GetConsumerAsync(cluster.Stream, NatsNames.PoolConsumer(cluster.Namespace, "during"), TestContext.Current.CancellationToken);
+            await js.GetConsumerAsync(cluster.Stream, cluster.Names.PoolConsumer(cluster.Namespace, "during"), TestContext.Current.CancellationToken);
             return true;
         }));
     }

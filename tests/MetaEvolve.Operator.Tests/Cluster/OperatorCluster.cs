@@ -252,7 +252,7 @@ internal sealed class OperatorCluster : IAsyncDisposable
     {
         try
         {
-            await js.GetConsumerAsync(Stream, NatsNames.PoolConsumer(Namespace, pool), TestContext.Current.CancellationToken);
+            await js.GetConsumerAsync(Stream, Names.PoolConsumer(Namespace, pool), TestContext.Current.CancellationToken);
             return true;
         }
         catch (NatsJSApiException exception) when (exception.Error.Code == 404)

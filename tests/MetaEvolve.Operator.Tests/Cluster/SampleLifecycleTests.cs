@@ -1,5 +1,4 @@
 using k8s;
-using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Operator.Rbac;
@@ -31,7 +30,7 @@ public class SampleLifecycleTests
         Assert.Equal("8", container.Env.Single(e => e.Name == "Worker__Concurrency").Value);
         Assert.Equal("AgentPool", deployment.Metadata.OwnerReferences.Single().Kind);
         Assert.True(await cluster.ConsumerExistsAsync("general"));
-        var consumer = await cluster.NatsAsync(js => js.GetConsumerAsync(cluster.Stream, NatsNames.PoolConsumer(cluster.Namespace, "general"), Ct).AsTask());
+        var consumer = await cluster.NatsAsync(js => js.GetConsumerAsync(cluster.Stream, cluster.Names.PoolConsumer(cluster.Namespace, "general"), Ct).AsTask());
         Assert.Equal(5 * 8, consumer.Info.Config.MaxAckPending);
         Assert.Equal(cluster.Names.PoolFilter(cluster.Namespace, "general"), consumer.Info.Config.FilterSubject);
         Assert.Equal(2, await cluster.CountAsync("agents"));

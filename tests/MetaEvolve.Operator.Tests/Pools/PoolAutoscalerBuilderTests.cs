@@ -1,3 +1,4 @@
+using MetaEvolve.Core;
 using k8s.Models;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Pools;
@@ -63,7 +64,7 @@ public class PoolAutoscalerBuilderTests
     {
         var behavior = new V2HorizontalPodAutoscalerBehavior { ScaleUp = new V2HPAScalingRules { StabilizationWindowSeconds = 0 } };
 
-        var scaledObject = PoolScaledObjectBuilder.Build(Scaled(min: 0, max: 4, target: 8, behavior: behavior), "METAEVOLVE_TASKS", "nats.messaging.svc:8222");
+        var scaledObject = PoolScaledObjectBuilder.Build(Scaled(min: 0, max: 4, target: 8, behavior: behavior), NatsNames.Default, "nats.messaging.svc:8222");
 
         Assert.Equal("keda.sh/v1alpha1", scaledObject.ApiVersion);
         Assert.Equal("ScaledObject", scaledObject.Kind);
@@ -84,7 +85,7 @@ public class PoolAutoscalerBuilderTests
     [Fact]
     public void A_scaled_object_serializes_with_kedas_field_names()
     {
-        var json = k8s.KubernetesJson.Serialize(PoolScaledObjectBuilder.Build(Scaled(min: 0), "S", "n:8222"));
+        var json = k8s.KubernetesJson.Serialize(PoolScaledObjectBuilder.Build(Scaled(min: 0), NatsNames.Default, "n:8222"));
 
         Assert.Contains("\"scaleTargetRef\":", json, StringComparison.Ordinal);
         Assert.Contains("\"minReplicaCount\":0", json, StringComparison.Ordinal);

@@ -6,7 +6,7 @@ namespace MetaEvolve.Operator.Tests.Pools;
 
 internal static class PoolFixtures
 {
-    public static readonly PoolRuntimeOptions Settings = new("example/agent-runtime:1", "metaevolve", "METAEVOLVE_TASKS");
+    public static readonly PoolRuntimeOptions Settings = new("example/agent-runtime:1", "metaevolve", MetaEvolve.Core.NatsNames.Default);
 
     public static V1Alpha1AgentPool Pool(Action<V1Alpha1AgentPoolSpec>? configure = null)
     {
