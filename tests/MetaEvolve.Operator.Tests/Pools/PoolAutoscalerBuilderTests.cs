@@ -1,5 +1,5 @@
-using MetaEvolve.Core;
 using k8s.Models;
+using MetaEvolve.Core;
 using MetaEvolve.Crds;
 using MetaEvolve.Operator.Pools;
 using MetaEvolve.Operator.Scaling;
