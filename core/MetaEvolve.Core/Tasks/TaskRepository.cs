@@ -27,6 +27,8 @@ public sealed class TaskRepository
     private readonly string _listSql;
     private readonly string _countQueuedSql;
     private readonly string _failQueuedOfPoolSql;
+    private readonly string _routeSql;
+    private readonly string _homecomingSql;
     private readonly TimeSpan _relayAfter;
 
     /// <summary>The columns <see cref="ReadRecord"/> reads, in its order (from its offset).</summary>
@@ -174,6 +176,24 @@ public sealed class TaskRepository
             """;
 
         _countQueuedSql = $"SELECT count(*) FROM {s}.tasks WHERE namespace = $1 AND status = 'queued'";
+
+        _routeSql = $"""
+            UPDATE {s}.tasks t SET region = $2
+            FROM unnest($1::uuid[]) AS r(id)
+            WHERE t.id = r.id AND t.created_at = {s}.uuid_v7_time(r.id) AND t.status = 'queued'
+            """;
+
+        // A result from the region that ran the task, guarded like every result: the first one recorded stays.
+        _homecomingSql = $"""
+            UPDATE {s}.tasks t
+            SET status = u.status, output = u.output, error = u.error, dead_lettered = u.dead_lettered, attempts = u.attempts,
+                prompt_tokens = u.prompt_tokens, completion_tokens = u.completion_tokens, region = u.region,
+                started_at = coalesce(u.started_at, t.started_at), finished_at = coalesce(u.finished_at, now())
+            FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::boolean[], $6::int[], $7::int[], $8::int[], $9::text[], $10::timestamptz[], $11::timestamptz[])
+                AS u(id, status, output, error, dead_lettered, attempts, prompt_tokens, completion_tokens, region, started_at, finished_at)
+            WHERE t.id = u.id AND t.created_at = {s}.uuid_v7_time(u.id) AND t.status IN ('queued', 'running')
+            RETURNING t.id
+            """;
 
         _listSql = $"""
             SELECT {columns} FROM {s}.tasks
@@ -350,6 +370,52 @@ public sealed class TaskRepository
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pool });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Records that these queued tasks were sent to run in <paramref name="region"/> (a peer took them, or they came
+    /// back here); tasks that moved on are left alone. Returns how many rows changed.
+    /// </summary>
+    public async Task<int> RouteAsync(IReadOnlyCollection<Guid> ids, string region, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentException.ThrowIfNullOrEmpty(region);
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+        await using var command = _dataSource.CreateCommand(_routeSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. ids] });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = region });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Records results that came home from the regions that ran the tasks, in one round trip, and returns the ids whose
+    /// row changed; a task that already has a result (a second copy, a cancel here first) keeps it.
+    /// </summary>
+    public async Task<HashSet<Guid>> RecordHomecomingAsync(IReadOnlyList<Regions.TaskHomecoming> results, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        await using var command = _dataSource.CreateCommand(_homecomingSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. results.Select(r => r.Id)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. results.Select(r => r.Status)] });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. results.Select(r => r.OutputJson)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. results.Select(r => r.Error)] });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. results.Select(r => r.DeadLettered)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. results.Select(r => r.Attempts)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. results.Select(r => r.PromptTokens)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. results.Select(r => r.CompletionTokens)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. results.Select(r => r.Region)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. results.Select(r => r.StartedAt?.UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. results.Select(r => r.FinishedAt?.UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        var changed = new HashSet<Guid>(results.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            changed.Add(reader.GetGuid(0));
+        }
+        return changed;
     }
 
     /// <summary>How many tasks of a namespace are queued (an index holds only queued rows).</summary>
