@@ -21,6 +21,7 @@ public sealed class RegionLinkTests
     [Fact]
     public async Task A_task_sent_to_a_peer_is_stored_by_the_peers_stream_alone_and_a_resend_is_a_duplicate()
     {
+        await Services.RequireNatsAsync();
         await using var regions = await FederatedNats.StartAsync(TestPrefix.NewNatsRoot("spill"), "a", "b");
         await using var a = new NatsConnection(new NatsOpts { Url = regions.Url("a") });
         await using var b = new NatsConnection(new NatsOpts { Url = regions.Url("b") });
@@ -50,6 +51,7 @@ public sealed class RegionLinkTests
     [Fact]
     public async Task Results_come_home_through_sourcing_and_those_appended_while_the_link_is_down_arrive_when_it_returns()
     {
+        await Services.RequireNatsAsync();
         await using var regions = await FederatedNats.StartAsync(TestPrefix.NewNatsRoot("home"), "a", "b");
         await using var a = new NatsConnection(new NatsOpts { Url = regions.Url("a") });
         await using var b = new NatsConnection(new NatsOpts { Url = regions.Url("b") });
