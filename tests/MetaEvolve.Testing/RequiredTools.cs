@@ -18,6 +18,9 @@ public static class RequiredTools
     /// <summary>Lua 5.1, Argo CD's health-check interpreter.</summary>
     public static string Lua() => Require(OnPath("lua5.1") ?? "lua5.1", "lua5.1", "run `hack/tools.sh lua` (hack/test.sh does)");
 
+    /// <summary>nats-server (2.9 from apt), which hack/services.sh installs before it starts NATS.</summary>
+    public static string NatsServer() => Require(OnPath("nats-server") ?? "/usr/sbin/nats-server", "nats-server", "run `hack/services.sh up` (make test does)");
+
     /// <summary>kubectl 1.&lt;minor&gt; (kubectl.1.27 … kubectl.1.33), on PATH or where the google-cloud-cli package puts them.</summary>
     public static string Kubectl(int minor)
     {

@@ -16,7 +16,7 @@ public class StoreMigratorTests
 
         var applied = await schema.NewMigrator().MigrateAsync(Cancellation);
 
-        Assert.Equal(["V1__store.sql", "V1_1__task_pipeline.sql", "V1_2__task_outbox.sql", "V1_3__retention.sql", "V1_4__task_submitter.sql", "V1_5__namespace_roles.sql", "V1_6__skill_proposals.sql", "V1_7__tool_approval.sql", "V1_8__mcp_skills.sql"], applied);
+        Assert.Equal(["V1__store.sql", "V1_1__task_pipeline.sql", "V1_2__task_outbox.sql", "V1_3__retention.sql", "V1_4__task_submitter.sql", "V1_5__namespace_roles.sql", "V1_6__skill_proposals.sql", "V1_7__tool_approval.sql", "V1_8__mcp_skills.sql", "V1_9__regions.sql"], applied);
         foreach (var table in new[] { "agents", "skills", "skill_versions", "tasks", "tasks_default", "task_idempotency", "dead_lettered_tasks", "task_outbox", "thread_owners", "namespace_roles", "skill_proposals" })
         {
             Assert.True(
