@@ -27,16 +27,15 @@ internal sealed class TaskBed : IAsyncDisposable
     public const string Pool = "p";
     public const string Agent = "a";
 
-    private readonly ChaosServices _services;
     private readonly NpgsqlDataSource _store;
     private readonly string _keysFile;
     private readonly List<ChildProcess> _children = [];
     private readonly HttpClient _http;
 
-    private TaskBed(string name, ChaosServices services, ConnectionOptions connections, StoreOptions store, NpgsqlDataSource dataSource, string keysFile, string apiKey)
+    private TaskBed(string name, string bedNamespace, ConnectionOptions connections, StoreOptions store, NpgsqlDataSource dataSource, string keysFile, string apiKey)
     {
         Name = name;
-        _services = services;
+        Namespace = bedNamespace;
         Connections = connections;
         Store = store;
         _store = dataSource;
@@ -48,7 +47,7 @@ internal sealed class TaskBed : IAsyncDisposable
 
     public string Name { get; }
 
-    public string Namespace => $"chaos-{Name}";
+    public string Namespace { get; }
 
     public ConnectionOptions Connections { get; }
 
@@ -59,18 +58,32 @@ internal sealed class TaskBed : IAsyncDisposable
     public static string GatewayDll { get; set; } = RepositoryRoot.Combine("gateway", "MetaEvolve.Gateway", "bin", "Release", "net10.0", "MetaEvolve.Gateway.dll");
 
     /// <summary>A fresh schema, stream and agent; <paramref name="model"/> makes the agent a chat agent on it.</summary>
-    public static async Task<TaskBed> CreateAsync(string name, ChaosServices services, ScriptedModel? model)
+    public static Task<TaskBed> CreateAsync(string name, ChaosServices services, ScriptedModel? model)
     {
         var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var connections = services.Connections with { NatsRoot = $"chaos-{name.Replace('_', '-')}-{suffix}" };
+        return CreateAsync(name, model, connections, $"chaos-{name.Replace('_', '-')}", suffix);
+    }
+
+    /// <summary>
+    /// A bed that is one region of several: its own NATS server (<paramref name="natsUrl"/>, a JetStream domain named
+    /// <paramref name="region"/>) and store schema, the NATS root and namespace every region of the run shares (a task
+    /// spilled to a peer runs in the peer's pool of the same name).
+    /// </summary>
+    public static Task<TaskBed> CreateRegionAsync(string name, ChaosServices services, string natsUrl, string root, string region, IReadOnlyList<string> peers, string bedNamespace) =>
+        CreateAsync(name, model: null,
+            services.Connections with { NatsUrl = natsUrl, NatsRoot = root, Region = region, Peers = peers },
+            bedNamespace, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)));
+
+    private static async Task<TaskBed> CreateAsync(string name, ScriptedModel? model, ConnectionOptions connections, string bedNamespace, string suffix)
+    {
         var store = new StoreOptions { Schema = $"chaos_{name}_{suffix}" };
         var apiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var keysFile = Path.Combine(Path.GetTempPath(), $"metaevolve-chaos-keys-{suffix}.json");
-        var bedNamespace = $"chaos-{name.Replace('_', '-')}";
         await File.WriteAllTextAsync(keysFile, $$"""{"keys": [{"name": "chaos", "sha256": "{{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)))}}", "namespaces": ["{{bedNamespace}}"], "requestsPerSecond": 1000000, "burst": 1000000}]}""");
 
         var dataSource = StoreDataSource.Create(connections, store);
-        var bed = new TaskBed(name.Replace('_', '-'), services, connections, store, dataSource, keysFile, apiKey);
+        var bed = new TaskBed(name.Replace('_', '-'), bedNamespace, connections, store, dataSource, keysFile, apiKey);
         await new StoreMigrator(dataSource, store, NullLogger<StoreMigrator>.Instance).MigrateAsync(CancellationToken.None);
         var spec = model is null ? new JsonObject() : ChatAgentSpec(model);
         await new AgentRepository(dataSource).UpsertAsync(bed.Namespace, Agent, Pool, "chaos", spec.ToJsonString(), "[]", CancellationToken.None);
@@ -184,13 +197,14 @@ internal sealed class TaskBed : IAsyncDisposable
     {
         var rows = new List<TaskRow>(ids.Count);
         await using var command = _store.CreateCommand(
-            $"SELECT id, status, attempts, queued_at, finished_at, error FROM {Store.Schema}.tasks WHERE id = ANY($1)");
+            $"SELECT id, status, attempts, queued_at, finished_at, error, region FROM {Store.Schema}.tasks WHERE id = ANY($1)");
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. ids] });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(new TaskRow(reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
         return rows;
     }
@@ -246,5 +260,5 @@ internal sealed class TaskBed : IAsyncDisposable
     };
 }
 
-/// <summary>A task as the store recorded it.</summary>
-internal sealed record TaskRow(Guid Id, string Status, int Attempts, DateTimeOffset QueuedAt, DateTimeOffset? FinishedAt, string? Error);
+/// <summary>A task as the store recorded it; <see cref="Region"/> is where it ran (null without regions).</summary>
+internal sealed record TaskRow(Guid Id, string Status, int Attempts, DateTimeOffset QueuedAt, DateTimeOffset? FinishedAt, string? Error, string? Region);

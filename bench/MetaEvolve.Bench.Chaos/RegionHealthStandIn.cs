@@ -1,0 +1,72 @@
+using System.Text.Json;
+using MetaEvolve.Core.Regions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace MetaEvolve.Bench.Chaos;
+
+/// <summary>
+/// Stands in for a region's operator where the chaos run has no Kubernetes: every second it announces the region's one
+/// pool on <c>&lt;root&gt;.regions.&lt;region&gt;.health</c> as the operator's health publisher does — ready workers (the
+/// bed's worker processes that are alive and answered their readiness probe), lag (the pool consumer's pending plus
+/// ack-pending), and how long the pool has had work and no ready worker — on that region's own NATS server, so a peer
+/// hears it only while the leafnode link is up. What the operator adds (reading the Deployment's ready replicas) is
+/// exercised by its own tests.
+/// </summary>
+internal sealed class RegionHealthStandIn(TaskBed bed, Func<int> readyWorkers, PoolFederation federation) : IAsyncDisposable
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _running;
+
+    public void Start() => _running = Task.Run(() => RunAsync(_stop.Token));
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var names = bed.Connections.Names;
+        var region = names.Region ?? throw new InvalidOperationException("the bed has no region");
+        await using var nats = NatsConnectionFactory.Create(bed.Connections, $"chaos-health-{region}");
+        var js = new NatsJSContext(nats);
+        DateTimeOffset? downSince = null;
+        using var timer = new PeriodicTimer(Interval);
+        do
+        {
+            long lag;
+            try
+            {
+                var consumer = await js.GetConsumerAsync(names.TaskStream, names.PoolConsumer(bed.Namespace, TaskBed.Pool), cancellationToken);
+                lag = (long)consumer.Info.NumPending + consumer.Info.NumAckPending;
+            }
+            catch (NatsJSApiException)
+            {
+                lag = 0; // no consumer yet: no worker has bound
+            }
+            var ready = readyWorkers();
+            var now = DateTimeOffset.UtcNow;
+            downSince = ready == 0 && lag > 0 ? downSince ?? now : null;
+            var health = new RegionHealth
+            {
+                Region = region,
+                At = now,
+                IntervalSeconds = Interval.TotalSeconds,
+                Pools = [new PoolHealth(bed.Namespace, TaskBed.Pool, ready, lag, downSince is { } since ? (now - since).TotalSeconds : null, federation)],
+            };
+            await nats.PublishAsync(names.RegionHealth(region), JsonSerializer.SerializeToUtf8Bytes(health, RegionJsonContext.Default.RegionHealth), cancellationToken: cancellationToken);
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await (_running ?? Task.CompletedTask);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _stop.Dispose();
+    }
+}
