@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using MetaEvolve.Core;
-using MetaEvolve.Testing;
 
 namespace MetaEvolve.Packaging.Tests;
 
@@ -29,19 +28,8 @@ public partial class RegionNatsConfigMapTests
         var chart = await RenderedChart.RenderAsync(values);
         var text = (string)chart.Single("ConfigMap", ConfigMap)["data"]!["region.conf"]!;
 
-        var scratch = Directory.CreateTempSubdirectory("metaevolve-region-configmap-");
-        try
-        {
-            var file = Path.Combine(scratch.FullName, "nats.conf");
-            // nats-server -t checks that the store directory exists: point it at the scratch directory.
-            await File.WriteAllTextAsync(file, text.Replace("/data/jetstream", scratch.FullName, StringComparison.Ordinal), TestContext.Current.CancellationToken);
-            var run = await ToolRun.RunAsync(RequiredTools.NatsServer(), ["-t", "-c", file]);
-            Assert.True(run.ExitCode == 0, $"nats-server refused the region.conf of {region}: {run.Output}{run.Error}\n{text}");
-        }
-        finally
-        {
-            scratch.Delete(recursive: true);
-        }
+        var run = await NatsServerConfigCheck.RunAsync(text);
+        Assert.True(run.ExitCode == 0, $"nats-server refused the region.conf of {region}: {run.Output}{run.Error}\n{text}");
 
         var names = new NatsNames(root, region);
         var (spill, tasks) = names.SpillMapping(region);
