@@ -279,6 +279,9 @@ public class ChartTests
         Assert.Equal("http://otel-collector.observability:4318", (string?)gatewayEnv.Single(e => (string?)e!["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT")!["value"]);
         Assert.Equal("http/protobuf", (string?)gatewayEnv.Single(e => (string?)e!["name"] == "OTEL_EXPORTER_OTLP_PROTOCOL")!["value"]);
 
+        // The region's NATS settings, for its NATS server to load.
+        Assert.Contains("domain: \"eu\"", (string)chart.Single("ConfigMap", RenderedChart.Release + "-nats-region")["data"]!["region.conf"]!, StringComparison.Ordinal);
+
         // The API keys listed in values become the file the gateway reads.
         var keys = JsonNode.Parse((string)chart.Single("Secret", Gateway + "-api-keys")["stringData"]!["api-keys.json"]!)!;
         Assert.Equal("ci", (string?)keys["keys"]![0]!["name"]);

@@ -6,7 +6,7 @@ namespace MetaEvolve.Packaging.Tests;
 internal static class NatsServerConfigCheck
 {
     /// <summary>The store directory the chart writes by default (region.nats.storeDir); nats-server -t checks that it exists.</summary>
-    public const string DefaultStoreDir = "/data/jetstream";
+    public const string DefaultStoreDir = "/data";
 
     public static async Task<ToolRun> RunAsync(string configuration)
     {
@@ -14,7 +14,7 @@ internal static class NatsServerConfigCheck
         try
         {
             var file = Path.Combine(scratch.FullName, "nats.conf");
-            await File.WriteAllTextAsync(file, configuration.Replace(DefaultStoreDir, scratch.FullName, StringComparison.Ordinal), TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(file, configuration.Replace($"\"{DefaultStoreDir}\"", $"\"{scratch.FullName}\"", StringComparison.Ordinal), TestContext.Current.CancellationToken);
             return await ToolRun.RunAsync(RequiredTools.NatsServer(), ["-t", "-c", file]);
         }
         finally
