@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using MetaEvolve.Core;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
 
@@ -278,6 +279,9 @@ public class ChartTests
         Assert.Equal("http://otel-collector.observability:4318", (string?)gatewayEnv.Single(e => (string?)e!["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT")!["value"]);
         Assert.Equal("http/protobuf", (string?)gatewayEnv.Single(e => (string?)e!["name"] == "OTEL_EXPORTER_OTLP_PROTOCOL")!["value"]);
 
+        // The region's NATS settings, for its NATS server to load.
+        Assert.Contains("domain: \"eu\"", (string)chart.Single("ConfigMap", RenderedChart.Release + "-nats-region")["data"]!["region.conf"]!, StringComparison.Ordinal);
+
         // The API keys listed in values become the file the gateway reads.
         var keys = JsonNode.Parse((string)chart.Single("Secret", Gateway + "-api-keys")["stringData"]!["api-keys.json"]!)!;
         Assert.Equal("ci", (string?)keys["keys"]![0]!["name"]);
@@ -307,6 +311,45 @@ public class ChartTests
         var defaultEnv = Env(defaults.Single("Deployment", Operator)["spec"]!["template"]!["spec"]!["containers"]![0]!);
         Assert.DoesNotContain("METAEVOLVE_NATS_ROOT", defaultEnv.Keys);
         Assert.DoesNotContain("Operator__StoreSchema", defaultEnv.Keys);
+    }
+
+    [Fact]
+    public async Task The_region_its_peers_and_the_stream_replicas_reach_the_operator_and_the_gateway()
+    {
+        var chart = await RenderedChart.RenderAsync("--set", "region.name=eu", "--set", "region.peers={us,ap}", "--set", "connections.nats.streamReplicas=3");
+        foreach (var (name, prefix) in new[] { (Operator, "Operator"), (Gateway, "Gateway") })
+        {
+            var env = Env(chart.Single("Deployment", name)["spec"]!["template"]!["spec"]!["containers"]![0]!);
+            Assert.Equal("eu", (string?)env[ConnectionOptions.RegionVariable]!["value"]);
+            Assert.Equal("us,ap", (string?)env[ConnectionOptions.PeersVariable]!["value"]);
+            Assert.Equal("3", (string?)env[$"{prefix}__TaskStream__Replicas"]!["value"]);
+        }
+
+        // What the chart renders, the processes read as the region settings they validate.
+        var rendered = Env(chart.Single("Deployment", Operator)["spec"]!["template"]!["spec"]!["containers"]![0]!);
+        var options = ConnectionOptions.FromEnvironment(variable => (string?)rendered.GetValueOrDefault(variable)?["value"]);
+        Assert.Equal("eu", options.Region);
+        Assert.Equal(["us", "ap"], options.Peers);
+
+        var defaults = await RenderedChart.RenderAsync();
+        var defaultEnv = Env(defaults.Single("Deployment", Operator)["spec"]!["template"]!["spec"]!["containers"]![0]!);
+        Assert.DoesNotContain(ConnectionOptions.RegionVariable, defaultEnv.Keys);
+        Assert.DoesNotContain(ConnectionOptions.PeersVariable, defaultEnv.Keys);
+        Assert.Equal("1", (string?)defaultEnv["Operator__TaskStream__Replicas"]!["value"]);
+    }
+
+    [Theory]
+    [InlineData("region.peers={us}", "region.peers (us) needs region.name")]
+    [InlineData("region.name=eu,region.peers={us,eu}", "region.peers lists region.name ('eu') itself")]
+    [InlineData("region.name=EU", "/region/name")]
+    [InlineData("region.name=eu,region.peers={us,us}", "/region/peers")]
+    [InlineData("region.name=eu,region.peers={Us}", "/region/peers/0")]
+    [InlineData("connections.nats.streamReplicas=2", "/connections/nats/streamReplicas")]
+    public async Task Region_settings_that_contradict_each_other_or_break_the_pattern_fail_naming_the_value(string setting, string message)
+    {
+        var run = await RenderedChart.TemplateAsync("--set", setting);
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains(message, run.Error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -82,7 +82,33 @@ app.kubernetes.io/component: gateway
 - name: METAEVOLVE_NATS_ROOT
   value: {{ . | quote }}
 {{- end }}
+{{ include "metaevolve.regionEnv" . }}
 {{- end -}}
+
+{{/*
+The region and its peers (ConnectionOptions reads them; the operator hands them on to the workers). The schema checks
+each name; what it cannot say across two values is checked here, naming region.peers as the operator would.
+*/}}
+{{- define "metaevolve.regionEnv" -}}
+{{- $region := .Values.region -}}
+{{- if and $region.peers (not $region.name) -}}
+{{- fail (printf "region.peers (%s) needs region.name: a region needs a name of its own to federate" (join ", " $region.peers)) -}}
+{{- end -}}
+{{- if and $region.name (has $region.name $region.peers) -}}
+{{- fail (printf "region.peers lists region.name ('%s') itself: peers are the other regions" $region.name) -}}
+{{- end -}}
+{{- with $region.name }}
+- name: METAEVOLVE_REGION
+  value: {{ . | quote }}
+{{- end }}
+{{- with $region.peers }}
+- name: METAEVOLVE_PEERS
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The root of this installation's NATS names, as NatsNames spells its default. */}}
+{{- define "metaevolve.natsRoot" -}}{{ default "metaevolve" .Values.connections.nats.root }}{{- end -}}
 
 {{/* Non-root, nothing writable but /tmp, no capabilities: the same for every container of the chart. */}}
 {{- define "metaevolve.podSecurityContext" -}}
