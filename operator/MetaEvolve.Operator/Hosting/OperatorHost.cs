@@ -10,6 +10,7 @@ using MetaEvolve.Operator.Approvals;
 using MetaEvolve.Operator.Evolution;
 using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Pools;
+using MetaEvolve.Operator.Regions;
 using MetaEvolve.Operator.Retention;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Scaling;
@@ -110,7 +111,7 @@ public static class OperatorHost
         builder.Services.AddSingleton<ExternalMetricsServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExternalMetricsServer>());
         builder.Services.AddSingleton(new PoolRuntimeOptions(options.DefaultImage, options.StoreSchema, settings.Connections.Names,
-            options.NatsMonitoringEndpoint ?? $"{new Uri(settings.Connections.NatsUrl).Host}:8222"));
+            options.NatsMonitoringEndpoint ?? $"{new Uri(settings.Connections.NatsUrl).Host}:8222", RegionSettings.From(settings.Connections)));
 
         builder.Services.AddSingleton<CSharpSkillCompiler>();
         // Skill tests run in skill hosts, as on the workers (the host ships beside the operator).
