@@ -1,6 +1,6 @@
 using k8s;
-using MetaEvolve.Operator.Agents;
 using MetaEvolve.Core;
+using MetaEvolve.Operator.Agents;
 using MetaEvolve.Operator.Pools;
 using MetaEvolve.Operator.Regions;
 using MetaEvolve.Operator.Runtime;
