@@ -46,6 +46,7 @@ public static class OperatorControllers
         // Regions: the leader announces its pools' health and moves the queued tasks of pools that failed over.
         if (services.GetRequiredService<NatsNames>().Region is not null)
         {
+            manager.AddRunnable(ActivatorUtilities.CreateInstance<RegionStreamsUpkeep>(services).RunAsync);
             var publisher = ActivatorUtilities.CreateInstance<RegionHealthPublisher>(services, state, samples);
             manager.AddRunnable(publisher.RunAsync);
         }

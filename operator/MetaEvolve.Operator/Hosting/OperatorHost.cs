@@ -1,6 +1,7 @@
 using k8s;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Regions;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Store;
@@ -125,6 +126,18 @@ public static class OperatorHost
         // Agents' skill proposals (skill_proposals), taken by the leader.
         builder.Services.AddSingleton(sp => new SkillProposalRows(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddHostedService<SkillProposalIntake>();
+        // Regions: refuse to start on a name a peer already uses, before any durable is made; the leader keeps the
+        // results streams and announces the pools' health (OperatorControllers).
+        builder.Services.AddSingleton(RegionSettings.From(settings.Connections));
+        builder.Services.AddSingleton(sp => new RegionNameCheck(sp.GetRequiredService<INatsConnection>(), settings.Connections.Names,
+            settings.Connections.Peers, sp.GetRequiredService<ILogger<RegionNameCheck>>()));
+        builder.Services.AddHostedService<RegionStartup>();
+        if (settings.Connections.Region is not null)
+        {
+            builder.Services.AddSingleton(sp => new RegionStreams(sp.GetRequiredService<INatsJSContext>(), settings.Connections.Names,
+                settings.Connections.Peers, sp.GetRequiredService<TaskStreamOptions>().Replicas, sp.GetRequiredService<ILogger<RegionStreams>>()));
+        }
+
         builder.Services.AddSingleton<LeaderElection>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
 
