@@ -49,6 +49,7 @@ public static class OperatorControllers
             manager.AddRunnable(ActivatorUtilities.CreateInstance<RegionStreamsUpkeep>(services).RunAsync);
             var publisher = ActivatorUtilities.CreateInstance<RegionHealthPublisher>(services, state, samples);
             manager.AddRunnable(publisher.RunAsync);
+            manager.AddRunnable(ActivatorUtilities.CreateInstance<QueuedTaskForwarder>(services).RunAsync);
         }
 
         return manager;

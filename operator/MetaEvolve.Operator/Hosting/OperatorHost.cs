@@ -126,8 +126,9 @@ public static class OperatorHost
         // Agents' skill proposals (skill_proposals), taken by the leader.
         builder.Services.AddSingleton(sp => new SkillProposalRows(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddHostedService<SkillProposalIntake>();
-        // Regions: refuse to start on a name a peer already uses, before any durable is made; the leader keeps the
-        // results streams and announces the pools' health (OperatorControllers).
+        // Regions: refuse to start on a name a peer already uses, before any durable is made; every instance hears the
+        // regions' health; the leader keeps the results streams, announces its pools and moves the queued tasks of
+        // failed-over pools (OperatorControllers).
         builder.Services.AddSingleton(RegionSettings.From(settings.Connections));
         builder.Services.AddSingleton(sp => new RegionNameCheck(sp.GetRequiredService<INatsConnection>(), settings.Connections.Names,
             settings.Connections.Peers, sp.GetRequiredService<ILogger<RegionNameCheck>>()));
@@ -136,6 +137,8 @@ public static class OperatorHost
         {
             builder.Services.AddSingleton(sp => new RegionStreams(sp.GetRequiredService<INatsJSContext>(), settings.Connections.Names,
                 settings.Connections.Peers, sp.GetRequiredService<TaskStreamOptions>().Replicas, sp.GetRequiredService<ILogger<RegionStreams>>()));
+            builder.Services.AddSingleton<RegionHealthBoard>();
+            builder.Services.AddHostedService<RegionHealthListener>();
         }
 
         builder.Services.AddSingleton<LeaderElection>();
