@@ -81,7 +81,9 @@ public sealed class QueuedTaskForwarderTests
         var now = DateTimeOffset.UtcNow;
         board.Record(new RegionHealth
         {
-            Region = "a", At = now, IntervalSeconds = 600,
+            Region = "a",
+            At = now,
+            IntervalSeconds = 600,
             Pools = [new PoolHealth(Ns, Pool, 0, queued, 120, new PoolFederation(["b"], null, 60))],
         });
         board.Record(new RegionHealth { Region = "b", At = now, IntervalSeconds = 600, Pools = [new PoolHealth(Ns, Pool, 2, 0, null, null)] });
