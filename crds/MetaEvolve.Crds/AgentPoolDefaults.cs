@@ -22,4 +22,6 @@ public static class AgentPoolDefaults
     public const int TimeoutSeconds = 300;
 
     public const long TerminationGracePeriodSeconds = 30;
+
+    public const int FailoverAfterSeconds = 60;
 }

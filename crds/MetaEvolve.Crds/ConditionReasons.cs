@@ -75,4 +75,16 @@ public static class ConditionReasons
 
     /// <summary>Event: a namespace budget annotation (metaevolve.io/max-tokens-per-day, -cost-per-day) does not parse and is ignored.</summary>
     public const string InvalidNamespaceBudget = "InvalidNamespaceBudget";
+
+    /// <summary>Federated True: every peer of spec.federation is one of the operator's METAEVOLVE_PEERS.</summary>
+    public const string PeersConfigured = "PeersConfigured";
+
+    /// <summary>Federated False: the pool has spec.federation but the operator has no METAEVOLVE_REGION.</summary>
+    public const string RegionNotSet = "RegionNotSet";
+
+    /// <summary>Federated False: spec.federation.peers names the operator's own region.</summary>
+    public const string PeerIsOwnRegion = "PeerIsOwnRegion";
+
+    /// <summary>Federated False: spec.federation.peers names a region that is not one of the operator's METAEVOLVE_PEERS.</summary>
+    public const string UnknownPeer = "UnknownPeer";
 }

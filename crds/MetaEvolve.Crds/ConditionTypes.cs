@@ -23,4 +23,7 @@ public static class ConditionTypes
 
     /// <summary>Agent: a daily budget (its own or its namespace's) is used up; its tasks fail with budget: until 00:00 UTC.</summary>
     public const string BudgetExceeded = "BudgetExceeded";
+
+    /// <summary>AgentPool with spec.federation: its peers are regions this operator federates with (False names the bad one).</summary>
+    public const string Federated = "Federated";
 }

@@ -18,7 +18,8 @@ namespace MetaEvolve.Crds;
 [PrinterColumn(6, "Pending", "integer", ".status.queue.pending", "Tasks waiting in the queue.")]
 [PrinterColumn(7, "InFlight", "integer", ".status.queue.ackPending", "Tasks delivered to a worker and not yet acknowledged.")]
 [PrinterColumn(8, "Status", "string", ".status.conditions[?(@.type==\"Ready\")].reason", "Reason of the Ready condition.")]
-[PrinterColumn(9, "Age", "date", ".metadata.creationTimestamp", "Time since creation.")]
+[PrinterColumn(9, "Region", "string", ".status.region", "Region whose operator runs the pool; empty without regions.")]
+[PrinterColumn(10, "Age", "date", ".metadata.creationTimestamp", "Time since creation.")]
 public sealed class V1Alpha1AgentPool : IKubernetesObject<V1ObjectMeta>, ISpec<V1Alpha1AgentPoolSpec>, IStatus<V1Alpha1AgentPoolStatus>
 {
     public const string KubeKind = "AgentPool";

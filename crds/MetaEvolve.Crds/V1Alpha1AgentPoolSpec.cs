@@ -32,4 +32,7 @@ public sealed class V1Alpha1AgentPoolSpec
     [SchemaDefault(AgentPoolDefaults.Suspend)]
     [Description("Stops the pool: workers scale to zero and queued tasks wait until it resumes.")]
     public bool? Suspend { get; set; }
+
+    [Description("Regions that take this pool's tasks when it has had no ready worker for failoverAfterSeconds (its queued tasks move there too) or its lag passes spillOverLag. Needs the operator's METAEVOLVE_REGION.")]
+    public AgentPoolFederation? Federation { get; set; }
 }

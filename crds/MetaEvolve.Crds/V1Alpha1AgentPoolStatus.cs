@@ -23,10 +23,13 @@ public sealed class V1Alpha1AgentPoolStatus
     [Description("Queue depth of the pool's JetStream consumer; its lag (pending plus ackPending) drives the autoscaler.")]
     public AgentPoolQueueStatus? Queue { get; set; }
 
+    [Description("The region whose operator runs this pool (its METAEVOLVE_REGION); absent when regions are not in use.")]
+    public string? Region { get; set; }
+
     [Description("Agents bound to this pool.")]
     public IList<string>? Agents { get; set; }
 
-    [Description("Current state: Ready, Reconciling, Stalled and ScalingActive.")]
+    [Description("Current state: Ready, Reconciling, Stalled, ScalingActive and, with spec.federation, Federated.")]
     public IList<V1Condition>? Conditions { get; set; }
 }
 

@@ -66,6 +66,12 @@ public sealed record OperatorOptions
     /// </summary>
     public string? NatsMonitoringEndpoint { get; init; }
 
+    /// <summary>
+    /// How often the leader announces its region's pool health (ready workers, lag, how long a pool has been unavailable)
+    /// to every region over NATS; only with METAEVOLVE_REGION. Readers call a region silent after three intervals.
+    /// </summary>
+    public TimeSpan RegionHealthInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     public WatchOptions Watch { get; init; } = new();
 
     public WorkQueueOptions Queue { get; init; } = new();
@@ -119,6 +125,11 @@ public sealed record OperatorOptions
         if (ApprovalSweepInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException($"Operator:ApprovalSweepInterval ({Seconds(ApprovalSweepInterval)}) must be positive", nameof(ApprovalSweepInterval));
+        }
+
+        if (RegionHealthInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Operator:RegionHealthInterval ({Seconds(RegionHealthInterval)}) must be positive", nameof(RegionHealthInterval));
         }
 
         if (CacheSyncTimeout <= TimeSpan.Zero)

@@ -63,7 +63,7 @@ public class GeneratedCrdTests
         Assert.Equal(".status.replicas", version.Subresources.Scale.StatusReplicasPath);
         Assert.Equal(".status.selector", version.Subresources.Scale.LabelSelectorPath);
         Assert.NotNull(version.Subresources.Status);
-        Assert.Equal(["Mode", "Min", "Max", "Ready", "Desired", "Pending", "InFlight", "Status", "Age"],
+        Assert.Equal(["Mode", "Min", "Max", "Ready", "Desired", "Pending", "InFlight", "Status", "Region", "Age"],
             version.AdditionalPrinterColumns.Select(c => c.Name));
         Assert.Equal(["ap"], crd.Spec.Names.ShortNames);
         Assert.Equal(["metaevolve"], crd.Spec.Names.Categories);

@@ -108,6 +108,16 @@ public sealed class SchemaGenerator(UpstreamDocumentation upstream)
             schema.XKubernetesListMapKeys = [.. keys.Keys];
         }
 
+        if (property.GetCustomAttribute<ListSetAttribute>() is not null)
+        {
+            schema.XKubernetesListType = "set";
+        }
+
+        if (property.GetCustomAttribute<ItemPatternAttribute>() is { } itemPattern && schema.Items is V1JSONSchemaProps items)
+        {
+            items.Pattern = itemPattern.Pattern;
+        }
+
         AddRules(schema, property.GetCustomAttributes<CelRuleAttribute>());
         return schema;
     }

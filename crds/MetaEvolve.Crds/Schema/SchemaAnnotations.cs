@@ -45,3 +45,14 @@ public sealed class ListMapKeysAttribute(params string[] keys) : Attribute
 {
     public IReadOnlyList<string> Keys { get; } = keys;
 }
+
+/// <summary>A set-typed list (`x-kubernetes-list-type: set`): the API server refuses an item that repeats another.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ListSetAttribute : Attribute;
+
+/// <summary>The pattern every string item of a list must match (`items.pattern`), so an error names the item (`peers[1]`).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ItemPatternAttribute(string pattern) : Attribute
+{
+    public string Pattern { get; } = pattern;
+}

@@ -1,6 +1,8 @@
 using k8s;
+using MetaEvolve.Core;
 using MetaEvolve.Operator.Agents;
 using MetaEvolve.Operator.Pools;
+using MetaEvolve.Operator.Regions;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Scaling;
 using MetaEvolve.Operator.Skills;
@@ -8,7 +10,7 @@ using MetaEvolve.Operator.Skills;
 namespace MetaEvolve.Operator.Hosting;
 
 /// <summary>
-/// The operator's three controllers on a fresh <see cref="ControllerManager"/>, made each time this instance becomes
+/// The operator's three controllers (and, with a region, its region loops) on a fresh <see cref="ControllerManager"/>, made each time this instance becomes
 /// leader. What each controller watches is declared by its reconciler (<c>SetupWith</c>); this only makes them.
 /// </summary>
 public static class OperatorControllers
@@ -40,6 +42,16 @@ public static class OperatorControllers
         ActivatorUtilities.CreateInstance<AgentReconciler>(services, state, sweep).SetupWith(manager);
         var mcpProbe = ActivatorUtilities.CreateInstance<McpSkillProbe>(services, state);
         ActivatorUtilities.CreateInstance<SkillReconciler>(services, state, mcpProbe).SetupWith(manager);
+
+        // Regions: the leader announces its pools' health and moves the queued tasks of pools that failed over.
+        if (services.GetRequiredService<NatsNames>().Region is not null)
+        {
+            manager.AddRunnable(ActivatorUtilities.CreateInstance<RegionStreamsUpkeep>(services).RunAsync);
+            var publisher = ActivatorUtilities.CreateInstance<RegionHealthPublisher>(services, state, samples);
+            manager.AddRunnable(publisher.RunAsync);
+            manager.AddRunnable(ActivatorUtilities.CreateInstance<QueuedTaskForwarder>(services).RunAsync);
+        }
+
         return manager;
     }
 }

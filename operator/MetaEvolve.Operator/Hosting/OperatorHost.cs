@@ -1,6 +1,7 @@
 using k8s;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Regions;
 using MetaEvolve.Core.Skills;
 using MetaEvolve.Core.Skills.Hosting;
 using MetaEvolve.Core.Store;
@@ -10,6 +11,7 @@ using MetaEvolve.Operator.Approvals;
 using MetaEvolve.Operator.Evolution;
 using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Pools;
+using MetaEvolve.Operator.Regions;
 using MetaEvolve.Operator.Retention;
 using MetaEvolve.Operator.Runtime;
 using MetaEvolve.Operator.Scaling;
@@ -110,7 +112,7 @@ public static class OperatorHost
         builder.Services.AddSingleton<ExternalMetricsServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExternalMetricsServer>());
         builder.Services.AddSingleton(new PoolRuntimeOptions(options.DefaultImage, options.StoreSchema, settings.Connections.Names,
-            options.NatsMonitoringEndpoint ?? $"{new Uri(settings.Connections.NatsUrl).Host}:8222"));
+            options.NatsMonitoringEndpoint ?? $"{new Uri(settings.Connections.NatsUrl).Host}:8222", RegionSettings.From(settings.Connections)));
 
         builder.Services.AddSingleton<CSharpSkillCompiler>();
         // Skill tests run in skill hosts, as on the workers (the host ships beside the operator).
@@ -124,6 +126,21 @@ public static class OperatorHost
         // Agents' skill proposals (skill_proposals), taken by the leader.
         builder.Services.AddSingleton(sp => new SkillProposalRows(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddHostedService<SkillProposalIntake>();
+        // Regions: refuse to start on a name a peer already uses, before any durable is made; every instance hears the
+        // regions' health; the leader keeps the results streams, announces its pools and moves the queued tasks of
+        // failed-over pools (OperatorControllers).
+        builder.Services.AddSingleton(RegionSettings.From(settings.Connections));
+        builder.Services.AddSingleton(sp => new RegionNameCheck(sp.GetRequiredService<INatsConnection>(), settings.Connections.Names,
+            settings.Connections.Peers, sp.GetRequiredService<ILogger<RegionNameCheck>>()));
+        builder.Services.AddHostedService<RegionStartup>();
+        if (settings.Connections.Region is not null)
+        {
+            builder.Services.AddSingleton(sp => new RegionStreams(sp.GetRequiredService<INatsJSContext>(), settings.Connections.Names,
+                settings.Connections.Peers, sp.GetRequiredService<TaskStreamOptions>().Replicas, sp.GetRequiredService<ILogger<RegionStreams>>()));
+            builder.Services.AddSingleton<RegionHealthBoard>();
+            builder.Services.AddHostedService<RegionHealthListener>();
+        }
+
         builder.Services.AddSingleton<LeaderElection>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
 

@@ -123,7 +123,7 @@ public sealed class AgentPoolReconciler(
         applied = await ScaleBetweenZeroAndOneAsync(key, pool, applied, cancellationToken);
 
         var observed = new PoolObservation(applied, queueError, [.. agents.Select(a => a.Metadata.Name)], samples.Get(key), autoscaler);
-        var (status, queueHeldFor) = statusPacer.Pace(key, pool.Status, PoolStatusBuilder.Build(pool, observed, DateTime.UtcNow));
+        var (status, queueHeldFor) = statusPacer.Pace(key, pool.Status, PoolStatusBuilder.Build(pool, observed, DateTime.UtcNow, settings.Regions));
         if (await statusWriter.WriteIfChangedAsync(pool, status, cancellationToken) is { } written)
         {
             statusPacer.Written(key);

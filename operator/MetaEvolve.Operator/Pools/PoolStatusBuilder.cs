@@ -1,5 +1,6 @@
 using k8s.Models;
 using MetaEvolve.Crds;
+using MetaEvolve.Operator.Regions;
 using MetaEvolve.Operator.Runtime;
 
 namespace MetaEvolve.Operator.Pools;
@@ -15,7 +16,8 @@ namespace MetaEvolve.Operator.Pools;
 /// </summary>
 public static class PoolStatusBuilder
 {
-    public static V1Alpha1AgentPoolStatus Build(V1Alpha1AgentPool pool, PoolObservation observed, DateTime now)
+    /// <param name="regions">The operator's region and peers: status.region and, for a pool with spec.federation, Federated.</param>
+    public static V1Alpha1AgentPoolStatus Build(V1Alpha1AgentPool pool, PoolObservation observed, DateTime now, RegionSettings? regions = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(observed);
@@ -30,6 +32,10 @@ public static class PoolStatusBuilder
             readiness.Settled ? ConditionReasons.Reconciled : ConditionReasons.Progressing,
             readiness.Settled ? "the pool matches its spec" : readiness.Message, generation, now);
         conditions = Conditions.Set(conditions, ConditionTypes.ScalingActive, scaling, scalingReason, scalingMessage, generation, now);
+        regions ??= RegionSettings.None;
+        conditions = PoolFederationCondition.Evaluate(pool, regions) is { } federated
+            ? Conditions.Set(conditions, ConditionTypes.Federated, federated.Federated, federated.Reason, federated.Message, generation, now)
+            : Conditions.Remove(conditions, ConditionTypes.Federated);
 
         return new V1Alpha1AgentPoolStatus
         {
@@ -38,6 +44,7 @@ public static class PoolStatusBuilder
             ReadyReplicas = deployment?.Status?.ReadyReplicas ?? 0,
             DesiredReplicas = Desired(pool, observed, replicas),
             Selector = PoolNames.SelectorString(pool),
+            Region = regions.Region,
             Queue = observed.Queue?.Lag is { } lag
                 ? new AgentPoolQueueStatus { Pending = lag.Pending, AckPending = lag.AckPending, Redelivered = lag.Redelivered, SampledAt = lag.SampledAt }
                 : pool.Status?.Queue,

@@ -95,6 +95,13 @@ public sealed class ControllerManager(
         return watcher;
     }
 
+    /// <summary>
+    /// A loop that runs for this manager's term beside the watches (controller-runtime's Runnable): it starts with them,
+    /// before the caches are synced, and is cancelled when the term ends. It should wait for <see cref="ClusterState.Synced"/>
+    /// before it reads the caches.
+    /// </summary>
+    public void AddRunnable(Func<CancellationToken, Task> run) => _sources.Add(run);
+
     internal void Add(IRequestSource source, Action<ObjectKey> enqueue)
     {
         _sources.Add(cancellationToken => source.RunAsync(enqueue, cancellationToken));

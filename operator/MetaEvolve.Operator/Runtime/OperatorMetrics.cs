@@ -24,6 +24,8 @@ public sealed class OperatorMetrics
             "How much of a daily budget an agent has used today (UTC), by limit (maxTokensPerDay, maxCostPerDay, namespaceMaxTokensPerDay, namespaceMaxCostPerDay); 1 = reached.",
             "namespace", "agent", "limit");
         QueueAckPending = factory.CreateGauge("metaevolve_pool_queue_ack_pending", "Tasks delivered to a pool's workers and not yet acknowledged.", "namespace", "pool");
+        TasksForwarded = factory.CreateCounter("metaevolve_operator_tasks_forwarded_total",
+            "Queued tasks of a failed-over pool moved to a peer region (acknowledged by the peer's stream, then removed here), by pool and peer.", "namespace", "pool", "region");
     }
 
     public CollectorRegistry Registry { get; }
@@ -36,6 +38,7 @@ public sealed class OperatorMetrics
     public Gauge QueuePending { get; }
     public Gauge QueueAckPending { get; }
     public Gauge BudgetUsedRatio { get; }
+    public Counter TasksForwarded { get; }
 
     public void SetQueue(string ns, string pool, Scaling.QueueLag lag)
     {

@@ -33,4 +33,11 @@ public class OperatorOptionsTests
         var error = Assert.Throws<ArgumentException>(new OperatorOptions { CacheSyncTimeout = TimeSpan.Zero }.Validate);
         Assert.StartsWith("Operator:CacheSyncTimeout", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_zero_region_health_interval_is_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(new OperatorOptions { RegionHealthInterval = TimeSpan.Zero }.Validate);
+        Assert.StartsWith("Operator:RegionHealthInterval", error.Message, StringComparison.Ordinal);
+    }
 }
