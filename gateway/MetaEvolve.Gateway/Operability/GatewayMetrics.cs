@@ -20,6 +20,10 @@ public sealed class GatewayMetrics
         "metaevolve_gateway_submit_group_size", "Submissions written by one store statement (group commit): its count is the statements, its sum the tasks.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 9) });
 
+    private static readonly Counter HomecomingCounter = Metrics.CreateCounter(
+        "metaevolve_gateway_homecoming_total", "Results of this region's tasks that came home from the region that ran them, by outcome (recorded; already_recorded: a second copy or a task that ended here first; undecodable: dropped).",
+        new CounterConfiguration { LabelNames = ["outcome"] });
+
     private static readonly Gauge WaitingGauge = Metrics.CreateGauge(
         "metaevolve_gateway_waiters", "Requests currently waiting for a task to end (?wait and event streams).");
 
@@ -34,6 +38,10 @@ public sealed class GatewayMetrics
         {
             RejectedCounter.WithLabels(reason);
         }
+        foreach (var outcome in new[] { "recorded", "already_recorded", "undecodable" })
+        {
+            HomecomingCounter.WithLabels(outcome);
+        }
     }
 
     public void Submitted(string outcome) => SubmittedCounter.WithLabels(outcome).Inc();
@@ -41,6 +49,8 @@ public sealed class GatewayMetrics
     public void GroupWritten(int size) => GroupSizeHistogram.Observe(size);
 
     public void Relayed(int count) => RelayedCounter.Inc(count);
+
+    public void Homecoming(string outcome) => HomecomingCounter.WithLabels(outcome).Inc();
 
     public void Rejected(string reason) => RejectedCounter.WithLabels(reason).Inc();
 

@@ -1,3 +1,5 @@
+using MetaEvolve.Core;
+using MetaEvolve.Core.Regions;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
 using NATS.Client.JetStream;
@@ -5,11 +7,15 @@ using NATS.Client.JetStream;
 namespace MetaEvolve.Gateway.Operability;
 
 /// <summary>
-/// Start-up work that needs the services: store migrations and a missing task stream. Retried in the background
-/// so the process starts (and reports not ready) while a service is still coming up.
+/// Start-up work that needs the services: store migrations, a missing task stream and, with a region, the streams that
+/// bring results home (<see cref="RegionStreams"/>, which the operator ensures too: both are idempotent). Retried in the
+/// background so the process starts (and reports not ready) while a service is still coming up.
 /// </summary>
 public sealed class GatewayStartup(
     GatewayOptions options,
+    ConnectionOptions connections,
+    NatsNames names,
+    ILoggerFactory loggers,
     StoreMigrator migrator,
     INatsJSContext js,
     TaskQueueTopology topology,
@@ -34,6 +40,10 @@ public sealed class GatewayStartup(
                 if (options.CreateStream)
                 {
                     await EnsureStreamAsync(stoppingToken);
+                }
+                if (names.Region is not null)
+                {
+                    await new RegionStreams(js, names, connections.Peers, options.TaskStream.Replicas, loggers.CreateLogger<RegionStreams>()).EnsureAsync(stoppingToken);
                 }
                 readiness.StartupDone();
                 logger.LogInformation("Gateway ready (stream {Stream}, schema {Schema})", topology.Stream, options.Schema);
