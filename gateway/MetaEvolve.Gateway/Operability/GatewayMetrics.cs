@@ -1,3 +1,4 @@
+using MetaEvolve.Core.Regions;
 using Prometheus;
 
 namespace MetaEvolve.Gateway.Operability;
@@ -24,6 +25,10 @@ public sealed class GatewayMetrics
         "metaevolve_gateway_homecoming_total", "Results of this region's tasks that came home from the region that ran them, by outcome (recorded; already_recorded: a second copy or a task that ended here first; undecodable: dropped).",
         new CounterConfiguration { LabelNames = ["outcome"] });
 
+    private static readonly Gauge RegionHealthGauge = Metrics.CreateGauge(
+        "metaevolve_gateway_region_health_timestamp_seconds", "When each region's latest fresh health announcement heard here was taken (unix seconds); 0 when none is fresh (that region takes no tasks from here, and this one, if it is the region, reports not ready).",
+        new GaugeConfiguration { LabelNames = ["region"] });
+
     private static readonly Gauge WaitingGauge = Metrics.CreateGauge(
         "metaevolve_gateway_waiters", "Requests currently waiting for a task to end (?wait and event streams).");
 
@@ -49,6 +54,20 @@ public sealed class GatewayMetrics
     public void GroupWritten(int size) => GroupSizeHistogram.Observe(size);
 
     public void Relayed(int count) => RelayedCounter.Inc(count);
+
+    /// <summary>Exports, at every scrape, when <paramref name="regions"/>' latest fresh announcements on <paramref name="board"/> were taken.</summary>
+    public static void TrackRegionHealth(RegionHealthBoard board, IReadOnlyList<string> regions)
+    {
+        ArgumentNullException.ThrowIfNull(board);
+        ArgumentNullException.ThrowIfNull(regions);
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
+        {
+            foreach (var region in regions)
+            {
+                RegionHealthGauge.WithLabels(region).Set(board.Current(region)?.At.ToUnixTimeMilliseconds() / 1000.0 ?? 0);
+            }
+        });
+    }
 
     public void Homecoming(string outcome) => HomecomingCounter.WithLabels(outcome).Inc();
 

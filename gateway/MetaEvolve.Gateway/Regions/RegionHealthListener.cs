@@ -1,5 +1,6 @@
 using MetaEvolve.Core;
 using MetaEvolve.Core.Regions;
+using MetaEvolve.Gateway.Operability;
 
 namespace MetaEvolve.Gateway.Regions;
 
@@ -7,7 +8,7 @@ namespace MetaEvolve.Gateway.Regions;
 /// Keeps the gateway's <see cref="RegionHealthBoard"/> listening to every region's health announcements, from which
 /// it chooses where new tasks run and whether this region reports ready. Without a region it only says so.
 /// </summary>
-public sealed class RegionHealthListener(RegionHealthBoard board, NatsNames names, ILogger<RegionHealthListener> logger) : BackgroundService
+public sealed class RegionHealthListener(RegionHealthBoard board, NatsNames names, ConnectionOptions connections, ILogger<RegionHealthListener> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -16,6 +17,7 @@ public sealed class RegionHealthListener(RegionHealthBoard board, NatsNames name
             logger.LogInformation("Regions not in use: every task runs here");
             return;
         }
+        GatewayMetrics.TrackRegionHealth(board, [names.Region, .. connections.Peers]);
         logger.LogInformation("Region {Region}: listening to region health on {Subject}", names.Region, names.AllRegionHealth);
         var delay = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
