@@ -180,10 +180,13 @@ public sealed class RegionsEnvironment : IAsyncLifetime
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < until, $"timed out waiting until {what}\n--- gateway (a):\n{Tail(Gateway)}\n--- worker (b):\n{Tail(Worker)}");
+            Assert.True(DateTime.UtcNow < until, $"timed out waiting until {what}\n{Diagnostics()}");
             await Task.Delay(100);
         }
     }
+
+    /// <summary>The last output of the gateway and the worker, for failure messages.</summary>
+    public string Diagnostics() => $"--- gateway (a):\n{Tail(Gateway)}\n--- worker (b):\n{Tail(Worker)}";
 
     private static string Tail(ChildProcess? process) => process?.Output is { } output ? output[Math.Max(0, output.Length - 4000)..] : "";
 
