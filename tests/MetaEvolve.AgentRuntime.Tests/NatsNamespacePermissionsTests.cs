@@ -1,6 +1,6 @@
 using System.Globalization;
-using MetaEvolve.Core;
 using System.Text.Json;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
 using MetaEvolve.Core.Regions;
 using MetaEvolve.Core.Tasks;
