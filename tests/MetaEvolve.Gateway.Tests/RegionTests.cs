@@ -62,6 +62,34 @@ public sealed class RegionTests(RegionsEnvironment env) : IClassFixture<RegionsE
     }
 
     [Fact]
+    public async Task A_task_bound_for_b_that_its_submitter_did_not_publish_is_relayed_to_b()
+    {
+        await env.AnnounceAsync(env.LocalPoolDown(), env.PeerPool());
+        using var client = env.Gateway.Client(env.Key);
+        var queuedInA = await env.A.QueuedMessagesAsync();
+        // As a gateway leaves it when it dies after writing the row and before publishing: its outbox entry due now.
+        var task = new TaskEnvelope
+        {
+            Id = TaskIds.NewId(),
+            Namespace = env.Namespace,
+            Pool = RegionsEnvironment.Pool,
+            Agent = RegionsEnvironment.Agent,
+            Input = TaskInput.Direct("system", "echo", JsonDocument.Parse("""{"text": "relayed to b"}""").RootElement.Clone()),
+            Origin = "a",
+            Region = "b",
+            SubmittedBy = "tests",
+        };
+        await new TaskRepository(env.A.DataSource, env.A.Schema, relayAfter: TimeSpan.Zero).EnqueueManyAsync([task], TestContext.Current.CancellationToken);
+
+        var relayed = await RegionsEnvironment.WaitAsync(client, task.Id);
+
+        Assert.Equal(("succeeded", "b"), (relayed.GetProperty("status").GetString(), relayed.GetProperty("region").GetString()));
+        Assert.Equal("relayed to b", relayed.GetProperty("output").GetProperty("text").GetString());
+        Assert.Equal(queuedInA, await env.A.QueuedMessagesAsync());
+        Assert.Equal(TaskStates.Succeeded, (await env.B.Tasks.GetAsync(task.Id, TestContext.Current.CancellationToken))!.Status);
+    }
+
+    [Fact]
     public async Task With_the_link_cut_no_peer_acks_and_the_task_is_queued_in_a()
     {
         await env.AnnounceAsync(env.LocalPoolDown(), env.PeerPool());
