@@ -112,6 +112,7 @@ builder.Services.AddSingleton<StoreRetry>();
 builder.Services.AddSingleton<StoreStartup>();
 builder.Services.AddSingleton<ClaimStage>();
 builder.Services.AddSingleton<TaskRunner>();
+builder.Services.AddSingleton<HomewardSender>();
 builder.Services.AddSingleton<CompletionStage>();
 builder.Services.AddHostedService<TaskConsumerService>();
 builder.Services.AddHostedService<ProgressHeartbeat>();

@@ -40,6 +40,13 @@ public sealed record NatsWorkerPermissions(IReadOnlyList<string> Publish, IReadO
         publish.Add(names.ResultsPrefix + ".*");
         // Streamed answers name only the task id too (deltas; the text-so-far subscription below).
         publish.Add(names.AnswerStreamPrefix + ".*");
+        if (names.Region is { } region)
+        {
+            // Results of tasks submitted in other regions, appended to this region's homeward stream for their origin
+            // (a plain publish whose PubAck comes to the inbox below: no JetStream API subject). The subject names the
+            // region and origin, not the namespace, so it cannot be narrowed to one.
+            publish.Add(names.HomewardSubjects(region));
+        }
         // Applied notices name the namespace.
         publish.Add($"{names.ConfigAppliedPrefix}.{ns}.*");
         // Opening the config bucket (read, never created or changed by a worker).

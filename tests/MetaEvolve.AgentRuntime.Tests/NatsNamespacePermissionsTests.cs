@@ -1,10 +1,14 @@
 using System.Globalization;
+using System.Text.Json;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Config;
+using MetaEvolve.Core.Regions;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.Core;
+using NATS.Client.JetStream;
 
 namespace MetaEvolve.AgentRuntime.Tests;
 
@@ -20,6 +24,7 @@ public sealed class NatsNamespacePermissionsTests : IAsyncLifetime
     private const string OtherNamespace = "team-b";
     private static readonly string AdminPassword = Guid.NewGuid().ToString("N");
     private static readonly string WorkerPassword = Guid.NewGuid().ToString("N");
+    private static readonly string RegionalWorkerPassword = Guid.NewGuid().ToString("N");
 
     private readonly int _port = ChildProcess.FreeLoopbackPort();
     private readonly PipelineEnvironment _env;
@@ -40,6 +45,7 @@ public sealed class NatsNamespacePermissionsTests : IAsyncLifetime
         [
             $"{{ user: \"admin\", password: {NatsWorkerPermissions.Quote(AdminPassword)} }}",
             permissions.UserEntry("team-a", WorkerPassword),
+            NatsWorkerPermissions.For(RegionalNames, _env.Namespace, [PipelineEnvironment.Pool]).UserEntry("team-a-in-region", RegionalWorkerPassword),
         ]));
         await _env.InitializeAsync();
         // What the operator does before a pool's workers start: the config bucket and the pool's consumer.
@@ -128,6 +134,39 @@ public sealed class NatsNamespacePermissionsTests : IAsyncLifetime
         Assert.DoesNotContain(_env.Names.AnswerStreamPrefix, Violations(), StringComparison.Ordinal);
         Assert.DoesNotContain("_INBOX", Violations(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_regional_worker_user_appends_a_result_for_its_origin_to_its_regions_homeward_stream()
+    {
+        var homeward = new RegionStreams(_env.JetStream, RegionalNames, [], 1, NullLogger<RegionStreams>.Instance).HomewardConfig();
+        await _env.JetStream.CreateStreamAsync(homeward, Cancellation);
+        try
+        {
+            await using var worker = new NatsConnection(new NatsOpts
+            {
+                Url = NatsServerProcess.Url(_port, "team-a-in-region", RegionalWorkerPassword),
+                Name = "team-a-in-region",
+                InboxPrefix = NatsWorkerPermissions.WorkerInboxPrefix(RegionalNames, _env.Namespace),
+            });
+            var result = new TaskHomecoming { Id = TaskIds.NewId(), Status = TaskStates.Succeeded, Attempts = 1, Region = "a" };
+
+            // What HomewardSender does: a JetStream publish whose PubAck comes back to the worker's inbox.
+            var ack = await new NatsJSContext(worker).PublishAsync(RegionalNames.Homeward("a", "b", result.Id),
+                JsonSerializer.SerializeToUtf8Bytes(result, RegionJsonContext.Default.TaskHomecoming),
+                opts: new NatsJSPubOpts { MsgId = result.MessageId }, cancellationToken: Cancellation);
+
+            Assert.Null(ack.Error);
+            Assert.Equal(RegionalNames.HomewardStream("a"), ack.Stream);
+            Assert.DoesNotContain("homeward", Violations(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await _env.JetStream.DeleteStreamAsync(RegionalNames.HomewardStream("a"), CancellationToken.None);
+        }
+    }
+
+    // The test namespace's names in region "a" of a federation (the worker's METAEVOLVE_REGION).
+    private NatsNames RegionalNames => new(_env.Names.Root, "a");
 
     public async ValueTask DisposeAsync()
     {

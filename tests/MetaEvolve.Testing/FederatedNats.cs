@@ -112,8 +112,10 @@ public sealed class FederatedNats : IAsyncDisposable
     {
         var (spill, tasks) = Names.SpillMapping(region.Name);
         var leafnodes = hubLeafPort is { } port
-            // The hub does not advertise its leafnode address: a leaf that learnt it would reconnect around its proxy.
-            ? $$"""leafnodes { listen: "127.0.0.1:{{port.ToString(CultureInfo.InvariantCulture)}}", no_advertise: true }"""
+            // The hub must not tell leaves its leafnode address: a leaf that learnt it reconnects around its proxy
+            // after the first cut, and a second cut cuts nothing. nats-server 2.9.10 tells it despite no_advertise,
+            // so it advertises a port where nothing listens instead (a leaf's attempt there fails at once).
+            ? $$"""leafnodes { listen: "127.0.0.1:{{port.ToString(CultureInfo.InvariantCulture)}}", no_advertise: true, advertise: "127.0.0.1:1" }"""
             : $$"""
               leafnodes {
                 reconnect: 1

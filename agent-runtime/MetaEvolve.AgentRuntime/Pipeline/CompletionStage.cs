@@ -12,6 +12,7 @@ namespace MetaEvolve.AgentRuntime.Pipeline;
 /// Records outcomes a batch per round trip (group commit; a few under way at once, see <see cref="BatchLoop"/>), then — only after the commit — settles each message
 /// with JetStream and announces final results (and parked tasks) on <c>metaevolve.results.&lt;id&gt;</c>. Acks are fire-and-forget
 /// publishes, so they pipeline; a lost ack only means a redelivery, which the store answers as "already recorded".
+/// A task from another region has its recorded result sent home (<see cref="HomewardSender"/>) before its ack.
 /// </summary>
 internal sealed class CompletionStage(
     WorkerOptions options,
@@ -22,6 +23,7 @@ internal sealed class CompletionStage(
     INatsConnection nats,
     NatsNames names,
     PipelineLifetime lifetime,
+    HomewardSender homeward,
     ILogger<CompletionStage> logger)
 {
     private readonly Channel<Settlement> _queue = Channel.CreateUnbounded<Settlement>(new UnboundedChannelOptions { SingleReader = true });
@@ -113,6 +115,11 @@ internal sealed class CompletionStage(
     private async ValueTask SettleAsync(Settlement settlement, bool recorded)
     {
         var task = settlement.Task;
+        if (settlement.Ack == AckKind.Ack && homeward.FromElsewhere(task.Envelope) && !await homeward.SendAsync(task.Envelope!, lifetime.Stopped))
+        {
+            // Recorded here but not yet on its way home: the redelivery finds it recorded and sends it again.
+            settlement = settlement with { Ack = AckKind.Nak, NakDelay = options.BackoffFor(task.Delivery) };
+        }
         try
         {
             switch (settlement.Ack)

@@ -56,6 +56,10 @@ public sealed class TaskPrinter(TextWriter output, bool json)
         await output.WriteLineAsync($"agent:     {task.GetProperty("namespace").GetString()}/{task.GetProperty("agent").GetString()} (pool {task.GetProperty("pool").GetString()})");
         await output.WriteLineAsync($"status:    {task.GetProperty("status").GetString()}{(task.GetProperty("deadLettered").GetBoolean() ? " (dead-lettered)" : "")}");
         await output.WriteLineAsync($"attempts:  {task.GetProperty("attempts").GetInt32()}");
+        if (Region(task) is { } region)
+        {
+            await output.WriteLineAsync($"region:    {region}{(Text(task, "submittedRegion") is { } submitted && submitted != region ? $" (submitted in {submitted})" : "")}");
+        }
         if (task.TryGetProperty("output", out var result))
         {
             await output.WriteLineAsync($"output:    {Readable(result)}");
@@ -89,13 +93,22 @@ public sealed class TaskPrinter(TextWriter output, bool json)
             await WriteJsonAsync(tasks);
             return;
         }
-        await output.WriteLineAsync("ID\tAGENT\tSTATUS\tATTEMPTS\tCREATED");
+        // REGION only from a gateway whose region federates with others: a single installation's table stays as it was.
+        var regions = tasks.EnumerateArray().Any(t => Region(t) is not null);
+        await output.WriteLineAsync("ID\tAGENT\tSTATUS\tATTEMPTS\t" + (regions ? "REGION\t" : "") + "CREATED");
         foreach (var task in tasks.EnumerateArray())
         {
             var status = task.GetProperty("status").GetString() + (task.GetProperty("deadLettered").GetBoolean() ? " (dead-lettered)" : "");
-            await output.WriteLineAsync($"{task.GetProperty("id").GetString()}\t{task.GetProperty("agent").GetString()}\t{status}\t{task.GetProperty("attempts").GetInt32()}\t{task.GetProperty("timings").GetProperty("createdAt").GetString()}");
+            var region = regions ? (Region(task) ?? "-") + "\t" : "";
+            await output.WriteLineAsync($"{task.GetProperty("id").GetString()}\t{task.GetProperty("agent").GetString()}\t{status}\t{task.GetProperty("attempts").GetInt32()}\t{region}{task.GetProperty("timings").GetProperty("createdAt").GetString()}");
         }
     }
+
+    /// <summary>The region that runs (or ran) the task; null when regions are not in use (or from an older gateway).</summary>
+    private static string? Region(JsonElement task) => Text(task, "region");
+
+    private static string? Text(JsonElement task, string property) =>
+        task.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary><c>skill.function {"name": value}</c>: the call a person approves or rejects.</summary>
     private static string PendingCall(JsonElement task)

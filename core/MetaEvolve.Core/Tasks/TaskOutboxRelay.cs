@@ -1,3 +1,4 @@
+using MetaEvolve.Core.Regions;
 using Microsoft.Extensions.Logging;
 
 namespace MetaEvolve.Core.Tasks;
@@ -5,9 +6,10 @@ namespace MetaEvolve.Core.Tasks;
 /// <summary>
 /// Publishes the outbox entries their submitters left behind (it died, timed out, lost its client, or the stream
 /// was full), each under its own message id, and removes them. Entries whose task is no longer queued are removed
-/// without a publish: the task's message got through, or nothing is left to run.
+/// without a publish: the task's message got through, or nothing is left to run. A task bound for a peer region is
+/// sent there as its submitter would have (<see cref="TaskDispatcher"/>: the peer, or here when the peer does not ack).
 /// </summary>
-public sealed class TaskOutboxRelay(TaskOutbox outbox, TaskPublisher publisher, ILogger<TaskOutboxRelay> logger)
+public sealed class TaskOutboxRelay(TaskOutbox outbox, TaskDispatcher dispatcher, ILogger<TaskOutboxRelay> logger)
 {
     /// <summary>Entries taken per round.</summary>
     public const int BatchSize = 256;
@@ -27,7 +29,7 @@ public sealed class TaskOutboxRelay(TaskOutbox outbox, TaskPublisher publisher, 
             {
                 try
                 {
-                    await publisher.PublishAsync(task.ToEnvelope(), entry.MessageId, cancellationToken);
+                    await dispatcher.PublishAsync(task.ToEnvelope(), entry.MessageId, cancellationToken);
                     published++;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

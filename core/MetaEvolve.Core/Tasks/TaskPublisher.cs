@@ -22,18 +22,39 @@ public sealed class TaskPublisher(INatsJSContext js, NatsNames names)
     public async Task<TaskPublishResult> PublishAsync(TaskEnvelope envelope, string? messageId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);
+        var (traced, body) = Prepare(envelope);
+        var subject = names.Task(envelope.Namespace, envelope.Pool, envelope.Agent);
+        using var span = TaskTracing.StartPublish(traced, subject);
+        var ack = await js.PublishAsync(subject, body, headers: TaskTracing.Headers(span, traced),
+            opts: new NatsJSPubOpts { MsgId = messageId ?? envelope.Id.ToString("D") }, cancellationToken: cancellationToken);
+        ThrowIfRefused(ack, names.TaskStream);
+        return new TaskPublishResult(envelope.Id, ack.Seq, ack.Duplicate);
+    }
+
+    /// <summary>
+    /// Publishes the task to run in <paramref name="peer"/> (<see cref="NatsNames.Spill"/>: the peer's server maps it
+    /// onto its task stream) and returns the ack as it came, refusals included: the caller decides whether the peer
+    /// took it (<see cref="PubAckResponse.Domain"/> names the domain whose stream stored it).
+    /// </summary>
+    public async Task<PubAckResponse> PublishToPeerAsync(TaskEnvelope envelope, string peer, string? messageId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentException.ThrowIfNullOrEmpty(peer);
+        var (traced, body) = Prepare(envelope);
+        var subject = names.Spill(peer, envelope.Namespace, envelope.Pool, envelope.Agent);
+        using var span = TaskTracing.StartPublish(traced, subject);
+        return await js.PublishAsync(subject, body, headers: TaskTracing.Headers(span, traced),
+            opts: new NatsJSPubOpts { MsgId = messageId ?? envelope.Id.ToString("D") }, cancellationToken: cancellationToken);
+    }
+
+    private static (TaskEnvelope Envelope, byte[] Body) Prepare(TaskEnvelope envelope)
+    {
         if (envelope.TraceParent is null && Activity.Current is { } activity)
         {
             envelope = envelope with { TraceParent = activity.Id, TraceState = activity.TraceStateString };
         }
         TaskEnvelopeCodec.Validate(envelope);
-        var body = TaskEnvelopeCodec.Encode(envelope);
-        var subject = names.Task(envelope.Namespace, envelope.Pool, envelope.Agent);
-        using var span = TaskTracing.StartPublish(envelope, subject);
-        var ack = await js.PublishAsync(subject, body, headers: TaskTracing.Headers(span, envelope),
-            opts: new NatsJSPubOpts { MsgId = messageId ?? envelope.Id.ToString("D") }, cancellationToken: cancellationToken);
-        ThrowIfRefused(ack, names.TaskStream);
-        return new TaskPublishResult(envelope.Id, ack.Seq, ack.Duplicate);
+        return (envelope, TaskEnvelopeCodec.Encode(envelope));
     }
 
     public static void ThrowIfRefused(PubAckResponse ack, string stream)

@@ -110,7 +110,7 @@ public static class AgentMcpServer
             }
 
             await using var watch = submitted.Watch;
-            var record = await watch!.NextAsync(options.MaxWait, cancellationToken);
+            var record = await watch!.SettledAsync(options.MaxWait, cancellationToken);
             return record switch
             {
                 { Status: TaskStates.Succeeded } done => Answered(done),

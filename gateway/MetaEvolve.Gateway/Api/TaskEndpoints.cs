@@ -122,7 +122,7 @@ public static class TaskEndpoints
                 using var waiting = metrics.Waiting();
                 var within = waitFor > options.MaxWait ? options.MaxWait : waitFor;
                 var record = resultWatch is not null
-                    ? await resultWatch.NextAsync(within, cancellationToken)
+                    ? await resultWatch.SettledAsync(within, cancellationToken)
                     : await watcher.GetAsync(result.Id, within, cancellationToken);
                 if (record is not null && (TaskStates.IsFinal(record.Status) || record.Status == TaskStates.AwaitingApproval))
                 {

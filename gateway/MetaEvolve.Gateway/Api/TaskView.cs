@@ -22,6 +22,12 @@ public sealed record TaskView
     /// <summary>The API key that submitted the task.</summary>
     public string? SubmittedBy { get; init; }
 
+    /// <summary>The region the task was submitted in; null when regions are not in use.</summary>
+    public string? SubmittedRegion { get; init; }
+
+    /// <summary>The region that runs (or ran) the task: the submitted one, or a peer it was sent to. Null when regions are not in use.</summary>
+    public string? Region { get; init; }
+
     /// <summary>
     /// The call the task waits on, or once waited on, for a person's approval: function, arguments, toolCallId,
     /// timeoutSeconds and, once decided, decision, reason, decidedBy, decidedAt. Null for tasks that never waited.
@@ -46,6 +52,8 @@ public sealed record TaskView
         DeadLettered = r.DeadLettered,
         CancelRequested = r.CancelRequested,
         SubmittedBy = r.SubmittedBy,
+        SubmittedRegion = r.SubmittedRegion,
+        Region = r.Region,
         Approval = r.ApprovalJson is null ? null : Parse(r.ApprovalJson),
         Timings = new TaskTimings
         {

@@ -1,3 +1,4 @@
+using MetaEvolve.Core.Regions;
 using Prometheus;
 
 namespace MetaEvolve.Gateway.Operability;
@@ -20,6 +21,14 @@ public sealed class GatewayMetrics
         "metaevolve_gateway_submit_group_size", "Submissions written by one store statement (group commit): its count is the statements, its sum the tasks.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 9) });
 
+    private static readonly Counter HomecomingCounter = Metrics.CreateCounter(
+        "metaevolve_gateway_homecoming_total", "Results of this region's tasks that came home from the region that ran them, by outcome (recorded; already_recorded: a second copy or a task that ended here first; undecodable: dropped).",
+        new CounterConfiguration { LabelNames = ["outcome"] });
+
+    private static readonly Gauge RegionHealthGauge = Metrics.CreateGauge(
+        "metaevolve_gateway_region_health_timestamp_seconds", "When each region's latest fresh health announcement heard here was taken (unix seconds); 0 when none is fresh (that region takes no tasks from here, and this one, if it is the region, reports not ready).",
+        new GaugeConfiguration { LabelNames = ["region"] });
+
     private static readonly Gauge WaitingGauge = Metrics.CreateGauge(
         "metaevolve_gateway_waiters", "Requests currently waiting for a task to end (?wait and event streams).");
 
@@ -34,6 +43,10 @@ public sealed class GatewayMetrics
         {
             RejectedCounter.WithLabels(reason);
         }
+        foreach (var outcome in new[] { "recorded", "already_recorded", "undecodable" })
+        {
+            HomecomingCounter.WithLabels(outcome);
+        }
     }
 
     public void Submitted(string outcome) => SubmittedCounter.WithLabels(outcome).Inc();
@@ -41,6 +54,22 @@ public sealed class GatewayMetrics
     public void GroupWritten(int size) => GroupSizeHistogram.Observe(size);
 
     public void Relayed(int count) => RelayedCounter.Inc(count);
+
+    /// <summary>Exports, at every scrape, when <paramref name="regions"/>' latest fresh announcements on <paramref name="board"/> were taken.</summary>
+    public static void TrackRegionHealth(RegionHealthBoard board, IReadOnlyList<string> regions)
+    {
+        ArgumentNullException.ThrowIfNull(board);
+        ArgumentNullException.ThrowIfNull(regions);
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
+        {
+            foreach (var region in regions)
+            {
+                RegionHealthGauge.WithLabels(region).Set(board.Current(region)?.At.ToUnixTimeMilliseconds() / 1000.0 ?? 0);
+            }
+        });
+    }
+
+    public void Homecoming(string outcome) => HomecomingCounter.WithLabels(outcome).Inc();
 
     public void Rejected(string reason) => RejectedCounter.WithLabels(reason).Inc();
 

@@ -1,3 +1,5 @@
+using MetaEvolve.Core;
+using MetaEvolve.Core.Regions;
 using NATS.Client.Core;
 using Npgsql;
 
@@ -6,8 +8,11 @@ namespace MetaEvolve.Gateway.Operability;
 /// <summary>
 /// Ready = start-up work done, NATS connected and PostgreSQL answering. The answer names which, never an exception's
 /// text: /readyz is unauthenticated, and error messages can carry host names, users and SQL. The log has the detail.
+/// With a region, ready also means the region can take tasks and have them run (<see cref="RegionHealthBoard.CanRunTasks"/>):
+/// a global load balancer or DNS health check that probes /readyz sends clients elsewhere when it cannot, and keeps
+/// sending them while its pools are down but a peer takes their work (the tasks spill there).
 /// </summary>
-public sealed class GatewayReadiness(INatsConnection nats, NpgsqlDataSource dataSource, ILogger<GatewayReadiness> logger)
+public sealed class GatewayReadiness(INatsConnection nats, NpgsqlDataSource dataSource, RegionHealthBoard regions, NatsNames names, ILogger<GatewayReadiness> logger)
 {
     private volatile string? _startupProblem = "starting";
 
@@ -38,6 +43,11 @@ public sealed class GatewayReadiness(INatsConnection nats, NpgsqlDataSource data
         {
             logger.LogWarning("Readiness: PostgreSQL did not answer: {Problem}", ex.Message);
             return (false, "PostgreSQL unavailable");
+        }
+        if (names.Region is not null)
+        {
+            var canRun = regions.CanRunTasks(out var detail);
+            return (canRun, $"region {names.Region}: {detail}");
         }
         return (true, "ok");
     }

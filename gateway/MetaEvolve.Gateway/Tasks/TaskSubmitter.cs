@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using MetaEvolve.Core;
+using MetaEvolve.Core.Regions;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Gateway.Operability;
 
@@ -8,13 +10,17 @@ namespace MetaEvolve.Gateway.Tasks;
 /// Turns an accepted request into a task: the agent's pool from the store, a queued row with its outbox entry (which
 /// also claims the idempotency key), then the publish. Once the row is written the task will run: if this publish
 /// does not get through, a relay publishes the outbox entry. Everything lives in PostgreSQL and JetStream, so any
-/// replica may take any request, and two replicas given one key agree on one task.
+/// replica may take any request, and two replicas given one key agree on one task. With regions, the task records
+/// this region as its origin and the region chosen to run it (<see cref="RegionHealthBoard.RegionFor"/>), and
+/// <see cref="TaskDispatcher"/> sends it there (or queues it here when that peer does not ack).
 /// </summary>
 public sealed class TaskSubmitter(
     AgentPools agents,
     TaskRepository tasks,
     TaskGroupCommit groupCommit,
-    TaskPublisher publisher,
+    TaskDispatcher dispatcher,
+    RegionHealthBoard regions,
+    NatsNames names,
     TaskOutboxRemovals outbox,
     TaskWatcher watcher,
     GatewayMetrics metrics,
@@ -42,6 +48,8 @@ public sealed class TaskSubmitter(
             SubmittedBy = submittedBy,
             TraceParent = Activity.Current?.Id,
             TraceState = Activity.Current?.TraceStateString,
+            Origin = names.Region,
+            Region = regions.RegionFor(ns, pool),
         };
         TaskEnvelopeCodec.Validate(envelope);
         activity?.SetTag("metaevolve.task.id", envelope.Id.ToString("D")).SetTag("metaevolve.agent", agent);
@@ -61,7 +69,7 @@ public sealed class TaskSubmitter(
         {
             // Not the request's token: a client that goes away after the row is written still gets its task run,
             // and a publish that completes is not reported as a failure.
-            await publisher.PublishAsync(envelope, cancellationToken: CancellationToken.None);
+            await dispatcher.PublishAsync(envelope, cancellationToken: CancellationToken.None);
         }
         catch (QueueFullException)
         {

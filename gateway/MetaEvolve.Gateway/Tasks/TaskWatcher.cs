@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Tasks;
 using NATS.Client.Core;
@@ -51,7 +52,7 @@ public sealed class TaskWatcher(INatsConnection nats, NatsNames names, TaskRepos
         {
             return record;
         }
-        return await watch.NextAsync(wait, cancellationToken) ?? record;
+        return await watch.SettledAsync(wait, cancellationToken) ?? record;
     }
 
     public sealed class Watch(INatsSub<byte[]> subscription, TaskRepository tasks, Guid id) : IAsyncDisposable
@@ -70,6 +71,32 @@ public sealed class TaskWatcher(INatsConnection nats, NatsNames names, TaskRepos
                 return null;
             }
             return await tasks.GetAsync(id, cancellationToken);
+        }
+
+        /// <summary>
+        /// Waits up to <paramref name="wait"/> for the row to end or wait for approval, and returns it; on timeout the
+        /// last row a notice led to (null when none came). A notice can come before the row it announces is final here:
+        /// a task that ran in another region announces its result there, and that notice crosses to this region ahead
+        /// of the result itself (recorded here when it comes home, which announces it again). So a notice only says
+        /// "read again", and the wait goes on until the row says the task ended.
+        /// </summary>
+        public async Task<TaskRecord?> SettledAsync(TimeSpan wait, CancellationToken cancellationToken)
+        {
+            var started = Stopwatch.GetTimestamp();
+            TaskRecord? latest = null;
+            while (Stopwatch.GetElapsedTime(started) is var elapsed && elapsed < wait)
+            {
+                if (await NextAsync(wait - elapsed, cancellationToken) is not { } record)
+                {
+                    break;
+                }
+                latest = record;
+                if (TaskStates.IsFinal(record.Status) || record.Status == TaskStates.AwaitingApproval)
+                {
+                    break;
+                }
+            }
+            return latest;
         }
 
         public ValueTask DisposeAsync() => subscription.DisposeAsync();

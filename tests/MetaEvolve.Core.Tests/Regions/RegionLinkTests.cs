@@ -83,6 +83,45 @@ public sealed class RegionLinkTests
         Assert.Contains(during, ids);
     }
 
+    [Fact]
+    public async Task A_link_cut_again_after_it_returned_is_cut_again()
+    {
+        await Services.RequireNatsAsync();
+        await using var regions = await FederatedNats.StartAsync(TestPrefix.NewNatsRoot("recut"), "a", "b");
+        await using var a = new NatsConnection(new NatsOpts { Url = regions.Url("a") });
+        await using var b = new NatsConnection(new NatsOpts { Url = regions.Url("b") });
+        var namesB = new NatsNames(regions.Names.Root, "b");
+        await new TaskQueueTopology(new NatsJSContext(b), namesB, new TaskStreamOptions(), NullLogger<TaskQueueTopology>.Instance).EnsureStreamAsync(Cancellation);
+        var js = new NatsJSContext(a);
+
+        regions.Link("b").Cut();
+        var first = await SpillAsync(js, namesB);
+        regions.Link("b").Restore();
+        await regions.WaitForLeavesAsync();
+        var between = await SpillAsync(js, namesB);
+        regions.Link("b").Cut();
+        var second = await SpillAsync(js, namesB);
+        regions.Link("b").Restore();
+
+        Assert.Equal((false, true, false), (first, between, second));
+    }
+
+    // True when b's stream acked a task sent to it from a within a second.
+    private static async Task<bool> SpillAsync(NatsJSContext js, NatsNames names)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            var ack = await js.PublishAsync(names.Spill("b", "ns", "p", "agent"), "{}"u8.ToArray(), opts: new NatsJSPubOpts { MsgId = Guid.NewGuid().ToString("D") }, cancellationToken: timeout.Token);
+            return ack.Domain == "b";
+        }
+        catch (Exception ex) when ((ex is NatsException or OperationCanceledException) && !Cancellation.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     private static async Task AppendAsync(NatsJSContext js, NatsNames names, Guid id)
     {
         var result = new TaskHomecoming { Id = id, Status = TaskStates.Succeeded, Region = names.Region!, Attempts = 1 };

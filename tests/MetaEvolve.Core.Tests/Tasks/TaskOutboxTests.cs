@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MetaEvolve.Core.Regions;
 using MetaEvolve.Core.Tasks;
 using MetaEvolve.Core.Tests.Store;
 using MetaEvolve.Testing;
@@ -49,7 +50,7 @@ public class TaskOutboxTests
         /// <summary>Tasks whose entries relays may take at once, as after a submitter that died.</summary>
         public TaskRepository Tasks(TimeSpan? relayAfter = null) => new(Schema.DataSource, Schema.Name, relayAfter ?? TimeSpan.Zero);
 
-        public TaskOutboxRelay Relay() => new(Outbox, Publisher, NullLogger<TaskOutboxRelay>.Instance);
+        public TaskOutboxRelay Relay() => new(Outbox, new TaskDispatcher(Publisher, Tasks(), Names, NullLogger<TaskDispatcher>.Instance), NullLogger<TaskOutboxRelay>.Instance);
 
         public async Task<long> StoredMessagesAsync() => (await Js.GetStreamAsync(Names.TaskStream, cancellationToken: Cancellation)).Info.State.Messages;
 
