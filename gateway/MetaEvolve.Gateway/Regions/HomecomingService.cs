@@ -91,13 +91,26 @@ public sealed class HomecomingService(
         if (changed.Contains(result.Id))
         {
             metrics.Homecoming("recorded");
-            // After the commit, as a worker does: a waiter woken by it reads the final row.
-            await new TaskResultNotice(result.Id, result.Status, result.Error).PublishAsync(nats, names, cancellationToken);
+            await AnnounceAsync(result, cancellationToken);
         }
         else
         {
             metrics.Homecoming("already_recorded");
         }
         await message.AckAsync(cancellationToken: cancellationToken);
+    }
+
+    // After the commit, as a worker does: a waiter woken by it reads the final row. A lost notice delays a waiter only
+    // until its wait ends (the row is final by then); it is no reason to take the result again.
+    private async Task AnnounceAsync(TaskHomecoming result, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await new TaskResultNotice(result.Id, result.Status, result.Error).PublishAsync(nats, names, cancellationToken);
+        }
+        catch (Exception ex) when (ex is NatsException or ObjectDisposedException)
+        {
+            logger.LogWarning("Could not announce the result of task {TaskId} that came home: {Reason}", result.Id, ex.Message);
+        }
     }
 }
