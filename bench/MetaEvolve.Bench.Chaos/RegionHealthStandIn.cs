@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MetaEvolve.Core.Regions;
-using NATS.Client.Core;
+using MetaEvolve.Core;
 using NATS.Client.JetStream;
 
 namespace MetaEvolve.Bench.Chaos;

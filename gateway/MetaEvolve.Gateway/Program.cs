@@ -124,11 +124,9 @@ app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
-app.MapGet("/readyz", async (GatewayReadiness readiness, CancellationToken cancellationToken) =>
-{
-    var (ready, detail) = await readiness.CheckAsync(cancellationToken);
-    return Results.Text(detail, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-}).ExcludeFromDescription();
+app.MapGet("/readyz", (GatewayReadiness readiness, CancellationToken cancellationToken) => Readiness(readiness, region: false, cancellationToken)).ExcludeFromDescription();
+// For a global load balancer or DNS health check: ready, and (with regions) the region can take and run tasks.
+app.MapGet("/readyz/region", (GatewayReadiness readiness, CancellationToken cancellationToken) => Readiness(readiness, region: true, cancellationToken)).ExcludeFromDescription();
 app.MapMetrics();
 app.MapOpenApi();
 
@@ -139,3 +137,9 @@ SkillProposalEndpoints.Map(v1);
 AgentMcpServer.Map(v1);
 
 await app.RunAsync();
+
+static async Task<IResult> Readiness(GatewayReadiness readiness, bool region, CancellationToken cancellationToken)
+{
+    var (ready, detail) = await readiness.CheckAsync(region, cancellationToken);
+    return Results.Text(detail, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+}

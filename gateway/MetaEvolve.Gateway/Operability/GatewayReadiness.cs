@@ -8,9 +8,11 @@ namespace MetaEvolve.Gateway.Operability;
 /// <summary>
 /// Ready = start-up work done, NATS connected and PostgreSQL answering. The answer names which, never an exception's
 /// text: /readyz is unauthenticated, and error messages can carry host names, users and SQL. The log has the detail.
-/// With a region, ready also means the region can take tasks and have them run (<see cref="RegionHealthBoard.CanRunTasks"/>):
-/// a global load balancer or DNS health check that probes /readyz sends clients elsewhere when it cannot, and keeps
-/// sending them while its pools are down but a peer takes their work (the tasks spill there).
+/// /readyz/region adds, with a region, whether the region can take tasks and have them run
+/// (<see cref="RegionHealthBoard.CanRunTasks"/>): a global load balancer or DNS health check that probes it sends clients
+/// elsewhere when it cannot, and keeps sending them while its pools are down but a peer takes their work (the tasks
+/// spill there). The pods' own readiness leaves the region out, so a region that cannot run tasks still answers for
+/// the tasks it already holds.
 /// </summary>
 public sealed class GatewayReadiness(INatsConnection nats, NpgsqlDataSource dataSource, RegionHealthBoard regions, NatsNames names, ILogger<GatewayReadiness> logger)
 {
@@ -22,7 +24,8 @@ public sealed class GatewayReadiness(INatsConnection nats, NpgsqlDataSource data
 
     public void StartupFailed(string problem) => _startupProblem = problem;
 
-    public async Task<(bool Ready, string Detail)> CheckAsync(CancellationToken cancellationToken)
+    /// <param name="region">Also ask whether this region can run tasks (/readyz/region).</param>
+    public async Task<(bool Ready, string Detail)> CheckAsync(bool region, CancellationToken cancellationToken)
     {
         if (_startupProblem is { } problem)
         {
@@ -44,7 +47,7 @@ public sealed class GatewayReadiness(INatsConnection nats, NpgsqlDataSource data
             logger.LogWarning("Readiness: PostgreSQL did not answer: {Problem}", ex.Message);
             return (false, "PostgreSQL unavailable");
         }
-        if (names.Region is not null)
+        if (region && names.Region is not null)
         {
             var canRun = regions.CanRunTasks(out var detail);
             return (canRun, $"region {names.Region}: {detail}");
