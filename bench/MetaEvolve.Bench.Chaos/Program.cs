@@ -7,7 +7,7 @@ using MetaEvolve.Bench;
 using MetaEvolve.Bench.Chaos;
 
 BenchStop.Install();
-string[] all = ["worker_kill", "nats_restart", "postgres_restart", "redis_restart", "gateway_kill", "operator_failover", "poison"];
+string[] all = ["worker_kill", "nats_restart", "postgres_restart", "redis_restart", "gateway_kill", "operator_failover", "poison", "region_failover"];
 var chosen = BenchArguments.Text("--scenarios", string.Join(',', all)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 var unknown = chosen.Except(all).ToArray();
 if (unknown.Length > 0)
@@ -40,6 +40,7 @@ try
                 "redis_restart" => Tasks(await ServerRestartScenario.RunAsync(services, ServerRestartScenario.Server.Redis, token)),
                 "gateway_kill" => Tasks(await GatewayKillScenario.RunAsync(services, token)),
                 "operator_failover" => Failover(await OperatorFailoverScenario.RunAsync(services, token)),
+                "region_failover" => Tasks(await RegionFailoverScenario.RunAsync(services, token)),
                 _ => Poison(await PoisonScenario.RunAsync(services, token)),
             };
             Console.WriteLine(line);

@@ -18,20 +18,21 @@ internal sealed record ScenarioResult(string Name, int Submitted, int Recorded, 
     /// <summary>
     /// Counts <paramref name="rows"/>, the store's record of the tasks <paramref name="load"/> had acknowledged.
     /// Executions of a system task: its attempts (the claim that starts every execution increments them, and refuses a
-    /// task that already has a result). Of a chat task: the model's count of requests for it (the work itself; an
+    /// task that already has a result), unless <paramref name="executions"/> counts otherwise: for a chat task the model's
+    /// count of requests for it, across regions the claims in every region's store (the work itself; an
     /// attempt that failed before reaching the model, e.g. on Redis being away, and was retried by design ran nothing). A task is duplicated when it ran more often
     /// than <paramref name="allowedExecutions"/> says (once, plus one per crash of a worker that may have held it), and a
     /// request acknowledged as two tasks despite its idempotency key is one more.
     /// </summary>
-    public static ScenarioResult Count(string name, SubmissionLoad load, IReadOnlyList<TaskRow> rows, Func<TaskRow, int> allowedExecutions, Func<TaskRow, int>? modelExecutions = null)
+    public static ScenarioResult Count(string name, SubmissionLoad load, IReadOnlyList<TaskRow> rows, Func<TaskRow, int> allowedExecutions, Func<TaskRow, int>? executions = null)
     {
         var submitted = load.Accepted.Count - load.TwoTasks;
         var recorded = rows.Count(r => Core.Tasks.TaskStates.IsFinal(r.Status));
-        var duplicates = rows.Where(r => (modelExecutions?.Invoke(r) ?? r.Attempts) > allowedExecutions(r)).ToList();
+        var duplicates = rows.Where(r => (executions?.Invoke(r) ?? r.Attempts) > allowedExecutions(r)).ToList();
         foreach (var r in duplicates.Take(5))
         {
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name}: task {r.Id} ran too often: {r.Attempts} attempts, {modelExecutions?.Invoke(r)} model requests, {allowedExecutions(r)} allowed; {r.Status} {r.Error}"));
+                $"{name}: task {r.Id} ran too often: {r.Attempts} attempts, {executions?.Invoke(r)} model requests, {allowedExecutions(r)} allowed; {r.Status} {r.Error}"));
         }
         if (load.TwoTasks > 0)
         {
