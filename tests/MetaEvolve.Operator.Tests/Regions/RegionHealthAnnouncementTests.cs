@@ -99,4 +99,16 @@ public class RegionHealthAnnouncementTests
         Assert.Null(PoolReading.From(unknownPeer, null, null, RegionA).Federation);
         Assert.Null(PoolReading.From(ownRegion, null, null, RegionA).Federation);
     }
+
+    [Fact]
+    public void A_suspended_pool_is_unavailable_even_with_an_empty_queue_so_no_peer_sends_it_tasks()
+    {
+        var reading = PoolReading.From(Pool(spec => spec.Suspend = true), null, null, RegionA);
+
+        var health = Announce(new PoolUnavailabilityClock(), reading, TimeSpan.Zero);
+
+        Assert.True(reading.HasWork);
+        Assert.Equal(0, health.UnavailableSeconds);
+        Assert.False(health.TakesWork);
+    }
 }
