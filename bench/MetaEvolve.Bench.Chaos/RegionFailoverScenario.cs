@@ -3,7 +3,6 @@ using MetaEvolve.Core;
 using MetaEvolve.Core.Regions;
 using MetaEvolve.Core.Store;
 using MetaEvolve.Core.Tasks;
-using MetaEvolve.DevCluster.Local;
 using MetaEvolve.Operator;
 using MetaEvolve.Operator.Regions;
 using MetaEvolve.Operator.Runtime;

@@ -12,7 +12,7 @@ namespace MetaEvolve.Testing;
 /// JetStream in a domain named after its region and a store of its own, the first region the leafnode hub and every
 /// other a leaf of it through a <see cref="LinkProxy"/> (so a test can cut a region's link), the task subjects denied
 /// both ways on every remote and each region's spill subjects mapped onto its task subjects. Tests call
-/// <see cref="Services.RequireNatsAsync"/> first (the script that starts the shared NATS installs nats-server); the
+/// <c>Services.RequireNatsAsync</c> first (the script that starts the shared NATS installs nats-server); the
 /// chaos bench compiles this file in too.
 /// </summary>
 public sealed class FederatedNats : IAsyncDisposable
