@@ -111,7 +111,7 @@ bench-operator: ## Operator cold start over 1,000 pools + agents vs bare clients
 ##@ Faults
 
 .PHONY: chaos
-chaos: ## Faults under load on real processes and its own NATS/PostgreSQL/Redis (ports 24222/28222/25432/26379): worker, gateway and operator kills, server restarts, a U+0000 result; exits 1 if a task is lost or run twice (CHAOS_ARGS passes options).
+chaos: ## Faults under load on real processes and its own NATS/PostgreSQL/Redis (ports 24222/28222/25432/26379): worker, gateway and operator kills, server restarts, a U+0000 result, a region failover (two nats-servers of its own on free ports); exits 1 if a task is lost or run twice (CHAOS_ARGS passes options).
 	$(DOTNET) build -c Release agent-runtime/MetaEvolve.AgentRuntime/MetaEvolve.AgentRuntime.csproj
 	$(DOTNET) build -c Release gateway/MetaEvolve.Gateway/MetaEvolve.Gateway.csproj
 	$(DOTNET) build -c Release operator/MetaEvolve.Operator.Host/MetaEvolve.Operator.Host.csproj

@@ -56,7 +56,8 @@ internal static class RegionFailoverScenario
         healthA.Start();
         healthB.Start();
         using var stopForwarder = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var forwarding = ForwardAsync(a, stopForwarder.Token);
+        var forwarderMetrics = new OperatorMetrics(Metrics.NewCustomRegistry());
+        var forwarding = ForwardAsync(a, forwarderMetrics, stopForwarder.Token);
 
         var load = new SubmissionLoad(a, _ => gateway, clients: 16, perSecond: perSecond);
         var submitting = load.RunAsync(tasks, _ => TaskBed.SleepBody(100), TimeSpan.FromMinutes(3), cancellationToken);
@@ -86,7 +87,8 @@ internal static class RegionFailoverScenario
 
         var home = await a.ReadAsync(accepted, cancellationToken);
         var ranInB = (await b.ReadAsync(accepted, cancellationToken)).ToDictionary(r => r.Id);
-        Console.Error.WriteLine($"region_failover: {home.Count(r => r.Region == "b")} tasks ran in b, {home.Count(r => r.Region == "a")} in a");
+        Console.Error.WriteLine($"region_failover: {home.Count(r => r.Region == "b")} tasks ran in b, {home.Count(r => r.Region == "a")} in a; " +
+            $"the forwarder moved {forwarderMetrics.TasksForwarded.WithLabels(a.Namespace, TaskBed.Pool, "b").Value} queued tasks");
         return ScenarioResult.Count("region_failover", load, home, r => Allowed(r, killedAt), r => Executions(r, ranInB));
     }
 
@@ -104,14 +106,14 @@ internal static class RegionFailoverScenario
         (ranInB.TryGetValue(home.Id, out var inB) ? inB.Attempts : 0) + (home.Region == "a" ? home.Attempts : 0);
 
     /// <summary>Region a's leader work that moves queued tasks: the operator's forwarder, on a's NATS and store.</summary>
-    private static async Task ForwardAsync(TaskBed a, CancellationToken cancellationToken)
+    private static async Task ForwardAsync(TaskBed a, OperatorMetrics metrics, CancellationToken cancellationToken)
     {
         await using var nats = NatsConnectionFactory.Create(a.Connections, "chaos-region-forwarder");
         await using var store = StoreDataSource.Create(a.Connections, a.Store);
         var board = new RegionHealthBoard(nats, a.Connections.Names, TimeProvider.System, NullLogger<RegionHealthBoard>.Instance);
         var listening = board.RunAsync(cancellationToken);
         var forwarder = new QueuedTaskForwarder(nats, a.Connections.Names, board, new TaskRepository(store, a.Store.Schema),
-            new OperatorMetrics(Metrics.NewCustomRegistry()), new OperatorOptions { RegionHealthInterval = RegionHealthStandIn.Interval },
+            metrics, new OperatorOptions { RegionHealthInterval = RegionHealthStandIn.Interval },
             TimeProvider.System, NullLogger<QueuedTaskForwarder>.Instance);
         await forwarder.RunAsync(cancellationToken);
         try
