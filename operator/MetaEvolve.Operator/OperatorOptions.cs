@@ -175,4 +175,10 @@ public sealed record OperatorOptions
 
     /// <summary>Task partitions: created ahead, dropped after retention by the leader (even with every pool at zero).</summary>
     public TaskRetentionOptions TaskRetention { get; init; } = new();
+
+    /// <summary>
+    /// The task stream the operator creates (<c>Operator__TaskStream__*</c>): replicas (3 on a three-node JetStream
+    /// cluster, chart value <c>connections.nats.streamReplicas</c>), size limits. The region streams take the same replicas.
+    /// </summary>
+    public TaskStreamOptions TaskStream { get; init; } = new();
 }

@@ -15,8 +15,38 @@ public sealed class RegionHealthBoard(INatsConnection nats, NatsNames names, Tim
 {
     private readonly ConcurrentDictionary<string, RegionHealth> _latest = new(StringComparer.Ordinal);
 
-    /// <summary>Listens until <paramref name="cancellationToken"/> ends; survives reconnects (the client resubscribes).</summary>
+    /// <summary>
+    /// Listens until <paramref name="cancellationToken"/> ends, then returns. Survives reconnects (the client
+    /// resubscribes), and subscribes again after any other failure: announcements are heard only while subscribed.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ListenAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning("Listening to region health failed; listening again in 1 s: {Reason}", ex.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
     {
         await foreach (var message in nats.SubscribeAsync<byte[]>(names.AllRegionHealth, cancellationToken: cancellationToken))
         {

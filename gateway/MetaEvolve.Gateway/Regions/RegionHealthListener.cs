@@ -19,19 +19,6 @@ public sealed class RegionHealthListener(RegionHealthBoard board, NatsNames name
         }
         GatewayMetrics.TrackRegionHealth(board, [names.Region, .. connections.Peers]);
         logger.LogInformation("Region {Region}: listening to region health on {Subject}", names.Region, names.AllRegionHealth);
-        var delay = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await board.RunAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Announcements are only heard while subscribed: listen again rather than let the board go stale.
-                logger.LogWarning("Listening to region health failed; listening again in {Delay}: {Reason}", delay, ex.Message);
-                await Task.Delay(delay, stoppingToken);
-            }
-        }
+        await board.RunAsync(stoppingToken);
     }
 }

@@ -105,7 +105,7 @@ public static class OperatorHost
         builder.Services.AddSingleton<INatsConnection>(sp => sp.GetRequiredService<NatsConnection>());
         builder.Services.AddSingleton<INatsJSContext>(sp => new NatsJSContext(sp.GetRequiredService<NatsConnection>()));
         builder.Services.AddSingleton(sp => new ConfigNoticeBoard(sp.GetRequiredService<INatsJSContext>(), settings.Connections.Names.ConfigBucket));
-        builder.Services.AddSingleton(new TaskStreamOptions());
+        builder.Services.AddSingleton(options.TaskStream);
         builder.Services.AddSingleton<TaskQueueTopology>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<QueueLagReader>();

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace MetaEvolve.Operator.Tests.Hosting;
 
 /// <summary>Leader-election timings that cannot keep one leader at a time are refused at start, naming the option.</summary>
@@ -25,6 +27,17 @@ public class OperatorOptionsTests
 
         var error = Assert.Throws<ArgumentException>(options.Validate);
         Assert.StartsWith(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_task_stream_replicas_the_chart_sets_reach_the_options()
+    {
+        // The chart's connections.nats.streamReplicas is rendered as Operator__TaskStream__Replicas.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Operator:TaskStream:Replicas"] = "3" }).Build();
+
+        var options = configuration.GetSection("Operator").Get<OperatorOptions>()!;
+
+        Assert.Equal(3, options.TaskStream.Replicas);
     }
 
     [Fact]
