@@ -1,8 +1,13 @@
 using System.Text.Json;
+using MetaEvolve.Core;
 using MetaEvolve.Core.Regions;
+using MetaEvolve.Core.Tasks;
 using MetaEvolve.Crds;
+using MetaEvolve.Operator.Regions;
 using MetaEvolve.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.Core;
+using NATS.Client.JetStream;
 
 namespace MetaEvolve.Operator.Tests.Cluster;
 
@@ -68,5 +73,24 @@ public class RegionOperatorTests
         Assert.Equal(30, announcedNear.Federation.FailoverAfterSeconds);
         // A federation the operator cannot follow is not announced: no peer sends its tasks to z.
         Assert.Null(announcedFar.Federation);
+    }
+
+    [Fact]
+    public async Task An_operator_whose_region_name_a_peer_already_uses_does_not_start()
+    {
+        await Services.RequireNatsAsync();
+        await using var regions = await FederatedNats.StartAsync(TestPrefix.NewNatsRoot("refuse"), "a", "b");
+        // b's operator was (mis)configured as region a: b's task stream holds a durable named a_...
+        await using (var b = new NatsConnection(new NatsOpts { Url = regions.Url("b") }))
+        {
+            var misnamed = new TaskQueueTopology(new NatsJSContext(b), new NatsNames(regions.Names.Root, "a"), new TaskStreamOptions(), NullLogger<TaskQueueTopology>.Instance);
+            await misnamed.EnsureConsumerAsync(new PoolConsumerSettings("team-a", "general", TimeSpan.FromSeconds(30), 5, 1, 1), Ct);
+        }
+
+        await using var cluster = await OperatorCluster.StartAsync();
+        cluster.Connections = regions.Connections(cluster.Connections, "a");
+
+        var refused = await Assert.ThrowsAsync<RegionNameCollisionException>(() => cluster.StartOperatorAsync());
+        Assert.Contains("peer 'b' already has durable consumers named a_...", refused.Message, StringComparison.Ordinal);
     }
 }

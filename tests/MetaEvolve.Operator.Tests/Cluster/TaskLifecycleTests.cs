@@ -117,7 +117,11 @@ public class TaskLifecycleTests
         var tasks = new TaskRepository(store, cluster.Schema);
         await OperatorCluster.EventuallyAsync(async () =>
         {
-            await using var migrated = store.CreateCommand($"SELECT to_regclass('{cluster.Schema}.tasks_awaiting_approval') IS NOT NULL");
+            // The newest migration's column (V1_9 regions), not only the approval one: the enqueue writes every column.
+            await using var migrated = store.CreateCommand($"""
+                SELECT to_regclass('{cluster.Schema}.tasks_awaiting_approval') IS NOT NULL
+                   AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '{cluster.Schema}' AND table_name = 'tasks' AND column_name = 'submitted_region')
+                """);
             return (bool)(await migrated.ExecuteScalarAsync(Ct))!;
         }, "the migrated store");
 
