@@ -1,5 +1,6 @@
 using MetaEvolve.Core.Packaging;
 using MetaEvolve.Core.Store;
+using MetaEvolve.Core.Tasks;
 using MetaEvolve.Operator.ExternalMetrics;
 using MetaEvolve.Operator.Retention;
 using MetaEvolve.Operator.Runtime;
