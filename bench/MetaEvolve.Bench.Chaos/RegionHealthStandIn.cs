@@ -1,6 +1,6 @@
 using System.Text.Json;
-using MetaEvolve.Core.Regions;
 using MetaEvolve.Core;
+using MetaEvolve.Core.Regions;
 using NATS.Client.JetStream;
 
 namespace MetaEvolve.Bench.Chaos;
