@@ -101,6 +101,7 @@ public sealed class QueuedTaskForwarder(
         }
 
         var consumer = await _js.GetConsumerAsync(names.TaskStream, names.PoolConsumer(pool.Namespace, pool.Pool), cancellationToken);
+        var maxDeliver = consumer.Info.Config.MaxDeliver;
         var moved = 0;
         while (true)
         {
@@ -114,9 +115,9 @@ public sealed class QueuedTaskForwarder(
                 if (failed)
                 {
                     // The peer did not take an earlier one; the rest wait for the next round too.
-                    await GiveBackAsync(message, cancellationToken);
+                    await GiveBackAsync(message, maxDeliver, cancellationToken);
                 }
-                else if (await ForwardAsync(message, pool, peer, cancellationToken))
+                else if (await ForwardAsync(message, pool, peer, maxDeliver, cancellationToken))
                 {
                     moved++;
                 }
@@ -138,7 +139,7 @@ public sealed class QueuedTaskForwarder(
         }
     }
 
-    private async Task<bool> ForwardAsync(INatsJSMsg<byte[]> message, PoolHealth pool, string peer, CancellationToken cancellationToken)
+    private async Task<bool> ForwardAsync(INatsJSMsg<byte[]> message, PoolHealth pool, string peer, long maxDeliver, CancellationToken cancellationToken)
     {
         var taskId = TaskIdOf(message.Data);
         var messageId = taskId?.ToString("D") ?? $"{names.Region}-{message.Metadata?.Sequence.Stream}";
@@ -152,7 +153,7 @@ public sealed class QueuedTaskForwarder(
             {
                 logger.LogWarning("Task {MessageId} of {Namespace}/{Pool} was not taken by region {Peer} (ack from domain '{Domain}': {Error}); retrying later",
                     messageId, pool.Namespace, pool.Pool, peer, ack.Domain, ack.Error?.Description ?? "not the peer's");
-                await GiveBackAsync(message, cancellationToken);
+                await GiveBackAsync(message, maxDeliver, cancellationToken);
                 return false;
             }
 
@@ -165,7 +166,7 @@ public sealed class QueuedTaskForwarder(
         {
             logger.LogWarning("Task {MessageId} of {Namespace}/{Pool} could not move to region {Peer} ({Problem}); retrying later",
                 messageId, pool.Namespace, pool.Pool, peer, exception is OperationCanceledException ? $"no ack within {PeerTimeout.TotalSeconds:0} s" : exception.Message);
-            await GiveBackAsync(message, cancellationToken);
+            await GiveBackAsync(message, maxDeliver, cancellationToken);
             return false;
         }
 
@@ -226,8 +227,20 @@ public sealed class QueuedTaskForwarder(
         return copy;
     }
 
-    private async Task GiveBackAsync(INatsJSMsg<byte[]> message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives a task that could not move back to the queue — unless this was its last delivery: the forwarder's
+    /// deliveries count against the durable's max_deliver as a worker's do, and JetStream never delivers a message after
+    /// its last one. Such a task is recorded here as a dead letter (retryable through the gateway) and taken off the stream.
+    /// </summary>
+    private async Task GiveBackAsync(INatsJSMsg<byte[]> message, long maxDeliver, CancellationToken cancellationToken)
     {
+        if (maxDeliver > 0 && (long)(message.Metadata?.NumDelivered ?? 0) >= maxDeliver)
+        {
+            await RecordUndeliverableAsync(message, maxDeliver, cancellationToken);
+            await message.AckTerminateAsync(cancellationToken: cancellationToken);
+            return;
+        }
+
         try
         {
             await message.NakAsync(new AckOpts { NakDelay = RetryDelay }, cancellationToken);
@@ -236,6 +249,27 @@ public sealed class QueuedTaskForwarder(
         {
             // Unacked all the same: it is delivered again after the consumer's ack wait.
             logger.LogDebug(exception, "NAK of a task that could not move failed");
+        }
+    }
+
+    private async Task RecordUndeliverableAsync(INatsJSMsg<byte[]> message, long maxDeliver, CancellationToken cancellationToken)
+    {
+        var reason = $"its pool had no ready worker and no peer took it within its {maxDeliver} deliveries";
+        try
+        {
+            var envelope = TaskEnvelopeCodec.Decode(message.Data);
+            await tasks.CompleteAsync([new TaskCompletion(envelope.Id, TaskStates.Failed, Error: $"dead-lettered: {reason}", DeadLettered: true)], cancellationToken);
+            logger.LogWarning("Task {TaskId} of {Subject} dead-lettered: {Reason}", envelope.Id, message.Subject, reason);
+        }
+        catch (InvalidTaskException invalid)
+        {
+            // What a worker records for a message that is no task: a failed task holding the raw body.
+            _ = names.TryParseTask(message.Subject, out var ns, out var pool, out var agent);
+            var id = TaskIds.NewId();
+            await tasks.RecordInvalidAsync(id, ns, pool, agent is "" ? "unknown" : agent, message.Data is { } data ? System.Text.Encoding.UTF8.GetString(data) : "",
+                $"invalid task: {invalid.Message}", cancellationToken);
+            logger.LogWarning("Invalid task message {Subject} (stream sequence {Sequence}) recorded as {TaskId}: {Reason}",
+                message.Subject, message.Metadata?.Sequence.Stream, id, reason);
         }
     }
 }

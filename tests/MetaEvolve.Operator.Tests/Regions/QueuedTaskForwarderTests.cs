@@ -218,4 +218,33 @@ public sealed class QueuedTaskForwarderTests
             Assert.Equal((TaskStates.Queued, "a"), (row!.Status, row.Region));
         }
     }
+
+    [Fact]
+    public async Task A_task_whose_last_delivery_could_not_move_is_recorded_as_a_dead_letter_and_taken_off_the_stream()
+    {
+        await using var regions = await StartAsync("lastdelivery");
+        // One delivery per task, and one more to record its dead letter (max_deliver 2).
+        await new TaskQueueTopology(new NatsJSContext(regions.A), regions.NamesA, new TaskStreamOptions(), NullLogger<TaskQueueTopology>.Instance)
+            .EnsureConsumerAsync(General with { MaxDeliver = 1 }, Cancellation);
+        var ids = await QueueInAAsync(regions, 3);
+        await new NatsJSContext(regions.B).DeleteStreamAsync(regions.NamesB.TaskStream, Cancellation);
+        var forwarder = Forwarder(regions, Board(regions, ids.Count + 1), new OperatorMetrics(Metrics.NewCustomRegistry()));
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await MessagesAsync(regions.A, regions.NamesA) > 0 && DateTime.UtcNow < deadline)
+        {
+            Assert.Equal(0, await forwarder.ForwardOnceAsync(Cancellation));
+            await Task.Delay(500, Cancellation);
+        }
+
+        Assert.Equal(0, await MessagesAsync(regions.A, regions.NamesA));
+        foreach (var id in ids)
+        {
+            var row = (await regions.StoreA.Tasks.GetAsync(id, Cancellation))!;
+            Assert.Equal((TaskStates.Failed, true), (row.Status, row.DeadLettered));
+            Assert.StartsWith("dead-lettered: its pool had no ready worker and no peer took it", row.Error, StringComparison.Ordinal);
+        }
+        var failed = await regions.StoreA.Tasks.ListAsync(Ns, TaskStates.Failed, deadLetteredOnly: false, limit: 10, since: TimeSpan.FromHours(1), cancellationToken: Cancellation);
+        Assert.Contains(failed, t => t.Error is { } error && error.StartsWith("invalid task:", StringComparison.Ordinal));
+    }
 }
