@@ -27,7 +27,7 @@ public sealed class MetaEvolveResourceTests
         Assert.Contains("unchanged", (await kubectl.RunAsync("apply", "-f", RepositoryRoot.Combine("samples"))).Ok(), StringComparison.Ordinal);
 
         var pools = (await kubectl.RunAsync("get", "agentpools", "-A")).Ok().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^NAMESPACE\s+NAME\s+MODE\s+MIN\s+MAX\s+READY\s+DESIRED\s+PENDING\s+INFLIGHT\s+STATUS\s+AGE\s*$", pools[0]);
+        Assert.Matches(@"^NAMESPACE\s+NAME\s+MODE\s+MIN\s+MAX\s+READY\s+DESIRED\s+PENDING\s+INFLIGHT\s+STATUS\s+REGION\s+AGE\s*$", pools[0]);
         Assert.Matches(@"^default\s+general\s+Hpa\s+1\s+5\s+.*\d+s\s*$", pools[1]);
         (await kubectl.RunAsync("get", "agents,skills")).Ok();
         Assert.Contains("general", (await kubectl.RunAsync("get", "ap")).Ok(), StringComparison.Ordinal);
