@@ -1,6 +1,8 @@
 using System.Text.Json;
 using MetaEvolve.Core;
 using MetaEvolve.Core.Regions;
+using MetaEvolve.Operator.Regions;
+using MetaEvolve.Operator.Runtime;
 using NATS.Client.JetStream;
 
 namespace MetaEvolve.Bench.Chaos;
@@ -28,7 +30,7 @@ internal sealed class RegionHealthStandIn(TaskBed bed, Func<int> readyWorkers, P
         var region = names.Region ?? throw new InvalidOperationException("the bed has no region");
         await using var nats = NatsConnectionFactory.Create(bed.Connections, $"chaos-health-{region}");
         var js = new NatsJSContext(nats);
-        DateTimeOffset? downSince = null;
+        var clock = new PoolUnavailabilityClock();
         using var timer = new PeriodicTimer(Interval);
         do
         {
@@ -42,16 +44,9 @@ internal sealed class RegionHealthStandIn(TaskBed bed, Func<int> readyWorkers, P
             {
                 lag = 0; // no consumer yet: no worker has bound
             }
-            var ready = readyWorkers();
-            var now = DateTimeOffset.UtcNow;
-            downSince = ready == 0 && lag > 0 ? downSince ?? now : null;
-            var health = new RegionHealth
-            {
-                Region = region,
-                At = now,
-                IntervalSeconds = Interval.TotalSeconds,
-                Pools = [new PoolHealth(bed.Namespace, TaskBed.Pool, ready, lag, downSince is { } since ? (now - since).TotalSeconds : null, federation)],
-            };
+            // The operator's own announcement and clock; only the reading (no Deployment here) is the run's.
+            var reading = new PoolReading(new ObjectKey(bed.Namespace, TaskBed.Pool), readyWorkers(), WantedReplicas: 0, lag, federation);
+            var health = RegionHealthAnnouncement.Build(region, [reading], clock, DateTimeOffset.UtcNow, Interval);
             await nats.PublishAsync(names.RegionHealth(region), JsonSerializer.SerializeToUtf8Bytes(health, RegionJsonContext.Default.RegionHealth), cancellationToken: cancellationToken);
         }
         while (await timer.WaitForNextTickAsync(cancellationToken));

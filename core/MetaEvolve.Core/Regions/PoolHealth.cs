@@ -2,7 +2,7 @@ namespace MetaEvolve.Core.Regions;
 
 /// <summary>One pool in a <see cref="RegionHealth"/> announcement.</summary>
 /// <param name="ReadyWorkers">Ready replicas of the pool's Deployment.</param>
-/// <param name="Lag">Tasks in its queue not yet taken by a worker.</param>
+/// <param name="Lag">Its consumer's pending plus in-flight tasks: the lag it autoscales on.</param>
 /// <param name="UnavailableSeconds">
 /// How long the pool has had work to do (tasks queued, or replicas wanted) and no ready worker; null while it is
 /// available. A pool scaled to zero with an empty queue is available: a task wakes it.
